@@ -1,0 +1,34 @@
+"""Web Credentials: password login and logout (compatible with the earlier plugin's pages).
+
+``POST /login/{username}`` takes the raw password as the body, or JSON ``{"password": ...}``,
+and answers ``{"token": ...}``. Public. ``POST /logout`` revokes the token it is called with.
+"""
+from __future__ import absolute_import
+
+from sparkweb.errors import BadRequest
+from sparkweb.http.routing import Route
+
+
+def _password(request):
+    if request.is_json() or request.text().lstrip().startswith(u"{"):
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("password"), basestring):
+            raise BadRequest('Expected the raw password, or JSON {"password": "..."}.')
+        return body["password"]
+    return request.text()
+
+
+def login(request):
+    token, claims = request.app.authenticator.login(request.params["username"], _password(request))
+    return {"token": token, "username": claims.username, "expires": claims.expires_at}
+
+
+def logout(request):
+    request.app.revocations.revoke(request.claims)
+    return {}
+
+
+ROUTES = [
+    Route("POST", "/login/{username}", login, public=True),
+    Route("POST", "/logout", logout),
+]

@@ -1,0 +1,26 @@
+"""User Management (spec tag user_management): the signed-in user, under ``/user``.
+
+``GET /user`` answers the spec's UserEntity for the caller: username, name, email and the user
+properties that are not protected. Never the password, never a secret property.
+"""
+from __future__ import absolute_import
+
+from sparkweb.errors import NotFound
+from sparkweb.http.routing import Route
+
+
+def get_user(request):
+    app = request.app
+    user = app.openfire.get_user(request.user)
+    if user is None:
+        raise NotFound("No user with that username was found.")
+    properties = app.openfire.get_user_properties(user.username)
+    visible = [{"key": name, "value": properties[name]} for name in sorted(properties)
+               if not app.settings.is_protected_property(name)]
+    return {"username": user.username, "name": user.name, "email": user.email,
+            "properties": visible}
+
+
+ROUTES = [
+    Route("GET", "/user", get_user),
+]

@@ -1,0 +1,46 @@
+"""Turning a request's credentials into a signed-in username.
+
+The ``Authorization`` header carries the raw token (as the earlier plugin's pages send it) or
+``Bearer <token>``; the SSE endpoint also takes ``?token=`` because EventSource cannot set
+headers. Every check failing gives the same 401, so a caller learns nothing about why.
+"""
+from __future__ import absolute_import
+
+from sparkweb.errors import Unauthorized
+
+
+def token_from_header(value):
+    if value is None:
+        return None
+    value = value.strip()
+    if value[:7].lower() == u"bearer ":
+        value = value[7:].strip()
+    return value or None
+
+
+class Authenticator(object):
+    def __init__(self, openfire, tokens, revocations):
+        self._openfire = openfire
+        self._tokens = tokens
+        self._revocations = revocations
+
+    def authenticate(self, token):
+        """The :class:`~sparkweb.auth.tokens.Claims` of a usable token, else Unauthorized."""
+        if not token:
+            raise Unauthorized()
+        claims = self._tokens.verify(token)
+        if self._openfire.get_user(claims.username) is None:
+            raise Unauthorized()
+        if self._openfire.is_locked_out(claims.username):
+            raise Unauthorized()
+        if self._revocations.is_revoked(claims):
+            raise Unauthorized()
+        return claims
+
+    def login(self, username, password):
+        """A fresh token for a correct password; the same 401 for unknown users and bad ones."""
+        if not username or not password or not self._openfire.authenticate(username, password):
+            raise Unauthorized("Wrong username or password.")
+        if self._openfire.is_locked_out(username):
+            raise Unauthorized("Wrong username or password.")
+        return self._tokens.issue(username)

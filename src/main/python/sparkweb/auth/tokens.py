@@ -1,0 +1,83 @@
+"""JWT access tokens, signed and verified with jjwt (HMAC-SHA256, algorithm pinned).
+
+The signing key is random per installation: generated on first start and kept, encrypted, in
+Openfire's system properties. Nothing here logs a token or the key.
+"""
+from __future__ import absolute_import
+
+import uuid
+
+from io.jsonwebtoken import Jwts, JwtException
+from io.jsonwebtoken.security import Keys
+from java.security import SecureRandom
+from java.util import Base64, Date
+from java.lang import IllegalArgumentException, System
+
+from sparkweb import config
+from sparkweb.errors import Unauthorized
+
+ALGORITHM = "HS256"
+KEY_BYTES = 32          # 256 bits, the minimum for HS256
+ISSUER = "sparkweb"
+CLOCK_SKEW_SECONDS = 30
+
+
+def load_or_create_key(openfire):
+    """The installation's signing key, created (and stored encrypted) the first time."""
+    encoded = openfire.get_property(config.TOKEN_KEY_PROPERTY)
+    if not encoded:
+        raw = bytearray(KEY_BYTES)
+        SecureRandom().nextBytes(raw)
+        encoded = Base64.getEncoder().encodeToString(raw)
+        openfire.set_property(config.TOKEN_KEY_PROPERTY, encoded, True)
+    return Base64.getDecoder().decode(encoded)
+
+
+def millis_now():
+    return System.currentTimeMillis()
+
+
+class Claims(object):
+    """What a verified token says: whose it is, its id, and when it ends (epoch seconds)."""
+
+    def __init__(self, username, token_id, expires_at):
+        self.username = username
+        self.token_id = token_id
+        self.expires_at = expires_at
+
+
+class TokenService(object):
+    """Issues and verifies access tokens for one XMPP domain (the audience)."""
+
+    def __init__(self, key_bytes, audience, lifetime_seconds, clock=millis_now):
+        self._key = Keys.hmacShaKeyFor(key_bytes)
+        self._audience = audience
+        self._lifetime = lifetime_seconds
+        self._clock = clock
+        builder = Jwts.parser().verifyWith(self._key).requireIssuer(ISSUER)
+        builder = builder.requireAudience(audience).clockSkewSeconds(CLOCK_SKEW_SECONDS)
+        self._parser = builder.clock(lambda: Date(self._clock())).build()
+
+    def issue(self, username):
+        """A new signed token for ``username``: ``(token, Claims)``."""
+        now = self._clock()
+        expires = now + self._lifetime * 1000
+        token_id = uuid.uuid4().hex
+        audience = Jwts.builder().id(token_id).subject(username).issuer(ISSUER).audience()
+        builder = getattr(audience.add(self._audience), "and")()   # 'and' is a Python keyword
+        token = (builder.issuedAt(Date(now)).notBefore(Date(now)).expiration(Date(expires))
+                 .signWith(self._key, Jwts.SIG.HS256).compact())
+        return token, Claims(username, token_id, expires // 1000)
+
+    def verify(self, token):
+        """The :class:`Claims` of a valid token; raises Unauthorized for anything else."""
+        try:
+            signed = self._parser.parseSignedClaims(token)
+        except (JwtException, IllegalArgumentException):
+            raise Unauthorized("The token is invalid or has expired.")
+        if signed.getHeader().getAlgorithm() != ALGORITHM:
+            raise Unauthorized("The token is invalid or has expired.")
+        claims = signed.getPayload()
+        if not claims.getSubject() or not claims.getId() or claims.getExpiration() is None:
+            raise Unauthorized("The token is invalid or has expired.")
+        return Claims(claims.getSubject(), claims.getId(), claims.getExpiration().getTime() // 1000)

@@ -1,0 +1,76 @@
+"""Every SparkWeb setting, declared once: Openfire property key, type, default, bounds, doc.
+
+Values live in Openfire's system properties (so they survive restarts and are shared by a
+cluster) and are read through :class:`Settings`, which applies the declared type and bounds.
+"""
+from __future__ import absolute_import
+
+
+class Setting(object):
+    def __init__(self, key, kind, default, doc, minimum=None, maximum=None):
+        self.key = key
+        self.kind = kind
+        self.default = default
+        self.doc = doc
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def parse(self, text):
+        """The typed value of ``text``; the default when it is missing or malformed."""
+        if text is None or text.strip() == "":
+            return self.default
+        try:
+            value = self.kind(text.strip())
+        except ValueError:
+            return self.default
+        if self.minimum is not None and value < self.minimum:
+            return self.minimum
+        if self.maximum is not None and value > self.maximum:
+            return self.maximum
+        return value
+
+
+def _names(text):
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+TOKEN_LIFETIME = Setting(
+    "sparkweb.token.lifetime.seconds", int, 8 * 3600,
+    "How long an access token stays valid after login.", minimum=60, maximum=30 * 24 * 3600)
+MAX_BODY_BYTES = Setting(
+    "sparkweb.http.maxBodyBytes", int, 1024 * 1024,
+    "Largest request body accepted; larger ones are answered 413.", minimum=1024,
+    maximum=64 * 1024 * 1024)
+PROTECTED_PROPERTIES = Setting(
+    "sparkweb.properties.protected", _names, (),
+    "Extra user-property names (or prefixes ending in '.') that the API never reads or writes.")
+# Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
+TOKEN_KEY_PROPERTY = "sparkweb.token.key"
+REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
+
+# User properties that never leave the server, whatever an administrator configures: SparkWeb's
+# own secrets and those of features that keep per-user secrets in properties.
+ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "secret")
+
+ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES)
+
+
+class Settings(object):
+    """Typed, bounded access to the settings above, backed by the facade's system properties."""
+
+    def __init__(self, openfire):
+        self._openfire = openfire
+
+    def get(self, setting):
+        return setting.parse(self._openfire.get_property(setting.key))
+
+    def set(self, setting, value):
+        self._openfire.set_property(setting.key, unicode(value))
+
+    def is_protected_property(self, name):
+        lowered = name.lower()
+        for entry in ALWAYS_PROTECTED + self.get(PROTECTED_PROPERTIES):
+            entry = entry.lower()
+            if lowered == entry or lowered.startswith(entry):
+                return True
+        return False

@@ -1,0 +1,92 @@
+"""The dev host: SparkWeb's web application on a standalone Jetty 12 (ee8), wired to the
+in-memory Openfire. For trying the API and the web components without a server, and for the
+HTTP layer of the test suite.
+
+    java -cp 'build/devhost/lib/*' org.python.util.jython -Dpython.path=src/main/python \\
+        -m sparkweb.devhost --port 8080 --user alice:secret
+
+Prints ``SPARKWEB_DEVHOST_READY <base url>`` once it serves, and stops on end of input or a
+signal. Users without a password given get a random one, printed once at start.
+"""
+from __future__ import absolute_import, print_function
+
+import argparse
+import sys
+import uuid
+
+from java.lang import Thread
+from org.eclipse.jetty.server import Server, ServerConnector
+from org.eclipse.jetty.server.handler import ContextHandlerCollection
+
+from sparkweb.openfire.memory import MemoryOpenfire
+from sparkweb.plugin import SparkWeb
+
+READY = "SPARKWEB_DEVHOST_READY"
+
+
+class JettyWebServer(object):
+    """Adds and removes ee8 servlet contexts on a Jetty 12 server, as Openfire's HttpBindManager
+    does: an ee8 context is served through the core handler it supplies."""
+
+    def __init__(self, handlers):
+        self._handlers = handlers
+
+    def add(self, context):
+        self._handlers.addHandler(context.get())
+        if self._handlers.isStarted():
+            context.get().start()
+
+    def remove(self, context):
+        self._handlers.removeHandler(context.get())
+        context.get().stop()
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="sparkweb.devhost")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--domain", default="example.test")
+    parser.add_argument("--static", default=None, help="directory served at /sparkweb/")
+    parser.add_argument("--user", action="append", default=[],
+                        help="username[:password][:admin]; repeatable")
+    return parser.parse_args(argv)
+
+
+def add_users(openfire, specs):
+    for spec in specs:
+        parts = spec.split(":")
+        username = parts[0]
+        password = parts[1] if len(parts) > 1 and parts[1] else uuid.uuid4().hex[:12]
+        admin = len(parts) > 2 and parts[2] == "admin"
+        openfire.add_user(username, password, name=username.capitalize(),
+                          email="%s@example.test" % username, admin=admin)
+        if len(parts) < 2 or not parts[1]:
+            print("user %s password %s" % (username, password))
+
+
+def main(argv):
+    args = parse_args(argv)
+    server = Server()
+    connector = ServerConnector(server)
+    connector.setHost(args.host)
+    connector.setPort(args.port)
+    server.addConnector(connector)
+    handlers = ContextHandlerCollection()
+    server.setHandler(handlers)
+    server.start()
+    base = "http://%s:%d" % (args.host, connector.getLocalPort())
+    openfire = MemoryOpenfire(args.domain, JettyWebServer(handlers), [base])
+    add_users(openfire, args.user)
+    sparkweb = SparkWeb(openfire, Thread.currentThread().getContextClassLoader(), args.static)
+    sparkweb.start()
+    print("%s %s" % (READY, base))
+    sys.stdout.flush()
+    try:
+        sys.stdin.read()   # the parent closes our stdin to stop us
+    finally:
+        sparkweb.stop()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

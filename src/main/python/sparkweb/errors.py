@@ -1,0 +1,76 @@
+"""Errors an API handler raises; ``http.dispatch`` turns each into one JSON shape:
+
+    {"error": "<short code>", "message": "<text for people>"}
+
+Handlers never pick status codes with try/except; they raise one of these.
+"""
+from __future__ import absolute_import
+
+
+class ApiError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message, headers=None):
+        Exception.__init__(self, message)
+        self.message = message
+        self.headers = headers or {}
+
+    def body(self):
+        return {"error": self.code, "message": self.message}
+
+
+class BadRequest(ApiError):
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message="A valid token is required."):
+        ApiError.__init__(self, message, {"WWW-Authenticate": 'Bearer realm="sparkweb"'})
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class TooManyRequests(ApiError):
+    status = 429
+    code = "too_many_requests"
+
+
+# Status codes that Jersey answers by itself (no route matched, wrong method, ...) mapped to the
+# error code used in our JSON body, so that those answers share the shape of ours.
+CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (
+    BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
+    PayloadTooLarge, UnsupportedMediaType, TooManyRequests, ApiError))
+CODES_BY_STATUS[406] = "not_acceptable"

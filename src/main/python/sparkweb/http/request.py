@@ -1,0 +1,68 @@
+"""The request as a handler sees it: path parameters, query, headers, body, the signed-in user,
+and ``app`` (the services the handler may use). Bodies are read lazily and at most once, never
+beyond the configured limit."""
+from __future__ import absolute_import
+
+import json
+
+from java.nio import ByteBuffer
+from java.nio.charset import CharacterCodingException, StandardCharsets
+
+from sparkweb.errors import BadRequest, PayloadTooLarge
+
+
+class Request(object):
+    def __init__(self, context, app, max_body_bytes):
+        self._context = context
+        self._max_body = max_body_bytes
+        self._text = None
+        self.app = app
+        self.claims = None   # set by the pipeline once the token is verified
+        uri = context.getUriInfo()
+        self.params = dict((k, v[0]) for k, v in uri.getPathParameters(True).items())
+        self._query = uri.getQueryParameters(True)
+
+    @property
+    def user(self):
+        """The signed-in username (None on public routes)."""
+        return self.claims.username if self.claims is not None else None
+
+    def header(self, name):
+        return self._context.getHeaderString(name)
+
+    def query(self, name, default=None):
+        values = self._query.get(name)
+        return values[0] if values else default
+
+    def text(self):
+        """The body as text (UTF-8); 413 past the limit, 400 when not UTF-8."""
+        if self._text is None:
+            self._text = self._read_text()
+        return self._text
+
+    def json(self):
+        """The body parsed as JSON; 400 when it is not."""
+        text = self.text()
+        if not text.strip():
+            raise BadRequest("A JSON body is required.")
+        try:
+            return json.loads(text)
+        except Exception:   # ValueError, or RuntimeError on absurd nesting
+            raise BadRequest("The body is not valid JSON.")
+
+    def is_json(self):
+        media = self._context.getMediaType()
+        return media is not None and media.getSubtype().lower().endswith("json")
+
+    def _read_text(self):
+        declared = self._context.getLength()
+        if declared > self._max_body:
+            raise PayloadTooLarge("The body is larger than %d bytes." % self._max_body)
+        data = self._context.getEntityStream().readNBytes(self._max_body + 1)
+        if len(data) > self._max_body:
+            raise PayloadTooLarge("The body is larger than %d bytes." % self._max_body)
+        try:
+            decoder = StandardCharsets.UTF_8.newDecoder()
+            return unicode(decoder.decode(ByteBuffer.wrap(data)).toString())
+        except CharacterCodingException:
+            raise BadRequest("The body is not UTF-8 text.")

@@ -1,0 +1,80 @@
+"""The interface between SparkWeb and the XMPP server, in Openfire's vocabulary.
+
+Everything outside this package depends on this interface only, so that it runs unchanged on the
+live server and on the in-memory implementation.
+"""
+from __future__ import absolute_import
+
+
+class UserRecord(object):
+    """An Openfire user as SparkWeb sees it (no password, ever)."""
+
+    def __init__(self, username, name=u"", email=u""):
+        self.username = username
+        self.name = name or u""
+        self.email = email or u""
+
+
+class OpenfireFacade(object):
+    """What SparkWeb asks of Openfire. Subclasses implement every method."""
+
+    # --- server -----------------------------------------------------------------------------
+    def xmpp_domain(self):
+        """The XMPP domain, e.g. ``example.org``."""
+        raise NotImplementedError
+
+    def server_version(self):
+        raise NotImplementedError
+
+    # --- system properties (JiveGlobals) ----------------------------------------------------
+    def get_property(self, name):
+        """The value of a system property, decrypted if stored encrypted; None when unset."""
+        raise NotImplementedError
+
+    def set_property(self, name, value, encrypt=False):
+        raise NotImplementedError
+
+    def delete_property(self, name):
+        raise NotImplementedError
+
+    def property_names(self):
+        """The names of all system properties."""
+        raise NotImplementedError
+
+    # --- users --------------------------------------------------------------------------------
+    def authenticate(self, username, password):
+        """True when the password is right for an existing user."""
+        raise NotImplementedError
+
+    def get_user(self, username):
+        """The :class:`UserRecord` of ``username``, or None when there is no such user."""
+        raise NotImplementedError
+
+    def get_user_properties(self, username):
+        """All properties of a user as a dict (secret ones included: callers filter)."""
+        raise NotImplementedError
+
+    def set_user_property(self, username, name, value):
+        raise NotImplementedError
+
+    def delete_user_property(self, username, name):
+        raise NotImplementedError
+
+    def is_admin(self, username):
+        raise NotImplementedError
+
+    def is_locked_out(self, username):
+        """True when Openfire's LockOutManager has disabled the account."""
+        raise NotImplementedError
+
+    # --- web server -------------------------------------------------------------------------
+    def add_web_context(self, context):
+        """Serve a Jetty servlet context on the HTTP-bind web server (ports 7070/7443)."""
+        raise NotImplementedError
+
+    def remove_web_context(self, context):
+        raise NotImplementedError
+
+    def web_urls(self):
+        """Base URLs of the HTTP-bind web server, e.g. ``['http://host:7070']``."""
+        raise NotImplementedError

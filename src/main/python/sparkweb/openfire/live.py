@@ -1,0 +1,84 @@
+"""The facade on a running Openfire: the only module that imports ``org.jivesoftware``.
+
+Calls go straight to Openfire's managers in this JVM; nothing goes over a socket. Version
+differences (4.9 vs 5.x) are absorbed here; Jython resolves overloads at run time.
+"""
+from __future__ import absolute_import
+
+from org.jivesoftware.openfire import XMPPServer
+from org.jivesoftware.openfire.admin import AdminManager
+from org.jivesoftware.openfire.auth import AuthFactory, UnauthorizedException
+from org.jivesoftware.openfire.http import HttpBindManager
+from org.jivesoftware.openfire.lockout import LockOutManager
+from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
+from org.jivesoftware.util import JiveGlobals
+
+from sparkweb.openfire.facade import OpenfireFacade, UserRecord
+
+
+class LiveOpenfire(OpenfireFacade):
+    def xmpp_domain(self):
+        return XMPPServer.getInstance().getServerInfo().getXMPPDomain()
+
+    def server_version(self):
+        return XMPPServer.getInstance().getServerInfo().getVersion().getVersionString()
+
+    def get_property(self, name):
+        return JiveGlobals.getProperty(name)
+
+    def set_property(self, name, value, encrypt=False):
+        JiveGlobals.setProperty(name, value, encrypt)
+
+    def delete_property(self, name):
+        JiveGlobals.deleteProperty(name)
+
+    def property_names(self):
+        return list(JiveGlobals.getPropertyNames())
+
+    def authenticate(self, username, password):
+        try:
+            AuthFactory.authenticate(username, password)
+            return True
+        except UnauthorizedException:
+            return False
+
+    def _user(self, username):
+        try:
+            return UserManager.getInstance().getUser(username)
+        except UserNotFoundException:
+            return None
+
+    def get_user(self, username):
+        user = self._user(username)
+        if user is None:
+            return None
+        return UserRecord(user.getUsername(), user.getName(), user.getEmail())
+
+    def get_user_properties(self, username):
+        user = self._user(username)
+        return dict(user.getProperties()) if user is not None else {}
+
+    def set_user_property(self, username, name, value):
+        self._user(username).getProperties().put(name, value)
+
+    def delete_user_property(self, username, name):
+        user = self._user(username)
+        if user is not None:
+            user.getProperties().remove(name)
+
+    def is_admin(self, username):
+        return AdminManager.getInstance().isUserAdmin(username, False)
+
+    def is_locked_out(self, username):
+        return LockOutManager.getInstance().isAccountDisabled(username)
+
+    def add_web_context(self, context):
+        HttpBindManager.getInstance().addJettyHandler(context)
+
+    def remove_web_context(self, context):
+        HttpBindManager.getInstance().removeJettyHandler(context)
+
+    def web_urls(self):
+        host = XMPPServer.getInstance().getServerInfo().getHostname()
+        return [u"http://%s:%s" % (host, HttpBindManager.HTTP_BIND_PORT.getValue()),
+                u"https://%s:%s" % (host, HttpBindManager.HTTP_BIND_SECURE_PORT.getValue())]

@@ -1,0 +1,104 @@
+"""An in-memory Openfire for unit tests and the dev host. Thread-safe: Jython has no GIL."""
+from __future__ import absolute_import
+
+from java.util.concurrent import ConcurrentHashMap
+
+from sparkweb.openfire.facade import OpenfireFacade, UserRecord
+
+
+class _MemoryUser(object):
+    def __init__(self, username, password, name, email):
+        self.record = UserRecord(username, name, email)
+        self.password = password
+        self.properties = ConcurrentHashMap()
+
+
+class MemoryOpenfire(OpenfireFacade):
+    """Users, properties and a web server kept in memory.
+
+    ``web_server`` is any object with ``add(context)``/``remove(context)`` (the dev host passes
+    its Jetty); without one, contexts are only remembered, which is what unit tests need.
+    """
+
+    def __init__(self, domain=u"example.test", web_server=None, web_urls=()):
+        self._domain = domain
+        self._properties = ConcurrentHashMap()
+        self._users = ConcurrentHashMap()
+        self._admins = ConcurrentHashMap()
+        self._locked = ConcurrentHashMap()
+        self._web_server = web_server
+        self._web_urls = list(web_urls)
+        self.web_contexts = []
+
+    # --- test and dev-host set-up -----------------------------------------------------------
+    def add_user(self, username, password, name=u"", email=u"", admin=False):
+        self._users.put(username, _MemoryUser(username, password, name, email))
+        if admin:
+            self._admins.put(username, True)
+
+    def delete_user(self, username):
+        self._users.remove(username)
+
+    def lock_out(self, username, locked=True):
+        if locked:
+            self._locked.put(username, True)
+        else:
+            self._locked.remove(username)
+
+    # --- the facade -------------------------------------------------------------------------
+    def xmpp_domain(self):
+        return self._domain
+
+    def server_version(self):
+        return u"memory"
+
+    def get_property(self, name):
+        return self._properties.get(name)
+
+    def set_property(self, name, value, encrypt=False):
+        self._properties.put(name, value)
+
+    def delete_property(self, name):
+        self._properties.remove(name)
+
+    def property_names(self):
+        return list(self._properties.keySet())
+
+    def authenticate(self, username, password):
+        user = self._users.get(username)
+        return user is not None and password is not None and user.password == password
+
+    def get_user(self, username):
+        user = self._users.get(username)
+        return user.record if user is not None else None
+
+    def get_user_properties(self, username):
+        user = self._users.get(username)
+        return dict(user.properties) if user is not None else {}
+
+    def set_user_property(self, username, name, value):
+        self._users.get(username).properties.put(name, value)
+
+    def delete_user_property(self, username, name):
+        user = self._users.get(username)
+        if user is not None:
+            user.properties.remove(name)
+
+    def is_admin(self, username):
+        return self._admins.containsKey(username)
+
+    def is_locked_out(self, username):
+        return self._locked.containsKey(username)
+
+    def add_web_context(self, context):
+        self.web_contexts.append(context)
+        if self._web_server is not None:
+            self._web_server.add(context)
+
+    def remove_web_context(self, context):
+        self.web_contexts.remove(context)
+        if self._web_server is not None:
+            self._web_server.remove(context)
+
+    def web_urls(self):
+        return list(self._web_urls)

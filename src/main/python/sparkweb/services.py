@@ -1,0 +1,28 @@
+"""The services a request handler may use, built once from a facade by :func:`build_services`.
+
+Handlers reach them as ``request.app``; nothing is global, so tests build their own.
+"""
+from __future__ import absolute_import
+
+from sparkweb import config
+from sparkweb.auth.credentials import Authenticator
+from sparkweb.auth.revocation import RevocationList
+from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
+
+
+class Services(object):
+    def __init__(self, openfire, settings, tokens, revocations, authenticator):
+        self.openfire = openfire
+        self.settings = settings
+        self.tokens = tokens
+        self.revocations = revocations
+        self.authenticator = authenticator
+
+
+def build_services(openfire, clock=millis_now):
+    settings = config.Settings(openfire)
+    tokens = TokenService(load_or_create_key(openfire), openfire.xmpp_domain(),
+                          settings.get(config.TOKEN_LIFETIME), clock)
+    revocations = RevocationList(openfire, lambda: clock() // 1000)
+    return Services(openfire, settings, tokens, revocations,
+                    Authenticator(openfire, tokens, revocations))
