@@ -12,10 +12,10 @@ from sparkweb.errors import Unauthorized
 def token_from_header(value):
     if value is None:
         return None
-    value = value.strip()
-    if value[:7].lower() == u"bearer ":
-        value = value[7:].strip()
-    return value or None
+    scheme, _, rest = value.strip().partition(u" ")
+    if scheme.lower() == u"bearer":
+        return rest.strip() or None
+    return value.strip() or None
 
 
 class Authenticator(object):

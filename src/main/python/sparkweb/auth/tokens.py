@@ -7,6 +7,8 @@ from __future__ import absolute_import
 
 import uuid
 
+import jarray
+
 from io.jsonwebtoken import Jwts, JwtException
 from io.jsonwebtoken.security import Keys
 from java.security import SecureRandom
@@ -26,7 +28,7 @@ def load_or_create_key(openfire):
     """The installation's signing key, created (and stored encrypted) the first time."""
     encoded = openfire.get_property(config.TOKEN_KEY_PROPERTY)
     if not encoded:
-        raw = bytearray(KEY_BYTES)
+        raw = jarray.zeros(KEY_BYTES, "b")   # a Java byte[]: a bytearray would be copied
         SecureRandom().nextBytes(raw)
         encoded = Base64.getEncoder().encodeToString(raw)
         openfire.set_property(config.TOKEN_KEY_PROPERTY, encoded, True)

@@ -23,6 +23,7 @@ class MemoryOpenfire(OpenfireFacade):
     def __init__(self, domain=u"example.test", web_server=None, web_urls=()):
         self._domain = domain
         self._properties = ConcurrentHashMap()
+        self.encrypted_properties = ConcurrentHashMap()   # names stored with encrypt=True
         self._users = ConcurrentHashMap()
         self._admins = ConcurrentHashMap()
         self._locked = ConcurrentHashMap()
@@ -57,6 +58,10 @@ class MemoryOpenfire(OpenfireFacade):
 
     def set_property(self, name, value, encrypt=False):
         self._properties.put(name, value)
+        if encrypt:
+            self.encrypted_properties.put(name, True)
+        else:
+            self.encrypted_properties.remove(name)
 
     def delete_property(self, name):
         self._properties.remove(name)

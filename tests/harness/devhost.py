@@ -1,0 +1,63 @@
+"""The dev host as a subprocess: SparkWeb on a standalone Jetty 12 ee8 with the in-memory
+Openfire, on a free loopback port, with fresh random passwords for its test users."""
+import secrets
+import subprocess
+import threading
+
+from harness import paths
+from harness.target import Target
+
+READY = "SPARKWEB_DEVHOST_READY"
+USERS = ("alice", "bob", "carol")
+ADMIN = "admin"
+
+
+class DevHost(object):
+    def __init__(self):
+        self.users = dict((name, secrets.token_urlsafe(12)) for name in USERS + (ADMIN,))
+        self.process = None
+        self.output = []
+
+    def start(self, timeout=90):
+        paths.require_build()
+        specs = []
+        for name, password in sorted(self.users.items()):
+            specs += ["--user", "%s:%s%s" % (name, password, ":admin" if name == ADMIN else "")]
+        command = paths.jython_command(
+            "-Dpython.path=" + paths.PYTHON_SOURCES, "-m", "sparkweb.devhost", "--port", "0",
+            "--static", paths.WEB_DIR, *specs)
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        base = self._wait_ready(timeout)
+        return Target("devhost", base, "example.test", dict(self.users))
+
+    def _wait_ready(self, timeout):
+        found = {}
+
+        def read():
+            for line in self.process.stdout:
+                self.output.append(line)
+                if line.startswith(READY) and "url" not in found:
+                    found["url"] = line.split()[1]
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(0.1)
+        waited = 0.0
+        while "url" not in found and waited < timeout and self.process.poll() is None:
+            reader.join(0.2)
+            waited += 0.2
+        if "url" not in found:
+            self.stop()
+            raise RuntimeError("dev host did not start:\n" + "".join(self.output[-40:]))
+        return found["url"]
+
+    def stop(self):
+        if self.process is None:
+            return
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=20)
+        except Exception:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

@@ -1,0 +1,29 @@
+"""What a black-box test needs to know about the server it talks to."""
+import httpx
+
+
+class Target(object):
+    """A running SparkWeb: its base URL, its XMPP domain, and test users with their passwords.
+
+    ``xmpp_address`` is (host, port) of the client port where a real XMPP server exists (the
+    dev host has none), so tests needing a real XMPP peer can skip elsewhere.
+    """
+
+    def __init__(self, name, base_url, domain, users, xmpp_address=None):
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.rest_url = self.base_url + "/sparkweb/api/rest"
+        self.domain = domain
+        self.users = users
+        self.xmpp_address = xmpp_address
+
+    def client(self, token=None, **kwargs):
+        headers = {"Authorization": token} if token else {}
+        return httpx.Client(base_url=self.rest_url, headers=headers, timeout=30, **kwargs)
+
+    def login(self, username):
+        with self.client() as client:
+            response = client.post("/login/" + username, content=self.users[username])
+        assert response.status_code == 200, "login of %s failed: %s %s" % (
+            username, response.status_code, response.text)
+        return response.json()["token"]

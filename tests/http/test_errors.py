@@ -1,0 +1,49 @@
+"""Every error is JSON {"error", "message"} with the documented status; bad input is never 5xx."""
+import pytest
+
+
+def assert_json_error(response, status, code):
+    assert response.status_code == status, "%s: %s" % (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert body["error"] == code and body["message"], body
+    assert "Exception" not in response.text and "at org." not in response.text, "stack trace"
+
+
+def test_unknown_route_is_404_json(target, alice):
+    assert_json_error(alice.get("/no/such/thing"), 404, "not_found")
+
+
+def test_wrong_method_is_405_json_with_allow(target, alice):
+    response = alice.delete("/config/global")
+    assert_json_error(response, 405, "method_not_allowed")
+    assert "GET" in response.headers.get("allow", ""), response.headers
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer x.y.z", "garbage", "a" * 5000])
+def test_missing_or_invalid_credentials_are_401_json(target, header):
+    headers = {} if header is None else {"Authorization": header}
+    with target.client() as client:
+        response = client.get("/user", headers=headers)
+    assert_json_error(response, 401, "unauthorized")
+    assert response.headers.get("www-authenticate", "").startswith("Bearer"), response.headers
+
+
+def test_body_over_the_limit_is_413(target):
+    with target.client() as client:
+        response = client.post("/login/alice", content=b"x" * (1024 * 1024 + 1))
+    assert_json_error(response, 413, "payload_too_large")
+
+
+def test_body_that_is_not_utf8_is_400(target):
+    with target.client() as client:
+        response = client.post("/login/alice", content=b"\xff\xfe\xfa",
+                               headers={"Content-Type": "text/plain"})
+    assert_json_error(response, 400, "bad_request")
+
+
+def test_deeply_nested_json_is_400_not_500(target):
+    with target.client() as client:
+        response = client.post("/login/alice", content="[" * 100000,
+                               headers={"Content-Type": "application/json"})
+    assert_json_error(response, 400, "bad_request")

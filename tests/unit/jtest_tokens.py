@@ -1,0 +1,96 @@
+"""Access tokens: what verifies, and everything that must not."""
+from __future__ import absolute_import
+
+import base64
+import json
+
+from sparkweb import config
+from sparkweb.auth.tokens import TokenService, load_or_create_key
+from sparkweb.errors import Unauthorized
+from support import Clock, openfire_with_users
+
+KEY = bytearray(range(32))
+
+
+def rejects(service, token):
+    try:
+        service.verify(token)
+    except Unauthorized:
+        return True
+    return False
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip("=")
+
+
+def test_issued_token_verifies_with_its_claims():
+    clock = Clock()
+    service = TokenService(KEY, u"example.test", 3600, clock)
+    token, issued = service.issue(u"alice")
+    claims = service.verify(token)
+    assert claims.username == u"alice", "subject was %r" % claims.username
+    assert claims.token_id == issued.token_id, "token id changed"
+    assert claims.expires_at == clock() // 1000 + 3600, "expiry %r" % claims.expires_at
+
+
+def test_each_token_has_its_own_id():
+    service = TokenService(KEY, u"example.test", 3600, Clock())
+    ids = set(service.issue(u"alice")[1].token_id for _ in range(20))
+    assert len(ids) == 20, "token ids repeat: %r" % ids
+
+
+def test_expired_token_is_rejected_after_clock_skew():
+    clock = Clock()
+    service = TokenService(KEY, u"example.test", 60, clock)
+    token, _ = service.issue(u"alice")
+    clock.advance(60 + 20)
+    assert not rejects(service, token), "rejected within the allowed clock skew"
+    clock.advance(15)
+    assert rejects(service, token), "accepted a token past expiry plus skew"
+
+
+def test_token_signed_with_another_key_is_rejected():
+    token, _ = TokenService(bytearray(b"x" * 32), u"example.test", 3600, Clock()).issue(u"alice")
+    assert rejects(TokenService(KEY, u"example.test", 3600, Clock()), token), "foreign key accepted"
+
+
+def test_token_for_another_audience_is_rejected():
+    clock = Clock()
+    token, _ = TokenService(KEY, u"other.test", 3600, clock).issue(u"alice")
+    assert rejects(TokenService(KEY, u"example.test", 3600, clock), token), "wrong aud accepted"
+
+
+def test_unsigned_alg_none_token_is_rejected():
+    clock = Clock()
+    service = TokenService(KEY, u"example.test", 3600, clock)
+    now = clock() // 1000
+    header = b64(json.dumps({"alg": "none"}))
+    payload = b64(json.dumps({"sub": "alice", "jti": "x", "iss": "sparkweb",
+                              "aud": ["example.test"], "iat": now, "exp": now + 600}))
+    assert rejects(service, header + "." + payload + "."), "alg none accepted"
+
+
+def test_tampered_payload_is_rejected():
+    service = TokenService(KEY, u"example.test", 3600, Clock())
+    token, _ = service.issue(u"alice")
+    head, payload, signature = str(token).split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "bob"
+    assert rejects(service, ".".join([head, b64(json.dumps(claims)), signature])), "forgery accepted"
+
+
+def test_garbage_is_rejected():
+    service = TokenService(KEY, u"example.test", 3600, Clock())
+    for token in (u"", u"abc", u"a.b.c", u"\u00e9\u00e9.x.y", u"." * 5000):
+        assert rejects(service, token), "accepted %r" % token[:20]
+
+
+def test_signing_key_is_random_per_installation_stored_encrypted_and_reused():
+    first, second = openfire_with_users(), openfire_with_users()
+    key = load_or_create_key(first)
+    assert len(key) == 32, "key has %d bytes" % len(key)
+    assert len(set(key)) > 8, "key is not random: %r" % list(key)
+    assert load_or_create_key(first) == key, "key changed between starts"
+    assert load_or_create_key(second) != key, "two installations share a key"
+    assert first.encrypted_properties.get(config.TOKEN_KEY_PROPERTY), "key stored unencrypted"

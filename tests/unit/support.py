@@ -1,0 +1,44 @@
+"""Shared set-up for the Jython unit tests: an in-memory Openfire with users, services on it,
+a controllable clock, and a stand-in for the request a handler receives."""
+from __future__ import absolute_import
+
+from sparkweb.openfire.memory import MemoryOpenfire
+from sparkweb.services import build_services
+
+
+class Clock(object):
+    """Milliseconds since the epoch, moved by hand."""
+
+    def __init__(self, millis=1800000000000):
+        self.millis = millis
+
+    def __call__(self):
+        return self.millis
+
+    def advance(self, seconds):
+        self.millis += int(seconds * 1000)
+
+
+def openfire_with_users():
+    openfire = MemoryOpenfire(u"example.test")
+    openfire.add_user(u"alice", u"alice-pw", name=u"Alice", email=u"alice@example.test")
+    openfire.add_user(u"bob", u"bob-pw", name=u"Bob", email=u"bob@example.test")
+    return openfire
+
+
+def services(openfire=None, clock=None):
+    openfire = openfire or openfire_with_users()
+    return build_services(openfire, clock or Clock())
+
+
+class FakeRequest(object):
+    """The parts of sparkweb.http.request.Request that handlers use."""
+
+    def __init__(self, app, claims=None, params=None):
+        self.app = app
+        self.claims = claims
+        self.params = params or {}
+
+    @property
+    def user(self):
+        return self.claims.username if self.claims is not None else None
