@@ -1,8 +1,224 @@
-"""The real-Openfire target (placeholder until the OPENFIRE_HOME runner lands)."""
+"""The real-Openfire target: SparkWeb's built jar in a real Openfire.
+
+The Openfire comes from ``OPENFIRE_HOME`` (an unpacked distribution), which is copied to a
+scratch home with an ``autosetup`` openfire.xml: embedded HSQLDB, domain ``example.test``,
+loopback-only listeners on free ports, an admin and test users with fresh random passwords.
+Without OPENFIRE_HOME, the official image runs through testcontainers where a Docker daemon
+answers (see harness/docker.py); otherwise the target reports itself skipped with the reason.
+
+Run as a script (``./dev run``), it starts the same set-up with demo users and waits.
+"""
 import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import httpx
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import paths  # noqa: E402
+from harness.target import Target  # noqa: E402
+
+DOMAIN = "example.test"
+USERS = ("alice", "bob", "carol")
+ADMIN = "admin"
 
 
 def unavailable_reason():
-    if not os.environ.get("OPENFIRE_HOME"):
-        return "no real Openfire: OPENFIRE_HOME is not set"
-    return "real Openfire runner not written yet"
+    home = os.environ.get("OPENFIRE_HOME")
+    if home:
+        if not os.path.isfile(os.path.join(home, "lib", "startup.jar")):
+            return "OPENFIRE_HOME=%s is not an unpacked Openfire (no lib/startup.jar)" % home
+        return None
+    from harness import docker
+    if docker.available():
+        return None
+    return "no real Openfire: OPENFIRE_HOME is not set and no Docker daemon answers"
+
+
+def provision():
+    if os.environ.get("OPENFIRE_HOME"):
+        return LocalOpenfire(os.environ["OPENFIRE_HOME"])
+    from harness import docker
+    return docker.DockerOpenfire()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def autosetup_xml(ports, users, admin_password):
+    """openfire.xml for a first start that sets itself up (see XMPPServer.runAutoSetup)."""
+    user_entries = "".join(
+        "<user%d><username>%s</username><password>%s</password><name>%s</name>"
+        "<email>%s@%s</email></user%d>" % (i, name, password, name.capitalize(), name, DOMAIN, i)
+        for i, (name, password) in enumerate(sorted(users.items()), start=1))
+    return """<?xml version="1.0" encoding="UTF-8"?>
+<jive>
+  <adminConsole><port>{admin}</port><securePort>-1</securePort></adminConsole>
+  <locale>en</locale>
+  <network><interface>127.0.0.1</interface></network>
+  <xmpp>
+    <socket><plain><port>{c2s}</port></plain><ssl><active>false</active></ssl></socket>
+    <server><socket><active>false</active></socket></server>
+    <component><socket><active>false</active></socket></component>
+    <multiplex><socket><active>false</active></socket></multiplex>
+    <proxy><enabled>false</enabled></proxy>
+    <auth><anonymous>false</anonymous></auth>
+  </xmpp>
+  <httpbind><enabled>true</enabled><port><plain>{http}</plain><secure>{https}</secure></port></httpbind>
+  <plugins><loading><monitor><interval>2</interval></monitor></loading></plugins>
+  <autosetup>
+    <run>true</run>
+    <locale>en</locale>
+    <xmpp><domain>{domain}</domain><fqdn>localhost</fqdn></xmpp>
+    <encryption><algorithm>AES</algorithm><key>{encryption_key}</key></encryption>
+    <database><mode>embedded</mode></database>
+    <admin><email>admin@{domain}</email><password>{admin_password}</password></admin>
+    <users>{users}</users>
+  </autosetup>
+</jive>
+""".format(admin=ports["admin"], c2s=ports["c2s"], http=ports["http"], https=ports["https"],
+           domain=DOMAIN, encryption_key=secrets.token_hex(16), admin_password=admin_password,
+           users=user_entries)
+
+
+class LocalOpenfire(object):
+    """An Openfire started from a scratch copy of OPENFIRE_HOME."""
+
+    def __init__(self, source_home, users=USERS):
+        self.source_home = source_home
+        self.users = dict((name, secrets.token_urlsafe(12)) for name in users)
+        self.admin_password = secrets.token_urlsafe(12)
+        self.ports = dict((name, free_port()) for name in ("admin", "c2s", "http", "https"))
+        os.makedirs(paths.WORK, exist_ok=True)
+        self.home = tempfile.mkdtemp(prefix="openfire-", dir=paths.WORK)
+        self.process = None
+        self.base_url = "http://127.0.0.1:%d" % self.ports["http"]
+
+    # --- set-up and start -------------------------------------------------------------------
+    def prepare(self):
+        shutil.rmtree(self.home)
+        shutil.copytree(self.source_home, self.home, symlinks=True)
+        for leftover in ("embedded-db", "logs"):
+            shutil.rmtree(os.path.join(self.home, leftover), ignore_errors=True)
+        all_users = dict(self.users)
+        with open(os.path.join(self.home, "conf", "openfire.xml"), "w") as config:
+            config.write(autosetup_xml(self.ports, all_users, self.admin_password))
+        self.install_plugin()
+
+    def start(self, timeout=180):
+        paths.require_build()
+        self.prepare()
+        log = open(os.path.join(self.home, "console.log"), "w")
+        self.process = subprocess.Popen(
+            ["bash", os.path.join(self.home, "bin", "openfire.sh")], cwd=self.home,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=dict(os.environ, OPENFIRE_HOME=self.home))
+        self.wait_for_api(present=True, timeout=timeout)
+        users = dict(self.users)
+        users[ADMIN] = self.admin_password
+        return Target("openfire", self.base_url, DOMAIN, users,
+                      xmpp_address=("127.0.0.1", self.ports["c2s"]))
+
+    def stop(self):
+        if self.process is None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    # --- the plugin -------------------------------------------------------------------------
+    @property
+    def plugin_jar(self):
+        return os.path.join(self.home, "plugins", "sparkweb.jar")
+
+    def install_plugin(self):
+        shutil.copyfile(paths.PLUGIN_JAR, self.plugin_jar + ".part")
+        os.rename(self.plugin_jar + ".part", self.plugin_jar)   # never a half-written jar
+
+    def uninstall_plugin(self):
+        os.remove(self.plugin_jar)
+
+    def api_status(self):
+        """Status of an authenticated endpoint asked without a token: 401 while SparkWeb serves."""
+        try:
+            return httpx.get(self.base_url + "/sparkweb/api/rest/user", timeout=5).status_code
+        except httpx.TransportError:
+            return None
+
+    def wait_for_api(self, present, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError("Openfire exited:\n" + self.log_tail())
+            status = self.api_status()
+            if (status == 401) == present and status is not None:
+                return
+            time.sleep(0.25)
+        raise RuntimeError("SparkWeb %s within %ds:\n%s" % (
+            "did not appear" if present else "did not go away", timeout, self.log_tail()))
+
+    # --- observation ------------------------------------------------------------------------
+    def log_text(self):
+        chunks = []
+        for name in ("logs/openfire.log", "console.log"):
+            try:
+                with open(os.path.join(self.home, name), errors="replace") as log:
+                    chunks.append(log.read())
+            except IOError:
+                pass
+        return "\n".join(chunks)
+
+    def log_tail(self, lines=60):
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def thread_count(self):
+        """Live threads of Openfire's JVM (the java process under openfire.sh's exec)."""
+        with open("/proc/%d/status" % self.process.pid) as status:
+            for line in status:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no thread count for pid %d" % self.process.pid)
+
+
+def demo():
+    """``./dev run``: SparkWeb in Openfire with demo users, until interrupted."""
+    reason = unavailable_reason()
+    if reason and not os.environ.get("OPENFIRE_HOME"):
+        sys.exit(reason)
+    server = LocalOpenfire(os.environ["OPENFIRE_HOME"])
+    print("Starting Openfire from %s in %s ..." % (server.source_home, server.home))
+    target = server.start()
+    print("SparkWeb is serving.")
+    print("  REST API     %s/" % target.rest_url)
+    print("  SSE          %s/sparkweb/sse" % target.base_url)
+    print("  web pages    %s/sparkweb/" % target.base_url)
+    print("  admin console http://127.0.0.1:%d  (admin / %s)" % (
+        server.ports["admin"], server.admin_password))
+    print("  XMPP         127.0.0.1:%d, domain %s" % (server.ports["c2s"], DOMAIN))
+    for name in USERS:
+        print("  user         %s / %s" % (name, server.users[name]))
+    print("Press Ctrl-C to stop.")
+    try:
+        while server.process.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__" and "--demo" in sys.argv:
+    demo()
