@@ -65,6 +65,9 @@ def autosetup_xml(ports, users, admin_password):
   <adminConsole><port>{admin}</port><securePort>-1</securePort></adminConsole>
   <locale>en</locale>
   <network><interface>127.0.0.1</interface></network>
+  <connectionProvider>
+    <className>org.jivesoftware.database.EmbeddedConnectionProvider</className>
+  </connectionProvider>
   <xmpp>
     <socket><plain><port>{c2s}</port></plain><ssl><active>false</active></ssl></socket>
     <server><socket><active>false</active></socket></server>
@@ -80,7 +83,6 @@ def autosetup_xml(ports, users, admin_password):
     <locale>en</locale>
     <xmpp><domain>{domain}</domain><fqdn>localhost</fqdn></xmpp>
     <encryption><algorithm>AES</algorithm><key>{encryption_key}</key></encryption>
-    <database><mode>embedded</mode></database>
     <admin><email>admin@{domain}</email><password>{admin_password}</password></admin>
     <users>{users}</users>
   </autosetup>
@@ -183,6 +185,16 @@ class LocalOpenfire(object):
 
     def log_tail(self, lines=60):
         return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def live_plugin_classloaders(self):
+        """PluginClassLoader instances alive after a full GC (class histogram forces one)."""
+        histogram = subprocess.run(["jcmd", str(self.process.pid), "GC.class_histogram"],
+                                   capture_output=True, text=True, timeout=120).stdout
+        for line in histogram.splitlines():
+            fields = line.split()
+            if fields and fields[-1] == "org.jivesoftware.openfire.container.PluginClassLoader":
+                return int(fields[1])
+        raise RuntimeError("no PluginClassLoader in the class histogram")
 
     def thread_count(self):
         """Live threads of Openfire's JVM (the java process under openfire.sh's exec)."""

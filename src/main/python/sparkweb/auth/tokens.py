@@ -5,14 +5,12 @@ Openfire's system properties. Nothing here logs a token or the key.
 """
 from __future__ import absolute_import
 
-import uuid
-
 import jarray
 
 from io.jsonwebtoken import Jwts, JwtException
 from io.jsonwebtoken.security import Keys
 from java.security import SecureRandom
-from java.util import Base64, Date
+from java.util import Base64, Date, UUID
 from java.lang import IllegalArgumentException, System
 
 from sparkweb import config
@@ -64,7 +62,7 @@ class TokenService(object):
         """A new signed token for ``username``: ``(token, Claims)``."""
         now = self._clock()
         expires = now + self._lifetime * 1000
-        token_id = uuid.uuid4().hex
+        token_id = UUID.randomUUID().toString()   # not Python's uuid: it loads native code
         audience = Jwts.builder().id(token_id).subject(username).issuer(ISSUER).audience()
         builder = getattr(audience.add(self._audience), "and")()   # 'and' is a Python keyword
         token = (builder.issuedAt(Date(now)).notBefore(Date(now)).expiration(Date(expires))

@@ -18,6 +18,7 @@ import org.python.util.PythonInterpreter;
  */
 public final class SparkWebPlugin implements Plugin {
 
+    private PySystemState pythonState;
     private PythonInterpreter python;
     private PyObject running;
 
@@ -29,7 +30,8 @@ public final class SparkWebPlugin implements Plugin {
         final ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(pluginLoader);
         try {
-            python = startJython(pluginLoader, new File(pluginDirectory, "python"));
+            pythonState = newPythonState(pluginLoader, new File(pluginDirectory, "python"));
+            python = new PythonInterpreter(null, pythonState);
             PyObject module = python.eval("__import__('sparkweb.plugin', fromlist=['start'])");
             running = module.invoke("start", new PyObject[] {
                 Py.java2py(pluginDirectory), Py.java2py(pluginLoader), Py.newLong(started) });
@@ -46,15 +48,31 @@ public final class SparkWebPlugin implements Plugin {
             }
         } finally {
             running = null;
-            if (python != null) {
-                python.close();   // releases the interpreter's state and its shutdown hook
-                python = null;
-            }
+            closeJython();
         }
     }
 
-    /** A fresh interpreter whose imports (Python and Java) resolve through the plugin's loader. */
-    static PythonInterpreter startJython(ClassLoader loader, File pythonDirectory) {
+    /**
+     * Jython registers a JVM shutdown hook for each system state (ours and its default one);
+     * left in place, those hooks would keep this plugin's classloader alive after an unload.
+     */
+    private void closeJython() {
+        if (python != null) {
+            python.close();
+            python = null;
+        }
+        if (pythonState != null) {
+            pythonState.close();
+            pythonState = null;
+        }
+        PySystemState defaultState = Py.defaultSystemState;
+        if (defaultState != null) {
+            defaultState.close();
+        }
+    }
+
+    /** A system state whose imports (Python and Java) resolve through the plugin's loader. */
+    static PySystemState newPythonState(ClassLoader loader, File pythonDirectory) {
         Properties settings = new Properties();
         settings.setProperty("python.import.site", "false");   // no site-packages scan: faster start
         settings.setProperty("python.cachedir.skip", "true");  // no jar scanning into a package cache
@@ -63,6 +81,6 @@ public final class SparkWebPlugin implements Plugin {
         PySystemState state = new PySystemState();
         state.setClassLoader(loader);
         state.path.append(new PyString(pythonDirectory.getAbsolutePath()));
-        return new PythonInterpreter(null, state);
+        return state;
     }
 }
