@@ -5,7 +5,7 @@ import subprocess
 import threading
 
 from harness import paths
-from harness.target import Target
+from harness.target import TEST_PROPERTIES, Target
 
 READY = "SPARKWEB_DEVHOST_READY"
 USERS = ("alice", "bob", "carol")
@@ -23,6 +23,9 @@ class DevHost(object):
         specs = []
         for name, password in sorted(self.users.items()):
             specs += ["--user", "%s:%s%s" % (name, password, ":admin" if name == ADMIN else "")]
+        specs += ["--contacts", "alice:bob"]
+        for name, value in sorted(TEST_PROPERTIES.items()):
+            specs += ["--property", "%s=%s" % (name, value)]
         command = paths.jython_command(
             "-Dpython.path=" + paths.PYTHON_SOURCES, "-m", "sparkweb.devhost", "--port", "0",
             "--static", paths.WEB_DIR, *specs)

@@ -22,7 +22,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from harness import paths  # noqa: E402
-from harness.target import Target  # noqa: E402
+from harness.target import TEST_PROPERTIES, Target  # noqa: E402
 
 DOMAIN = "example.test"
 USERS = ("alice", "bob", "carol")
@@ -54,11 +54,32 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# Mutual contacts ('both' subscriptions); carol is nobody's contact.
+CONTACTS = {"alice": ["bob"], "bob": ["alice"]}
+
+
+def _roster_xml(name):
+    return "".join("<item%d><jid>%s@%s</jid><nickname>%s</nickname></item%d>"
+                   % (i, contact, DOMAIN, contact.capitalize(), i)
+                   for i, contact in enumerate(CONTACTS.get(name, []), start=1))
+
+
+def _properties_xml(properties):
+    """Nested XML elements for dotted property names (Openfire's openfire.xml convention)."""
+    xml = ""
+    for name, value in sorted(properties.items()):
+        parts = name.split(".")
+        xml += "".join("<%s>" % p for p in parts) + value + "".join(
+            "</%s>" % p for p in reversed(parts))
+    return xml
+
+
 def autosetup_xml(ports, users, admin_password):
     """openfire.xml for a first start that sets itself up (see XMPPServer.runAutoSetup)."""
     user_entries = "".join(
         "<user%d><username>%s</username><password>%s</password><name>%s</name>"
-        "<email>%s@%s</email></user%d>" % (i, name, password, name.capitalize(), name, DOMAIN, i)
+        "<email>%s@%s</email><roster>%s</roster></user%d>"
+        % (i, name, password, name.capitalize(), name, DOMAIN, _roster_xml(name), i)
         for i, (name, password) in enumerate(sorted(users.items()), start=1))
     return """<?xml version="1.0" encoding="UTF-8"?>
 <jive>
@@ -78,6 +99,7 @@ def autosetup_xml(ports, users, admin_password):
   </xmpp>
   <httpbind><enabled>true</enabled><port><plain>{http}</plain><secure>{https}</secure></port></httpbind>
   <plugins><loading><monitor><interval>2</interval></monitor></loading></plugins>
+  {properties}
   <autosetup>
     <run>true</run>
     <locale>en</locale>
@@ -89,7 +111,7 @@ def autosetup_xml(ports, users, admin_password):
 </jive>
 """.format(admin=ports["admin"], c2s=ports["c2s"], http=ports["http"], https=ports["https"],
            domain=DOMAIN, encryption_key=secrets.token_hex(16), admin_password=admin_password,
-           users=user_entries)
+           users=user_entries, properties=_properties_xml(TEST_PROPERTIES))
 
 
 class LocalOpenfire(object):

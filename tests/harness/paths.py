@@ -7,6 +7,8 @@ WEB_DIR = os.path.join(ROOT, "web")
 BUILD = os.path.join(ROOT, "build")
 DEVHOST_LIB = os.path.join(BUILD, "devhost", "lib")
 PLUGIN_JAR = os.path.join(BUILD, "sparkweb.jar")
+import os as _os
+LOG_LEVEL = _os.environ.get("SPARKWEB_TEST_LOG_LEVEL", "warn")
 WORK = os.path.join(ROOT, "tests", ".work")   # scratch space, ignored by git
 
 
@@ -24,5 +26,5 @@ def jython_command(*args):
             "-cp", os.path.join(DEVHOST_LIB, "*"),
             "-Dpython.import.site=false", "-Dpython.cachedir.skip=true",
             "-Dpython.console.encoding=UTF-8",
-            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + LOG_LEVEL + "",
             "org.python.util.jython"] + list(args)

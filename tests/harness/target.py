@@ -1,6 +1,11 @@
 """What a black-box test needs to know about the server it talks to."""
 import httpx
 
+# Settings every target runs with: a short grace period so expiry can be observed, and
+# frequent heartbeats, which is how the server notices a closed stream.
+TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1"}
+GRACE_SECONDS = 3
+
 
 class Target(object):
     """A running SparkWeb: its base URL, its XMPP domain, and test users with their passwords.

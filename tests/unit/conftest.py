@@ -17,9 +17,20 @@ MARK = "JYTHON_TEST_RESULT "
 STASH_KEY = pytest.StashKey()
 
 
+def _is_jython_test(path):
+    return path.name.startswith("jtest_") and path.suffix == ".py"
+
+
 def pytest_collect_file(parent, file_path):
-    if file_path.name.startswith("jtest_") and file_path.suffix == ".py":
+    # A file named on the command line goes through pytest_pycollect_makemodule instead.
+    if _is_jython_test(file_path) and not parent.session.isinitpath(file_path):
         return JythonModule.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    if _is_jython_test(module_path):
+        return JythonModule.from_parent(parent, path=module_path)
     return None
 
 

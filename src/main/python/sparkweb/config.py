@@ -44,6 +44,34 @@ MAX_BODY_BYTES = Setting(
 PROTECTED_PROPERTIES = Setting(
     "sparkweb.properties.protected", _names, (),
     "Extra user-property names (or prefixes ending in '.') that the API never reads or writes.")
+SESSION_GRACE = Setting(
+    "sparkweb.session.graceSeconds", int, 30,
+    "How long a user's XMPP session outlives its last event stream (covers page reloads).",
+    minimum=0, maximum=3600)
+SESSION_IDLE = Setting(
+    "sparkweb.session.idleSeconds", int, 600,
+    "How long a session without event streams lives after the user's last REST call.",
+    minimum=10, maximum=7 * 24 * 3600)
+SESSION_RESOURCE = Setting(
+    "sparkweb.session.resource", unicode, u"sparkweb",
+    "The XMPP resource of SparkWeb sessions, as other users' clients see it.")
+SSE_REPLAY_EVENTS = Setting(
+    "sparkweb.sse.replayEvents", int, 500,
+    "Events kept per session for replay to a reconnecting stream (Last-Event-ID).",
+    minimum=0, maximum=100000)
+SSE_QUEUE_EVENTS = Setting(
+    "sparkweb.sse.queueEvents", int, 1000,
+    "Events waiting for one slow stream before that stream is closed.",
+    minimum=10, maximum=100000)
+SSE_HEARTBEAT = Setting(
+    "sparkweb.sse.heartbeatSeconds", int, 15,
+    "Interval of the comment lines that keep idle event streams open through proxies.",
+    minimum=1, maximum=300)
+CORS_ORIGINS = Setting(
+    "sparkweb.cors.origins", _names, (),
+    "Origins (scheme://host[:port]) whose pages may call the API and open event streams from "
+    "another origin; empty means same origin only.")
+
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
 REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
@@ -52,7 +80,8 @@ REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
 # own secrets and those of features that keep per-user secrets in properties.
 ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "secret")
 
-ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES)
+ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES, SESSION_GRACE, SESSION_IDLE,
+       SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS)
 
 
 class Settings(object):

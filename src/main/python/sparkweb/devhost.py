@@ -49,6 +49,10 @@ def parse_args(argv):
     parser.add_argument("--static", default=None, help="directory served at /sparkweb/")
     parser.add_argument("--user", action="append", default=[],
                         help="username[:password][:admin]; repeatable")
+    parser.add_argument("--contacts", action="append", default=[],
+                        help="user1:user2, mutual contacts; repeatable (default: all users)")
+    parser.add_argument("--property", action="append", default=[],
+                        help="name=value, an Openfire system property; repeatable")
     return parser.parse_args(argv)
 
 
@@ -64,6 +68,17 @@ def add_users(openfire, specs):
             print("user %s password %s" % (username, password))
 
 
+def all_pairs(user_specs):
+    names = [spec.split(":")[0] for spec in user_specs]
+    return ["%s:%s" % (a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+
+
+def add_contacts(openfire, pairs):
+    for pair in pairs:
+        first, _, second = pair.partition(":")
+        openfire.add_contacts(first, second)
+
+
 def main(argv):
     args = parse_args(argv)
     server = Server()
@@ -77,6 +92,10 @@ def main(argv):
     base = "http://%s:%d" % (args.host, connector.getLocalPort())
     openfire = MemoryOpenfire(args.domain, JettyWebServer(handlers), [base])
     add_users(openfire, args.user)
+    add_contacts(openfire, args.contacts or all_pairs(args.user))
+    for assignment in args.property:
+        name, _, value = assignment.partition("=")
+        openfire.set_property(name, value)
     sparkweb = SparkWeb(openfire, Thread.currentThread().getContextClassLoader(), args.static)
     sparkweb.start()
     print("%s %s" % (READY, base))

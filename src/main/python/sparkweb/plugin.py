@@ -6,9 +6,10 @@ the plugin removes exactly what loading it added.
 from __future__ import absolute_import
 
 from java.io import File
-from java.lang import System
+from java.lang import Runnable, System, Thread
+from java.util.concurrent import Executors, ThreadFactory, TimeUnit
 
-from sparkweb import VERSION
+from sparkweb import VERSION, config
 from sparkweb.api import ROUTES
 from sparkweb.http import app as web, jetty
 from sparkweb.log import logger
@@ -29,10 +30,23 @@ class SparkWeb(object):
 
     def start(self):
         self.services = build_services(self.openfire)
+        scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
+        self._undo.append(scheduler.shutdownNow)
+        self._schedule_housekeeping(scheduler)
+        self._undo.append(self.services.sessions.end_all)
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir)
         self.openfire.add_web_context(context)
         self._undo.append(lambda: self.openfire.remove_web_context(context))
+        self._undo.append(self.services.streams.close_all)
         return self
+
+    def _schedule_housekeeping(self, scheduler):
+        """Session expiry and stream heartbeats, on one daemon thread that stop() ends."""
+        heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire), 1, 1,
+                                         TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.streams.heartbeat), heartbeat,
+                                         heartbeat, TimeUnit.SECONDS)
 
     def stop(self):
         while self._undo:
@@ -44,6 +58,29 @@ class SparkWeb(object):
 
     def rest_urls(self):
         return [base + web.CONTEXT_PATH + web.REST_PATH + "/" for base in self.openfire.web_urls()]
+
+
+class _Task(Runnable):
+    """A scheduled call whose failure is logged instead of silently cancelling the schedule."""
+
+    def __init__(self, function):
+        self._function = function
+
+    def run(self):
+        try:
+            self._function()
+        except Exception as error:
+            LOG.warn("SparkWeb housekeeping failed: %s" % error)
+
+
+class _DaemonThreads(ThreadFactory):
+    def __init__(self, name):
+        self._name = name
+
+    def newThread(self, runnable):
+        thread = Thread(runnable, self._name)
+        thread.setDaemon(True)
+        return thread
 
 
 def start(plugin_directory, class_loader, boot_started_nanos=None):

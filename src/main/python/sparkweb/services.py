@@ -8,11 +8,16 @@ from sparkweb import config
 from sparkweb.auth.credentials import Authenticator
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
+from sparkweb.events.sse import StreamSet
+from sparkweb.session.registry import SessionRegistry
 
 
 class Services(object):
-    def __init__(self, openfire, settings, tokens, revocations, authenticator):
+    def __init__(self, openfire, settings, tokens, revocations, authenticator, sessions,
+                 streams):
         self.openfire = openfire
+        self.sessions = sessions
+        self.streams = streams
         self.settings = settings
         self.tokens = tokens
         self.revocations = revocations
@@ -25,4 +30,5 @@ def build_services(openfire, clock=millis_now):
                           settings.get(config.TOKEN_LIFETIME), clock)
     revocations = RevocationList(openfire, lambda: clock() // 1000)
     return Services(openfire, settings, tokens, revocations,
-                    Authenticator(openfire, tokens, revocations))
+                    Authenticator(openfire, tokens, revocations),
+                    SessionRegistry(openfire, settings, clock), StreamSet())

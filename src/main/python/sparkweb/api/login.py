@@ -1,7 +1,8 @@
 """Web Credentials: password login and logout (compatible with the earlier plugin's pages).
 
 ``POST /login/{username}`` takes the raw password as the body, or JSON ``{"password": ...}``,
-and answers ``{"token": ...}``. Public. ``POST /logout`` revokes the token it is called with.
+and answers ``{"token": ...}``, starting the user's XMPP session. Public. ``POST /logout``
+revokes the token it is called with and ends the session.
 """
 from __future__ import absolute_import
 
@@ -20,11 +21,14 @@ def _password(request):
 
 def login(request):
     token, claims = request.app.authenticator.login(request.params["username"], _password(request))
+    request.app.sessions.get_or_start(claims.username)
     return {"token": token, "username": claims.username, "expires": claims.expires_at}
 
 
 def logout(request):
+    """Revokes the token and ends the user's XMPP session (others see them go offline)."""
     request.app.revocations.revoke(request.claims)
+    request.app.sessions.end(request.user)
     return {}
 
 

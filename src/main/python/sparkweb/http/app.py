@@ -1,5 +1,6 @@
 """Assembles the web application: a servlet context at ``/sparkweb`` holding Jersey (serving the
-route tables under ``/api/rest``) and the static files of ``web/``.
+route tables under ``/api/rest``), the event stream at ``/sse``, the static files of ``web/``,
+and the CORS filter in front of all of them.
 
 Jersey's resources are built programmatically from the route tables, so each route is still
 matched by Jersey (path templates, 404 and 405 with ``Allow``) while the code is all Python.
@@ -8,7 +9,9 @@ from __future__ import absolute_import
 
 from collections import OrderedDict
 
+from java.util import EnumSet
 from java.util.function import Function
+from javax.servlet import DispatcherType
 from javax.ws.rs.container import ContainerResponseFilter
 from javax.ws.rs.core import MediaType
 from org.glassfish.jersey.server import ResourceConfig, ServerProperties
@@ -17,12 +20,15 @@ from org.glassfish.jersey.servlet import ServletContainer
 from org.igniterealtime.openfire.plugin.sparkweb import PythonInflector
 
 from sparkweb.errors import CODES_BY_STATUS
+from sparkweb.events.sse import SseServlet
 from sparkweb.http import jetty
+from sparkweb.http.cors import CorsFilter
 from sparkweb.http.response import to_json
 from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
 
 CONTEXT_PATH = "/sparkweb"
 REST_PATH = "/api/rest"
+SSE_PATH = "/sse"
 
 
 class JsonErrorFilter(ContainerResponseFilter):
@@ -68,6 +74,12 @@ def build_context(routes, app, class_loader, static_dir=None):
     context.setClassLoader(class_loader)
     rest = jetty.ServletHolder("sparkweb-rest", ServletContainer(build_jersey(routes, app)))
     context.addServlet(rest, REST_PATH + "/*")
+    sse = jetty.ServletHolder("sparkweb-sse", SseServlet(app))
+    sse.setAsyncSupported(True)
+    context.addServlet(sse, SSE_PATH)
+    cors = jetty.FilterHolder(CorsFilter(app.settings))
+    cors.setAsyncSupported(True)
+    context.addFilter(cors, "/*", EnumSet.of(DispatcherType.REQUEST))
     if static_dir is not None:
         files = jetty.ServletHolder("sparkweb-web", jetty.DefaultServlet())
         files.setInitParameter("resourceBase", static_dir)

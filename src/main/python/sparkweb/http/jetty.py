@@ -6,10 +6,12 @@ Openfire 5.x embeds Jetty 12 and serves javax.servlet through its ``ee8`` enviro
 from __future__ import absolute_import
 
 try:
-    from org.eclipse.jetty.ee8.servlet import DefaultServlet, ServletContextHandler, ServletHolder
+    from org.eclipse.jetty.ee8.servlet import (DefaultServlet, FilterHolder,
+                                                ServletContextHandler, ServletHolder)
     FLAVOUR = "jetty12-ee8"
 except ImportError:
-    from org.eclipse.jetty.servlet import DefaultServlet, ServletContextHandler, ServletHolder
+    from org.eclipse.jetty.servlet import (DefaultServlet, FilterHolder, ServletContextHandler,
+                                           ServletHolder)
     FLAVOUR = "jetty10"
 
-__all__ = ["DefaultServlet", "ServletContextHandler", "ServletHolder", "FLAVOUR"]
+__all__ = ["DefaultServlet", "FilterHolder", "ServletContextHandler", "ServletHolder", "FLAVOUR"]

@@ -45,6 +45,7 @@ def pipeline(route, app):
             if not route.public:
                 request.claims = app.authenticator.authenticate(
                     token_from_header(request.header("Authorization")))
+                app.sessions.touch(request.claims.username)
             return _respond(route.handler(request))
         except ApiError as error:
             return json_response(error.status, error.body(), error.headers)

@@ -15,6 +15,18 @@ class UserRecord(object):
         self.email = email or u""
 
 
+class RosterEntry(object):
+    """One contact of a user's roster. ``subscription``: -1 remove, 0 none, 1 to, 2 from,
+    3 both (Openfire's RosterItem.SubType values)."""
+
+    def __init__(self, jid, nickname=u"", groups=(), subscription=0, shared=False):
+        self.jid = jid
+        self.nickname = nickname or u""
+        self.groups = list(groups)
+        self.subscription = subscription
+        self.shared = shared
+
+
 class OpenfireFacade(object):
     """What SparkWeb asks of Openfire. Subclasses implement every method."""
 
@@ -65,6 +77,26 @@ class OpenfireFacade(object):
 
     def is_locked_out(self, username):
         """True when Openfire's LockOutManager has disabled the account."""
+        raise NotImplementedError
+
+    # --- XMPP -------------------------------------------------------------------------------
+    def open_session(self, username, resource, listener):
+        """An authenticated XMPP client session of ``username`` inside the server, without a
+        socket. ``listener.on_stanza(stanza)`` receives every stanza routed to it and
+        ``listener.on_closed()`` is called once when the server ends it. Returns an object with
+        ``jid`` (full JID text), ``send(stanza)`` and ``close()``."""
+        raise NotImplementedError
+
+    def roster(self, username):
+        """The user's contacts, as :class:`RosterEntry` objects."""
+        raise NotImplementedError
+
+    def can_probe(self, username, target_username):
+        """True when the server lets ``username`` see the presence of ``target_username``."""
+        raise NotImplementedError
+
+    def current_presence(self, username):
+        """The user's most available presence as a Stanza, or None when offline."""
         raise NotImplementedError
 
     # --- web server -------------------------------------------------------------------------

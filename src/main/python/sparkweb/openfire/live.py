@@ -13,7 +13,8 @@ from org.jivesoftware.openfire.lockout import LockOutManager
 from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
 from org.jivesoftware.util import JiveGlobals
 
-from sparkweb.openfire.facade import OpenfireFacade, UserRecord
+from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
+from sparkweb.openfire.live_xmpp import LiveSession, from_packet
 
 
 class LiveOpenfire(OpenfireFacade):
@@ -71,6 +72,30 @@ class LiveOpenfire(OpenfireFacade):
 
     def is_locked_out(self, username):
         return LockOutManager.getInstance().isAccountDisabled(username)
+
+    def open_session(self, username, resource, listener):
+        return LiveSession(username, resource, listener)
+
+    def roster(self, username):
+        roster = XMPPServer.getInstance().getRosterManager().getRoster(username)
+        return [RosterEntry(item.getJid().toBareJID(), item.getNickname(), item.getGroups(),
+                            item.getSubStatus().getValue(), item.isShared())
+                for item in roster.getRosterItems()]
+
+    def can_probe(self, username, target_username):
+        prober = XMPPServer.getInstance().createJID(username, None)
+        try:
+            return XMPPServer.getInstance().getPresenceManager().canProbePresence(
+                prober, target_username)
+        except UserNotFoundException:
+            return False
+
+    def current_presence(self, username):
+        user = self._user(username)
+        if user is None:
+            return None
+        presence = XMPPServer.getInstance().getPresenceManager().getPresence(user)
+        return from_packet(presence) if presence is not None else None
 
     def add_web_context(self, context):
         HttpBindManager.getInstance().addJettyHandler(context)

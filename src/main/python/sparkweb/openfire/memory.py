@@ -3,7 +3,8 @@ from __future__ import absolute_import
 
 from java.util.concurrent import ConcurrentHashMap
 
-from sparkweb.openfire.facade import OpenfireFacade, UserRecord
+from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
+from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
 
 
 class _MemoryUser(object):
@@ -30,6 +31,8 @@ class MemoryOpenfire(OpenfireFacade):
         self._web_server = web_server
         self._web_urls = list(web_urls)
         self.web_contexts = []
+        self._contacts = ConcurrentHashMap()   # username -> {contact: True}, kept mutual
+        self.xmpp = MemoryXmppRouter(domain, self._contact_names)
 
     # --- test and dev-host set-up -----------------------------------------------------------
     def add_user(self, username, password, name=u"", email=u"", admin=False):
@@ -39,6 +42,18 @@ class MemoryOpenfire(OpenfireFacade):
 
     def delete_user(self, username):
         self._users.remove(username)
+        for session in self.xmpp.sessions_of(username):
+            self.xmpp.close(session)
+
+    def add_contacts(self, first, second):
+        """Makes two users each other's contacts with a 'both' subscription."""
+        for one, other in ((first, second), (second, first)):
+            self._contacts.putIfAbsent(one, ConcurrentHashMap())
+            self._contacts.get(one).put(other, True)
+
+    def _contact_names(self, username):
+        contacts = self._contacts.get(username)
+        return list(contacts.keySet()) if contacts is not None else []
 
     def lock_out(self, username, locked=True):
         if locked:
@@ -94,6 +109,22 @@ class MemoryOpenfire(OpenfireFacade):
 
     def is_locked_out(self, username):
         return self._locked.containsKey(username)
+
+    def open_session(self, username, resource, listener):
+        return self.xmpp.open(username, resource, listener)
+
+    def roster(self, username):
+        return [RosterEntry(u"%s@%s" % (name, self._domain), name.capitalize(), (), 3)
+                for name in sorted(self._contact_names(username))]
+
+    def can_probe(self, username, target_username):
+        return username == target_username or target_username in self._contact_names(username)
+
+    def current_presence(self, username):
+        for session in self.xmpp.sessions_of(username):
+            if session.presence is not None:
+                return session.presence
+        return None
 
     def add_web_context(self, context):
         self.web_contexts.append(context)

@@ -1,0 +1,78 @@
+"""Presence (spec tag presence), under ``/presence``, for the signed-in user.
+
+``POST /presence``: JSON ``{"show": "chat"|"away"|"xa"|"dnd"|"available", "status": text}``
+(or the same as query parameters), broadcast from the user's session.
+``GET /presence/{target}``: a user's presence, where Openfire lets the caller see it (400
+otherwise, as the spec says); an offline user reads ``{"type": "unavailable"}``.
+``GET /presence/roster``: the caller's contacts with their presence.
+"""
+from __future__ import absolute_import
+
+from sparkweb.errors import BadRequest
+from sparkweb.http.routing import Route
+from sparkweb.xmpp import jid, stanza
+
+AVAILABLE = ("", "available", "online")
+
+
+def _presence_fields(request):
+    fields = {}
+    if request.is_json():
+        fields = request.json()
+        if not isinstance(fields, dict):
+            raise BadRequest('Expected JSON {"show": ..., "status": ...}.')
+    show = fields.get("show", request.query("show")) or ""
+    status = fields.get("status", request.query("status"))
+    if not isinstance(show, basestring) or (show not in AVAILABLE and
+                                            show not in stanza.SHOW_VALUES):
+        raise BadRequest("'show' must be one of available, %s." % ", ".join(stanza.SHOW_VALUES))
+    if status is not None and (not isinstance(status, basestring) or len(status) > 1024):
+        raise BadRequest("'status' must be text of at most 1024 characters.")
+    return (None if show in AVAILABLE else show), status
+
+
+def post_presence(request):
+    show, status = _presence_fields(request)
+    request.app.sessions.get_or_start(request.user).send(stanza.presence(show=show, status=status))
+    return {"show": show or "available", "status": status}
+
+
+def _entity(username, presence):
+    if presence is None:
+        return {"username": username, "type": "unavailable", "show": None, "status": None}
+    return {"username": username, "type": presence.type or "available", "show": presence.show,
+            "status": presence.status}
+
+
+def probe_presence(request):
+    openfire = request.app.openfire
+    target = jid.parse(request.params["target"], openfire.xmpp_domain())
+    if target.domain != openfire.xmpp_domain() or openfire.get_user(target.node) is None:
+        raise BadRequest("Not a user of this server: %s" % request.params["target"][:100])
+    if not openfire.can_probe(request.user, target.node):
+        raise BadRequest("You are not permitted to see the presence of %s." % target.bare)
+    return _entity(target.node, openfire.current_presence(target.node))
+
+
+def get_roster_presence(request):
+    openfire = request.app.openfire
+    domain = openfire.xmpp_domain()
+    roster = []
+    for entry in openfire.roster(request.user):
+        contact = jid.parse(entry.jid)
+        presence = None
+        if contact.domain == domain and openfire.can_probe(request.user, contact.node):
+            presence = _entity(contact.node, openfire.current_presence(contact.node))
+        roster.append({"jid": entry.jid, "nickname": entry.nickname, "groups": entry.groups,
+                       "subscriptionType": entry.subscription,
+                       "type": presence["type"] if presence else None,
+                       "show": presence["show"] if presence else None,
+                       "status": presence["status"] if presence else None})
+    return {"roster": roster}
+
+
+ROUTES = [
+    Route("POST", "/presence", post_presence),
+    Route("GET", "/presence/roster", get_roster_presence),
+    Route("GET", "/presence/{target}", probe_presence),
+]

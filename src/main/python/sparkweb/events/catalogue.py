@@ -1,0 +1,80 @@
+"""Which SSE events a stanza becomes, and their JSON payloads.
+
+Names are those of the earlier plugin's pages (DESIGN.md section 5); fields may be added,
+never renamed. The full list is documented in docs/events.md.
+"""
+from __future__ import absolute_import
+
+import base64
+import json
+
+from java.time import Instant
+
+CONNECT = "onConnect"
+CHAT = "chatapi.chat"
+PRESENCE = "chatapi.presence"
+MUC = "chatapi.muc"
+NOTIFY = "chatapi.notify"
+RAW = "chatapi.xmpp"
+
+
+def _now():
+    return unicode(Instant.now().toString())
+
+
+def _data(text):
+    """The JSON value carried in a message, or its text when it is not JSON."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def on_connect(user):
+    return CONNECT, {"username": user.username, "name": user.name, "email": user.email}
+
+
+def for_stanza(stanza):
+    """``[(event name, payload), ...]`` for one inbound stanza (raw event excluded)."""
+    if stanza.kind == "presence":
+        return [(PRESENCE, _presence(stanza))]
+    if stanza.kind != "message":
+        return []
+    if stanza.invite is not None:
+        invite = dict(stanza.invite, type="invitation", to=stanza.recipient, timestamp=_now())
+        return [(MUC, invite)]
+    if stanza.type == "groupchat":
+        return [(MUC, _message(stanza, subject=stanza.subject))]
+    events = []
+    if stanza.body is not None:
+        events.append((CHAT, _message(stanza)))
+    if stanza.chat_state is not None:
+        events.append((CHAT, {"type": stanza.type or "normal", "from": stanza.sender,
+                               "to": stanza.recipient, "state": stanza.chat_state,
+                               "timestamp": _now()}))
+    if stanza.body is None and stanza.data is not None:
+        events.append((NOTIFY, {"from": stanza.sender, "to": stanza.recipient, "id": stanza.id,
+                                "data": _data(stanza.data), "timestamp": _now()}))
+    return events
+
+
+def raw(stanza):
+    """The chatapi.xmpp event: the stanza as received, base64 encoded (UTF-8)."""
+    if not stanza.xml:
+        return None
+    return RAW, {"xmpp": base64.b64encode(stanza.xml.encode("utf-8"))}
+
+
+def _message(stanza, **extra):
+    payload = {"type": stanza.type or "normal", "from": stanza.sender, "to": stanza.recipient,
+               "body": stanza.body, "data": _data(stanza.data), "id": stanza.id,
+               "timestamp": _now()}
+    payload.update(extra)
+    return payload
+
+
+def _presence(stanza):
+    return {"type": stanza.type or "available", "show": stanza.show, "status": stanza.status,
+            "from": stanza.sender, "to": stanza.recipient, "timestamp": _now()}

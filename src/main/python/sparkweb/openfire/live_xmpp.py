@@ -1,0 +1,157 @@
+"""XMPP sessions inside the live Openfire, and conversion between Openfire's packets and
+SparkWeb's neutral :class:`~sparkweb.xmpp.stanza.Stanza`.
+
+A session is a ``LocalClientSession`` on a socket-less connection (a ``VirtualConnection``),
+authenticated as the user; what it sends goes through a ``SessionPacketRouter`` exactly as if
+a client had sent it, and what Openfire routes to it arrives in ``deliver``.
+"""
+from __future__ import absolute_import
+
+import jarray
+
+from java.util import Locale, Optional
+from org.dom4j import QName
+from org.jivesoftware.openfire import SessionManager, SessionPacketRouter, XMPPServer
+from org.jivesoftware.openfire.auth import AuthToken
+from org.jivesoftware.openfire.net import VirtualConnection
+from org.jivesoftware.openfire.spi import ConnectionType
+from org.xmpp.packet import JID, Message, Presence
+
+from sparkweb.log import logger
+from sparkweb.xmpp import stanza as model
+
+LOG = logger("xmpp")
+
+
+class SparkWebConnection(VirtualConnection):
+    """The socket-less connection of a SparkWeb session: packets go to the listener."""
+
+    def __init__(self, listener):
+        VirtualConnection.__init__(self)
+        self._listener = listener
+        self._configuration = None
+
+    def deliver(self, packet):
+        try:
+            self._listener.on_stanza(from_packet(packet))
+        except Exception as error:   # never let one bad stanza break Openfire's routing
+            LOG.warn("Could not handle a stanza for a SparkWeb session: %s" % error)
+
+    def deliverRawText(self, text):
+        pass   # raw text is only stream-level XML (errors, closing tags): nothing to show
+
+    def closeVirtualConnection(self, error):
+        self._listener.on_closed()
+
+    def systemShutdown(self):
+        self.close()
+
+    def getAddress(self):
+        return jarray.array([127, 0, 0, 1], "b")
+
+    def getHostAddress(self):
+        return "127.0.0.1"
+
+    def getHostName(self):
+        return "localhost"
+
+    def getTLSProtocolName(self):
+        return Optional.empty()
+
+    def getCipherSuiteName(self):
+        return Optional.empty()
+
+    def getConfiguration(self):
+        if self._configuration is None:
+            manager = XMPPServer.getInstance().getConnectionManager()
+            listener = manager.getListener(ConnectionType.SOCKET_C2S, False)
+            self._configuration = listener.generateConnectionConfiguration()
+        return self._configuration
+
+
+class LiveSession(object):
+    def __init__(self, username, resource, listener):
+        self._connection = SparkWebConnection(listener)
+        self._session = SessionManager.getInstance().createClientSession(
+            self._connection, Locale.ENGLISH)
+        self._session.setAuthToken(AuthToken.generateUserToken(username), resource)
+        self._router = SessionPacketRouter(self._session)
+        self.jid = self._session.getAddress().toString()
+
+    def send(self, stanza):
+        self._router.route(to_packet(stanza))
+
+    def close(self):
+        self._connection.close()
+
+
+def to_packet(stanza):
+    if stanza.kind == "message":
+        packet = Message()
+        if stanza.type:
+            packet.setType(Message.Type.valueOf(stanza.type))
+        if stanza.body is not None:
+            packet.setBody(stanza.body)
+        if stanza.chat_state:
+            packet.addChildElement(stanza.chat_state, model.NS_CHAT_STATES)
+        if stanza.data is not None:
+            packet.addChildElement("json", model.NS_JSON).setText(stanza.data)
+    else:
+        packet = Presence()
+        if stanza.type:
+            packet.setType(Presence.Type.valueOf(stanza.type))
+        if stanza.show:
+            packet.setShow(Presence.Show.valueOf(stanza.show))
+        if stanza.status is not None:
+            packet.setStatus(stanza.status)
+        if stanza.priority is not None:
+            packet.setPriority(stanza.priority)
+    if stanza.recipient:
+        packet.setTo(JID(stanza.recipient))
+    if stanza.id:
+        packet.setID(stanza.id)
+    return packet
+
+
+def _text(value):
+    return None if value is None else unicode(value)
+
+
+def from_packet(packet):
+    element = packet.getElement()
+    kind = element.getName()
+    result = model.Stanza(
+        kind, type=_text(element.attributeValue("type")), sender=_text(packet.getFrom()),
+        recipient=_text(packet.getTo()), id=_text(packet.getID()), xml=packet.toXML())
+    if kind == "message":
+        _read_message(element, result)
+    elif kind == "presence":
+        result.show = _text(element.elementText("show"))
+        result.status = _text(element.elementText("status"))
+        priority = element.elementText("priority")
+        result.priority = int(priority) if priority and priority.lstrip("-").isdigit() else None
+    return result
+
+
+def _read_message(element, result):
+    result.body = _text(element.elementText("body"))
+    result.subject = _text(element.elementText("subject"))
+    result.thread = _text(element.elementText("thread"))
+    for child in element.elements():
+        namespace = child.getNamespaceURI()
+        if namespace == model.NS_CHAT_STATES:
+            result.chat_state = child.getName()
+        elif namespace == model.NS_JSON and child.getName() == "json":
+            result.data = child.getText()
+        elif namespace == model.NS_CONFERENCE and child.getName() == "x":
+            result.invite = {"room": _text(child.attributeValue("jid")),
+                             "from": result.sender,
+                             "reason": _text(child.attributeValue("reason")),
+                             "password": _text(child.attributeValue("password"))}
+        elif namespace == model.NS_MUC_USER:
+            invite = child.element(QName.get("invite", model.NS_MUC_USER))
+            if invite is not None:
+                result.invite = {"room": result.sender,
+                                 "from": _text(invite.attributeValue("from")),
+                                 "reason": _text(invite.elementText("reason")),
+                                 "password": _text(child.elementText("password"))}
