@@ -65,13 +65,47 @@ def _roster_xml(name):
 
 
 def _properties_xml(properties):
-    """Nested XML elements for dotted property names (Openfire's openfire.xml convention)."""
-    xml = ""
-    for name, value in sorted(properties.items()):
+    """Nested XML elements for dotted property names (Openfire's openfire.xml convention),
+    e.g. a.b=1 and a.c=2 become <a><b>1</b><c>2</c></a>."""
+    tree = {}
+    for name, value in properties.items():
+        node = tree
         parts = name.split(".")
-        xml += "".join("<%s>" % p for p in parts) + value + "".join(
-            "</%s>" % p for p in reversed(parts))
-    return xml
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ValueError("property %s nests under a value" % name)
+        node[parts[-1]] = value
+    return _tree_xml(tree)
+
+
+def _tree_xml(tree):
+    return "".join("<%s>%s</%s>" % (key, _tree_xml(value) if isinstance(value, dict) else value,
+                                    key) for key, value in sorted(tree.items()))
+
+
+def server_properties(ports):
+    """Listeners on the given ports; every other listener off and moved to a free port (so
+    that parallel test servers never collide); no calls to the update service."""
+    properties = {
+        "xmpp.socket.plain.port": ports["c2s"],
+        "httpbind.enabled": "true",
+        "httpbind.port.plain": ports["http"],
+        "httpbind.port.secure": ports["https"],
+        "plugins.loading.monitor.interval": "2",
+        "update.service-enabled": "false",
+        "xmpp.auth.anonymous": "false",
+        "xmpp.proxy.enabled": "false",
+        "xmpp.proxy.port": free_port(),
+        "mediaproxy.enabled": "false",
+    }
+    for prefix in ("xmpp.socket.ssl", "xmpp.server.socket", "xmpp.server.socket.ssl",
+                   "xmpp.component.socket", "xmpp.component.ssl", "xmpp.multiplex.socket",
+                   "xmpp.multiplex.ssl"):
+        properties[prefix + ".active"] = "false"
+        properties[prefix + ".port"] = free_port()
+    properties.update(TEST_PROPERTIES)
+    return dict((name, str(value)) for name, value in properties.items())
 
 
 def autosetup_xml(ports, users, admin_password):
@@ -89,16 +123,6 @@ def autosetup_xml(ports, users, admin_password):
   <connectionProvider>
     <className>org.jivesoftware.database.EmbeddedConnectionProvider</className>
   </connectionProvider>
-  <xmpp>
-    <socket><plain><port>{c2s}</port></plain><ssl><active>false</active></ssl></socket>
-    <server><socket><active>false</active></socket></server>
-    <component><socket><active>false</active></socket></component>
-    <multiplex><socket><active>false</active></socket></multiplex>
-    <proxy><enabled>false</enabled></proxy>
-    <auth><anonymous>false</anonymous></auth>
-  </xmpp>
-  <httpbind><enabled>true</enabled><port><plain>{http}</plain><secure>{https}</secure></port></httpbind>
-  <plugins><loading><monitor><interval>2</interval></monitor></loading></plugins>
   {properties}
   <autosetup>
     <run>true</run>
@@ -111,7 +135,7 @@ def autosetup_xml(ports, users, admin_password):
 </jive>
 """.format(admin=ports["admin"], c2s=ports["c2s"], http=ports["http"], https=ports["https"],
            domain=DOMAIN, encryption_key=secrets.token_hex(16), admin_password=admin_password,
-           users=user_entries, properties=_properties_xml(TEST_PROPERTIES))
+           users=user_entries, properties=_properties_xml(server_properties(ports)))
 
 
 class LocalOpenfire(object):

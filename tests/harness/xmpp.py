@@ -1,9 +1,17 @@
 """A real XMPP client (slixmpp) for the tests, run on its own event loop in a thread."""
 import asyncio
+import queue
 import ssl
 import threading
+import time
 
 import slixmpp
+
+
+def _accept_test_certificate(client):
+    # The test server has a self-signed certificate for its own domain.
+    client.ssl_context.check_hostname = False
+    client.ssl_context.verify_mode = ssl.CERT_NONE
 
 
 class XmppClient(object):
@@ -27,9 +35,7 @@ class XmppClient(object):
     def _run(self, loop):
         asyncio.set_event_loop(loop)
         client = slixmpp.ClientXMPP(self.jid, self.password)
-        # The test server has a self-signed certificate for its own domain.
-        client.ssl_context.check_hostname = False
-        client.ssl_context.verify_mode = ssl.CERT_NONE
+        _accept_test_certificate(client)
 
         def started(_event):
             self.bound_jid = str(client.boundjid)
@@ -45,3 +51,70 @@ class XmppClient(object):
         client.connect(self.address[0], self.address[1])
         loop.run_until_complete(client.disconnected)
         loop.close()
+
+
+class XmppPeer(object):
+    """A signed-in client that stays online, records what it receives and sends on request."""
+
+    def __init__(self, jid, password, address, resource="peer"):
+        self.messages = queue.Queue()
+        self.presences = queue.Queue()
+        self._loop = asyncio.new_event_loop()
+        self._client = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        args=("%s/%s" % (jid, resource), password, address))
+        self._thread.start()
+        assert self._ready.wait(30), "slixmpp peer %s did not sign in" % jid
+
+    def _run(self, full_jid, password, address):
+        asyncio.set_event_loop(self._loop)    # slixmpp binds to the loop current at creation
+        client = self._client = slixmpp.ClientXMPP(full_jid, password)
+        _accept_test_certificate(client)
+        client.add_event_handler("session_start", self._started)
+        client.add_event_handler("message", lambda m: self.messages.put(
+            {"from": str(m["from"]), "body": m["body"], "type": m["type"], "time": time.time()}))
+        client.add_event_handler("presence", lambda p: self.presences.put(
+            {"from": str(p["from"]), "type": p["type"], "show": p["show"],
+             "status": p["status"]}))
+        client.connect(address[0], address[1])
+        self._loop.run_until_complete(client.disconnected)
+
+    async def _begin(self):
+        await self._client.get_roster()
+        self._client.send_presence()
+        self._ready.set()
+
+    def _started(self, _event):
+        self._loop.create_task(self._begin())
+
+    def _call(self, function, *args, **kwargs):
+        self._loop.call_soon_threadsafe(lambda: function(*args, **kwargs))
+
+    def send_message(self, to, body):
+        self._call(self._client.send_message, mto=to, mbody=body, mtype="chat")
+
+    def send_presence(self, **kwargs):
+        self._call(self._client.send_presence, **kwargs)
+
+    def next_message(self, where=lambda m: True, timeout=15):
+        return _next(self.messages, where, timeout, "message")
+
+    def next_presence(self, where=lambda p: True, timeout=15):
+        return _next(self.presences, where, timeout, "presence")
+
+    def close(self):
+        self._call(self._client.disconnect)
+        self._thread.join(10)
+
+
+def _next(items, where, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            item = items.get(timeout=max(deadline - time.time(), 0.01))
+        except queue.Empty:
+            break
+        if where(item):
+            return item
+    raise AssertionError("no matching %s within %ss" % (what, timeout))
