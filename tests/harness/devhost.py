@@ -13,7 +13,8 @@ ADMIN = "admin"
 
 
 class DevHost(object):
-    def __init__(self):
+    def __init__(self, jvm_options=()):
+        self.jvm_options = list(jvm_options)
         self.users = dict((name, secrets.token_urlsafe(12)) for name in USERS + (ADMIN,))
         self.process = None
         self.output = []
@@ -27,8 +28,9 @@ class DevHost(object):
         for name, value in sorted(TEST_PROPERTIES.items()):
             specs += ["--property", "%s=%s" % (name, value)]
         command = paths.jython_command(
-            "-Dpython.path=" + paths.PYTHON_SOURCES, "-m", "sparkweb.devhost", "--port", "0",
-            "--static", paths.WEB_DIR, *specs)
+            [paths.PYTHON_SOURCES],
+            ["-m", "sparkweb.devhost", "--port", "0", "--static", paths.WEB_DIR] + specs,
+            self.jvm_options)
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         base = self._wait_ready(timeout)

@@ -141,7 +141,8 @@ def autosetup_xml(ports, users, admin_password):
 class LocalOpenfire(object):
     """An Openfire started from a scratch copy of OPENFIRE_HOME."""
 
-    def __init__(self, source_home, users=USERS):
+    def __init__(self, source_home, users=USERS, java_options=""):
+        self.java_options = java_options
         self.source_home = source_home
         self.users = dict((name, secrets.token_urlsafe(12)) for name in users)
         self.admin_password = secrets.token_urlsafe(12)
@@ -169,7 +170,9 @@ class LocalOpenfire(object):
         self.process = subprocess.Popen(
             ["bash", os.path.join(self.home, "bin", "openfire.sh")], cwd=self.home,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env=dict(os.environ, OPENFIRE_HOME=self.home))
+            env=dict(os.environ, OPENFIRE_HOME=self.home,
+                     OPENFIRE_OPTS=(os.environ.get("OPENFIRE_OPTS", "") + " " +
+                                    self.java_options).strip()))
         self.wait_for_api(present=True, timeout=timeout)
         users = dict(self.users)
         users[ADMIN] = self.admin_password

@@ -20,9 +20,11 @@ def require_build():
                            "or `gradle assemble`." % ", ".join(missing))
 
 
-def jython_command(*args):
-    """A command line running Jython on the dev-host classpath with our sources importable."""
-    return ["java", "-Xss4m",
+def jython_command(python_path, args, jvm_options=()):
+    """A command line running Jython on the dev-host classpath, importing from
+    ``python_path`` (a list of directories)."""
+    return ["java", "-Xss4m"] + list(jvm_options) + [
+            "-Dpython.path=" + os.pathsep.join(python_path),
             "-cp", os.path.join(DEVHOST_LIB, "*"),
             "-Dpython.import.site=false", "-Dpython.cachedir.skip=true",
             "-Dpython.console.encoding=UTF-8",

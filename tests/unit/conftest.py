@@ -41,9 +41,8 @@ def run_suite(config):
     paths.require_build()
     modules = sorted(name[:-3] for name in os.listdir(HERE)
                      if name.startswith("jtest_") and name.endswith(".py"))
-    command = paths.jython_command(
-        "-Dpython.path=" + os.pathsep.join([paths.PYTHON_SOURCES, HERE]),
-        os.path.join(HERE, "jython_runner.py"), *modules)
+    command = paths.jython_command([paths.PYTHON_SOURCES, HERE],
+                                   [os.path.join(HERE, "jython_runner.py")] + modules)
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=HERE)
     results = {}
     for line in done.stdout.splitlines():

@@ -1,0 +1,239 @@
+"""SSE benchmark: streams held per heap, and REST-in -> SSE-out latency under load.
+
+    python3 bench/sse_bench.py [--target devhost|openfire] [--streams 10000] [--rate 1000]
+                               [--seconds 10] [--heap 1g]
+
+1. Opens ``--streams`` concurrent event streams (one user, idle, heartbeats only) against a
+   server whose JVM heap is capped at ``--heap``; reports how many opened and the heap in use
+   after a full GC.
+2. While they stay open, user alice posts chat messages over REST at ``--rate`` per second for
+   ``--seconds``; bob's stream receives them; reports delivery latency p50/p99/max.
+3. On a real Openfire (OPENFIRE_HOME) the same load between two slixmpp clients through the
+   same server, and the ratio of the two latencies.
+Build first (gradle assemble). Prints a JSON summary as its last line. Traffic stays on
+loopback; every loop is bounded in count and time.
+"""
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import aiohttp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from harness.devhost import DevHost  # noqa: E402
+from harness.openfire import LocalOpenfire  # noqa: E402
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
+
+
+def summary(latencies_ms, sent):
+    return {"sent": sent, "received": len(latencies_ms),
+            "p50_ms": round(percentile(latencies_ms, 0.50), 2) if latencies_ms else None,
+            "p99_ms": round(percentile(latencies_ms, 0.99), 2) if latencies_ms else None,
+            "max_ms": round(max(latencies_ms), 2) if latencies_ms else None}
+
+
+async def open_stream(base, token, on_event=None, opened=None):
+    """A raw SSE connection; calls on_event(name, data) per event until cancelled."""
+    url = urllib.parse.urlsplit(base)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    writer.write(("GET /sparkweb/sse?token=%s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream"
+                  "\r\n\r\n" % (token, url.netloc)).encode())
+    await writer.drain()
+    name, data = None, None
+    try:
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            if text.startswith("event: "):
+                name = text[7:]
+            elif text.startswith("data: "):
+                data = text[6:]
+            elif text == "" and name:
+                if name == "onConnect" and opened is not None:
+                    opened()
+                if on_event is not None:
+                    on_event(name, data)
+                name, data = None, None
+    finally:
+        writer.close()
+
+
+async def login(session, rest, username, password):
+    async with session.post(rest + "/login/" + username, data=password) as response:
+        return (await response.json())["token"]
+
+
+async def hold_streams(base, token, count):
+    """Opens ``count`` streams in batches; returns (tasks, opened count, seconds)."""
+    opened = [0]
+    started = time.time()
+    tasks = []
+
+    def mark():
+        opened[0] += 1
+    for first in range(0, count, 500):
+        batch = [asyncio.ensure_future(open_stream(base, token, opened=mark))
+                 for _ in range(min(500, count - first))]
+        tasks += batch
+        deadline = time.time() + 60
+        while opened[0] < len(tasks) and time.time() < deadline:
+            await asyncio.sleep(0.05)
+    return tasks, opened[0], time.time() - started
+
+
+async def rest_to_sse_latency(base, users, rate, seconds):
+    rest = base + "/sparkweb/api/rest"
+    latencies = []
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        alice = await login(session, rest, "alice", users["alice"])
+        bob = await login(session, rest, "bob", users["bob"])
+
+        def received(name, data):
+            if name == "chatapi.chat":
+                body = json.loads(data).get("body") or ""
+                if body.startswith("bench "):
+                    latencies.append((time.time() - float(body.split()[1])) * 1000)
+        reader = asyncio.ensure_future(open_stream(base, bob, on_event=received))
+        await asyncio.sleep(1)
+        sent = await send_at_rate(rate, seconds, lambda: session.post(
+            rest + "/chat/message/bob", data="bench %.6f" % time.time(),
+            headers={"Authorization": alice}))
+        await asyncio.sleep(3)
+        reader.cancel()
+    return summary(latencies, sent)
+
+
+async def send_at_rate(rate, seconds, make_request):
+    """Starts make_request() ``rate`` times a second for ``seconds``; returns how many."""
+    pending, sent = set(), 0
+    started = time.time()
+    total = int(rate * seconds)
+    while sent < total and time.time() - started < seconds * 3:
+        due = started + sent / float(rate)
+        delay = due - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pending.add(asyncio.ensure_future(_drain(make_request())))
+        sent += 1
+        pending = set(task for task in pending if not task.done())
+    await asyncio.gather(*pending, return_exceptions=True)
+    return sent
+
+
+async def _drain(request):
+    async with request as response:
+        await response.read()
+
+
+def native_latency(target, rate, seconds):
+    """The same load between two slixmpp clients through the same Openfire."""
+    from harness.xmpp import XmppPeer
+    sender = XmppPeer("alice@" + target.domain, target.users["alice"], target.xmpp_address,
+                      resource="bench-sender")
+    receiver = XmppPeer("carol@" + target.domain, target.users["carol"], target.xmpp_address,
+                        resource="bench-receiver")
+    latencies = []
+    try:
+        started, sent = time.time(), 0
+        total = int(rate * seconds)
+        while sent < total:
+            due = started + sent / float(rate)
+            if due > time.time():
+                time.sleep(due - time.time())
+            sender.send_message("carol@%s/bench-receiver" % target.domain,
+                                "bench %.6f" % time.time())
+            sent += 1
+        deadline = time.time() + 5
+        while len(latencies) < sent and time.time() < deadline:
+            try:
+                message = receiver.next_message(timeout=max(deadline - time.time(), 0.01))
+            except AssertionError:
+                break
+            if message["body"].startswith("bench "):
+                latencies.append((message["time"] - float(message["body"].split()[1])) * 1000)
+    finally:
+        sender.close()
+        receiver.close()
+    return summary(latencies, sent)
+
+
+def heap_used_mb(pid):
+    subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=120)
+    out = subprocess.run(["jcmd", str(pid), "GC.heap_info"], capture_output=True, text=True,
+                         timeout=60).stdout
+    for line in out.splitlines():
+        if "used" in line and "total" in line:
+            used = line.split("used")[1].split()[0]
+            return int(used.rstrip("K")) // 1024
+    return None
+
+
+def java_pid(process):
+    """The JVM under a launcher (openfire.sh execs java, so usually the same pid)."""
+    return process.pid
+
+
+async def run(args, target, process):
+    result = {"target": target.name, "streams_requested": args.streams, "heap": args.heap}
+    tasks, opened, took = await hold_streams(target.base_url, target.login("carol"), args.streams)
+    result.update(streams_open=opened, streams_open_seconds=round(took, 1),
+                  heap_used_mb_after_gc=heap_used_mb(java_pid(process)))
+    result["rest_to_sse"] = await rest_to_sse_latency(target.base_url, target.users, args.rate,
+                                                      args.seconds)
+    still_open = sum(1 for task in tasks if not task.done())
+    result["streams_still_open_after_load"] = still_open
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", choices=("devhost", "openfire"), default="devhost")
+    parser.add_argument("--streams", type=int, default=10000)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--heap", default="1g")
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.target == "openfire":
+        if not os.environ.get("OPENFIRE_HOME"):
+            sys.exit("--target openfire needs OPENFIRE_HOME")
+        server = LocalOpenfire(os.environ["OPENFIRE_HOME"], java_options="-Xmx" + args.heap)
+    else:
+        server = DevHost(jvm_options=["-Xmx" + args.heap])
+    target = server.start()
+    try:
+        result = asyncio.run(run(args, target, server.process))
+        if args.target == "openfire":
+            native = native_latency(target, args.rate, args.seconds)
+            result["native_xmpp"] = native
+            if native["p50_ms"] and result["rest_to_sse"]["p50_ms"]:
+                result["ratio_p50"] = round(result["rest_to_sse"]["p50_ms"] / native["p50_ms"], 2)
+                result["ratio_p99"] = round(result["rest_to_sse"]["p99_ms"] / native["p99_ms"], 2)
+    finally:
+        server.stop()
+    result["machine"] = "%s, %d cores, %s" % (platform.platform(), os.cpu_count(),
+                                             platform.python_version())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
