@@ -3,7 +3,9 @@ import httpx
 
 # Settings every target runs with: a short grace period so expiry can be observed, and
 # frequent heartbeats, which is how the server notices a closed stream.
-TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1"}
+TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1",
+                   "sparkweb.cors.origins": "https://allowed.example"}
+ALLOWED_ORIGIN = "https://allowed.example"
 GRACE_SECONDS = 3
 
 

@@ -10,6 +10,7 @@ from __future__ import absolute_import
 from java.util.concurrent import CopyOnWriteArraySet
 from java.util.concurrent.locks import ReentrantLock
 
+from sparkweb.errors import Conflict
 from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
 from sparkweb.log import logger
@@ -140,8 +141,11 @@ class UserSession(object):
                 self.last_stream_closed = self._clock()
 
 
-class SessionEnded(Exception):
-    pass
+class SessionEnded(Conflict):
+    """The session ended while a request was using it (logout in another tab, say)."""
+
+    def __init__(self, username):
+        Conflict.__init__(self, "The XMPP session of %s has ended; sign in again." % username)
 
 
 class _NoSession(object):
