@@ -7,7 +7,8 @@
    server whose JVM heap is capped at ``--heap``; reports how many opened and the heap in use
    after a full GC.
 2. While they stay open, user alice posts chat messages over REST at ``--rate`` per second for
-   ``--seconds``; bob's stream receives them; reports delivery latency p50/p99/max.
+   ``--seconds`` (after 5 s of warm-up at a quarter of the rate); bob's stream receives them;
+   reports delivery latency p50/p99/max.
 3. On a real Openfire (OPENFIRE_HOME) the same load between two slixmpp clients through the
    same server, and the ratio of the two latencies.
 Build first (gradle assemble). Prints a JSON summary as its last line. Traffic stays on
@@ -109,6 +110,9 @@ async def rest_to_sse_latency(base, users, rate, seconds):
                 if body.startswith("bench "):
                     latencies.append((time.time() - float(body.split()[1])) * 1000)
         reader = asyncio.ensure_future(open_stream(base, bob, on_event=received))
+        await asyncio.sleep(1)
+        await send_at_rate(max(rate // 4, 1), 5, lambda: session.post(   # JIT warm-up
+            rest + "/chat/message/bob", data="warm-up", headers={"Authorization": alice}))
         await asyncio.sleep(1)
         sent = await send_at_rate(rate, seconds, lambda: session.post(
             rest + "/chat/message/bob", data="bench %.6f" % time.time(),
@@ -216,9 +220,10 @@ def main():
     if args.target == "openfire":
         if not os.environ.get("OPENFIRE_HOME"):
             sys.exit("--target openfire needs OPENFIRE_HOME")
-        server = LocalOpenfire(os.environ["OPENFIRE_HOME"], java_options="-Xmx" + args.heap)
+        server = LocalOpenfire(os.environ["OPENFIRE_HOME"], java_options="-Xmx" + args.heap,
+                               properties={})
     else:
-        server = DevHost(jvm_options=["-Xmx" + args.heap])
+        server = DevHost(jvm_options=["-Xmx" + args.heap], properties={})   # defaults
     target = server.start()
     try:
         result = asyncio.run(run(args, target, server.process))

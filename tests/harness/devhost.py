@@ -13,8 +13,9 @@ ADMIN = "admin"
 
 
 class DevHost(object):
-    def __init__(self, jvm_options=()):
+    def __init__(self, jvm_options=(), properties=TEST_PROPERTIES):
         self.jvm_options = list(jvm_options)
+        self.properties = dict(properties)
         self.users = dict((name, secrets.token_urlsafe(12)) for name in USERS + (ADMIN,))
         self.process = None
         self.output = []
@@ -25,7 +26,7 @@ class DevHost(object):
         for name, password in sorted(self.users.items()):
             specs += ["--user", "%s:%s%s" % (name, password, ":admin" if name == ADMIN else "")]
         specs += ["--contacts", "alice:bob"]
-        for name, value in sorted(TEST_PROPERTIES.items()):
+        for name, value in sorted(self.properties.items()):
             specs += ["--property", "%s=%s" % (name, value)]
         command = paths.jython_command(
             [paths.PYTHON_SOURCES],

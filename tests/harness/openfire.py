@@ -84,7 +84,7 @@ def _tree_xml(tree):
                                     key) for key, value in sorted(tree.items()))
 
 
-def server_properties(ports):
+def server_properties(ports, extra):
     """Listeners on the given ports; every other listener off and moved to a free port (so
     that parallel test servers never collide); no calls to the update service."""
     properties = {
@@ -104,11 +104,11 @@ def server_properties(ports):
                    "xmpp.multiplex.ssl"):
         properties[prefix + ".active"] = "false"
         properties[prefix + ".port"] = free_port()
-    properties.update(TEST_PROPERTIES)
+    properties.update(extra)
     return dict((name, str(value)) for name, value in properties.items())
 
 
-def autosetup_xml(ports, users, admin_password):
+def autosetup_xml(ports, users, admin_password, properties=TEST_PROPERTIES):
     """openfire.xml for a first start that sets itself up (see XMPPServer.runAutoSetup)."""
     user_entries = "".join(
         "<user%d><username>%s</username><password>%s</password><name>%s</name>"
@@ -135,14 +135,15 @@ def autosetup_xml(ports, users, admin_password):
 </jive>
 """.format(admin=ports["admin"], c2s=ports["c2s"], http=ports["http"], https=ports["https"],
            domain=DOMAIN, encryption_key=secrets.token_hex(16), admin_password=admin_password,
-           users=user_entries, properties=_properties_xml(server_properties(ports)))
+           users=user_entries, properties=_properties_xml(server_properties(ports, properties)))
 
 
 class LocalOpenfire(object):
     """An Openfire started from a scratch copy of OPENFIRE_HOME."""
 
-    def __init__(self, source_home, users=USERS, java_options=""):
+    def __init__(self, source_home, users=USERS, java_options="", properties=TEST_PROPERTIES):
         self.java_options = java_options
+        self.properties = dict(properties)
         self.source_home = source_home
         self.users = dict((name, secrets.token_urlsafe(12)) for name in users)
         self.admin_password = secrets.token_urlsafe(12)
@@ -160,7 +161,8 @@ class LocalOpenfire(object):
             shutil.rmtree(os.path.join(self.home, leftover), ignore_errors=True)
         all_users = dict(self.users)
         with open(os.path.join(self.home, "conf", "openfire.xml"), "w") as config:
-            config.write(autosetup_xml(self.ports, all_users, self.admin_password))
+            config.write(autosetup_xml(self.ports, all_users, self.admin_password,
+                                       self.properties))
         self.install_plugin()
 
     def start(self, timeout=180):

@@ -18,6 +18,14 @@ NOTIFY = "chatapi.notify"
 RAW = "chatapi.xmpp"
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))   # built once: json.dumps builds one a call
+
+
+def encode(payload):
+    """A payload as JSON text, by a JSON encoder (never by string building)."""
+    return _ENCODER.encode(payload)
+
+
 def _now():
     return unicode(Instant.now().toString())
 
@@ -61,10 +69,11 @@ def for_stanza(stanza):
 
 
 def raw(stanza):
-    """The chatapi.xmpp event: the stanza as received, base64 encoded (UTF-8)."""
-    if not stanza.xml:
+    """The chatapi.xmpp event: the stanza as received, base64 encoded (UTF-8). The payload is
+    a function, so the XML is only serialised if a stream asked for raw events."""
+    if stanza.xml is None:
         return None
-    return RAW, {"xmpp": base64.b64encode(stanza.xml.encode("utf-8"))}
+    return RAW, lambda: {"xmpp": base64.b64encode(stanza.get_xml().encode("utf-8"))}
 
 
 def _message(stanza, **extra):

@@ -4,17 +4,30 @@ session of the user replays nothing rather than the wrong events."""
 from __future__ import absolute_import
 
 import collections
-import json
+
+from sparkweb.events import catalogue
 
 
 class Event(object):
-    __slots__ = ("id", "name", "text", "raw")
+    """One numbered event. ``payload`` is its JSON text, the payload itself, or a function
+    returning the payload, for events that only some streams want (raw stanzas): their JSON
+    is then built on first use, if ever."""
+    __slots__ = ("id", "name", "raw", "_payload", "_text")
 
     def __init__(self, event_id, name, payload, raw=False):
         self.id = event_id
         self.name = name
-        self.text = json.dumps(payload, separators=(",", ":"))   # never hand-built JSON
         self.raw = raw     # a chatapi.xmpp event: only for streams that asked for them
+        self._payload = payload
+        self._text = None
+
+    @property
+    def text(self):
+        if self._text is None:
+            payload = self._payload() if callable(self._payload) else self._payload
+            self._text = payload if isinstance(payload, basestring) else catalogue.encode(payload)
+            self._payload = None
+        return self._text
 
 
 class EventLog(object):

@@ -122,7 +122,7 @@ def from_packet(packet):
     kind = element.getName()
     result = model.Stanza(
         kind, type=_text(element.attributeValue("type")), sender=_text(packet.getFrom()),
-        recipient=_text(packet.getTo()), id=_text(packet.getID()), xml=packet.toXML())
+        recipient=_text(packet.getTo()), id=_text(packet.getID()), xml=packet.toXML)
     if kind == "message":
         _read_message(element, result)
     elif kind == "presence":

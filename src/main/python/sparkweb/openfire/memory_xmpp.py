@@ -108,7 +108,7 @@ class MemoryXmppRouter(object):
         delivered = copy.copy(stanza)
         delivered.recipient = recipient
         delivered.id = delivered.id or u"mem%d" % next(_ids)
-        delivered.xml = to_xml(delivered)
+        delivered.xml = lambda: to_xml(delivered)
         target.listener.on_stanza(delivered)
 
 

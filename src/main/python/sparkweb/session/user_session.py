@@ -37,6 +37,8 @@ class UserSession(object):
     # --- lifecycle ----------------------------------------------------------------------
     def ensure_started(self):
         """Opens the XMPP session once; concurrent callers wait for the first."""
+        if self._xmpp is not None:
+            return self          # started: no lock on the hot path
         self._lock.lock()
         try:
             if self._xmpp is None and not self.ended:
@@ -103,11 +105,12 @@ class UserSession(object):
     # --- events -------------------------------------------------------------------------
     def on_stanza(self, stanza):
         events = catalogue.for_stanza(stanza)
+        encoded = [catalogue.encode(payload) for _, payload in events]   # outside the lock
         raw = catalogue.raw(stanza)
         self._lock.lock()
         try:
-            for name, payload in events:
-                self._offer(self._log.append(name, payload))
+            for (name, _), text in zip(events, encoded):
+                self._offer(self._log.append(name, text))
             if raw is not None:
                 self._offer(self._log.append(raw[0], raw[1], raw=True))
         finally:

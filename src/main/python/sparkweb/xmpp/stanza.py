@@ -34,7 +34,12 @@ class Stanza(object):
         self.chat_state = chat_state
         self.data = data          # JSON text carried in <json xmlns='urn:xmpp:json:0'/>
         self.invite = invite      # {"room", "from", "reason", "password"} of a MUC invitation
-        self.xml = xml
+        self.xml = xml            # the XML text, or a function that makes it (serialise lazily)
+
+    def get_xml(self):
+        if callable(self.xml):
+            self.xml = self.xml()
+        return self.xml
 
     def __repr__(self):
         return "<Stanza %s type=%s from=%s to=%s>" % (self.kind, self.type, self.sender,
