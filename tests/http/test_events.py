@@ -207,3 +207,13 @@ def test_logout_ends_the_session_at_once(target, alice_token):
             client.post("/presence", json={"show": "chat"})
             assert client.post("/logout").status_code == 200
         watcher.next("chatapi.presence", timeout=GRACE_SECONDS, where=gone)
+
+
+def test_offline_message_reaches_the_first_stream_after_login(target, alice_token):
+    with target.client(target.login("carol")) as client:
+        client.post("/logout")                  # carol is offline now
+    text = unique("while you were away")
+    send_chat(target, alice_token, "carol", content=text)
+    with EventStream(target, target.login("carol")) as stream:
+        event = stream.next("chatapi.chat", where=lambda e: e.data.get("body") == text)
+    assert event.data["from"].startswith("alice@"), event.data

@@ -129,3 +129,14 @@ def test_end_sends_unavailable_and_closes_streams():
     assert stream.closed, "stream not closed at logout"
     assert presences_from(watcher, u"bob", u"unavailable"), watcher.names()
     assert not openfire.xmpp.sessions_of(u"bob"), "XMPP session left open"
+
+
+def test_first_stream_gets_events_from_before_it_later_streams_do_not():
+    openfire, clock, app = setup()
+    bob = app.sessions.get_or_start(u"bob")
+    app.sessions.get_or_start(u"alice").send(stanza.message(u"bob@example.test", body=u"early"))
+    first, second = RecordingStream(), RecordingStream()
+    bob.attach(first)
+    bob.attach(second)
+    assert [e for e in first.events if u'"early"' in e.text], first.names()
+    assert not [e for e in second.events if u'"early"' in e.text], second.names()

@@ -51,6 +51,9 @@ class EventLog(object):
         reconnect from it replays exactly what came later."""
         return Event(u"%s-%d" % (self.epoch, self._sequence), name, payload)
 
+    def all(self):
+        return [event for _, event in self._recent]
+
     def since(self, last_event_id):
         """Events after ``last_event_id`` still kept; [] for unknown or foreign ids."""
         epoch, _, sequence = (last_event_id or u"").partition(u"-")

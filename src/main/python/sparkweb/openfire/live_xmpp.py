@@ -15,7 +15,7 @@ from org.jivesoftware.openfire import SessionManager, SessionPacketRouter, XMPPS
 from org.jivesoftware.openfire.auth import AuthToken
 from org.jivesoftware.openfire.net import VirtualConnection
 from org.jivesoftware.openfire.spi import ConnectionType
-from org.xmpp.packet import JID, Message, Presence
+from org.xmpp.packet import IQ, JID, Message, Presence
 
 from sparkweb.log import logger
 from sparkweb.xmpp import stanza as model
@@ -77,12 +77,19 @@ class LiveSession(object):
         self._session.setAuthToken(AuthToken.generateUserToken(username), resource)
         self._router = SessionPacketRouter(self._session)
         self.jid = self._session.getAddress().toString()
+        self._router.route(_roster_request())   # so Openfire sends this session roster pushes
 
     def send(self, stanza):
         self._router.route(to_packet(stanza))
 
     def close(self):
         self._connection.close()
+
+
+def _roster_request():
+    request = IQ(IQ.Type.get)
+    request.setChildElement("query", "jabber:iq:roster")
+    return request
 
 
 def to_packet(stanza):

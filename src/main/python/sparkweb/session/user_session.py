@@ -31,6 +31,7 @@ class UserSession(object):
         self._streams = CopyOnWriteArraySet()
         self._xmpp = None
         self.ended = False
+        self._had_stream = False
         self.last_activity = clock()
         self.last_stream_closed = 0
 
@@ -130,9 +131,14 @@ class UserSession(object):
                 return
             if greeting is not None:
                 stream.offer(self._log.unlogged(*greeting))
-            for event in self._log.since(last_event_id):
+            # The first stream also gets what arrived before it (offline messages delivered
+            # at login, say); later ones only what they missed since their Last-Event-ID.
+            missed = self._log.since(last_event_id) if self._had_stream or last_event_id \
+                else self._log.all()
+            for event in missed:
                 stream.offer(event)
             self._streams.add(stream)
+            self._had_stream = True
         finally:
             self._lock.unlock()
 
