@@ -184,9 +184,11 @@ class LocalOpenfire(object):
     def stop(self):
         if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
         try:
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=60)
+        except ProcessLookupError:
+            pass                          # already gone
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
@@ -261,7 +263,8 @@ def demo():
     reason = unavailable_reason()
     if reason and not os.environ.get("OPENFIRE_HOME"):
         sys.exit(reason)
-    server = LocalOpenfire(os.environ["OPENFIRE_HOME"])
+    server = LocalOpenfire(os.environ["OPENFIRE_HOME"], properties={})   # production defaults
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # stop Openfire on kill too
     print("Starting Openfire from %s in %s ..." % (server.source_home, server.home))
     target = server.start()
     print("SparkWeb is serving.")
@@ -277,10 +280,11 @@ def demo():
     try:
         while server.process.poll() is None:
             time.sleep(1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         server.stop()
+        print("Openfire stopped.")
 
 
 if __name__ == "__main__" and "--demo" in sys.argv:
