@@ -67,3 +67,17 @@ def test_quotes_and_unicode_in_password_are_handled(target):
         response = client.post("/login/alice", content=json.dumps({"password": 'a"\\\n\u00e9\U0001f600'}),
                                headers={"Content-Type": "application/json"})
     assert response.status_code == 401, response.text
+
+
+def test_burst_of_wrong_passwords_is_429_with_retry_after(target):
+    import uuid
+    username = "guess-" + uuid.uuid4().hex[:8]     # a name no other test uses
+    statuses = []
+    with target.client() as client:
+        for _ in range(12):
+            response = client.post("/login/" + username, content="wrong")
+            statuses.append(response.status_code)
+    assert statuses[:10] == [401] * 10, statuses
+    assert statuses[-1] == 429, statuses
+    assert int(response.headers["retry-after"]) > 0, response.headers
+    assert response.json()["error"] == "too_many_requests", response.text

@@ -72,6 +72,22 @@ CORS_ORIGINS = Setting(
     "Origins (scheme://host[:port]) whose pages may call the API and open event streams from "
     "another origin; empty means same origin only.")
 
+LOGIN_FAILURES_PER_USER = Setting(
+    "sparkweb.login.maxFailuresPerUser", int, 10,
+    "Failed logins allowed per username within the window; more are answered 429.",
+    minimum=1, maximum=100000)
+LOGIN_FAILURES_PER_ADDRESS = Setting(
+    "sparkweb.login.maxFailuresPerAddress", int, 50,
+    "Failed logins allowed per client address within the window; more are answered 429.",
+    minimum=1, maximum=100000)
+LOGIN_WINDOW = Setting(
+    "sparkweb.login.windowSeconds", int, 300,
+    "The window over which failed logins are counted.", minimum=1, maximum=24 * 3600)
+TRUSTED_PROXIES = Setting(
+    "sparkweb.http.trustedProxies", _names, (),
+    "Addresses of reverse proxies whose X-Forwarded-For header names the client; from any "
+    "other peer the header is ignored.")
+
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
 REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
@@ -81,7 +97,8 @@ REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
 ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "secret")
 
 ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES, SESSION_GRACE, SESSION_IDLE,
-       SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS)
+       SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS,
+       LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW, TRUSTED_PROXIES)
 
 
 class Settings(object):

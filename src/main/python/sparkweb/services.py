@@ -6,6 +6,7 @@ from __future__ import absolute_import
 
 from sparkweb import config
 from sparkweb.auth.credentials import Authenticator
+from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.events.sse import StreamSet
@@ -30,5 +31,6 @@ def build_services(openfire, clock=millis_now):
                           settings.get(config.TOKEN_LIFETIME), clock)
     revocations = RevocationList(openfire, lambda: clock() // 1000)
     return Services(openfire, settings, tokens, revocations,
-                    Authenticator(openfire, tokens, revocations),
+                    Authenticator(openfire, tokens, revocations,
+                                  LoginLimiter(settings, lambda: clock() / 1000.0)),
                     SessionRegistry(openfire, settings, clock), StreamSet())

@@ -20,7 +20,8 @@ def _password(request):
 
 
 def login(request):
-    token, claims = request.app.authenticator.login(request.params["username"], _password(request))
+    token, claims = request.app.authenticator.login(
+        request.params["username"], _password(request), request.client_address)
     request.app.sessions.get_or_start(claims.username)
     return {"token": token, "username": claims.username, "expires": claims.expires_at}
 

@@ -19,10 +19,11 @@ def token_from_header(value):
 
 
 class Authenticator(object):
-    def __init__(self, openfire, tokens, revocations):
+    def __init__(self, openfire, tokens, revocations, limiter):
         self._openfire = openfire
         self._tokens = tokens
         self._revocations = revocations
+        self._limiter = limiter
 
     def authenticate(self, token):
         """The :class:`~sparkweb.auth.tokens.Claims` of a usable token, else Unauthorized."""
@@ -37,10 +38,13 @@ class Authenticator(object):
             raise Unauthorized()
         return claims
 
-    def login(self, username, password):
-        """A fresh token for a correct password; the same 401 for unknown users and bad ones."""
-        if not username or not password or not self._openfire.authenticate(username, password):
+    def login(self, username, password, address=None):
+        """A fresh token for a correct password; the same 401 for unknown users and bad ones,
+        429 once too many logins failed for the username or the address."""
+        self._limiter.check(username, address)
+        if not username or not password or not self._openfire.authenticate(username, password) \
+                or self._openfire.is_locked_out(username):
+            self._limiter.failed(username, address)
             raise Unauthorized("Wrong username or password.")
-        if self._openfire.is_locked_out(username):
-            raise Unauthorized("Wrong username or password.")
+        self._limiter.succeeded(username)
         return self._tokens.issue(username)

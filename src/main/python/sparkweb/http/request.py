@@ -9,6 +9,7 @@ from java.nio import ByteBuffer
 from java.nio.charset import CharacterCodingException, StandardCharsets
 
 from sparkweb.errors import BadRequest, PayloadTooLarge
+from sparkweb.http.client_address import ATTRIBUTE
 
 
 class Request(object):
@@ -26,6 +27,11 @@ class Request(object):
     def user(self):
         """The signed-in username (None on public routes)."""
         return self.claims.username if self.claims is not None else None
+
+    @property
+    def client_address(self):
+        """The client's address (see http.client_address), or None outside the servlet."""
+        return self._context.getProperty(ATTRIBUTE)
 
     def header(self, name):
         return self._context.getHeaderString(name)
