@@ -81,3 +81,21 @@ def test_burst_of_wrong_passwords_is_429_with_retry_after(target):
     assert statuses[-1] == 429, statuses
     assert int(response.headers["retry-after"]) > 0, response.headers
     assert response.json()["error"] == "too_many_requests", response.text
+
+
+def test_renew_gives_a_later_token_and_the_old_one_keeps_its_expiry(target):
+    import time
+    with target.client() as client:
+        first = client.post("/login/alice", content=target.users["alice"]).json()
+    time.sleep(1.1)
+    with target.client(first["token"]) as client:
+        response = client.post("/renew")
+    assert response.status_code == 200, response.text
+    renewed = response.json()
+    assert renewed["token"] != first["token"] and renewed["expires"] > first["expires"], renewed
+    with target.client(renewed["token"]) as client:
+        assert client.get("/user").json()["username"] == "alice"
+    with target.client(first["token"]) as client:     # still valid until its own expiry
+        assert client.get("/user").status_code == 200
+    with target.client() as client:
+        assert client.post("/renew").status_code == 401, "renewed without a token"

@@ -2,7 +2,8 @@
 
 ``POST /login/{username}`` takes the raw password as the body, or JSON ``{"password": ...}``,
 and answers ``{"token": ...}``, starting the user's XMPP session. Public. ``POST /logout``
-revokes the token it is called with and ends the session.
+revokes the token it is called with and ends the session. ``POST /renew`` trades a valid token
+for a fresh one (same answer as login) so that a page never needs the password again.
 """
 from __future__ import absolute_import
 
@@ -26,6 +27,13 @@ def login(request):
     return {"token": token, "username": claims.username, "expires": claims.expires_at}
 
 
+def renew(request):
+    """A fresh token for the signed-in user, without their password: pages call this before
+    the current token expires. The current token keeps its own expiry."""
+    token, claims = request.app.tokens.issue(request.user)
+    return {"token": token, "username": claims.username, "expires": claims.expires_at}
+
+
 def logout(request):
     """Revokes the token and ends the user's XMPP session (others see them go offline)."""
     request.app.revocations.revoke(request.claims)
@@ -35,5 +43,6 @@ def logout(request):
 
 ROUTES = [
     Route("POST", "/login/{username}", login, public=True),
+    Route("POST", "/renew", renew),
     Route("POST", "/logout", logout),
 ]
