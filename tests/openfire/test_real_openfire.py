@@ -53,3 +53,16 @@ def test_reloading_the_plugin_removes_and_restores_the_api_without_leaking(serve
         "before six reloads, %d after" % (loaders_before, loaders_after)
     with target.client(token) as client:
         assert client.get("/user").status_code == 200, "token from before the reloads rejected"
+
+
+def test_openfire_logs_no_errors_caused_by_sparkweb(server, target):
+    # Run a session through its life first, so that the log has something to show.
+    token = target.login("alice")
+    with target.client(token) as client:
+        client.post("/chat/message/bob", content="log check")
+        client.post("/logout")
+    time.sleep(1)
+    suspicious = [line for line in server.log_text().splitlines()
+                  if "ERROR" in line and ("sparkweb" in line.lower() or
+                                          "Internal server error" in line)]
+    assert not suspicious, "errors in Openfire's log:\n" + "\n".join(suspicious[:10])

@@ -15,7 +15,7 @@ from org.jivesoftware.openfire import SessionManager, SessionPacketRouter, XMPPS
 from org.jivesoftware.openfire.auth import AuthToken
 from org.jivesoftware.openfire.net import VirtualConnection
 from org.jivesoftware.openfire.spi import ConnectionType
-from org.xmpp.packet import IQ, JID, Message, Presence
+from org.xmpp.packet import JID, Message, Presence, Roster
 
 from sparkweb.log import logger
 from sparkweb.xmpp import stanza as model
@@ -87,9 +87,8 @@ class LiveSession(object):
 
 
 def _roster_request():
-    request = IQ(IQ.Type.get)
-    request.setChildElement("query", "jabber:iq:roster")
-    return request
+    # Openfire's roster handler casts to org.xmpp.packet.Roster, so a plain IQ will not do.
+    return Roster()   # type get, <query xmlns='jabber:iq:roster'/>
 
 
 def to_packet(stanza):
