@@ -240,7 +240,11 @@ class LocalOpenfire(object):
         return "\n".join(self.log_text().splitlines()[-lines:])
 
     def live_plugin_classloaders(self):
-        """PluginClassLoader instances alive after a full GC (class histogram forces one)."""
+        """PluginClassLoader instances alive after full GCs. A loader unloaded just now may
+        wait for Java finalizers (Jython's) at the first GC, so GC runs before the histogram,
+        which forces one more."""
+        subprocess.run(["jcmd", str(self.process.pid), "GC.run"], capture_output=True, timeout=120)
+        time.sleep(1)
         histogram = subprocess.run(["jcmd", str(self.process.pid), "GC.class_histogram"],
                                    capture_output=True, text=True, timeout=120).stdout
         for line in histogram.splitlines():

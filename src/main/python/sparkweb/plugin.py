@@ -34,9 +34,12 @@ class SparkWeb(object):
         self._undo.append(scheduler.shutdownNow)
         self._schedule_housekeeping(scheduler)
         self._undo.append(self.services.sessions.end_all)
-        context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir)
+        gate = web.RequestGate()
+        context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
+                                    gate)
         self.openfire.add_web_context(context)
         self._undo.append(lambda: self.openfire.remove_web_context(context))
+        self._undo.append(gate.close)   # before the removal: no request may be in Jersey as it stops
         self._undo.append(self.services.streams.close_all)
         return self
 

@@ -7,7 +7,11 @@ from __future__ import absolute_import
 
 import jarray
 
+from com.fasterxml.jackson.core import JsonFactory, JsonParser
+from com.fasterxml.jackson.core.util import JsonRecyclerPools
+from com.fasterxml.jackson.databind import DeserializationFeature, ObjectMapper
 from io.jsonwebtoken import Jwts, JwtException
+from io.jsonwebtoken.jackson.io import JacksonDeserializer, JacksonSerializer
 from io.jsonwebtoken.security import Keys
 from java.security import SecureRandom
 from java.util import Base64, Date, UUID
@@ -39,6 +43,19 @@ def millis_now():
     return System.currentTimeMillis()
 
 
+def json_mapper():
+    """jjwt's Jackson settings, with buffers recycled in a pool of the mapper's own.
+
+    Jackson's default pool keeps a BufferRecycler per thread (a ThreadLocal in every Jetty thread
+    that handled a token), which kept the classes, and so the classloader, of an unloaded SparkWeb
+    alive until memory ran short.
+    """
+    factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build()
+    return (ObjectMapper(factory)
+            .configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, True)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, False))
+
+
 class Claims(object):
     """What a verified token says: whose it is, its id, and when it ends (epoch seconds)."""
 
@@ -56,7 +73,10 @@ class TokenService(object):
         self._audience = audience
         self._lifetime = lifetime_seconds
         self._clock = clock
-        builder = Jwts.parser().verifyWith(self._key).requireIssuer(ISSUER)
+        mapper = json_mapper()
+        self._serializer = JacksonSerializer(mapper)
+        builder = Jwts.parser().json(JacksonDeserializer(mapper))
+        builder = builder.verifyWith(self._key).requireIssuer(ISSUER)
         builder = builder.requireAudience(audience).clockSkewSeconds(CLOCK_SKEW_SECONDS)
         self._parser = builder.clock(lambda: Date(self._clock())).build()
         self._verified = ConcurrentHashMap()
@@ -66,7 +86,8 @@ class TokenService(object):
         now = self._clock()
         expires = now + self._lifetime * 1000
         token_id = UUID.randomUUID().toString()   # not Python's uuid: it loads native code
-        audience = Jwts.builder().id(token_id).subject(username).issuer(ISSUER).audience()
+        audience = (Jwts.builder().json(self._serializer).id(token_id).subject(username)
+                    .issuer(ISSUER).audience())
         builder = getattr(audience.add(self._audience), "and")()   # 'and' is a Python keyword
         token = (builder.issuedAt(Date(now)).notBefore(Date(now)).expiration(Date(expires))
                  .signWith(self._key, Jwts.SIG.HS256).compact())

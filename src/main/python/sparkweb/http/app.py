@@ -9,9 +9,11 @@ from __future__ import absolute_import
 
 from collections import OrderedDict
 
+from java.lang import System, Thread
 from java.util import EnumSet
+from java.util.concurrent.atomic import AtomicBoolean, AtomicInteger
 from java.util.function import Function
-from javax.servlet import DispatcherType
+from javax.servlet import DispatcherType, Filter
 from javax.ws.rs.container import ContainerResponseFilter
 from javax.ws.rs.core import MediaType
 from org.glassfish.jersey.server import ResourceConfig, ServerProperties
@@ -51,6 +53,44 @@ class _Handler(Function):
         self.apply = handle
 
 
+class RequestGate(Filter):
+    """Counts the requests inside the context so that unloading can wait for them: once closed,
+    it answers new requests 503 and :meth:`close` returns when the running ones are done.
+
+    Jersey shut down under a running request leaves that request's scope in the Jetty thread's
+    ThreadLocal (its clean-up throws on the closed injection manager), and that scope kept the
+    unloaded plugin's classloader alive for as long as the thread lived.
+    """
+
+    def __init__(self):
+        self._inside = AtomicInteger()
+        self._closed = AtomicBoolean()
+
+    def init(self, config):
+        pass
+
+    def destroy(self):
+        pass
+
+    def doFilter(self, request, response, chain):
+        self._inside.incrementAndGet()
+        try:
+            if self._closed.get():
+                response.sendError(503)
+                return
+            chain.doFilter(request, response)
+        finally:
+            self._inside.decrementAndGet()
+
+    def close(self, timeout_millis=10000):
+        """Turns new requests away and waits (bounded) for the running ones; True when none is left."""
+        self._closed.set(True)
+        deadline = System.currentTimeMillis() + timeout_millis
+        while self._inside.get() > 0 and System.currentTimeMillis() < deadline:
+            Thread.sleep(5)
+        return self._inside.get() == 0
+
+
 def build_jersey(routes, app):
     """A Jersey application with one resource per distinct path of ``routes``."""
     by_path = OrderedDict()
@@ -67,11 +107,16 @@ def build_jersey(routes, app):
     return config
 
 
-def build_context(routes, app, class_loader, static_dir=None):
-    """The ``/sparkweb`` servlet context, ready to hand to the web server."""
+def build_context(routes, app, class_loader, static_dir=None, gate=None):
+    """The ``/sparkweb`` servlet context, ready to hand to the web server; ``gate`` (a
+    :class:`RequestGate`), when given, sees every request first."""
     context = jetty.ServletContextHandler(jetty.ServletContextHandler.NO_SESSIONS)
     context.setContextPath(CONTEXT_PATH)
     context.setClassLoader(class_loader)
+    if gate is not None:
+        holder = jetty.FilterHolder(gate)
+        holder.setAsyncSupported(True)
+        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST))
     rest = jetty.ServletHolder("sparkweb-rest", ServletContainer(build_jersey(routes, app)))
     context.addServlet(rest, REST_PATH + "/*")
     sse = jetty.ServletHolder("sparkweb-sse", SseServlet(app))

@@ -14,9 +14,10 @@ from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
 from org.jivesoftware.util import JiveGlobals
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
-from sparkweb.openfire.live_xmpp import LiveSession, from_packet
+from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
 
+@calls_with_openfire_loader
 class LiveOpenfire(OpenfireFacade):
     def xmpp_domain(self):
         return XMPPServer.getInstance().getServerInfo().getXMPPDomain()

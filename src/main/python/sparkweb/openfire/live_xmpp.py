@@ -9,18 +9,60 @@ from __future__ import absolute_import
 
 import jarray
 
+from java.lang import Thread, Void
+from java.lang.invoke import MethodHandles, MethodType
 from java.util import Locale, Optional
 from org.dom4j import QName
 from org.jivesoftware.openfire import SessionManager, SessionPacketRouter, XMPPServer
 from org.jivesoftware.openfire.auth import AuthToken
 from org.jivesoftware.openfire.net import VirtualConnection
 from org.jivesoftware.openfire.spi import ConnectionType
-from org.xmpp.packet import JID, Message, Presence, Roster
+from org.igniterealtime.openfire.plugin.sparkweb import OpenfireCall
+from org.xmpp.packet import JID, Message, Packet, Presence, Roster
 
 from sparkweb.log import logger
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("xmpp")
+
+
+# The classloader of Openfire itself (and of its Jetty).
+OPENFIRE_LOADER = XMPPServer.getInstance().getClass().getClassLoader()
+
+
+def _with_openfire_loader(method):
+    """``method`` run with Openfire's classloader as the thread's context classloader.
+
+    Openfire builds some objects on first use (HttpBindManager its BOSH and WebSocket contexts
+    and their worker threads), and Jetty contexts and new threads keep the context classloader
+    of the thread that made them. Ours is the plugin's (Openfire sets it around
+    initializePlugin, Jetty in our context's requests), and anything Openfire kept of it would
+    keep an unloaded SparkWeb's classloader alive.
+    """
+    def call(self, *args, **kwargs):
+        thread = Thread.currentThread()
+        previous = thread.getContextClassLoader()
+        thread.setContextClassLoader(OPENFIRE_LOADER)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            thread.setContextClassLoader(previous)
+    call.__name__ = method.__name__
+    call.__doc__ = method.__doc__
+    return call
+
+
+def calls_with_openfire_loader(cls):
+    """Class decorator: every method of ``cls`` runs with Openfire's context classloader."""
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("__"):
+            setattr(cls, name, _with_openfire_loader(value))
+    return cls
+
+
+# SessionPacketRouter.route(Packet), called through OpenfireCall (see there why).
+_ROUTE = MethodHandles.publicLookup().findVirtual(
+    SessionPacketRouter, "route", MethodType.methodType(Void.TYPE, Packet))
 
 
 class SparkWebConnection(VirtualConnection):
@@ -69,6 +111,7 @@ class SparkWebConnection(VirtualConnection):
         return self._configuration
 
 
+@calls_with_openfire_loader
 class LiveSession(object):
     def __init__(self, username, resource, listener):
         self._connection = SparkWebConnection(listener)
@@ -77,10 +120,14 @@ class LiveSession(object):
         self._session.setAuthToken(AuthToken.generateUserToken(username), resource)
         self._router = SessionPacketRouter(self._session)
         self.jid = self._session.getAddress().toString()
-        self._router.route(_roster_request())   # so Openfire sends this session roster pushes
+        self._route(_roster_request())   # so Openfire sends this session roster pushes
 
     def send(self, stanza):
-        self._router.route(to_packet(stanza))
+        self._route(to_packet(stanza))
+
+    def _route(self, packet):
+        # Routing can start Openfire pool threads (a first presence starts PEP's workers).
+        OpenfireCall.invoke(MethodHandles.insertArguments(_ROUTE, 0, self._router, packet))
 
     def close(self):
         self._connection.close()

@@ -73,6 +73,7 @@ public final class SparkWebPlugin implements Plugin {
 
     /** A system state whose imports (Python and Java) resolve through the plugin's loader. */
     static PySystemState newPythonState(ClassLoader loader, File pythonDirectory) {
+        JythonTypeRegistry.install(PySystemState.class.getClassLoader());
         Properties settings = new Properties();
         settings.setProperty("python.import.site", "false");   // no site-packages scan: faster start
         settings.setProperty("python.cachedir.skip", "true");  // no jar scanning into a package cache
