@@ -217,3 +217,17 @@ def test_offline_message_reaches_the_first_stream_after_login(target, alice_toke
     with EventStream(target, target.login("carol")) as stream:
         event = stream.next("chatapi.chat", where=lambda e: e.data.get("body") == text)
     assert event.data["from"].startswith("alice@"), event.data
+
+
+def test_message_with_body_carries_its_state_without_a_second_event(target, alice_token,
+                                                                    bob_token):
+    with EventStream(target, bob_token) as stream:
+        stream.next("onConnect")
+        text = unique("single")
+        send_chat(target, alice_token, "bob", content=text)
+        event = stream.next("chatapi.chat", where=lambda e: e.data.get("body") == text)
+        marker = unique("marker")
+        send_chat(target, alice_token, "bob", content=marker)
+        following = stream.next("chatapi.chat")
+    assert event.data["state"] == "active", event.data
+    assert following.data.get("body") == marker, "extra event between messages: %r" % following

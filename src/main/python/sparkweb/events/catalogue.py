@@ -57,8 +57,8 @@ def for_stanza(stanza):
         return [(MUC, _message(stanza, subject=stanza.subject))]
     events = []
     if stanza.body is not None:
-        events.append((CHAT, _message(stanza)))
-    if stanza.chat_state is not None:
+        events.append((CHAT, _message(stanza, state=stanza.chat_state)))
+    elif stanza.chat_state is not None:    # a standalone chat-state notification
         events.append((CHAT, {"type": stanza.type or "normal", "from": stanza.sender,
                                "to": stanza.recipient, "state": stanza.chat_state,
                                "timestamp": _now()}))
