@@ -2,7 +2,7 @@
 from __future__ import absolute_import
 
 from sparkweb import config
-from sparkweb.auth.credentials import token_from_header
+from sparkweb.auth.credentials import ACCOUNT_CHECK_MILLIS, token_from_header
 from sparkweb.errors import Unauthorized
 from support import Clock, openfire_with_users, services
 
@@ -64,12 +64,14 @@ def test_revocation_list_forgets_expired_tokens():
 
 
 def test_deleted_or_locked_out_user_cannot_use_a_token():
-    openfire = openfire_with_users()
-    app = services(openfire)
+    openfire, clock = openfire_with_users(), Clock()
+    app = services(openfire, clock)
     alice, _ = app.authenticator.login(u"alice", u"alice-pw")
     bob, _ = app.authenticator.login(u"bob", u"bob-pw")
+    assert app.authenticator.authenticate(alice) and app.authenticator.authenticate(bob)
     openfire.lock_out(u"alice")
     openfire.delete_user(u"bob")
+    clock.advance(ACCOUNT_CHECK_MILLIS / 1000.0 + 1)   # the account check is cached that long
     assert unauthorized(app.authenticator.authenticate, alice), "locked-out user accepted"
     assert unauthorized(app.authenticator.authenticate, bob), "deleted user accepted"
     assert unauthorized(app.authenticator.login, u"alice", u"alice-pw"), "locked-out login"

@@ -32,5 +32,5 @@ def build_services(openfire, clock=millis_now):
     revocations = RevocationList(openfire, lambda: clock() // 1000)
     return Services(openfire, settings, tokens, revocations,
                     Authenticator(openfire, tokens, revocations,
-                                  LoginLimiter(settings, lambda: clock() / 1000.0)),
+                                  LoginLimiter(settings, lambda: clock() / 1000.0), clock),
                     SessionRegistry(openfire, settings, clock), StreamSet())
