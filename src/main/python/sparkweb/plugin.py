@@ -6,7 +6,7 @@ the plugin removes exactly what loading it added.
 from __future__ import absolute_import
 
 from java.io import File
-from java.lang import Runnable, System, Thread
+from java.lang import Runnable, System, Thread, Throwable
 from java.util.concurrent import Executors, ThreadFactory, TimeUnit
 
 from sparkweb import VERSION, config
@@ -56,8 +56,8 @@ class SparkWeb(object):
             undo = self._undo.pop()
             try:
                 undo()
-            except Exception:
-                LOG.warn("A shutdown step of SparkWeb failed; continuing with the others.")
+            except (Exception, Throwable) as error:   # Java exceptions are not Exceptions
+                LOG.warn("A shutdown step of SparkWeb failed (%s); continuing." % error)
 
     def rest_urls(self):
         return [base + web.CONTEXT_PATH + web.REST_PATH + "/" for base in self.openfire.web_urls()]
@@ -72,7 +72,7 @@ class _Task(Runnable):
     def run(self):
         try:
             self._function()
-        except Exception as error:
+        except (Exception, Throwable) as error:   # an escaping error would end the schedule
             LOG.warn("SparkWeb housekeeping failed: %s" % error)
 
 

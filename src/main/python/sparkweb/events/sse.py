@@ -87,7 +87,7 @@ class SseStream(WriteListener, AsyncListener):
             self._queue.clear()
             try:
                 self._async.complete()
-            except Exception:
+            except (Exception, Throwable):   # already completed by the container
                 pass
             if self.on_close is not None:
                 self.on_close(self)

@@ -5,6 +5,7 @@ from __future__ import absolute_import
 
 import json
 
+from java.lang import Throwable
 from java.nio import ByteBuffer
 from java.nio.charset import CharacterCodingException, StandardCharsets
 
@@ -53,7 +54,7 @@ class Request(object):
             raise BadRequest("A JSON body is required.")
         try:
             return json.loads(text)
-        except Exception:   # ValueError, or RuntimeError on absurd nesting
+        except (Exception, Throwable):   # ValueError; RuntimeError or a Java error on deep nesting
             raise BadRequest("The body is not valid JSON.")
 
     def is_json(self):

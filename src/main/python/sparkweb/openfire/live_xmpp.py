@@ -9,7 +9,7 @@ from __future__ import absolute_import
 
 import jarray
 
-from java.lang import Thread, Void
+from java.lang import Thread, Throwable, Void
 from java.lang.invoke import MethodHandles, MethodType
 from java.util import Locale, Optional
 from org.dom4j import QName
@@ -76,7 +76,7 @@ class SparkWebConnection(VirtualConnection):
     def deliver(self, packet):
         try:
             self._listener.on_stanza(from_packet(packet))
-        except Exception as error:   # never let one bad stanza break Openfire's routing
+        except (Exception, Throwable) as error:   # one bad stanza must not break routing
             LOG.warn("Could not handle a stanza for a SparkWeb session: %s" % error)
 
     def deliverRawText(self, text):

@@ -7,6 +7,7 @@ reconnecting stream neither misses nor duplicates one.
 """
 from __future__ import absolute_import
 
+from java.lang import Throwable
 from java.util.concurrent import CopyOnWriteArraySet
 from java.util.concurrent.locks import ReentrantLock
 
@@ -62,7 +63,7 @@ class UserSession(object):
         try:
             xmpp.send(model.presence(type="unavailable"))
             xmpp.close()
-        except Exception as error:
+        except (Exception, Throwable) as error:   # Java exceptions are not Exceptions
             LOG.warn("Closing the XMPP session of %s failed: %s" % (self.username, error))
         self._close_streams()
 
