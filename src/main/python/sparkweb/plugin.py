@@ -89,6 +89,10 @@ class _DaemonThreads(ThreadFactory):
 def start(plugin_directory, class_loader, boot_started_nanos=None):
     """Entry point from ``SparkWebPlugin.initializePlugin``: SparkWeb on the live Openfire."""
     from sparkweb.openfire.live import LiveOpenfire
+    from org.igniterealtime.openfire.plugin.sparkweb import JythonTypeRegistry
+    if not JythonTypeRegistry.isInstalled():
+        LOG.error("Jython's type registry could not be replaced (a Jython other than 2.7.4?): "
+                  "unloading SparkWeb will keep its classloader in memory.")
     static_dir = File(plugin_directory, "web").getAbsolutePath()
     running = SparkWeb(LiveOpenfire(), class_loader, static_dir).start()
     elapsed = ""

@@ -18,9 +18,11 @@ import org.python.core.PyType;
  * This subclass answers {@code get} from a map instead, so nothing of the plugin is stored in a
  * class that is not its own; the map goes away with the plugin.
  */
-final class JythonTypeRegistry extends ClassValue<PyType> {
+public final class JythonTypeRegistry extends ClassValue<PyType> {
 
     private static final String REGISTRY = "org.python.core.PyType$Registry";
+
+    private static volatile boolean installed;
 
     private final Map<Class<?>, PyType> types = new ConcurrentHashMap<>();
     private final Object lock;          // the lock Jython's own registry computes under
@@ -47,10 +49,16 @@ final class JythonTypeRegistry extends ClassValue<PyType> {
             field.setAccessible(true);
             resolveType.setAccessible(true);
             field.set(null, new JythonTypeRegistry(registry, resolveType));
+            installed = true;
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** Whether this plugin's Jython uses this registry (checked and logged at start). */
+    public static boolean isInstalled() {
+        return installed;
     }
 
     @Override
