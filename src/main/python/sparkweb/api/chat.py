@@ -7,12 +7,11 @@ signed-in user's XMPP session (started if needed). Replies arrive on the event s
 """
 from __future__ import absolute_import
 
-import json
-
 from java.util import UUID
 
 from sparkweb.errors import BadRequest
 from sparkweb.http.routing import Route
+from sparkweb.jsontext import to_json
 from sparkweb.xmpp import jid, stanza
 
 SENDABLE_TYPES = ("chat", "normal", "headline")
@@ -35,7 +34,7 @@ def _message_fields(request):
         raise BadRequest("'type' must be one of %s." % ", ".join(SENDABLE_TYPES))
     if text is None and data is None:
         raise BadRequest("A message needs a 'body' or 'data'.")
-    return text, (json.dumps(data) if data is not None else None), kind
+    return text, (to_json(data) if data is not None else None), kind
 
 
 def post_message(request):

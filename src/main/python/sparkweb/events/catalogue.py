@@ -18,14 +18,6 @@ NOTIFY = "chatapi.notify"
 RAW = "chatapi.xmpp"
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"))   # built once: json.dumps builds one a call
-
-
-def encode(payload):
-    """A payload as JSON text, by a JSON encoder (never by string building)."""
-    return _ENCODER.encode(payload)
-
-
 def _now():
     return unicode(Instant.now().toString())
 

@@ -5,7 +5,7 @@ from __future__ import absolute_import
 
 import collections
 
-from sparkweb.events import catalogue
+from sparkweb.jsontext import to_json
 
 
 class Event(object):
@@ -25,7 +25,7 @@ class Event(object):
     def text(self):
         if self._text is None:
             payload = self._payload() if callable(self._payload) else self._payload
-            self._text = payload if isinstance(payload, basestring) else catalogue.encode(payload)
+            self._text = payload if isinstance(payload, basestring) else to_json(payload)
             self._payload = None
         return self._text
 

@@ -21,7 +21,7 @@ from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import ApiError
 from sparkweb.events import catalogue
-from sparkweb.http.response import to_json
+from sparkweb.jsontext import to_json
 from sparkweb.log import logger
 
 LOG = logger("sse")

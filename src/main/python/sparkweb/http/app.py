@@ -25,7 +25,7 @@ from sparkweb.errors import CODES_BY_STATUS
 from sparkweb.events.sse import SseServlet
 from sparkweb.http import jetty
 from sparkweb.http.cors import CorsFilter
-from sparkweb.http.response import to_json
+from sparkweb.jsontext import to_json
 from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
 
 CONTEXT_PATH = "/sparkweb"

@@ -1,15 +1,11 @@
 """Building JAX-RS responses: JSON always, with optional extra headers."""
 from __future__ import absolute_import
 
-import json
-
 from javax.ws.rs.core import Response
 
+from sparkweb.jsontext import to_json
+
 JSON_TYPE = "application/json; charset=UTF-8"
-
-
-def to_json(value):
-    return json.dumps(value, separators=(",", ":"))
 
 
 def json_response(status, value, headers=None):

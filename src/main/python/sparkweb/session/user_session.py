@@ -14,6 +14,7 @@ from java.util.concurrent.locks import ReentrantLock
 from sparkweb.errors import Conflict
 from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
+from sparkweb.jsontext import to_json
 from sparkweb.log import logger
 from sparkweb.xmpp import stanza as model
 
@@ -107,7 +108,7 @@ class UserSession(object):
     # --- events -------------------------------------------------------------------------
     def on_stanza(self, stanza):
         events = catalogue.for_stanza(stanza)
-        encoded = [catalogue.encode(payload) for _, payload in events]   # outside the lock
+        encoded = [to_json(payload) for _, payload in events]   # outside the lock
         raw = catalogue.raw(stanza)
         self._lock.lock()
         try:
