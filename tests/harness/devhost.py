@@ -30,7 +30,8 @@ class DevHost(object):
             specs += ["--property", "%s=%s" % (name, value)]
         command = paths.jython_command(
             [paths.PYTHON_SOURCES],
-            ["-m", "sparkweb.devhost", "--port", "0", "--static", paths.WEB_DIR] + specs,
+            ["-m", "sparkweb.devhost", "--port", "0", "--static", paths.WEB_DIR,
+             "--stop-on-eof"] + specs,
             self.jvm_options)
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)

@@ -5,8 +5,8 @@ HTTP layer of the test suite.
     java -cp 'build/devhost/lib/*' org.python.util.jython -Dpython.path=src/main/python \\
         -m sparkweb.devhost --port 8080 --user alice:secret
 
-Prints ``SPARKWEB_DEVHOST_READY <base url>`` once it serves, and stops on end of input or a
-signal. Users without a password given get a random one, printed once at start.
+Prints ``SPARKWEB_DEVHOST_READY <base url>`` once it serves, and runs until interrupted (or,
+with ``--stop-on-eof``, until its standard input closes: that is how the tests stop it). Users without a password given get a random one, printed once at start.
 """
 from __future__ import absolute_import, print_function
 
@@ -53,6 +53,8 @@ def parse_args(argv):
                         help="user1:user2, mutual contacts; repeatable (default: all users)")
     parser.add_argument("--property", action="append", default=[],
                         help="name=value, an Openfire system property; repeatable")
+    parser.add_argument("--stop-on-eof", action="store_true",
+                        help="stop when standard input closes (for a parent process)")
     return parser.parse_args(argv)
 
 
@@ -88,6 +90,7 @@ def main(argv):
     server.addConnector(connector)
     handlers = ContextHandlerCollection()
     server.setHandler(handlers)
+    server.setStopAtShutdown(True)   # Ctrl-C
     server.start()
     base = "http://%s:%d" % (args.host, connector.getLocalPort())
     openfire = MemoryOpenfire(args.domain, JettyWebServer(handlers), [base])
@@ -100,6 +103,9 @@ def main(argv):
     sparkweb.start()
     print("%s %s" % (READY, base))
     sys.stdout.flush()
+    if not args.stop_on_eof:
+        server.join()
+        return
     try:
         sys.stdin.read()   # the parent closes our stdin to stop us
     finally:
