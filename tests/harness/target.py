@@ -2,11 +2,14 @@
 import httpx
 
 # Settings every target runs with: a short grace period so expiry can be observed, and
-# frequent heartbeats, which is how the server notices a closed stream.
+# frequent heartbeats, which is how the server notices a closed stream, and passkey challenges
+# that expire within a test.
 TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1",
-                   "sparkweb.cors.origins": "https://allowed.example"}
+                   "sparkweb.cors.origins": "https://allowed.example",
+                   "sparkweb.webauthn.challengeSeconds": "5"}
 ALLOWED_ORIGIN = "https://allowed.example"
 GRACE_SECONDS = 3
+CHALLENGE_SECONDS = 5
 
 
 class Target(object):

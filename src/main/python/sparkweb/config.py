@@ -34,6 +34,15 @@ def _names(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
+def _one_of(*choices):
+    """A kind that accepts only ``choices`` (case-insensitive); anything else is malformed."""
+    def parse(text):
+        if text.lower() not in choices:
+            raise ValueError(text)
+        return text.lower()
+    return parse
+
+
 TOKEN_LIFETIME = Setting(
     "sparkweb.token.lifetime.seconds", int, 8 * 3600,
     "How long an access token stays valid after login.", minimum=60, maximum=30 * 24 * 3600)
@@ -88,6 +97,31 @@ TRUSTED_PROXIES = Setting(
     "Addresses of reverse proxies whose X-Forwarded-For header names the client; from any "
     "other peer the header is ignored.")
 
+WEBAUTHN_RP_ID = Setting(
+    "sparkweb.webauthn.rpId", unicode, u"",
+    "The WebAuthn relying-party id: the domain passkeys are bound to. Empty: the host of the "
+    "first allowed origin. Changing it makes existing passkeys unusable.")
+WEBAUTHN_RP_NAME = Setting(
+    "sparkweb.webauthn.rpName", unicode, u"",
+    "The name browsers show when creating a passkey. Empty: the XMPP domain.")
+WEBAUTHN_ORIGINS = Setting(
+    "sparkweb.webauthn.origins", _names, (),
+    "Origins (scheme://host[:port]) of the pages that may register and use passkeys. Empty: "
+    "Openfire's own web addresses (ports 7070/7443). Set the public origin when a reverse proxy "
+    "serves SparkWeb, e.g. https://chat.example.org.")
+WEBAUTHN_USER_VERIFICATION = Setting(
+    "sparkweb.webauthn.userVerification", _one_of(u"required", u"preferred", u"discouraged"),
+    u"preferred",
+    "Whether the authenticator must verify the user (PIN, biometrics): required, preferred or "
+    "discouraged. Only 'required' makes verification mandatory.")
+WEBAUTHN_CHALLENGE_SECONDS = Setting(
+    "sparkweb.webauthn.challengeSeconds", int, 120,
+    "How long a registration or sign-in ceremony may take before its challenge expires.",
+    minimum=5, maximum=600)
+WEBAUTHN_MAX_CREDENTIALS = Setting(
+    "sparkweb.webauthn.maxCredentials", int, 20,
+    "Passkeys one user may register.", minimum=1, maximum=100)
+
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
 REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
@@ -98,7 +132,9 @@ ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "sec
 
 ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES, SESSION_GRACE, SESSION_IDLE,
        SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS,
-       LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW, TRUSTED_PROXIES)
+       LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW, TRUSTED_PROXIES,
+       WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION,
+       WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS)
 
 
 class Settings(object):

@@ -44,12 +44,15 @@ class SparkWeb(object):
         return self
 
     def _schedule_housekeeping(self, scheduler):
-        """Session expiry and stream heartbeats, on one daemon thread that stop() ends."""
+        """Session expiry, stream heartbeats and the sweep of expired passkey challenges, on one
+        daemon thread that stop() ends."""
         heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
         scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire), 1, 1,
                                          TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.streams.heartbeat), heartbeat,
                                          heartbeat, TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.challenges.sweep), 60, 60,
+                                         TimeUnit.SECONDS)
 
     def stop(self):
         while self._undo:

@@ -6,6 +6,7 @@ from __future__ import absolute_import
 
 from sparkweb import config
 from sparkweb.auth.credentials import Authenticator
+from sparkweb.auth.passkeys import PasskeyService
 from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
@@ -15,7 +16,7 @@ from sparkweb.session.registry import SessionRegistry
 
 class Services(object):
     def __init__(self, openfire, settings, tokens, revocations, authenticator, sessions,
-                 streams):
+                 streams, passkeys):
         self.openfire = openfire
         self.sessions = sessions
         self.streams = streams
@@ -23,6 +24,7 @@ class Services(object):
         self.tokens = tokens
         self.revocations = revocations
         self.authenticator = authenticator
+        self.passkeys = passkeys
 
 
 def build_services(openfire, clock=millis_now):
@@ -33,4 +35,5 @@ def build_services(openfire, clock=millis_now):
     return Services(openfire, settings, tokens, revocations,
                     Authenticator(openfire, tokens, revocations,
                                   LoginLimiter(settings, lambda: clock() / 1000.0), clock),
-                    SessionRegistry(openfire, settings, clock), StreamSet())
+                    SessionRegistry(openfire, settings, clock), StreamSet(),
+                    PasskeyService(openfire, settings, clock))

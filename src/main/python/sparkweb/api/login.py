@@ -11,7 +11,8 @@ from sparkweb.errors import BadRequest
 from sparkweb.http.routing import Route
 
 
-def _password(request):
+def password_from_body(request):
+    """The password of a login-style body: raw text, or JSON ``{"password": ...}``."""
     if request.is_json() or request.text().lstrip().startswith(u"{"):
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("password"), basestring):
@@ -22,7 +23,12 @@ def _password(request):
 
 def login(request):
     token, claims = request.app.authenticator.login(
-        request.params["username"], _password(request), request.client_address)
+        request.params["username"], password_from_body(request), request.client_address)
+    return signed_in(request, token, claims)
+
+
+def signed_in(request, token, claims):
+    """The answer of every sign-in (password or passkey); the user's XMPP session starts."""
     request.app.sessions.get_or_start(claims.username)
     return {"token": token, "username": claims.username, "expires": claims.expires_at}
 

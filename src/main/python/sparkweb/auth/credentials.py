@@ -62,10 +62,32 @@ class Authenticator(object):
     def login(self, username, password, address=None):
         """A fresh token for a correct password; the same 401 for unknown users and bad ones,
         429 once too many logins failed for the username or the address."""
-        self._limiter.check(username, address)
-        if not username or not password or not self._openfire.authenticate(username, password) \
-                or self._openfire.is_locked_out(username):
-            self._limiter.failed(username, address)
-            raise Unauthorized("Wrong username or password.")
-        self._limiter.succeeded(username)
+        self.check_password(username, password, address)
         return self._tokens.issue(username)
+
+    def check_password(self, username, password, address=None):
+        """Returns when the password is right for a usable account; else 401 (or 429)."""
+        def verify():
+            if not username or not password or \
+                    not self._openfire.authenticate(username, password):
+                raise Unauthorized("Wrong username or password.")
+        self.guarded(username, address, verify)
+
+    def sign_in(self, username, address, verify):
+        """A fresh token once ``verify()`` (a passkey assertion, say) returns for a usable
+        account, under the same failure limits as passwords."""
+        self.guarded(username, address, verify)
+        return self._tokens.issue(username)
+
+    def guarded(self, username, address, verify):
+        """Runs a credential check that raises Unauthorized when wrong: refused with 429 after
+        too many failures for the username or the address; a locked-out account fails too."""
+        self._limiter.check(username, address)
+        try:
+            verify()
+            if self._openfire.is_locked_out(username):
+                raise Unauthorized("Wrong username or password.")
+        except Unauthorized:
+            self._limiter.failed(username, address)
+            raise
+        self._limiter.succeeded(username)

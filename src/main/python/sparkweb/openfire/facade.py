@@ -27,6 +27,33 @@ class RosterEntry(object):
         self.shared = shared
 
 
+class PasskeyRecord(object):
+    """One WebAuthn credential (passkey) of a user, as stored in Openfire's database.
+
+    ``credential_id`` is the base64url text of the raw id; ``credential_data`` the
+    attested credential data (AAGUID, id, public key) as webauthn4j serialises it, base64url;
+    ``user_handle`` the (base64url) WebAuthn user id the account had at registration, so that a
+    passkey of a deleted account never opens a new account of the same name; times are epoch
+    milliseconds.
+    """
+
+    def __init__(self, credential_id, username, user_handle, name, credential_data, sign_count,
+                 transports=(), uv_initialized=False, backup_eligible=False, backup_state=False,
+                 created_at=0, last_used_at=None):
+        self.credential_id = credential_id
+        self.username = username
+        self.user_handle = user_handle
+        self.name = name
+        self.credential_data = credential_data
+        self.sign_count = sign_count
+        self.transports = tuple(transports)
+        self.uv_initialized = uv_initialized
+        self.backup_eligible = backup_eligible
+        self.backup_state = backup_state
+        self.created_at = created_at
+        self.last_used_at = last_used_at
+
+
 class OpenfireFacade(object):
     """What SparkWeb asks of Openfire. Subclasses implement every method."""
 
@@ -77,6 +104,33 @@ class OpenfireFacade(object):
 
     def is_locked_out(self, username):
         """True when Openfire's LockOutManager has disabled the account."""
+        raise NotImplementedError
+
+    # --- passkeys (WebAuthn credentials, in SparkWeb's database table) ---------------------
+    def passkeys(self, username):
+        """The user's :class:`PasskeyRecord` list, oldest first."""
+        raise NotImplementedError
+
+    def find_passkey(self, credential_id):
+        """The :class:`PasskeyRecord` with that id, of whichever user; None when unknown."""
+        raise NotImplementedError
+
+    def add_passkey(self, record):
+        """Stores a new record; False when its credential id is already stored."""
+        raise NotImplementedError
+
+    def record_passkey_use(self, username, credential_id, old_count, new_count, backup_state,
+                           used_at):
+        """Sets the signature counter of a passkey, only if it still is ``old_count`` (so two
+        concurrent sign-ins with one assertion cannot both succeed). True when it was set."""
+        raise NotImplementedError
+
+    def rename_passkey(self, username, credential_id, name):
+        """True when the user had that passkey."""
+        raise NotImplementedError
+
+    def delete_passkey(self, username, credential_id):
+        """True when the user had that passkey."""
         raise NotImplementedError
 
     # --- XMPP -------------------------------------------------------------------------------

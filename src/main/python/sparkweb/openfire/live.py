@@ -14,7 +14,10 @@ from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
 from org.jivesoftware.util import JiveGlobals
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
+from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
+
+_PASSKEYS = PasskeyTable()
 
 
 @calls_with_openfire_loader
@@ -73,6 +76,27 @@ class LiveOpenfire(OpenfireFacade):
 
     def is_locked_out(self, username):
         return LockOutManager.getInstance().isAccountDisabled(username)
+
+    # Passkeys: SparkWeb's own table, see live_passkeys.
+    def passkeys(self, username):
+        return _PASSKEYS.by_user(username)
+
+    def find_passkey(self, credential_id):
+        return _PASSKEYS.find(credential_id)
+
+    def add_passkey(self, record):
+        return _PASSKEYS.add(record)
+
+    def record_passkey_use(self, username, credential_id, old_count, new_count, backup_state,
+                           used_at):
+        return _PASSKEYS.record_use(username, credential_id, old_count, new_count, backup_state,
+                                    used_at)
+
+    def rename_passkey(self, username, credential_id, name):
+        return _PASSKEYS.rename(username, credential_id, name)
+
+    def delete_passkey(self, username, credential_id):
+        return _PASSKEYS.delete(username, credential_id)
 
     def open_session(self, username, resource, listener):
         return LiveSession(username, resource, listener)

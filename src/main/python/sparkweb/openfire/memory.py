@@ -1,6 +1,8 @@
 """An in-memory Openfire for unit tests and the dev host. Thread-safe: Jython has no GIL."""
 from __future__ import absolute_import
 
+import threading
+
 from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
@@ -32,6 +34,8 @@ class MemoryOpenfire(OpenfireFacade):
         self._web_urls = list(web_urls)
         self.web_contexts = []
         self._contacts = ConcurrentHashMap()   # username -> {contact: True}, kept mutual
+        self._passkeys = ConcurrentHashMap()   # credential id -> PasskeyRecord
+        self._passkey_lock = threading.Lock()
         self.xmpp = MemoryXmppRouter(domain, self._contact_names)
 
     # --- test and dev-host set-up -----------------------------------------------------------
@@ -109,6 +113,44 @@ class MemoryOpenfire(OpenfireFacade):
 
     def is_locked_out(self, username):
         return self._locked.containsKey(username)
+
+    def passkeys(self, username):
+        with self._passkey_lock:
+            mine = [record for record in self._passkeys.values() if record.username == username]
+        return sorted(mine, key=lambda record: record.created_at)
+
+    def find_passkey(self, credential_id):
+        return self._passkeys.get(credential_id)
+
+    def add_passkey(self, record):
+        return self._passkeys.putIfAbsent(record.credential_id, record) is None
+
+    def record_passkey_use(self, username, credential_id, old_count, new_count, backup_state,
+                           used_at):
+        with self._passkey_lock:
+            record = self._passkeys.get(credential_id)
+            if record is None or record.username != username or record.sign_count != old_count:
+                return False
+            record.sign_count = new_count
+            record.backup_state = backup_state
+            record.last_used_at = used_at
+            return True
+
+    def rename_passkey(self, username, credential_id, name):
+        with self._passkey_lock:
+            record = self._passkeys.get(credential_id)
+            if record is None or record.username != username:
+                return False
+            record.name = name
+            return True
+
+    def delete_passkey(self, username, credential_id):
+        with self._passkey_lock:
+            record = self._passkeys.get(credential_id)
+            if record is None or record.username != username:
+                return False
+            self._passkeys.remove(credential_id)
+            return True
 
     def open_session(self, username, resource, listener):
         return self.xmpp.open(username, resource, listener)

@@ -1,0 +1,21 @@
+/* SparkWeb schema 1: WebAuthn credentials (passkeys), one row per credential. */
+/* credentialKey is the SHA-256 (hex) of the raw credential id, which may be 1023 */
+/* bytes long: too long for a key column in every database. */
+
+CREATE TABLE ofSparkWebPasskey (
+  credentialKey   NVARCHAR(64)    NOT NULL,
+  credentialId    NVARCHAR(1400)  NOT NULL,
+  username        NVARCHAR(64)    NOT NULL,
+  userHandle      NVARCHAR(100)   NOT NULL,
+  friendlyName    NVARCHAR(100)   NOT NULL,
+  credentialData  NVARCHAR(4000)  NOT NULL,
+  signCount       BIGINT       NOT NULL,
+  transports      NVARCHAR(200),
+  flags           INT       NOT NULL,
+  createdAt       BIGINT       NOT NULL,
+  lastUsedAt      BIGINT,
+  CONSTRAINT ofSparkWebPasskey_pk PRIMARY KEY (credentialKey)
+);
+CREATE INDEX ofSparkWebPasskey_user_idx ON ofSparkWebPasskey (username);
+
+INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 1);

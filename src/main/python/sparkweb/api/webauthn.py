@@ -1,0 +1,102 @@
+"""Web Authentication (spec tag web_authentication): passkeys, under ``/webauthn``.
+
+Registration: ``POST /webauthn/register/start/{username}`` with the user's current password as
+the body (raw or JSON ``{"password"}``) or with that user's token in ``Authorization``; it
+answers the options for ``navigator.credentials.create()``. ``POST
+/webauthn/register/finish/{username}`` takes the new credential (``credential.toJSON()``, with an
+optional ``"name"``) and adds it to the user's passkeys; existing ones are never touched.
+
+Sign-in: ``POST /webauthn/authenticate/start/{username}`` answers the options for
+``navigator.credentials.get()``; ``POST /webauthn/authenticate/finish/{username}`` takes the
+assertion and answers ``{"token", "username", "expires"}`` like ``/login``. Failed sign-ins count
+towards the same limits as wrong passwords.
+
+A signed-in user manages their own passkeys: ``GET /webauthn/credentials``,
+``PUT /webauthn/credentials/{id}`` (``{"name"}``) and ``DELETE /webauthn/credentials/{id}``.
+"""
+from __future__ import absolute_import
+
+from sparkweb.api.login import password_from_body, signed_in
+from sparkweb.auth.credentials import token_from_header
+from sparkweb.errors import BadRequest, Forbidden
+from sparkweb.http.routing import Route
+
+
+def register_start(request):
+    username = request.params["username"]
+    _authorise_registration(request, username)
+    return request.app.passkeys.registration_options(username)
+
+
+def _authorise_registration(request, username):
+    """The user's own token, or their current password (rate-limited like a login)."""
+    token = token_from_header(request.header("Authorization"))
+    if token:
+        claims = request.app.authenticator.authenticate(token)
+        if claims.username != username:
+            raise Forbidden("A token lets you register passkeys for your own account only.")
+        return
+    request.app.authenticator.check_password(username, password_from_body(request),
+                                             request.client_address)
+
+
+def register_finish(request):
+    body = _json_object(request)
+    credential = body.get("credential", body)
+    name = body.get("name") or request.query("name")
+    record = request.app.passkeys.register(request.params["username"], credential, name)
+    return _describe(record)
+
+
+def authenticate_start(request):
+    return request.app.passkeys.authentication_options(request.params["username"])
+
+
+def authenticate_finish(request):
+    username = request.params["username"]
+    credential = _json_object(request)
+    token, claims = request.app.authenticator.sign_in(
+        username, request.client_address,
+        lambda: request.app.passkeys.authenticate(username, credential))
+    return signed_in(request, token, claims)
+
+
+def list_credentials(request):
+    return {"credentials": [_describe(record)
+                            for record in request.app.passkeys.passkeys(request.user)]}
+
+
+def rename_credential(request):
+    body = _json_object(request)
+    request.app.passkeys.rename(request.user, request.params["id"], body.get("name"))
+    return {}
+
+
+def delete_credential(request):
+    request.app.passkeys.delete(request.user, request.params["id"])
+    return {}
+
+
+def _json_object(request):
+    body = request.json()
+    if not isinstance(body, dict):
+        raise BadRequest("A JSON object is required.")
+    return body
+
+
+def _describe(record):
+    """What a page may know of a passkey: never its public key or counter."""
+    return {"id": record.credential_id, "name": record.name, "createdAt": record.created_at,
+            "lastUsedAt": record.last_used_at, "transports": list(record.transports),
+            "backedUp": record.backup_state}
+
+
+ROUTES = [
+    Route("POST", "/webauthn/register/start/{username}", register_start, public=True),
+    Route("POST", "/webauthn/register/finish/{username}", register_finish, public=True),
+    Route("POST", "/webauthn/authenticate/start/{username}", authenticate_start, public=True),
+    Route("POST", "/webauthn/authenticate/finish/{username}", authenticate_finish, public=True),
+    Route("GET", "/webauthn/credentials", list_credentials),
+    Route("PUT", "/webauthn/credentials/{id}", rename_credential),
+    Route("DELETE", "/webauthn/credentials/{id}", delete_credential),
+]

@@ -1,0 +1,159 @@
+"""WebAuthn passkeys end to end with a software authenticator (soft-webauthn), over HTTP."""
+import time
+
+import pytest
+
+from harness.passkeys import Passkey, page_origin, register, sign_in
+from harness.target import CHALLENGE_SECONDS
+
+
+@pytest.fixture
+def anonymous(target):
+    with target.client() as client:
+        yield client
+
+
+def _passkey(target):
+    return Passkey(page_origin(target))
+
+
+def _registered(target, anonymous, username, name=None):
+    passkey = _passkey(target)
+    finished = register(anonymous, username, passkey, name, content=target.users[username])
+    assert finished.status_code == 200, finished.text
+    return passkey
+
+
+def test_two_passkeys_registered_each_signs_in(target, anonymous):
+    first = _registered(target, anonymous, "alice", "Laptop")
+    second = _passkey(target)
+    with target.client(target.login("alice")) as alice:
+        finished = register(alice, "alice", second, "Phone")   # with a token, no password
+        assert finished.status_code == 200, finished.text
+        assert finished.json()["name"] == "Phone"
+        listed = dict((entry["id"], entry) for entry in
+                      alice.get("/webauthn/credentials").json()["credentials"])
+    assert listed[first.credential_id]["name"] == "Laptop"
+    assert listed[second.credential_id]["name"] == "Phone"
+    assert "publicKey" not in str(listed) and "signCount" not in str(listed)
+    for passkey in (first, second):
+        answer, _ = sign_in(anonymous, "alice", passkey)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["username"] == "alice"
+        with target.client(answer.json()["token"]) as signed_in:
+            assert signed_in.get("/user").json()["username"] == "alice"
+
+
+def test_registration_adds_and_excludes_existing_passkeys(target, anonymous):
+    first = _registered(target, anonymous, "bob")
+    options = anonymous.post("/webauthn/register/start/bob", content=target.users["bob"]).json()
+    excluded = [entry["id"] for entry in options["excludeCredentials"]]
+    assert first.credential_id in excluded
+    _registered(target, anonymous, "bob")
+    answer, _ = sign_in(anonymous, "bob", first)
+    assert answer.status_code == 200, answer.text
+
+
+def test_replayed_assertion_is_rejected(target, anonymous):
+    passkey = _registered(target, anonymous, "alice")
+    answer, assertion = sign_in(anonymous, "alice", passkey)
+    assert answer.status_code == 200, answer.text
+    replay = anonymous.post("/webauthn/authenticate/finish/alice", json=assertion)
+    assert replay.status_code == 401
+    assert replay.json()["error"] == "unauthorized"
+
+
+def test_signature_counter_regression_is_rejected(target, anonymous):
+    passkey = _registered(target, anonymous, "alice")
+    for _ in range(2):
+        answer, _ = sign_in(anonymous, "alice", passkey)
+        assert answer.status_code == 200, answer.text
+    passkey.device.sign_count = 0   # a clone of the authenticator, behind the original
+    answer, _ = sign_in(anonymous, "alice", passkey)
+    assert answer.status_code == 401
+
+
+def test_expired_challenge_is_rejected(target, anonymous):
+    passkey = _registered(target, anonymous, "carol")
+    options = anonymous.post("/webauthn/authenticate/start/carol").json()
+    time.sleep(CHALLENGE_SECONDS + 1.5)
+    late = anonymous.post("/webauthn/authenticate/finish/carol", json=passkey.get(options))
+    assert late.status_code == 401
+    answer, _ = sign_in(anonymous, "carol", passkey)   # a fresh ceremony still works
+    assert answer.status_code == 200, answer.text
+
+
+def test_challenge_is_bound_to_user_and_ceremony(target, anonymous):
+    passkey = _registered(target, anonymous, "alice")
+    for_bob = anonymous.post("/webauthn/authenticate/start/bob").json()
+    wrong_user = anonymous.post("/webauthn/authenticate/finish/alice",
+                                json=passkey.get(dict(for_bob, rpId=passkey.device.rp_id)))
+    assert wrong_user.status_code == 401
+    registration = anonymous.post("/webauthn/register/start/alice",
+                                  content=target.users["alice"]).json()
+    wrong_ceremony = anonymous.post(
+        "/webauthn/authenticate/finish/alice",
+        json=passkey.get({"challenge": registration["challenge"], "rpId": passkey.device.rp_id}))
+    assert wrong_ceremony.status_code == 401
+
+
+def test_registration_needs_the_password_or_the_users_own_token(target, anonymous):
+    assert anonymous.post("/webauthn/register/start/alice").status_code == 401
+    wrong = anonymous.post("/webauthn/register/start/alice", content="not-the-password")
+    assert wrong.status_code == 401
+    with target.client(target.login("bob")) as bob:
+        other = bob.post("/webauthn/register/start/alice")
+    assert other.status_code == 403
+    assert other.json()["error"] == "forbidden"
+
+
+def test_registration_from_another_origin_is_refused(target, anonymous):
+    stranger = Passkey("https://evil.example")
+    finished = register(anonymous, "alice", stranger, content=target.users["alice"])
+    assert finished.status_code == 400
+    assert "BadOrigin" in finished.json()["message"]
+
+
+def test_users_manage_only_their_own_passkeys(target, anonymous):
+    passkey = _registered(target, anonymous, "alice")
+    with target.client(target.login("bob")) as bob:
+        assert bob.delete("/webauthn/credentials/" + passkey.credential_id).status_code == 404
+        assert bob.put("/webauthn/credentials/" + passkey.credential_id,
+                       json={"name": "mine now"}).status_code == 404
+    with target.client(target.login("alice")) as alice:
+        renamed = alice.put("/webauthn/credentials/" + passkey.credential_id,
+                            json={"name": "Work key"})
+        assert renamed.status_code == 200
+        names = [entry["name"] for entry in alice.get("/webauthn/credentials").json()["credentials"]
+                 if entry["id"] == passkey.credential_id]
+        assert names == ["Work key"]
+        assert alice.delete("/webauthn/credentials/" + passkey.credential_id).status_code == 200
+        ids = [entry["id"] for entry in alice.get("/webauthn/credentials").json()["credentials"]]
+    assert passkey.credential_id not in ids
+    answer, _ = sign_in(anonymous, "alice", passkey)
+    assert answer.status_code == 401
+
+
+def test_unknown_user_gets_options_shaped_like_everyone_elses(target, anonymous):
+    known = anonymous.post("/webauthn/authenticate/start/carol")
+    unknown = anonymous.post("/webauthn/authenticate/start/nobody-here")
+    assert known.status_code == unknown.status_code == 200
+    assert sorted(known.json()) == sorted(unknown.json())
+    assert unknown.json()["allowCredentials"] == []
+
+
+def test_passkey_data_never_appears_in_user_properties(target, anonymous):
+    _registered(target, anonymous, "alice")
+    with target.client(target.login("alice")) as alice:
+        properties = alice.get("/user").json()["properties"]
+    assert not [entry for entry in properties if "webauthn" in entry["key"].lower()]
+
+
+@pytest.mark.parametrize("body", [{}, {"response": {}}, {"response": {"clientDataJSON": "%%"}},
+                                  {"id": "AAAA", "response": {"clientDataJSON": "e30",
+                                                              "authenticatorData": "AAAA",
+                                                              "signature": "AAAA"}}])
+def test_malformed_assertions_are_4xx_json(target, anonymous, body):
+    answer = anonymous.post("/webauthn/authenticate/finish/alice", json=body)
+    assert answer.status_code in (400, 401)
+    assert answer.json()["error"] in ("bad_request", "unauthorized")
