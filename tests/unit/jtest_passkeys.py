@@ -3,7 +3,8 @@
 from __future__ import absolute_import
 
 from sparkweb import config
-from sparkweb.auth.passkeys import (AUTHENTICATE, REGISTER, USER_HANDLE_PROPERTY, Challenges,
+from sparkweb.auth.passkeys import (AUTHENTICATE, MAX_CHALLENGES_PER_USER, REGISTER,
+                                    USER_HANDLE_PROPERTY, Challenges,
                                     encode, relying_party)
 from sparkweb.config import Settings
 from sparkweb.openfire.facade import PasskeyRecord
@@ -99,3 +100,17 @@ def test_store_refuses_a_duplicate_id_and_counter_moves_by_compare_and_set():
         "a stale counter value was accepted"
     assert not openfire.record_passkey_use(u"bob", u"one", 5, 6, False, 11), "wrong owner"
     assert not openfire.delete_passkey(u"bob", u"one"), "another user deleted it"
+
+
+def test_starts_for_one_user_only_crowd_out_that_users_oldest_challenges():
+    challenges = Challenges(Clock())
+    first = encode(challenges.issue(u"alice", AUTHENTICATE, 120))
+    bobs = encode(challenges.issue(u"bob", AUTHENTICATE, 120))
+    latest = [encode(challenges.issue(u"alice", AUTHENTICATE, 120))
+              for _ in range(MAX_CHALLENGES_PER_USER)]
+    assert not challenges.take(u"alice", AUTHENTICATE, first), "oldest challenge not dropped"
+    assert challenges.take(u"bob", AUTHENTICATE, bobs), "another user's challenge was dropped"
+    assert all(challenges.take(u"alice", AUTHENTICATE, text) for text in latest), \
+        "a recent challenge was dropped"
+    challenges.sweep()
+    assert challenges._by_user.isEmpty(), "bookkeeping of finished ceremonies kept"

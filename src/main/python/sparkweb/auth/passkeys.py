@@ -39,7 +39,8 @@ from java.nio.charset import StandardCharsets
 from java.net import URI
 from java.security import SecureRandom
 from java.util import ArrayList, Base64, HashSet
-from java.util.concurrent import ConcurrentHashMap
+from java.util.concurrent import ConcurrentHashMap, ConcurrentLinkedDeque
+from java.util.function import Function, Predicate
 
 from sparkweb import config
 from sparkweb.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
@@ -53,7 +54,10 @@ REGISTER, AUTHENTICATE = "register", "authenticate"
 # "sparkweb." name, and deleted with the account.
 USER_HANDLE_PROPERTY = "sparkweb.webauthn.userHandle"
 CHALLENGE_BYTES = 32
-MAX_PENDING_CHALLENGES = 10000   # all users together: a bound on memory for unauthenticated starts
+# Bounds on memory for unauthenticated starts: per user and ceremony (the oldest challenge
+# makes way; a user rarely has more than a few tabs signing in) and for all users together.
+MAX_CHALLENGES_PER_USER = 8
+MAX_PENDING_CHALLENGES = 50000
 MAX_NAME_LENGTH = 64
 # ES256, EdDSA, RS256: what browsers' and security keys' authenticators use.
 ALGORITHMS = (-7, -8, -257)
@@ -100,6 +104,7 @@ class Challenges(object):
     def __init__(self, clock):
         self._clock = clock
         self._pending = ConcurrentHashMap()
+        self._by_user = ConcurrentHashMap()   # ceremony|username -> deque of keys, oldest first
 
     def issue(self, username, ceremony, lifetime_seconds):
         """A new challenge (byte[]) for that user and ceremony."""
@@ -111,7 +116,19 @@ class Challenges(object):
         challenge = _random_bytes(CHALLENGE_BYTES)
         key = self._key(username, ceremony, encode(challenge))
         self._pending.put(key, self._clock() + lifetime_seconds * 1000)
+        self._remember(username, ceremony, key)
         return challenge
+
+    def _remember(self, username, ceremony, key):
+        """Keeps at most MAX_CHALLENGES_PER_USER per user and ceremony, so that starts for
+        one account (anyone may start a sign-in) cannot crowd out everyone else's."""
+        owner = u"%s|%s" % (ceremony, username)
+        keys = self._by_user.computeIfAbsent(owner, _new_deque)
+        keys.add(key)
+        while keys.size() > MAX_CHALLENGES_PER_USER:
+            oldest = keys.poll()
+            if oldest is not None:
+                self._pending.remove(oldest)
 
     def take(self, username, ceremony, challenge_text):
         """True, once, for a challenge issued to that user for that ceremony and not expired."""
@@ -123,10 +140,33 @@ class Challenges(object):
         for entry in list(self._pending.entrySet()):
             if entry.getValue() < now:
                 self._pending.remove(entry.getKey(), entry.getValue())
+        for entry in list(self._by_user.entrySet()):
+            keys = entry.getValue()
+            keys.removeIf(_Missing(self._pending))
+            if keys.isEmpty():
+                self._by_user.remove(entry.getKey(), keys)
 
     @staticmethod
     def _key(username, ceremony, challenge_text):
         return u"%s|%s|%s" % (ceremony, username, challenge_text)
+
+
+class _NewDeque(Function):
+    def apply(self, _):
+        return ConcurrentLinkedDeque()
+
+
+_new_deque = _NewDeque()
+
+
+class _Missing(Predicate):
+    """True for keys no longer pending (used, expired or crowded out)."""
+
+    def __init__(self, pending):
+        self._pending = pending
+
+    def test(self, key):
+        return not self._pending.containsKey(key)
 
 
 class RelyingParty(object):
