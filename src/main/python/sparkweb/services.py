@@ -28,7 +28,7 @@ class Services(object):
 def build_services(openfire, clock=millis_now):
     settings = config.Settings(openfire)
     tokens = TokenService(load_or_create_key(openfire), openfire.xmpp_domain(),
-                          settings.get(config.TOKEN_LIFETIME), clock)
+                          lambda: settings.get(config.TOKEN_LIFETIME), clock)
     revocations = RevocationList(openfire, lambda: clock() // 1000)
     return Services(openfire, settings, tokens, revocations,
                     Authenticator(openfire, tokens, revocations,
