@@ -1,6 +1,7 @@
 """An in-memory Openfire for unit tests and the dev host. Thread-safe: Jython has no GIL."""
 from __future__ import absolute_import
 
+from java.util import Locale
 from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
@@ -30,6 +31,7 @@ class MemoryOpenfire(OpenfireFacade):
         self._locked = ConcurrentHashMap()
         self._web_server = web_server
         self._web_urls = list(web_urls)
+        self.admin_locale = Locale.ENGLISH   # tests set another
         self.web_contexts = []
         self._contacts = ConcurrentHashMap()   # username -> {contact: True}, kept mutual
         self.xmpp = MemoryXmppRouter(domain, self._contact_names)
@@ -67,6 +69,9 @@ class MemoryOpenfire(OpenfireFacade):
 
     def server_version(self):
         return u"memory"
+
+    def locale(self):
+        return self.admin_locale
 
     def get_property(self, name):
         return self._properties.get(name)
