@@ -85,6 +85,11 @@ class EventStream(object):
             if (name is None or event.name == name) and where(event):
                 return event
 
+    def ended(self, timeout):
+        """True when the server ends the stream within ``timeout`` seconds."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def close(self):
         """Drops the TCP connection at once, as a closing browser tab does."""
         self._closed.set()

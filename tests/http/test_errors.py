@@ -1,4 +1,5 @@
 """Every error is JSON {"error", "message"} with the documented status; bad input is never 5xx."""
+import httpx
 import pytest
 
 
@@ -47,3 +48,11 @@ def test_deeply_nested_json_is_400_not_500(target):
         response = client.post("/login/alice", content="[" * 100000,
                                headers={"Content-Type": "application/json"})
     assert_json_error(response, 400, "bad_request")
+
+
+def test_the_admin_console_descriptor_is_not_served(target):
+    # web/ holds WEB-INF/web.xml for Openfire's admin console; the public server must hide it.
+    for path in ("/sparkweb/WEB-INF/web.xml", "/sparkweb/WEB-INF/", "/sparkweb/web-inf/web.xml"):
+        response = httpx.get(target.base_url + path, timeout=30)
+        assert response.status_code == 404, "%s answered %s" % (path, response.status_code)
+        assert "AdminPageServlet" not in response.text, "%s shows the descriptor" % path

@@ -29,3 +29,13 @@ def test_secret_property_names_are_protected_and_administrators_can_add_more():
     settings.set(config.PROTECTED_PROPERTIES, u"theme, internal.")
     assert settings.is_protected_property(u"theme"), "configured name not protected"
     assert settings.is_protected_property(u"internal.notes"), "configured prefix not protected"
+
+
+def test_origins_must_be_scheme_host_port_or_the_safe_default_applies():
+    settings = config.Settings(openfire_with_users())
+    settings.set(config.CORS_ORIGINS, u"https://a.example, http://b.example:8080/")
+    assert settings.get(config.CORS_ORIGINS) == (u"https://a.example", u"http://b.example:8080")
+    for bad in (u"a.example", u"https://a.example/path", u"ftp://a.example",
+                u"https://a.example, *"):
+        settings.set(config.CORS_ORIGINS, bad)
+        assert settings.get(config.CORS_ORIGINS) == (), "%r half-applied" % bad

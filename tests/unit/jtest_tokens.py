@@ -7,7 +7,7 @@ import json
 from sparkweb import config
 from sparkweb.auth.tokens import TokenService, load_or_create_key
 from sparkweb.errors import Unauthorized
-from support import Clock, openfire_with_users
+from support import Clock, openfire_with_users, services
 
 KEY = bytearray(range(32))
 
@@ -94,3 +94,47 @@ def test_signing_key_is_random_per_installation_stored_encrypted_and_reused():
     assert load_or_create_key(first) == key, "key changed between starts"
     assert load_or_create_key(second) != key, "two installations share a key"
     assert first.encrypted_properties.get(config.TOKEN_KEY_PROPERTY), "key stored unencrypted"
+
+
+def test_rotating_the_key_rejects_old_tokens_at_once_and_stores_the_new_key_encrypted():
+    openfire = openfire_with_users()
+    service = TokenService(load_or_create_key(openfire), u"example.test", 3600, Clock())
+    stored_before = openfire.get_property(config.TOKEN_KEY_PROPERTY)
+    old, _ = service.issue(u"alice")
+    service.verify(old)   # now in the verified-token cache
+    service.rotate_key(openfire)
+    assert rejects(service, old), "a token signed with the old key still verifies"
+    fresh, _ = service.issue(u"alice")
+    assert service.verify(fresh).username == u"alice", "a token signed after rotation fails"
+    stored = openfire.get_property(config.TOKEN_KEY_PROPERTY)
+    assert stored and stored != stored_before, "the new key was not stored"
+    assert openfire.encrypted_properties.get(config.TOKEN_KEY_PROPERTY), "new key stored in clear"
+    restarted = TokenService(load_or_create_key(openfire), u"example.test", 3600, Clock())
+    assert restarted.verify(fresh).username == u"alice", "the stored key is not the one in use"
+
+
+def test_each_rotation_makes_a_different_random_key():
+    openfire = openfire_with_users()
+    service = TokenService(load_or_create_key(openfire), u"example.test", 3600, Clock())
+    keys = set()
+    for _ in range(5):
+        service.rotate_key(openfire)
+        keys.add(openfire.get_property(config.TOKEN_KEY_PROPERTY))
+    assert len(keys) == 5, "rotation repeated a key"
+
+
+def test_lifetime_function_is_asked_at_each_issue():
+    clock = Clock()
+    lifetimes = [600]
+    service = TokenService(KEY, u"example.test", lambda: lifetimes[0], clock)
+    assert service.issue(u"alice")[1].expires_at == clock() // 1000 + 600, "first lifetime"
+    lifetimes[0] = 120
+    assert service.issue(u"alice")[1].expires_at == clock() // 1000 + 120, "changed lifetime ignored"
+
+
+def test_changed_lifetime_setting_applies_to_the_next_token_without_restart():
+    clock = Clock()
+    app = services(clock=clock)
+    app.settings.set(config.TOKEN_LIFETIME, 900)
+    _, claims = app.tokens.issue(u"alice")
+    assert claims.expires_at == clock() // 1000 + 900, "expiry %r" % claims.expires_at

@@ -34,6 +34,18 @@ def _names(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
+def _origins(text):
+    """Web origins, ``scheme://host[:port]`` each; one malformed entry makes the whole value
+    malformed, so a typo falls back to the safe default instead of half-applying."""
+    origins = tuple(origin.rstrip(u"/") for origin in _names(text))
+    for origin in origins:
+        scheme, _, rest = origin.partition(u"://")
+        if scheme.lower() not in (u"http", u"https") or not rest or u"/" in rest \
+                or u"@" in rest or u" " in rest:
+            raise ValueError(origin)
+    return origins
+
+
 def _one_of(*choices):
     """A kind that accepts only ``choices`` (case-insensitive); anything else is malformed."""
     def parse(text):
@@ -77,7 +89,7 @@ SSE_HEARTBEAT = Setting(
     "Interval of the comment lines that keep idle event streams open through proxies.",
     minimum=1, maximum=300)
 CORS_ORIGINS = Setting(
-    "sparkweb.cors.origins", _names, (),
+    "sparkweb.cors.origins", _origins, (),
     "Origins (scheme://host[:port]) whose pages may call the API and open event streams from "
     "another origin; empty means same origin only.")
 
@@ -105,7 +117,7 @@ WEBAUTHN_RP_NAME = Setting(
     "sparkweb.webauthn.rpName", unicode, u"",
     "The name browsers show when creating a passkey. Empty: the XMPP domain.")
 WEBAUTHN_ORIGINS = Setting(
-    "sparkweb.webauthn.origins", _names, (),
+    "sparkweb.webauthn.origins", _origins, (),
     "Origins (scheme://host[:port]) of the pages that may register and use passkeys. Empty: "
     "Openfire's own web addresses (ports 7070/7443). Set the public origin when a reverse proxy "
     "serves SparkWeb, e.g. https://chat.example.org.")

@@ -7,9 +7,14 @@ from __future__ import absolute_import
 
 from java.io import File
 from java.lang import Runnable, System, Thread, Throwable
+from java.util import ResourceBundle
 from java.util.concurrent import Executors, ThreadFactory, TimeUnit
+from org.igniterealtime.openfire.plugin.sparkweb import AdminPageServlet
 
 from sparkweb import VERSION, config
+from sparkweb.admin.page import SettingsPage
+from sparkweb.admin.servlet import AdminHandler
+from sparkweb.admin.texts import Texts
 from sparkweb.api import ROUTES
 from sparkweb.http import app as web, jetty
 from sparkweb.log import logger
@@ -41,7 +46,18 @@ class SparkWeb(object):
         self._undo.append(lambda: self.openfire.remove_web_context(context))
         self._undo.append(gate.close)   # before the removal: no request may be in Jersey as it stops
         self._undo.append(self.services.streams.close_all)
+        self._serve_admin_page()
         return self
+
+    def _serve_admin_page(self):
+        """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""
+        page = SettingsPage(self.services.settings, self.services.rotate_signing_key, self.openfire,
+                            self.effective_urls)
+        loader = self._class_loader
+        AdminPageServlet.setHandler(
+            AdminHandler(page, lambda: Texts(loader, self.openfire.locale())))
+        self._undo.append(lambda: ResourceBundle.clearCache(loader))
+        self._undo.append(lambda: AdminPageServlet.setHandler(None))
 
     def _schedule_housekeeping(self, scheduler):
         """Session expiry, stream heartbeats and the sweep of expired passkey challenges, on one
@@ -64,6 +80,12 @@ class SparkWeb(object):
 
     def rest_urls(self):
         return [base + web.CONTEXT_PATH + web.REST_PATH + "/" for base in self.openfire.web_urls()]
+
+    def effective_urls(self):
+        """Where pages reach SparkWeb, as the settings page shows it."""
+        bases = self.openfire.web_urls()
+        return {"rest": self.rest_urls(),
+                "sse": [base + web.CONTEXT_PATH + web.SSE_PATH for base in bases]}
 
 
 class _Task(Runnable):

@@ -26,11 +26,18 @@ class Services(object):
         self.authenticator = authenticator
         self.passkeys = passkeys
 
+    def rotate_signing_key(self):
+        """Signs every user out: tokens signed so far stop working, and open event streams
+        (whose token was checked when they opened) are closed, so pages reconnect and are
+        asked to sign in again."""
+        self.tokens.rotate_key(self.openfire)
+        self.streams.close_all()
+
 
 def build_services(openfire, clock=millis_now):
     settings = config.Settings(openfire)
     tokens = TokenService(load_or_create_key(openfire), openfire.xmpp_domain(),
-                          settings.get(config.TOKEN_LIFETIME), clock)
+                          lambda: settings.get(config.TOKEN_LIFETIME), clock)
     revocations = RevocationList(openfire, lambda: clock() // 1000)
     return Services(openfire, settings, tokens, revocations,
                     Authenticator(openfire, tokens, revocations,

@@ -32,11 +32,16 @@ def load_or_create_key(openfire):
     """The installation's signing key, created (and stored encrypted) the first time."""
     encoded = openfire.get_property(config.TOKEN_KEY_PROPERTY)
     if not encoded:
-        raw = jarray.zeros(KEY_BYTES, "b")   # a Java byte[]: a bytearray would be copied
-        SecureRandom().nextBytes(raw)
-        encoded = Base64.getEncoder().encodeToString(raw)
-        openfire.set_property(config.TOKEN_KEY_PROPERTY, encoded, True)
+        return create_key(openfire)
     return Base64.getDecoder().decode(encoded)
+
+
+def create_key(openfire):
+    """A new random signing key, stored encrypted in place of any previous one."""
+    raw = jarray.zeros(KEY_BYTES, "b")   # a Java byte[]: a bytearray would be copied
+    SecureRandom().nextBytes(raw)
+    openfire.set_property(config.TOKEN_KEY_PROPERTY, Base64.getEncoder().encodeToString(raw), True)
+    return raw
 
 
 def millis_now():
@@ -65,32 +70,56 @@ class Claims(object):
         self.expires_at = expires_at
 
 
+class _Signing(object):
+    """A key with its parser and the tokens verified with it. Replaced as a whole on rotation,
+    so a verification racing a rotation can only fill the cache that is being thrown away."""
+
+    def __init__(self, key, parser):
+        self.key = key
+        self.parser = parser
+        self.verified = ConcurrentHashMap()
+
+
 class TokenService(object):
-    """Issues and verifies access tokens for one XMPP domain (the audience)."""
+    """Issues and verifies access tokens for one XMPP domain (the audience).
+
+    ``lifetime_seconds`` is a number or a function returning one, asked at every issue so that
+    a changed setting applies to the next token.
+    """
 
     def __init__(self, key_bytes, audience, lifetime_seconds, clock=millis_now):
-        self._key = Keys.hmacShaKeyFor(key_bytes)
         self._audience = audience
-        self._lifetime = lifetime_seconds
+        self._lifetime = lifetime_seconds if callable(lifetime_seconds) else (
+            lambda: lifetime_seconds)
         self._clock = clock
         mapper = json_mapper()
         self._serializer = JacksonSerializer(mapper)
-        builder = Jwts.parser().json(JacksonDeserializer(mapper))
-        builder = builder.verifyWith(self._key).requireIssuer(ISSUER)
-        builder = builder.requireAudience(audience).clockSkewSeconds(CLOCK_SKEW_SECONDS)
-        self._parser = builder.clock(lambda: Date(self._clock())).build()
-        self._verified = ConcurrentHashMap()
+        self._deserializer = JacksonDeserializer(mapper)
+        self._signing = self._signing_with(key_bytes)
+
+    def _signing_with(self, key_bytes):
+        key = Keys.hmacShaKeyFor(key_bytes)
+        builder = Jwts.parser().json(self._deserializer)
+        builder = builder.verifyWith(key).requireIssuer(ISSUER)
+        builder = builder.requireAudience(self._audience).clockSkewSeconds(CLOCK_SKEW_SECONDS)
+        return _Signing(key, builder.clock(lambda: Date(self._clock())).build())
+
+    def rotate_key(self, openfire):
+        """Signs with a new random key from now on (stored encrypted in ``openfire``'s
+        properties); every token signed with the previous key is rejected at once."""
+        self._signing = self._signing_with(create_key(openfire))
 
     def issue(self, username):
         """A new signed token for ``username``: ``(token, Claims)``."""
         now = self._clock()
-        expires = now + self._lifetime * 1000
+        expires = now + self._lifetime() * 1000
+        signing = self._signing
         token_id = UUID.randomUUID().toString()   # not Python's uuid: it loads native code
         audience = (Jwts.builder().json(self._serializer).id(token_id).subject(username)
                     .issuer(ISSUER).audience())
         builder = getattr(audience.add(self._audience), "and")()   # 'and' is a Python keyword
         token = (builder.issuedAt(Date(now)).notBefore(Date(now)).expiration(Date(expires))
-                 .signWith(self._key, Jwts.SIG.HS256).compact())
+                 .signWith(signing.key, Jwts.SIG.HS256).compact())
         return token, Claims(username, token_id, expires // 1000)
 
     def verify(self, token):
@@ -98,20 +127,21 @@ class TokenService(object):
 
         A token's signature and claims never change, so a verified token is remembered and
         later only its expiry is checked again (parsing is a fifth of a REST call's cost)."""
-        claims = self._verified.get(token) if token else None
+        signing = self._signing
+        claims = signing.verified.get(token) if token else None
         if claims is None:
-            claims = self._parse(token)
-            if self._verified.size() >= VERIFIED_CACHE_SIZE:
-                self._verified.clear()
-            self._verified.put(token, claims)
+            claims = self._parse(signing.parser, token)
+            if signing.verified.size() >= VERIFIED_CACHE_SIZE:
+                signing.verified.clear()
+            signing.verified.put(token, claims)
         if (claims.expires_at + CLOCK_SKEW_SECONDS) * 1000 < self._clock():
-            self._verified.remove(token)
+            signing.verified.remove(token)
             raise Unauthorized("The token is invalid or has expired.")
         return claims
 
-    def _parse(self, token):
+    def _parse(self, parser, token):
         try:
-            signed = self._parser.parseSignedClaims(token)
+            signed = parser.parseSignedClaims(token)
         except (JwtException, IllegalArgumentException):
             raise Unauthorized("The token is invalid or has expired.")
         if signed.getHeader().getAlgorithm() != ALGORITHM:

@@ -130,4 +130,6 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None):
         files.setInitParameter("resourceBase", static_dir)
         files.setInitParameter("dirAllowed", "false")
         context.addServlet(files, "/")
+        # web/WEB-INF/web.xml is for Openfire's admin console, not for the public web server.
+        context.setProtectedTargets(["/WEB-INF", "/META-INF"])
     return context

@@ -65,6 +65,10 @@ class OpenfireFacade(object):
     def server_version(self):
         raise NotImplementedError
 
+    def locale(self):
+        """The java.util.Locale of the admin console (Openfire's server locale)."""
+        raise NotImplementedError
+
     # --- system properties (JiveGlobals) ----------------------------------------------------
     def get_property(self, name):
         """The value of a system property, decrypted if stored encrypted; None when unset."""

@@ -28,6 +28,9 @@ class LiveOpenfire(OpenfireFacade):
     def server_version(self):
         return XMPPServer.getInstance().getServerInfo().getVersion().getVersionString()
 
+    def locale(self):
+        return JiveGlobals.getLocale()
+
     def get_property(self, name):
         return JiveGlobals.getProperty(name)
 

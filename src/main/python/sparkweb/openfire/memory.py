@@ -3,6 +3,7 @@ from __future__ import absolute_import
 
 import threading
 
+from java.util import Locale
 from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
@@ -32,6 +33,7 @@ class MemoryOpenfire(OpenfireFacade):
         self._locked = ConcurrentHashMap()
         self._web_server = web_server
         self._web_urls = list(web_urls)
+        self.admin_locale = Locale.ENGLISH   # tests set another
         self.web_contexts = []
         self._contacts = ConcurrentHashMap()   # username -> {contact: True}, kept mutual
         self._passkeys = ConcurrentHashMap()   # credential id -> PasskeyRecord
@@ -71,6 +73,9 @@ class MemoryOpenfire(OpenfireFacade):
 
     def server_version(self):
         return u"memory"
+
+    def locale(self):
+        return self.admin_locale
 
     def get_property(self, name):
         return self._properties.get(name)

@@ -1,0 +1,41 @@
+"""What the settings page shows: sections of declared Settings, in order.
+
+A new setting appears on the page by adding it to a section here (with its texts in i18n/);
+a setting of config.ALL that no section names still appears, under "Other settings", with its
+key as label and its doc as description.
+"""
+from __future__ import absolute_import
+
+from sparkweb import config
+
+
+class Section(object):
+    def __init__(self, name, settings):
+        self.name = name            # texts: sparkweb.settings.section.<name>[.help]
+        self.settings = tuple(settings)
+
+
+SECTIONS = (
+    Section("tokens", [config.TOKEN_LIFETIME]),
+    Section("cors", [config.CORS_ORIGINS]),
+    Section("webauthn", [config.WEBAUTHN_ORIGINS, config.WEBAUTHN_RP_ID, config.WEBAUTHN_RP_NAME,
+                         config.WEBAUTHN_USER_VERIFICATION, config.WEBAUTHN_CHALLENGE_SECONDS,
+                         config.WEBAUTHN_MAX_CREDENTIALS]),
+    Section("network", [config.TRUSTED_PROXIES, config.MAX_BODY_BYTES]),
+    Section("login", [config.LOGIN_FAILURES_PER_USER, config.LOGIN_FAILURES_PER_ADDRESS,
+                      config.LOGIN_WINDOW]),
+    Section("sessions", [config.SESSION_GRACE, config.SESSION_IDLE, config.SESSION_RESOURCE,
+                         config.SSE_REPLAY_EVENTS, config.SSE_QUEUE_EVENTS,
+                         config.SSE_HEARTBEAT]),
+    Section("privacy", [config.PROTECTED_PROPERTIES]),
+)
+
+# Settings read once when the plugin starts; the page says so next to them.
+APPLIES_AT_START = (config.SSE_HEARTBEAT,)
+
+
+def page_sections(declared=SECTIONS, all_settings=config.ALL):
+    """The declared sections, then one named "other" with every remaining setting."""
+    named = set(setting.key for section in declared for setting in section.settings)
+    rest = [setting for setting in all_settings if setting.key not in named]
+    return list(declared) + ([Section("other", rest)] if rest else [])
