@@ -106,17 +106,17 @@ class TokenService(object):
             self._verified.put(token, claims)
         if (claims.expires_at + CLOCK_SKEW_SECONDS) * 1000 < self._clock():
             self._verified.remove(token)
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         return claims
 
     def _parse(self, token):
         try:
             signed = self._parser.parseSignedClaims(token)
         except (JwtException, IllegalArgumentException):
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         if signed.getHeader().getAlgorithm() != ALGORITHM:
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         claims = signed.getPayload()
         if not claims.getSubject() or not claims.getId() or claims.getExpiration() is None:
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         return Claims(claims.getSubject(), claims.getId(), claims.getExpiration().getTime() // 1000)
