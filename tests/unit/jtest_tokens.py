@@ -138,3 +138,47 @@ def test_changed_lifetime_setting_applies_to_the_next_token_without_restart():
     app.settings.set(config.TOKEN_LIFETIME, 900)
     _, claims = app.tokens.issue(u"alice")
     assert claims.expires_at == clock() // 1000 + 900, "expiry %r" % claims.expires_at
+
+
+def signed_with_key(issuer=u"sparkweb", audience=u"example.test", subject=u"alice",
+                    token_id=u"id-1", clock=None):
+    """A token signed with the service's own key, claims chosen by the test (jjwt)."""
+    from io.jsonwebtoken import Jwts
+    from io.jsonwebtoken.security import Keys
+    from java.util import Date
+    now = (clock or Clock())()
+    builder = Jwts.builder().issuer(issuer).issuedAt(Date(now)).expiration(Date(now + 600000))
+    if subject:
+        builder = builder.subject(subject)
+    if token_id:
+        builder = builder.id(token_id)
+    builder = getattr(builder.audience().add(audience), "and")()
+    return builder.signWith(Keys.hmacShaKeyFor(KEY), Jwts.SIG.HS256).compact()
+
+
+def test_correctly_signed_token_with_wrong_issuer_or_missing_claims_is_rejected():
+    clock = Clock()
+    service = TokenService(KEY, u"example.test", 3600, clock)
+    assert not rejects(service, signed_with_key(clock=clock)), "the control token is refused"
+    assert rejects(service, signed_with_key(issuer=u"other", clock=clock)), "wrong iss accepted"
+    assert rejects(service, signed_with_key(subject=None, clock=clock)), "no sub accepted"
+    assert rejects(service, signed_with_key(token_id=None, clock=clock)), "no jti accepted"
+
+
+def test_every_refusal_has_the_same_message():
+    clock = Clock()
+    service = TokenService(KEY, u"example.test", 60, clock)
+    token, _ = service.issue(u"alice")
+    messages = set()
+    for candidate in (u"garbage", signed_with_key(issuer=u"other", clock=clock)):
+        try:
+            service.verify(candidate)
+        except Unauthorized as error:
+            messages.add(error.message)
+    clock.advance(3600)
+    try:
+        service.verify(token)
+    except Unauthorized as error:
+        messages.add(error.message)
+    messages.add(Unauthorized().message)      # what a missing or revoked token gets
+    assert len(messages) == 1, "refusals tell reasons apart: %r" % messages

@@ -65,6 +65,10 @@ MAX_BODY_BYTES = Setting(
 PROTECTED_PROPERTIES = Setting(
     "sparkweb.properties.protected", _names, (),
     "Extra user-property names (or prefixes ending in '.') that the API never reads or writes.")
+USER_PROPERTIES_MAX = Setting(
+    "sparkweb.properties.maxPerUser", int, 100,
+    "Most user properties a user may have (protected ones not counted) before POST "
+    "/config/properties refuses to add more.", minimum=1, maximum=10000)
 SESSION_GRACE = Setting(
     "sparkweb.session.graceSeconds", int, 30,
     "How long a user's XMPP session outlives its last event stream (covers page reloads).",
@@ -142,11 +146,11 @@ REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
 # own secrets and those of features that keep per-user secrets in properties.
 ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "secret")
 
-ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES, SESSION_GRACE, SESSION_IDLE,
-       SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS,
-       LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW, TRUSTED_PROXIES,
-       WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION,
-       WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS)
+ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES, USER_PROPERTIES_MAX, SESSION_GRACE,
+       SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS, SSE_HEARTBEAT,
+       CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW,
+       TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS,
+       WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS)
 
 
 class Settings(object):

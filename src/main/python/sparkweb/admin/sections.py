@@ -27,7 +27,7 @@ SECTIONS = (
     Section("sessions", [config.SESSION_GRACE, config.SESSION_IDLE, config.SESSION_RESOURCE,
                          config.SSE_REPLAY_EVENTS, config.SSE_QUEUE_EVENTS,
                          config.SSE_HEARTBEAT]),
-    Section("privacy", [config.PROTECTED_PROPERTIES]),
+    Section("privacy", [config.PROTECTED_PROPERTIES, config.USER_PROPERTIES_MAX]),
 )
 
 # Settings read once when the plugin starts; the page says so next to them.

@@ -3,10 +3,15 @@
 ``GET /config/global``: what a signed-in page may know about this server: the XMPP domain, the
 SparkWeb version, and the global properties an administrator published under
 ``sparkweb.client.``. No other global property is ever shown (they include secrets).
+
+``GET /config/properties``: the caller's own user properties, ``{"properties": [{"key",
+"value"}]}``, protected ones left out. ``POST /config/properties``: a JSON array of
+``{"name", "value"}`` pairs set on the caller (``null`` or ``""`` deletes); it answers like GET.
+A protected name is 403 and nothing is written (see :mod:`sparkweb.user_properties`).
 """
 from __future__ import absolute_import
 
-from sparkweb import VERSION
+from sparkweb import VERSION, user_properties
 from sparkweb.http.routing import Route
 
 PUBLISHED_PREFIX = "sparkweb.client."
@@ -22,6 +27,21 @@ def get_global_config(request):
     return {"properties": entries}
 
 
+def get_user_config(request):
+    app = request.app
+    return {"properties": user_properties.visible(
+        app.settings, app.openfire.get_user_properties(request.user))}
+
+
+def post_user_config(request):
+    app = request.app
+    changes = user_properties.parse_changes(request.json())
+    return {"properties": user_properties.apply_changes(
+        app.openfire, app.settings, request.user, changes)}
+
+
 ROUTES = [
     Route("GET", "/config/global", get_global_config),
+    Route("GET", "/config/properties", get_user_config),
+    Route("POST", "/config/properties", post_user_config),
 ]

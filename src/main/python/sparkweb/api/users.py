@@ -5,6 +5,7 @@ properties that are not protected. Never the password, never a secret property.
 """
 from __future__ import absolute_import
 
+from sparkweb import user_properties
 from sparkweb.errors import NotFound
 from sparkweb.http.routing import Route
 
@@ -15,10 +16,8 @@ def get_user(request):
     if user is None:
         raise NotFound("No user with that username was found.")
     properties = app.openfire.get_user_properties(user.username)
-    visible = [{"key": name, "value": properties[name]} for name in sorted(properties)
-               if not app.settings.is_protected_property(name)]
     return {"username": user.username, "name": user.name, "email": user.email,
-            "properties": visible}
+            "properties": user_properties.visible(app.settings, properties)}
 
 
 ROUTES = [

@@ -136,17 +136,17 @@ class TokenService(object):
             signing.verified.put(token, claims)
         if (claims.expires_at + CLOCK_SKEW_SECONDS) * 1000 < self._clock():
             signing.verified.remove(token)
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         return claims
 
     def _parse(self, parser, token):
         try:
             signed = parser.parseSignedClaims(token)
         except (JwtException, IllegalArgumentException):
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         if signed.getHeader().getAlgorithm() != ALGORITHM:
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         claims = signed.getPayload()
         if not claims.getSubject() or not claims.getId() or claims.getExpiration() is None:
-            raise Unauthorized("The token is invalid or has expired.")
+            raise Unauthorized()
         return Claims(claims.getSubject(), claims.getId(), claims.getExpiration().getTime() // 1000)

@@ -25,6 +25,7 @@ from sparkweb.errors import CODES_BY_STATUS
 from sparkweb.events.sse import SseServlet
 from sparkweb.http import jetty
 from sparkweb.http.cors import CorsFilter
+from sparkweb.http.error_pages import JsonErrorHandler
 from sparkweb.jsontext import to_json
 from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
 
@@ -113,6 +114,7 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None):
     context = jetty.ServletContextHandler(jetty.ServletContextHandler.NO_SESSIONS)
     context.setContextPath(CONTEXT_PATH)
     context.setClassLoader(class_loader)
+    context.setErrorHandler(JsonErrorHandler())
     if gate is not None:
         holder = jetty.FilterHolder(gate)
         holder.setAsyncSupported(True)

@@ -8,10 +8,13 @@ from __future__ import absolute_import
 try:
     from org.eclipse.jetty.ee8.servlet import (DefaultServlet, FilterHolder,
                                                 ServletContextHandler, ServletHolder)
+    from org.eclipse.jetty.ee8.nested import ErrorHandler
     FLAVOUR = "jetty12-ee8"
 except ImportError:
     from org.eclipse.jetty.servlet import (DefaultServlet, FilterHolder, ServletContextHandler,
                                            ServletHolder)
+    from org.eclipse.jetty.server.handler import ErrorHandler
     FLAVOUR = "jetty10"
 
-__all__ = ["DefaultServlet", "FilterHolder", "ServletContextHandler", "ServletHolder", "FLAVOUR"]
+__all__ = ["DefaultServlet", "ErrorHandler", "FilterHolder", "ServletContextHandler",
+           "ServletHolder", "FLAVOUR"]

@@ -5,6 +5,7 @@ differences (4.9 vs 5.x) are absorbed here; Jython resolves overloads at run tim
 """
 from __future__ import absolute_import
 
+from java.lang import IllegalArgumentException
 from org.jivesoftware.openfire import XMPPServer
 from org.jivesoftware.openfire.admin import AdminManager
 from org.jivesoftware.openfire.auth import AuthFactory, UnauthorizedException
@@ -47,13 +48,13 @@ class LiveOpenfire(OpenfireFacade):
         try:
             AuthFactory.authenticate(username, password)
             return True
-        except UnauthorizedException:
+        except (UnauthorizedException, IllegalArgumentException):   # the latter: not a JID node
             return False
 
     def _user(self, username):
         try:
             return UserManager.getInstance().getUser(username)
-        except UserNotFoundException:
+        except (UserNotFoundException, IllegalArgumentException):
             return None
 
     def get_user(self, username):

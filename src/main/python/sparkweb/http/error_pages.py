@@ -1,0 +1,53 @@
+"""Errors the servlet container answers by itself inside ``/sparkweb`` (a Content-Type Jersey
+cannot parse, a query that is not UTF-8, the gate's 503 while unloading), in our JSON shape
+instead of Jetty's HTML page.
+
+Refusals before any context is chosen (an encoded slash in the path, a URI or headers over the
+connector's limits) belong to the web server, Openfire's in production, and stay as they are.
+"""
+from __future__ import absolute_import
+
+from java.lang import IllegalStateException, String
+from java.nio import ByteBuffer
+from java.nio.charset import StandardCharsets
+
+from sparkweb.errors import CODES_BY_STATUS
+from sparkweb.http.jetty import ErrorHandler
+from sparkweb.jsontext import to_json
+
+GENERIC = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.",
+           413: "The body is too large.", 415: "Unsupported media type.",
+           503: "Service unavailable."}
+
+
+def error_json(status):
+    """The body for ``status``. Jetty's own message is not passed on: it may quote the request
+    or, for a 500, an exception."""
+    return to_json({"error": CODES_BY_STATUS.get(status, "error"),
+                    "message": GENERIC.get(status, "Internal error." if status >= 500 else
+                                           "The request was refused.")})
+
+
+def _utf8(text):
+    return String(text).getBytes(StandardCharsets.UTF_8)
+
+
+class JsonErrorHandler(ErrorHandler):
+    def errorPageForMethod(self, method):
+        return True     # Jetty's default gives PUT and DELETE an empty body
+
+    def generateAcceptableResponse(self, *args):
+        # Both overloads (with and without a MIME type) come here: (base, request, response,
+        # status, message[, mime]).
+        response, status = args[2], args[3]
+        response.setContentType("application/json")
+        response.setCharacterEncoding("UTF-8")
+        body = error_json(status)
+        try:
+            response.getWriter().write(body)
+        except IllegalStateException:   # the stream, not the writer, was taken already
+            response.getOutputStream().write(_utf8(body))
+
+    def badMessageError(self, status, reason, fields):
+        fields.put("Content-Type", "application/json")
+        return ByteBuffer.wrap(_utf8(error_json(status)))

@@ -1,0 +1,120 @@
+"""One user cannot read or change another's data, in every API area that exists: user,
+config/properties, chat, presence, roster, the event stream, and logout.
+
+Every endpoint acts on the signed-in user (docs/authorization.md); these tests try the ways a
+request could still reach someone else: a name in a body, a name in a path, another user's
+stream, another user's token on logout.
+"""
+import uuid
+
+import pytest
+
+from harness.sse import EventStream
+
+
+@pytest.fixture
+def bob_token(target):
+    return target.login("bob")
+
+
+@pytest.fixture
+def carol_token(target):
+    return target.login("carol")
+
+
+def marker(prefix):
+    return "%s %s" % (prefix, uuid.uuid4().hex[:8])
+
+
+def properties_of(target, token):
+    with target.client(token) as client:
+        response = client.get("/config/properties")
+    assert response.status_code == 200, response.text
+    return dict((entry["key"], entry["value"]) for entry in response.json()["properties"])
+
+
+def test_properties_of_one_user_are_invisible_and_unchangeable_to_another(
+        target, alice, alice_token, bob_token):
+    name = "isolation.%s" % uuid.uuid4().hex[:8]
+    assert alice.post("/config/properties", json=[{"name": name, "value": "alice's"}]).status_code == 200
+    assert name not in properties_of(target, bob_token), "bob reads alice's property"
+    with target.client(bob_token) as client:
+        user = client.get("/user").json()
+        assert name not in [p["key"] for p in user["properties"]], "GET /user shows alice's"
+        for body in ([{"name": name, "value": "bob's"}], [{"name": name, "value": None}],
+                     [{"name": "alice:" + name, "value": "x"}]):
+            assert client.post("/config/properties", json=body).status_code == 200, body
+        client.post("/config/properties", json=[{"name": "alice:" + name, "value": None}])
+    assert properties_of(target, alice_token)[name] == "alice's", \
+        "bob changed alice's property"
+    alice.post("/config/properties", json=[{"name": name, "value": None}])
+
+
+def test_user_endpoint_ignores_a_username_in_the_query_or_header(target, bob_token):
+    with target.client(bob_token) as client:
+        for response in (client.get("/user", params={"username": "alice"}),
+                         client.get("/user", headers={"X-Username": "alice"})):
+            assert response.json()["username"] == "bob", response.text
+
+
+def test_a_message_goes_only_to_its_recipient_and_always_from_the_sender(
+        target, alice_token, bob_token, carol_token):
+    secret, probe = marker("for bob only"), marker("for carol")
+    with EventStream(target, bob_token) as bob_stream, EventStream(target, carol_token) as carol_stream:
+        bob_stream.next("onConnect")
+        carol_stream.next("onConnect")
+        with target.client(alice_token) as client:
+            sent = client.post("/chat/message/bob", json={
+                "body": secret, "from": "carol@" + target.domain, "to": "carol"})
+            assert sent.status_code == 200, sent.text
+            assert client.post("/chat/message/carol", content=probe).status_code == 200
+        received = bob_stream.next("chatapi.chat", where=lambda e: e.data.get("body") == secret)
+        first_for_carol = carol_stream.next("chatapi.chat", where=lambda e: e.data.get("body"))
+    assert received.data["from"].startswith("alice@" + target.domain), received.data
+    assert first_for_carol.data["body"] == probe, "carol's stream got %r" % first_for_carol.data
+
+
+def test_a_stream_carries_only_its_owners_events(target, alice_token, bob_token):
+    with EventStream(target, bob_token) as stream:
+        hello = stream.next("onConnect")
+    assert hello.data["username"] == "bob", "bob's token opened %r" % hello.data
+
+
+def test_presence_is_set_only_for_the_caller_and_probes_need_permission(
+        target, alice, bob_token, carol_token):
+    own, other = marker("alice's own"), marker("set by bob")
+    assert alice.post("/presence", json={"show": "away", "status": own}).status_code == 200
+    with target.client(bob_token) as client:
+        response = client.post("/presence", json={"show": "dnd", "status": other,
+                                                  "from": "alice@" + target.domain})
+        assert response.status_code == 200, response.text
+        seen_alice = client.get("/presence/alice").json()
+    assert seen_alice["status"] == own, "bob changed alice's presence: %s" % seen_alice
+    seen_bob = alice.get("/presence/bob").json()
+    assert seen_bob["username"] == "bob" and seen_bob["status"] == other, seen_bob
+    with target.client(carol_token) as client:
+        refused = client.get("/presence/alice")
+    assert refused.status_code == 400, "carol, no contact of alice, saw her presence: %s" % refused.text
+    alice.post("/presence", json={"show": "available"})
+
+
+def test_each_roster_is_the_callers_own(target, alice, carol_token):
+    alice_jids = [item["jid"] for item in alice.get("/presence/roster").json()["roster"]]
+    assert alice_jids == ["bob@" + target.domain], alice_jids
+    with target.client(carol_token) as client:
+        carol_roster = client.get("/presence/roster").json()["roster"]
+    assert carol_roster == [], "carol sees someone's contacts: %s" % carol_roster
+
+
+def test_logout_revokes_only_the_callers_token(target, alice_token, bob_token):
+    with EventStream(target, bob_token) as stream:
+        stream.next("onConnect")
+        with target.client(alice_token) as client:
+            assert client.post("/logout").status_code == 200
+            assert client.get("/user").status_code == 401, "logout did not revoke"
+        with target.client(bob_token) as client:
+            assert client.get("/user").status_code == 200, "alice's logout revoked bob's token"
+        probe = marker("bob's stream still open")
+        with target.client(target.login("alice")) as client:
+            assert client.post("/chat/message/bob", content=probe).status_code == 200
+        stream.next("chatapi.chat", where=lambda e: e.data.get("body") == probe)
