@@ -1,4 +1,5 @@
-"""Fuzzing the authentication endpoints and /config/properties with hypothesis: arbitrary
+"""Fuzzing the authentication endpoints (password, tokens, passkeys) and /config/properties
+with hypothesis: arbitrary
 bodies, content types, usernames and Authorization headers. No answer may be a 5xx, and every
 4xx must be SparkWeb's JSON error shape.
 
@@ -11,6 +12,7 @@ Runs are bounded and repeatable (derandomize, no example database). The fuzz sig
 from its own loopback address, so the failed logins it causes never rate-limit the addresses
 or usernames other tests use.
 """
+import base64
 import json
 import urllib.parse
 
@@ -21,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from harness.forge import forged_token
 
 FUZZ_ADDRESS = "127.0.0.2"
-SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=400, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 CONTENT_TYPES = st.one_of(
@@ -41,8 +43,25 @@ PROPERTY_PAIRS = st.lists(st.fixed_dictionaries(
     {"name": st.one_of(st.text(max_size=120), st.from_regex(r"[A-Za-z0-9._:-]{1,30}", fullmatch=True),
                        st.sampled_from(["sparkweb.token.revoked", "webauthn.x", "TOTP"])),
      "value": JSON_VALUES}), max_size=5)
+B64URL = st.one_of(st.binary(max_size=80).map(lambda data: base64.urlsafe_b64encode(data)
+                                              .decode("ascii").rstrip("=")),
+                   st.text(max_size=40))
+CLIENT_DATA = st.fixed_dictionaries({
+    "type": st.sampled_from(["webauthn.create", "webauthn.get", ""]), "challenge": B64URL,
+    "origin": st.sampled_from(["http://localhost", "https://evil.example", ""])}).map(
+    lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("="))
+# Shaped like a browser's PublicKeyCredential.toJSON(), so the fuzz reaches past the shape
+# checks into challenge lookup and webauthn4j's parsing.
+CREDENTIALS = st.fixed_dictionaries(
+    {"id": B64URL, "rawId": B64URL, "type": st.just("public-key"),
+     "response": st.fixed_dictionaries({}, optional={
+         "clientDataJSON": st.one_of(CLIENT_DATA, B64URL), "attestationObject": B64URL,
+         "authenticatorData": B64URL, "signature": B64URL, "userHandle": B64URL,
+         "transports": st.lists(st.text(max_size=10), max_size=3)})},
+    optional={"name": st.text(max_size=80), "clientExtensionResults": JSON_VALUES})
 BODIES = st.one_of(
     st.binary(max_size=300),
+    CREDENTIALS.map(lambda credential: json.dumps(credential).encode("utf-8")),
     st.text(max_size=300).map(lambda text: text.encode("utf-8")),
     JSON_VALUES.map(lambda value: json.dumps(value).encode("utf-8")),
     PROPERTY_PAIRS.map(lambda pairs: json.dumps(pairs).encode("utf-8")))
@@ -63,6 +82,13 @@ ENDPOINTS = st.one_of(
         lambda name: "/login/" + urllib.parse.quote(name, safe=""))),
     st.tuples(st.sampled_from(["POST", "POST", "GET", "DELETE"]),
               st.sampled_from(["/renew", "/logout", "/config/properties"])),
+    st.tuples(st.just("POST"), st.tuples(
+        st.sampled_from(["register/start", "register/finish", "authenticate/start",
+                         "authenticate/finish"]),
+        USERNAMES.map(lambda name: urllib.parse.quote(name, safe=""))).map(
+        lambda parts: "/webauthn/%s/%s" % parts)),
+    st.tuples(st.sampled_from(["GET", "PUT", "DELETE"]), B64URL.map(
+        lambda text: "/webauthn/credentials/" + urllib.parse.quote(text, safe=""))),
 )
 
 
@@ -146,7 +172,11 @@ def clean_properties(target):
 
 
 def real_username(target, path):
-    name = urllib.parse.unquote(path[len("/login/"):]) if path.startswith("/login/") else ""
+    """The login or passkey path names a real user (whose failures would count)."""
+    if not (path.startswith("/login/") or path.startswith("/webauthn/register/") or
+            path.startswith("/webauthn/authenticate/")):
+        return False
+    name = urllib.parse.unquote(path.rsplit("/", 1)[1])
     return name.strip().casefold() in [user.casefold() for user in target.users]
 
 
