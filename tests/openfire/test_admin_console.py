@@ -160,3 +160,36 @@ def test_page_follows_plugin_reloads_and_keeps_no_old_plugin_alive(console, serv
     loaders_after = server.live_plugin_classloaders()
     assert loaders_after == loaders_before, "reloads with page visits keep plugins in memory: " \
         "%d class loaders before, %d after" % (loaders_before, loaders_after)
+
+
+def _lockout(console, username, action):
+    """Openfire's own lockout page (user-lockout.jsp): 'lock' (now, until unlocked) or
+    'unlock'."""
+    form = console.client.get("/user-lockout.jsp", params={"username": username})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    return console.client.post("/user-lockout.jsp", data={
+        "username": username, action: "true", "csrf": csrf, "startdelay": "-1",
+        "duration": "-1"})
+
+
+def test_an_account_locked_out_in_openfire_cannot_use_its_token(console, target):
+    token = target.login("carol")
+    with target.client(token) as client:
+        assert client.get("/user").status_code == 200
+        try:
+            locked = _lockout(console, "carol", "lock")
+            assert locked.status_code == 302 and "locksuccess" in locked.headers["location"], \
+                "Openfire did not lock the account: %s" % locked.status_code
+            deadline = time.time() + 15   # SparkWeb trusts an account check for 5 s
+            while client.get("/user").status_code == 200 and time.time() < deadline:
+                time.sleep(0.5)
+            refused = client.get("/user")
+            assert refused.status_code == 401, "a locked-out account's token still works"
+            assert refused.json()["error"] == "unauthorized"
+            with target.client() as anonymous:
+                assert anonymous.post("/login/carol", content=target.users["carol"]) \
+                    .status_code == 401, "a locked-out account signed in"
+        finally:
+            _lockout(console, "carol", "unlock")
+    with target.client(target.login("carol")) as client:
+        assert client.get("/user").status_code == 200, "unlocking did not restore the account"
