@@ -182,3 +182,18 @@ def test_every_refusal_has_the_same_message():
         messages.add(error.message)
     messages.add(Unauthorized().message)      # what a missing or revoked token gets
     assert len(messages) == 1, "refusals tell reasons apart: %r" % messages
+
+
+def test_a_rotation_on_another_cluster_node_is_followed():
+    openfire = openfire_with_users()   # one set of system properties, as a cluster shares them
+    clock = Clock()
+    here = TokenService(load_or_create_key(openfire), u"example.test", 3600, clock)
+    there = TokenService(load_or_create_key(openfire), u"example.test", 3600, clock)
+    old, _ = here.issue(u"alice")
+    assert there.verify(old).username == u"alice", "nodes disagree before the rotation"
+    assert not there.follow_stored_key(openfire), "switched keys without a rotation"
+    here.rotate_key(openfire)
+    fresh, _ = here.issue(u"alice")
+    assert there.follow_stored_key(openfire), "the rotation was not noticed"
+    assert rejects(there, old), "the other node still accepts a token of the old key"
+    assert there.verify(fresh).username == u"alice", "the other node rejects the new key"

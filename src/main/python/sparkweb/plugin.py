@@ -60,14 +60,16 @@ class SparkWeb(object):
         self._undo.append(lambda: AdminPageServlet.setHandler(None))
 
     def _schedule_housekeeping(self, scheduler):
-        """Session expiry, stream heartbeats and the sweep of expired passkey challenges, on one
-        daemon thread that stop() ends."""
+        """Session expiry, stream heartbeats, the sweep of expired passkey challenges and a
+        key rotation made on another cluster node, on one daemon thread that stop() ends."""
         heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
         scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire), 1, 1,
                                          TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.streams.heartbeat), heartbeat,
                                          heartbeat, TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.challenges.sweep), 60, 60,
+                                         TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.follow_key_rotation), 5, 5,
                                          TimeUnit.SECONDS)
 
     def stop(self):

@@ -33,6 +33,11 @@ class Services(object):
         self.tokens.rotate_key(self.openfire)
         self.streams.close_all()
 
+    def follow_key_rotation(self):
+        """Applies a rotation made on another cluster node the same way (housekeeping)."""
+        if self.tokens.follow_stored_key(self.openfire):
+            self.streams.close_all()
+
 
 def build_services(openfire, clock=millis_now):
     settings = config.Settings(openfire)

@@ -74,8 +74,9 @@ class _Signing(object):
     """A key with its parser and the tokens verified with it. Replaced as a whole on rotation,
     so a verification racing a rotation can only fill the cache that is being thrown away."""
 
-    def __init__(self, key, parser):
+    def __init__(self, key, encoded, parser):
         self.key = key
+        self.encoded = encoded   # as stored, to notice a rotation made by another node
         self.parser = parser
         self.verified = ConcurrentHashMap()
 
@@ -102,12 +103,23 @@ class TokenService(object):
         builder = Jwts.parser().json(self._deserializer)
         builder = builder.verifyWith(key).requireIssuer(ISSUER)
         builder = builder.requireAudience(self._audience).clockSkewSeconds(CLOCK_SKEW_SECONDS)
-        return _Signing(key, builder.clock(lambda: Date(self._clock())).build())
+        return _Signing(key, Base64.getEncoder().encodeToString(key_bytes),
+                        builder.clock(lambda: Date(self._clock())).build())
 
     def rotate_key(self, openfire):
         """Signs with a new random key from now on (stored encrypted in ``openfire``'s
         properties); every token signed with the previous key is rejected at once."""
         self._signing = self._signing_with(create_key(openfire))
+
+    def follow_stored_key(self, openfire):
+        """Switches to the key stored in ``openfire``'s properties when it is not the one in
+        use: another node of a cluster rotated it (system properties are cluster-wide).
+        True when it switched."""
+        encoded = openfire.get_property(config.TOKEN_KEY_PROPERTY)
+        if not encoded or encoded == self._signing.encoded:
+            return False
+        self._signing = self._signing_with(Base64.getDecoder().decode(encoded))
+        return True
 
     def issue(self, username):
         """A new signed token for ``username``: ``(token, Claims)``."""
