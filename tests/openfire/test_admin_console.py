@@ -16,8 +16,10 @@ class AdminConsole(object):
     """A browser-like client of the admin console on the admin port (cookies kept)."""
 
     def __init__(self, server):
+        # No connection reuse: Jetty closes a connection after refusing a POST whose body it
+        # did not read, and a reused one then fails on the client side ("Server disconnected").
         self.client = httpx.Client(base_url="http://127.0.0.1:%d" % server.ports["admin"],
-                                   timeout=30)
+                                   timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
 
     def login(self, username, password):
         """Openfire 5's login form: a csrf cookie that the form must echo."""
