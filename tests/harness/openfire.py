@@ -275,6 +275,8 @@ def demo():
     print("  REST API     %s/" % target.rest_url)
     print("  SSE          %s/sparkweb/sse" % target.base_url)
     print("  web pages    %s/sparkweb/" % target.base_url)
+    print("  passkeys     http://localhost:%d/sparkweb/passkeys.html  (browsers allow passkeys "
+          "on localhost, never on 127.0.0.1)" % server.ports["http"])
     print("  admin console http://127.0.0.1:%d  (admin / %s)" % (
         server.ports["admin"], server.admin_password))
     print("  XMPP         127.0.0.1:%d, domain %s" % (server.ports["c2s"], DOMAIN))

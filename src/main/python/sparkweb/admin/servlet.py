@@ -5,19 +5,15 @@ Openfire has already checked that the caller is a signed-in administrator (AuthC
 """
 from __future__ import absolute_import
 
-import jarray
-
 from java.lang import Throwable
-from java.security import SecureRandom
-from java.util import Base64
 from org.igniterealtime.openfire.plugin.sparkweb import AdminPageServlet
 
 from sparkweb.admin.page import Answer
 from sparkweb.log import logger
+from sparkweb.secure_random import random_token
 
 LOG = logger("admin")
 CSRF_ATTRIBUTE = "sparkweb.admin.csrf"
-_RANDOM = SecureRandom()
 
 
 class AdminHandler(AdminPageServlet.Handler):
@@ -50,9 +46,7 @@ def session_token(session):
     """This admin session's CSRF token, made on first use (256 random bits)."""
     token = session.getAttribute(CSRF_ATTRIBUTE)
     if token is None:
-        raw = jarray.zeros(32, "b")
-        _RANDOM.nextBytes(raw)
-        token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw)
+        token = random_token(32)
         session.setAttribute(CSRF_ATTRIBUTE, token)
     return token
 

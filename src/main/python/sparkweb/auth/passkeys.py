@@ -13,10 +13,7 @@ from __future__ import absolute_import
 
 import json
 
-import jarray
-
 from com.fasterxml.jackson.core import JsonFactory
-from com.fasterxml.jackson.core.util import JsonRecyclerPools
 from com.fasterxml.jackson.databind import ObjectMapper
 from com.fasterxml.jackson.dataformat.cbor import CBORFactory
 from com.webauthn4j import WebAuthnManager
@@ -37,15 +34,16 @@ from com.webauthn4j.verifier.exception import VerificationException
 from java.lang import IllegalArgumentException, RuntimeException, String
 from java.nio.charset import StandardCharsets
 from java.net import URI
-from java.security import SecureRandom
 from java.util import ArrayList, Base64, HashSet
 from java.util.concurrent import ConcurrentHashMap, ConcurrentLinkedDeque
 from java.util.function import Function, Predicate
 
 from sparkweb import config
 from sparkweb.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
+from sparkweb.jackson import pooled
 from sparkweb.log import logger
 from sparkweb.openfire.facade import PasskeyRecord
+from sparkweb.secure_random import base64url as encode, random_bytes, random_token
 
 LOG = logger("passkeys")
 
@@ -69,11 +67,6 @@ SIGN_IN_FAILED = "Passkey sign-in failed."
 CEREMONY_EXPIRED = "The ceremony has expired or was already completed; start it again."
 
 
-def encode(data):
-    """base64url without padding, WebAuthn's JSON encoding of binary values."""
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(data)
-
-
 def decode(text, what):
     """A Java byte[] from base64url (padded or not); 400 naming ``what`` when malformed."""
     if not isinstance(text, basestring) or not text:
@@ -84,18 +77,10 @@ def decode(text, what):
         raise BadRequest("%s is not base64url." % what)
 
 
-def _random_bytes(count):
-    data = jarray.zeros(count, "b")   # a Java byte[]: a bytearray would be copied, not filled
-    SecureRandom().nextBytes(data)
-    return data
-
-
 def _mappers():
-    """Jackson mappers for webauthn4j whose buffers are pooled by the mappers themselves: the
-    default per-thread pool would pin SparkWeb's classloader in Jetty's threads after unload."""
-    pool = JsonRecyclerPools.newConcurrentDequePool()
-    return (ObjectMapper(JsonFactory.builder().recyclerPool(pool).build()),
-            ObjectMapper(CBORFactory.builder().recyclerPool(pool).build()))
+    """webauthn4j's JSON and CBOR mappers, buffers pooled (see sparkweb.jackson)."""
+    return (ObjectMapper(pooled(JsonFactory.builder())),
+            ObjectMapper(pooled(CBORFactory.builder())))
 
 
 class Challenges(object):
@@ -113,7 +98,7 @@ class Challenges(object):
             if self._pending.size() >= MAX_PENDING_CHALLENGES:
                 raise TooManyRequests("Too many passkey ceremonies in progress; try again soon.",
                                       {"Retry-After": "10"})
-        challenge = _random_bytes(CHALLENGE_BYTES)
+        challenge = random_bytes(CHALLENGE_BYTES)
         key = self._key(username, ceremony, encode(challenge))
         self._pending.put(key, self._clock() + lifetime_seconds * 1000)
         self._remember(username, ceremony, key)
@@ -288,7 +273,7 @@ class PasskeyService(object):
         who has an account."""
         rp = relying_party(self._settings, self._openfire)
         if self._openfire.get_user(username) is None:
-            challenge, allowed = _random_bytes(CHALLENGE_BYTES), []
+            challenge, allowed = random_bytes(CHALLENGE_BYTES), []
         else:
             challenge, allowed = self._issue(username, AUTHENTICATE), self.passkeys(username)
         return {"challenge": encode(challenge), "rpId": rp.id,
@@ -361,7 +346,7 @@ class PasskeyService(object):
     def _user_handle(self, username, create=False):
         handle = self._openfire.get_user_properties(username).get(USER_HANDLE_PROPERTY)
         if handle is None and create:
-            handle = encode(_random_bytes(32))
+            handle = random_token(32)
             self._openfire.set_user_property(username, USER_HANDLE_PROPERTY, handle)
         return handle
 

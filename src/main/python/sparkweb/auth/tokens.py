@@ -5,20 +5,18 @@ Openfire's system properties. Nothing here logs a token or the key.
 """
 from __future__ import absolute_import
 
-import jarray
-
 from com.fasterxml.jackson.core import JsonFactory, JsonParser
-from com.fasterxml.jackson.core.util import JsonRecyclerPools
 from com.fasterxml.jackson.databind import DeserializationFeature, ObjectMapper
 from io.jsonwebtoken import Jwts, JwtException
 from io.jsonwebtoken.jackson.io import JacksonDeserializer, JacksonSerializer
 from io.jsonwebtoken.security import Keys
-from java.security import SecureRandom
 from java.util import Base64, Date, UUID
 from java.util.concurrent import ConcurrentHashMap
 from java.lang import IllegalArgumentException, System
 
 from sparkweb import config
+from sparkweb.jackson import pooled
+from sparkweb.secure_random import random_bytes
 from sparkweb.errors import Unauthorized
 
 ALGORITHM = "HS256"
@@ -38,8 +36,7 @@ def load_or_create_key(openfire):
 
 def create_key(openfire):
     """A new random signing key, stored encrypted in place of any previous one."""
-    raw = jarray.zeros(KEY_BYTES, "b")   # a Java byte[]: a bytearray would be copied
-    SecureRandom().nextBytes(raw)
+    raw = random_bytes(KEY_BYTES)
     openfire.set_property(config.TOKEN_KEY_PROPERTY, Base64.getEncoder().encodeToString(raw), True)
     return raw
 
@@ -49,14 +46,8 @@ def millis_now():
 
 
 def json_mapper():
-    """jjwt's Jackson settings, with buffers recycled in a pool of the mapper's own.
-
-    Jackson's default pool keeps a BufferRecycler per thread (a ThreadLocal in every Jetty thread
-    that handled a token), which kept the classes, and so the classloader, of an unloaded SparkWeb
-    alive until memory ran short.
-    """
-    factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build()
-    return (ObjectMapper(factory)
+    """jjwt's Jackson settings (buffers pooled by the mapper: see sparkweb.jackson)."""
+    return (ObjectMapper(pooled(JsonFactory.builder()))
             .configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, True)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, False))
 
