@@ -157,3 +157,24 @@ def test_malformed_assertions_are_4xx_json(target, anonymous, body):
     answer = anonymous.post("/webauthn/authenticate/finish/alice", json=body)
     assert answer.status_code in (400, 401)
     assert answer.json()["error"] in ("bad_request", "unauthorized")
+
+
+def test_a_user_may_hold_only_the_configured_number_of_passkeys(target, anonymous):
+    limit = 20   # sparkweb.webauthn.maxCredentials, default
+    with target.client(target.login("bob")) as bob:
+        added, refused = [], None
+        for _ in range(limit + 1):
+            passkey = _passkey(target)
+            answer = register(bob, "bob", passkey)
+            if answer.status_code != 200:
+                refused = answer
+                break
+            added.append(passkey.credential_id)
+        try:
+            assert refused is not None and refused.status_code == 409, "no limit was applied"
+            assert refused.json()["error"] == "conflict"
+            held = bob.get("/webauthn/credentials").json()["credentials"]
+            assert len(held) == limit, "held %d passkeys" % len(held)
+        finally:
+            for credential_id in added:
+                bob.delete("/webauthn/credentials/" + credential_id)

@@ -6,6 +6,7 @@ import time
 import httpx
 import pytest
 
+from harness.passkeys import Passkey, page_origin, register
 from harness.sse import EventStream
 
 PAGE = "/plugins/sparkweb/sparkweb-settings.jsp"
@@ -195,3 +196,22 @@ def test_an_account_locked_out_in_openfire_cannot_use_its_token(console, target)
             _lockout(console, "carol", "unlock")
     with target.client(target.login("carol")) as client:
         assert client.get("/user").status_code == 200, "unlocking did not restore the account"
+
+
+def test_requiring_user_verification_refuses_a_passkey_without_it(console, target):
+    with target.client() as anonymous:
+        try:
+            saved = console.save(sparkweb__webauthn__userVerification="required")
+            assert saved.status_code == 303, saved.status_code
+            options = anonymous.post("/webauthn/register/start/bob",
+                                     content=target.users["bob"]).json()
+            assert options["authenticatorSelection"]["userVerification"] == "required"
+            unverified = Passkey(page_origin(target))   # soft-webauthn never sets the UV flag
+            refused = register(anonymous, "bob", unverified, content=target.users["bob"])
+            assert refused.status_code == 400, refused.text
+            assert "UserNotVerified" in refused.json()["message"]
+        finally:
+            console.save(sparkweb__webauthn__userVerification="")
+        accepted = register(anonymous, "bob", Passkey(page_origin(target)),
+                            content=target.users["bob"])
+        assert accepted.status_code == 200, "the default policy refused it: %s" % accepted.text
