@@ -3,7 +3,8 @@
 ``POST /presence``: JSON ``{"show": "chat"|"away"|"xa"|"dnd"|"available", "status": text}``
 (or the same as query parameters), broadcast from the user's session.
 ``GET /presence/{target}``: a user's presence, where Openfire lets the caller see it (400
-otherwise, as the spec says); an offline user reads ``{"type": "unavailable"}``.
+otherwise, as the spec says, with the same answer whether or not the target exists); an
+offline user reads ``{"type": "unavailable"}``.
 ``GET /presence/roster``: the caller's contacts with their presence.
 """
 from __future__ import absolute_import
@@ -45,11 +46,12 @@ def _entity(username, presence):
 
 
 def probe_presence(request):
+    """One refusal for a target that does not exist and one the caller may not see, so that
+    the answer tells nothing about which usernames exist."""
     openfire = request.app.openfire
     target = jid.parse(request.params["target"], openfire.xmpp_domain())
-    if target.domain != openfire.xmpp_domain() or openfire.get_user(target.node) is None:
-        raise BadRequest("Not a user of this server: %s" % request.params["target"][:100])
-    if not openfire.can_probe(request.user, target.node):
+    if target.domain != openfire.xmpp_domain() or openfire.get_user(target.node) is None or \
+            not openfire.can_probe(request.user, target.node):
         raise BadRequest("You are not permitted to see the presence of %s." % target.bare)
     return _entity(target.node, openfire.current_presence(target.node))
 
