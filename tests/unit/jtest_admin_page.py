@@ -134,7 +134,7 @@ def test_a_post_without_the_session_csrf_token_changes_nothing():
 
 def test_rotation_needs_the_confirmation_then_rejects_old_tokens():
     app = services()
-    old, _ = app.tokens.issue(u"alice")
+    old, _ = app.tokens.issue(u"alice", u"account-of-alice")
     app.tokens.verify(old)
     key = app.openfire.get_property(config.TOKEN_KEY_PROPERTY)
     page = page_with(app)

@@ -58,6 +58,10 @@ def _one_of(*choices):
 TOKEN_LIFETIME = Setting(
     "sparkweb.token.lifetime.seconds", int, 8 * 3600,
     "How long an access token stays valid after login.", minimum=60, maximum=30 * 24 * 3600)
+TOKEN_MAX_AGE = Setting(
+    "sparkweb.token.maxAge.seconds", int, 7 * 24 * 3600,
+    "How long after a password or passkey sign-in its tokens, renewed ones included, stay "
+    "valid; then the user signs in again.", minimum=60, maximum=365 * 24 * 3600)
 MAX_BODY_BYTES = Setting(
     "sparkweb.http.maxBodyBytes", int, 1024 * 1024,
     "Largest request body accepted; larger ones are answered 413.", minimum=1024,
@@ -141,16 +145,20 @@ WEBAUTHN_MAX_CREDENTIALS = Setting(
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
 REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
+# User property: the random id tokens of this account carry (auth.accounts); replaced when the
+# password changes, gone with the account.
+ACCOUNT_ID_PROPERTY = "sparkweb.token.account"
 
 # User properties that never leave the server, whatever an administrator configures: SparkWeb's
 # own secrets and those of features that keep per-user secrets in properties.
 ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "secret")
 
-ALL = (TOKEN_LIFETIME, MAX_BODY_BYTES, PROTECTED_PROPERTIES, USER_PROPERTIES_MAX, SESSION_GRACE,
-       SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS, SSE_HEARTBEAT,
-       CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW,
-       TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS,
-       WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS)
+ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, PROTECTED_PROPERTIES, USER_PROPERTIES_MAX,
+       SESSION_GRACE, SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS,
+       SSE_HEARTBEAT, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
+       LOGIN_WINDOW, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,
+       WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS,
+       WEBAUTHN_MAX_CREDENTIALS)
 
 
 class Settings(object):

@@ -35,6 +35,7 @@ class SparkWeb(object):
 
     def start(self):
         self.services = build_services(self.openfire)
+        self._undo.append(self.services.accounts.watch())
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(scheduler.shutdownNow)
         self._schedule_housekeeping(scheduler)

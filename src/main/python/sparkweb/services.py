@@ -5,6 +5,7 @@ Handlers reach them as ``request.app``; nothing is global, so tests build their 
 from __future__ import absolute_import
 
 from sparkweb import config
+from sparkweb.auth.accounts import Accounts
 from sparkweb.auth.credentials import Authenticator
 from sparkweb.auth.passkeys import PasskeyService
 from sparkweb.auth.ratelimit import LoginLimiter
@@ -16,8 +17,10 @@ from sparkweb.session.registry import SessionRegistry
 
 class Services(object):
     def __init__(self, openfire, settings, tokens, revocations, authenticator, sessions,
-                 streams, passkeys):
+                 streams, passkeys, limiter, accounts):
         self.openfire = openfire
+        self.limiter = limiter
+        self.accounts = accounts
         self.sessions = sessions
         self.streams = streams
         self.settings = settings
@@ -40,12 +43,16 @@ class Services(object):
 
 
 def build_services(openfire, clock=millis_now):
+    """Every service on ``openfire``. The user-event listener of ``accounts`` is not yet
+    registered: the plugin's start does that (``accounts.watch()``) and its stop undoes it."""
     settings = config.Settings(openfire)
     tokens = TokenService(load_or_create_key(openfire), openfire.xmpp_domain(),
-                          lambda: settings.get(config.TOKEN_LIFETIME), clock)
+                          lambda: settings.get(config.TOKEN_LIFETIME), clock,
+                          lambda: settings.get(config.TOKEN_MAX_AGE))
     revocations = RevocationList(openfire, lambda: clock() // 1000)
+    limiter = LoginLimiter(settings, lambda: clock() / 1000.0)
+    accounts = Accounts(openfire, clock)
     return Services(openfire, settings, tokens, revocations,
-                    Authenticator(openfire, tokens, revocations,
-                                  LoginLimiter(settings, lambda: clock() / 1000.0), clock),
+                    Authenticator(openfire, tokens, revocations, limiter, accounts),
                     SessionRegistry(openfire, settings, clock), StreamSet(),
-                    PasskeyService(openfire, settings, clock))
+                    PasskeyService(openfire, settings, clock), limiter, accounts)

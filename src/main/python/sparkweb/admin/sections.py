@@ -16,7 +16,7 @@ class Section(object):
 
 
 SECTIONS = (
-    Section("tokens", [config.TOKEN_LIFETIME]),
+    Section("tokens", [config.TOKEN_LIFETIME, config.TOKEN_MAX_AGE]),
     Section("cors", [config.CORS_ORIGINS]),
     Section("webauthn", [config.WEBAUTHN_ORIGINS, config.WEBAUTHN_RP_ID, config.WEBAUTHN_RP_NAME,
                          config.WEBAUTHN_USER_VERIFICATION, config.WEBAUTHN_CHALLENGE_SECONDS,

@@ -6,7 +6,7 @@ headers. Every check failing gives the same 401, so a caller learns nothing abou
 """
 from __future__ import absolute_import
 
-from java.util.concurrent import ConcurrentHashMap
+from java.lang import Throwable
 
 from sparkweb.errors import Unauthorized
 
@@ -20,74 +20,77 @@ def token_from_header(value):
     return value.strip() or None
 
 
-# How long "this account exists and is not locked out" is trusted before Openfire is asked
-# again: a lookup in LockOutManager cost a tenth of a REST call. Deletion or lockout takes
-# effect within this time.
-ACCOUNT_CHECK_MILLIS = 5000
+WRONG_CREDENTIALS = "Wrong username or password."
 
 
 class Authenticator(object):
-    def __init__(self, openfire, tokens, revocations, limiter, clock):
+    """Sign-ins (password, passkey), renewals, and the check of every presented token.
+
+    Usernames given to it are normalised (auth.usernames), which the request pipeline does
+    once where a request enters; a token's subject is normalised by construction.
+    """
+
+    def __init__(self, openfire, tokens, revocations, limiter, accounts):
         self._openfire = openfire
         self._tokens = tokens
         self._revocations = revocations
         self._limiter = limiter
-        self._clock = clock
-        self._usable_until = ConcurrentHashMap()   # username -> millis
+        self._accounts = accounts
 
     def authenticate(self, token):
-        """The :class:`~sparkweb.auth.tokens.Claims` of a usable token, else Unauthorized."""
+        """The :class:`~sparkweb.auth.tokens.Claims` of a usable token, else Unauthorized:
+        validly signed and unexpired, issued for the account that has the name now (not
+        deleted, re-created, locked out, or with a password changed since), not revoked."""
         if not token:
             raise Unauthorized()
         claims = self._tokens.verify(token)
-        if not self._account_usable(claims.username):
+        if claims.account != self._accounts.current_id(claims.username):
             raise Unauthorized()
         if self._revocations.is_revoked(claims):
             raise Unauthorized()
         return claims
 
-    def _account_usable(self, username):
-        now = self._clock()
-        until = self._usable_until.get(username)
-        if until is not None and until > now:
-            return True
-        usable = self._openfire.get_user(username) is not None and \
-            not self._openfire.is_locked_out(username)
-        if usable:
-            self._usable_until.put(username, now + ACCOUNT_CHECK_MILLIS)
-        else:
-            self._usable_until.remove(username)
-        return usable
-
     def login(self, username, password, address=None):
         """A fresh token for a correct password; the same 401 for unknown users and bad ones,
         429 once too many logins failed for the username or the address."""
         self.check_password(username, password, address)
-        return self._tokens.issue(username)
+        return self._issue(username)
 
     def check_password(self, username, password, address=None):
         """Returns when the password is right for a usable account; else 401 (or 429)."""
         def verify():
             if not username or not password or \
                     not self._openfire.authenticate(username, password):
-                raise Unauthorized("Wrong username or password.")
+                raise Unauthorized(WRONG_CREDENTIALS)
         self.guarded(username, address, verify)
 
     def sign_in(self, username, address, verify):
         """A fresh token once ``verify()`` (a passkey assertion, say) returns for a usable
         account, under the same failure limits as passwords."""
         self.guarded(username, address, verify)
-        return self._tokens.issue(username)
+        return self._issue(username)
+
+    def renew(self, claims):
+        """A fresh token for the holder of verified ``claims``, within its chain's maximum
+        age."""
+        return self._tokens.renew(claims)
 
     def guarded(self, username, address, verify):
         """Runs a credential check that raises Unauthorized when wrong: refused with 429 after
-        too many failures for the username or the address; a locked-out account fails too."""
-        self._limiter.check(username, address)
+        too many failures for the username or the address; a locked-out account fails too.
+        The attempt counts before the check runs (see auth.ratelimit); only an Unauthorized
+        keeps it counted."""
+        attempt = self._limiter.attempt(username, address)
         try:
             verify()
             if self._openfire.is_locked_out(username):
-                raise Unauthorized("Wrong username or password.")
+                raise Unauthorized(WRONG_CREDENTIALS)
         except Unauthorized:
-            self._limiter.failed(username, address)
             raise
-        self._limiter.succeeded(username)
+        except (Exception, Throwable):   # bad input or an outage: not a wrong credential
+            self._limiter.withdraw(attempt)
+            raise
+        self._limiter.succeeded(attempt)
+
+    def _issue(self, username):
+        return self._tokens.issue(username, self._accounts.id_for_sign_in(username))

@@ -2,6 +2,11 @@
 
 The signing key is random per installation: generated on first start and kept, encrypted, in
 Openfire's system properties. Nothing here logs a token or the key.
+
+Besides the registered claims, a token carries ``account``, the id of the account it was issued
+for (see auth.accounts: a re-created account or a changed password means a new id), and
+``auth_time``, when the password or passkey sign-in that began its chain of renewals happened:
+no token of that chain lives past ``auth_time`` plus the configured maximum age.
 """
 from __future__ import absolute_import
 
@@ -15,12 +20,14 @@ from java.util.concurrent import ConcurrentHashMap
 from java.lang import IllegalArgumentException, System
 
 from sparkweb import config
+from sparkweb.auth.usernames import is_normal
 from sparkweb.jackson import pooled
 from sparkweb.secure_random import random_bytes
 from sparkweb.errors import Unauthorized
 
 ALGORITHM = "HS256"
-VERIFIED_CACHE_SIZE = 10000   # tokens whose signature was checked; cleared when full
+VERIFIED_CACHE_SIZE = 10000   # tokens whose signature was checked; cleared when full (read
+                              # at run time, so that tests can lower it)
 KEY_BYTES = 32          # 256 bits, the minimum for HS256
 ISSUER = "sparkweb"
 CLOCK_SKEW_SECONDS = 30
@@ -53,12 +60,19 @@ def json_mapper():
 
 
 class Claims(object):
-    """What a verified token says: whose it is, its id, and when it ends (epoch seconds)."""
+    """What a verified token says: whose it is (the username and the account id), its id, when
+    it ends and when its chain's sign-in happened (epoch seconds)."""
 
-    def __init__(self, username, token_id, expires_at):
+    def __init__(self, username, token_id, expires_at, account=None, auth_time=None):
         self.username = username
         self.token_id = token_id
         self.expires_at = expires_at
+        self.account = account
+        self.auth_time = auth_time
+
+
+def _as_function(value):
+    return value if callable(value) else (lambda: value)
 
 
 class _Signing(object):
@@ -75,14 +89,16 @@ class _Signing(object):
 class TokenService(object):
     """Issues and verifies access tokens for one XMPP domain (the audience).
 
-    ``lifetime_seconds`` is a number or a function returning one, asked at every issue so that
-    a changed setting applies to the next token.
+    ``lifetime_seconds`` and ``max_age_seconds`` (how long after its sign-in a chain of
+    renewed tokens may last) are numbers or functions returning one, asked at every issue so
+    that a changed setting applies to the next token.
     """
 
-    def __init__(self, key_bytes, audience, lifetime_seconds, clock=millis_now):
+    def __init__(self, key_bytes, audience, lifetime_seconds, clock=millis_now,
+                 max_age_seconds=config.TOKEN_MAX_AGE.default):
         self._audience = audience
-        self._lifetime = lifetime_seconds if callable(lifetime_seconds) else (
-            lambda: lifetime_seconds)
+        self._lifetime = _as_function(lifetime_seconds)
+        self._max_age = _as_function(max_age_seconds)
         self._clock = clock
         mapper = json_mapper()
         self._serializer = JacksonSerializer(mapper)
@@ -112,18 +128,29 @@ class TokenService(object):
         self._signing = self._signing_with(Base64.getDecoder().decode(encoded))
         return True
 
-    def issue(self, username):
-        """A new signed token for ``username``: ``(token, Claims)``."""
+    def issue(self, username, account, auth_time=None):
+        """A new signed token for ``username`` of the account ``account``: ``(token,
+        Claims)``. ``auth_time`` (epoch seconds) is that of the sign-in the token renews;
+        None for a sign-in now."""
         now = self._clock()
-        expires = now + self._lifetime() * 1000
+        auth_time = now // 1000 if auth_time is None else auth_time
+        expires = min(now + self._lifetime() * 1000, (auth_time + self._max_age()) * 1000)
         signing = self._signing
         token_id = UUID.randomUUID().toString()   # not Python's uuid: it loads native code
         audience = (Jwts.builder().json(self._serializer).id(token_id).subject(username)
+                    .claim("account", account).claim("auth_time", auth_time)
                     .issuer(ISSUER).audience())
         builder = getattr(audience.add(self._audience), "and")()   # 'and' is a Python keyword
         token = (builder.issuedAt(Date(now)).notBefore(Date(now)).expiration(Date(expires))
                  .signWith(signing.key, Jwts.SIG.HS256).compact())
-        return token, Claims(username, token_id, expires // 1000)
+        return token, Claims(username, token_id, expires // 1000, account, auth_time)
+
+    def renew(self, claims):
+        """A fresh token of the same chain as verified ``claims``; Unauthorized once the chain
+        has reached its maximum age (the user signs in again)."""
+        if self._clock() >= (claims.auth_time + self._max_age()) * 1000:
+            raise Unauthorized("This sign-in can no longer be renewed; sign in again.")
+        return self.issue(claims.username, claims.account, claims.auth_time)
 
     def verify(self, token):
         """The :class:`Claims` of a valid token; raises Unauthorized for anything else.
@@ -150,6 +177,10 @@ class TokenService(object):
         if signed.getHeader().getAlgorithm() != ALGORITHM:
             raise Unauthorized()
         claims = signed.getPayload()
-        if not claims.getSubject() or not claims.getId() or claims.getExpiration() is None:
+        account, auth_time = claims.get("account"), claims.get("auth_time")
+        if not is_normal(claims.getSubject()) or not claims.getId() or \
+                claims.getExpiration() is None or not isinstance(account, basestring) or \
+                not account or not isinstance(auth_time, (int, long)):
             raise Unauthorized()
-        return Claims(claims.getSubject(), claims.getId(), claims.getExpiration().getTime() // 1000)
+        return Claims(claims.getSubject(), claims.getId(), claims.getExpiration().getTime() // 1000,
+                      account, auth_time)

@@ -1,8 +1,10 @@
 """Routes and the pipeline every request goes through.
 
 An API area declares ``ROUTES = [Route("GET", "/user", get_user), ...]``; ``app`` mounts them.
-For each request the pipeline: authenticates (unless the route is public), calls the handler
-with a :class:`~sparkweb.http.request.Request`, and turns its return value into a JSON response.
+For each request the pipeline: normalises a ``{username}`` path parameter (the account a
+sign-in is for) into the one spelling Openfire gives it (auth.usernames), authenticates (unless
+the route is public), calls the handler with a :class:`~sparkweb.http.request.Request`, and
+turns its return value into a JSON response.
 Raised :class:`~sparkweb.errors.ApiError` become their JSON error; anything else is logged and
 answered 500 without details.
 """
@@ -14,6 +16,7 @@ from java.lang import Throwable
 
 from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
+from sparkweb.auth.usernames import normalize
 from sparkweb.errors import ApiError
 from sparkweb.http.request import Request
 from sparkweb.http.response import Reply, json_response
@@ -23,6 +26,8 @@ LOG = logger("http")
 
 # Set on every request the pipeline answered, so the error filter leaves those responses alone.
 HANDLED_PROPERTY = "sparkweb.handled"
+# The path parameter that names an account, normalised once here and nowhere else.
+ACCOUNT_PARAMETER = "username"
 
 
 class Route(object):
@@ -42,6 +47,7 @@ def pipeline(route, app):
         context.setProperty(HANDLED_PROPERTY, True)
         try:
             request = Request(context, app, app.settings.get(config.MAX_BODY_BYTES))
+            _normalise_account_name(request, app)
             if not route.public:
                 request.claims = app.authenticator.authenticate(
                     token_from_header(request.header("Authorization")))
@@ -53,6 +59,14 @@ def pipeline(route, app):
             LOG.error("Unexpected failure in %r:\n%s" % (route, traceback.format_exc()))
             return json_response(500, ApiError("Internal error.").body())
     return handle
+
+
+def _normalise_account_name(request, app):
+    """``ALICE``, `` alice`` and ``alice@<our domain>`` are the account ``alice``: one name
+    for the lock-out check, the login limits, the token subject, passkeys and the session."""
+    if ACCOUNT_PARAMETER in request.params:
+        request.params[ACCOUNT_PARAMETER] = normalize(request.params[ACCOUNT_PARAMETER],
+                                                      app.openfire.xmpp_domain())
 
 
 def _respond(result):

@@ -107,7 +107,18 @@ class OpenfireFacade(object):
         raise NotImplementedError
 
     def is_locked_out(self, username):
-        """True when Openfire's LockOutManager has disabled the account."""
+        """True when Openfire's LockOutManager has disabled the account. Compares the name
+        exactly, as Openfire does: callers pass the normalised name (auth.usernames)."""
+        raise NotImplementedError
+
+    def add_user_listener(self, listener):
+        """Tells ``listener`` of account changes made anywhere in the server (admin console,
+        other plugins): ``listener.password_changed(username)`` after a password changed,
+        ``listener.user_deleting(username)`` before a user is deleted. A failing listener
+        never stops the change."""
+        raise NotImplementedError
+
+    def remove_user_listener(self, listener):
         raise NotImplementedError
 
     # --- passkeys (WebAuthn credentials, in SparkWeb's database table) ---------------------

@@ -5,24 +5,55 @@ differences (4.9 vs 5.x) are absorbed here; Jython resolves overloads at run tim
 """
 from __future__ import absolute_import
 
-from java.lang import IllegalArgumentException
+from java.lang import IllegalArgumentException, Throwable
+from java.util.concurrent import ConcurrentHashMap
 from org.jivesoftware.openfire import XMPPServer
 from org.jivesoftware.openfire.admin import AdminManager
 from org.jivesoftware.openfire.auth import AuthFactory, UnauthorizedException
+from org.jivesoftware.openfire.event import UserEventDispatcher, UserEventListener
 from org.jivesoftware.openfire.http import HttpBindManager
 from org.jivesoftware.openfire.lockout import LockOutManager
 from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
 from org.jivesoftware.util import JiveGlobals
 
+from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
 _PASSKEYS = PasskeyTable()
+LOG = logger("openfire")
+
+
+class _UserEvents(UserEventListener):
+    """Openfire's user events, as the facade's listener interface (see OpenfireFacade)."""
+
+    def __init__(self, listener):
+        self.listener = listener
+
+    def userCreated(self, user, params):
+        pass
+
+    def userDeleting(self, user, params):
+        self._tell(self.listener.user_deleting, user)
+
+    def userModified(self, user, params):
+        if params is not None and params.get("type") == "passwordModified":
+            self._tell(self.listener.password_changed, user)
+
+    @staticmethod
+    def _tell(handler, user):
+        try:
+            handler(user.getUsername())
+        except (Exception, Throwable) as error:   # never break the administrator's change
+            LOG.warn("SparkWeb could not handle a user event: %s" % error)
 
 
 @calls_with_openfire_loader
 class LiveOpenfire(OpenfireFacade):
+    def __init__(self):
+        self._user_events = ConcurrentHashMap()   # id(listener) -> its UserEventListener
+
     def xmpp_domain(self):
         return XMPPServer.getInstance().getServerInfo().getXMPPDomain()
 
@@ -80,6 +111,16 @@ class LiveOpenfire(OpenfireFacade):
 
     def is_locked_out(self, username):
         return LockOutManager.getInstance().isAccountDisabled(username)
+
+    def add_user_listener(self, listener):
+        adapter = _UserEvents(listener)
+        self._user_events.put(id(listener), adapter)
+        UserEventDispatcher.addListener(adapter)
+
+    def remove_user_listener(self, listener):
+        adapter = self._user_events.remove(id(listener))
+        if adapter is not None:
+            UserEventDispatcher.removeListener(adapter)
 
     # Passkeys: SparkWeb's own table, see live_passkeys.
     def passkeys(self, username):

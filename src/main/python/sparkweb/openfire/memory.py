@@ -1,13 +1,28 @@
-"""An in-memory Openfire for unit tests and the dev host. Thread-safe: Jython has no GIL."""
+"""An in-memory Openfire for unit tests and the dev host. Thread-safe: Jython has no GIL.
+
+Where behaviour matters it behaves as Openfire does: users are found by a trimmed, lower-cased
+name (``UserManager.getUser``), a password is checked for that name with the server's own
+``@domain`` stripped (``DefaultAuthProvider``), while the lock-out compares names exactly
+(``LockOutManager``) - so the dev host shows what a case variant of a name does on Openfire.
+"""
 from __future__ import absolute_import
 
 import threading
 
+from java.lang import String as JavaString, Throwable
 from java.util import Locale
-from java.util.concurrent import ConcurrentHashMap
+from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
+from sparkweb.log import logger
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
+
+LOG = logger("memory")
+
+
+def _user_key(username):
+    """How Openfire's UserManager looks a user up: trimmed and lower-cased."""
+    return JavaString.toLowerCase(JavaString.trim(username)) if username is not None else None
 
 
 class _MemoryUser(object):
@@ -38,18 +53,39 @@ class MemoryOpenfire(OpenfireFacade):
         self._contacts = ConcurrentHashMap()   # username -> {contact: True}, kept mutual
         self._passkeys = ConcurrentHashMap()   # credential id -> PasskeyRecord
         self._passkey_lock = threading.Lock()
+        self._user_listeners = CopyOnWriteArrayList()
         self.xmpp = MemoryXmppRouter(domain, self._contact_names)
 
-    # --- test and dev-host set-up -----------------------------------------------------------
+    # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
     def add_user(self, username, password, name=u"", email=u"", admin=False):
+        username = _user_key(username)   # the admin console lower-cases new names
         self._users.put(username, _MemoryUser(username, password, name, email))
         if admin:
             self._admins.put(username, True)
 
-    def delete_user(self, username):
+    def delete_user(self, username, close_sessions=True):
+        """Deletes the user, telling listeners first (Openfire's user_deleting). The admin
+        console also closes the user's sessions; other ways of deleting (``close_sessions``
+        False) leave them to whoever notices."""
+        username = _user_key(username)
+        self._tell_listeners(lambda listener: listener.user_deleting(username))
         self._users.remove(username)
-        for session in self.xmpp.sessions_of(username):
-            self.xmpp.close(session)
+        if close_sessions:
+            for session in self.xmpp.sessions_of(username):
+                self.xmpp.close(session)
+
+    def set_password(self, username, password):
+        """Changes a password as Openfire's User.setPassword does, events included."""
+        username = _user_key(username)
+        self._users.get(username).password = password
+        self._tell_listeners(lambda listener: listener.password_changed(username))
+
+    def _tell_listeners(self, tell):
+        for listener in list(self._user_listeners):
+            try:
+                tell(listener)
+            except (Exception, Throwable) as error:   # as Openfire's dispatcher: log, go on
+                LOG.warn("A user event listener failed: %s" % error)
 
     def add_contacts(self, first, second):
         """Makes two users each other's contacts with a 'both' subscription."""
@@ -94,30 +130,42 @@ class MemoryOpenfire(OpenfireFacade):
         return list(self._properties.keySet())
 
     def authenticate(self, username, password):
-        user = self._users.get(username)
+        name = _user_key(username)
+        if name is not None and name.endswith(u"@" + self._domain):
+            name = name[:-len(self._domain) - 1]
+        user = self._users.get(name) if name is not None else None
         return user is not None and password is not None and user.password == password
 
+    def _user(self, username):
+        return self._users.get(_user_key(username)) if username is not None else None
+
     def get_user(self, username):
-        user = self._users.get(username)
+        user = self._user(username)
         return user.record if user is not None else None
 
     def get_user_properties(self, username):
-        user = self._users.get(username)
+        user = self._user(username)
         return dict(user.properties) if user is not None else {}
 
     def set_user_property(self, username, name, value):
-        self._users.get(username).properties.put(name, value)
+        self._user(username).properties.put(name, value)
 
     def delete_user_property(self, username, name):
-        user = self._users.get(username)
+        user = self._user(username)
         if user is not None:
             user.properties.remove(name)
 
     def is_admin(self, username):
-        return self._admins.containsKey(username)
+        return username is not None and self._admins.containsKey(_user_key(username))
 
     def is_locked_out(self, username):
-        return self._locked.containsKey(username)
+        return self._locked.containsKey(username)   # exact, as Openfire's LockOutManager
+
+    def add_user_listener(self, listener):
+        self._user_listeners.add(listener)
+
+    def remove_user_listener(self, listener):
+        self._user_listeners.remove(listener)
 
     def passkeys(self, username):
         with self._passkey_lock:

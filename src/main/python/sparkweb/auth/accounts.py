@@ -1,0 +1,104 @@
+"""Which account a token stands for: a random id per account that every token carries.
+
+The id lives in a protected user property (config.ACCOUNT_ID_PROPERTY, never shown by the API)
+and is created at the account's first sign-in. A token is usable only while its ``account``
+claim is the account's id now, so:
+
+- a deleted and re-created account (same name) has a new id: the old account's tokens are
+  refused;
+- a changed password (Openfire's user event, from the admin console or any plugin) gives the
+  account a new id: every token issued before the change is refused;
+- a deleted or locked-out account has no usable id at all.
+
+Asking Openfire (user, lock-out, properties) costs a tenth of a REST call, so an answer is
+trusted for :data:`ACCOUNT_CHECK_MILLIS`. The events forget it at once on this node; on other
+cluster nodes (which share the properties but not the events) a change takes effect within
+that time.
+"""
+from __future__ import absolute_import
+
+from java.util.concurrent import ConcurrentHashMap
+from java.util.concurrent.locks import ReentrantLock
+
+from sparkweb import config
+from sparkweb.errors import Unauthorized
+from sparkweb.secure_random import random_token
+
+ACCOUNT_CHECK_MILLIS = 5000
+ID_BYTES = 16
+
+
+class _Checked(object):
+    def __init__(self, account_id, until):
+        self.account_id = account_id
+        self.until = until
+
+
+class Accounts(object):
+    """Account ids of users, by normalised username (auth.usernames). Also the facade's user
+    listener (``password_changed``, ``user_deleting``): see :meth:`watch`."""
+
+    def __init__(self, openfire, clock):
+        self._openfire = openfire
+        self._clock = clock
+        self._checked = ConcurrentHashMap()   # username -> _Checked, usable accounts only
+        self._writing = ReentrantLock()       # read-modify-write of the id property
+
+    def current_id(self, username):
+        """The id that tokens of ``username`` must carry now; None when the account does not
+        exist, is locked out, or never signed in."""
+        now = self._clock()
+        checked = self._checked.get(username)
+        if checked is not None and checked.until > now:
+            return checked.account_id
+        account_id = self._look_up(username)
+        if account_id is None:
+            self._checked.remove(username)
+        else:
+            self._checked.put(username, _Checked(account_id, now + ACCOUNT_CHECK_MILLIS))
+        return account_id
+
+    def id_for_sign_in(self, username):
+        """The id for a token issued to ``username`` now, created at the first sign-in."""
+        self._writing.lock()
+        try:
+            if self._openfire.get_user(username) is None:   # deleted during the sign-in
+                raise Unauthorized()
+            account_id = self._stored(username)
+            if not account_id:
+                account_id = random_token(ID_BYTES)
+                self._openfire.set_user_property(username, config.ACCOUNT_ID_PROPERTY,
+                                                 account_id)
+            return account_id
+        finally:
+            self._writing.unlock()
+
+    def watch(self):
+        """Listens to Openfire's user events; returns the undo (for plugin stop)."""
+        self._openfire.add_user_listener(self)
+        return lambda: self._openfire.remove_user_listener(self)
+
+    def password_changed(self, username):
+        """Every token issued to the account so far stops working."""
+        self._writing.lock()
+        try:
+            if self._openfire.get_user(username) is not None:
+                self._openfire.set_user_property(username, config.ACCOUNT_ID_PROPERTY,
+                                                 random_token(ID_BYTES))
+        finally:
+            self._writing.unlock()
+        self._checked.remove(username)
+
+    def user_deleting(self, username):
+        """The account's tokens stop working now, and a new account of that name will be
+        another account (Openfire deletes the properties too; this does not rely on it)."""
+        self._openfire.delete_user_property(username, config.ACCOUNT_ID_PROPERTY)
+        self._checked.remove(username)
+
+    def _look_up(self, username):
+        if self._openfire.get_user(username) is None or self._openfire.is_locked_out(username):
+            return None
+        return self._stored(username)
+
+    def _stored(self, username):
+        return self._openfire.get_user_properties(username).get(config.ACCOUNT_ID_PROPERTY)
