@@ -39,3 +39,15 @@ def test_origins_must_be_scheme_host_port_or_the_safe_default_applies():
                 u"https://a.example, *"):
         settings.set(config.CORS_ORIGINS, bad)
         assert settings.get(config.CORS_ORIGINS) == (), "%r half-applied" % bad
+
+
+def test_a_flag_setting_is_true_or_false_and_shown_so():
+    from sparkweb.admin import fields
+    settings = config.Settings(openfire_with_users())
+    assert settings.get(config.LOGIN_REQUIRE_JSON) is False, "default is not false"
+    settings.set(config.LOGIN_REQUIRE_JSON, u"TRUE")
+    assert settings.get(config.LOGIN_REQUIRE_JSON) is True, "TRUE not read as true"
+    settings.set(config.LOGIN_REQUIRE_JSON, u"yes")
+    assert settings.get(config.LOGIN_REQUIRE_JSON) is False, "a malformed flag was not the default"
+    assert fields.shown(config.LOGIN_REQUIRE_JSON, True) == u"true", "shown as %r" % \
+        fields.shown(config.LOGIN_REQUIRE_JSON, True)

@@ -190,3 +190,39 @@ def test_a_token_whose_subject_is_not_a_normal_name_is_refused():
             "subject %r accepted" % subject
     assert service.verify(signed_with_key(clock=clock)).username == u"alice", "control refused"
 
+
+# --- the login body --------------------------------------------------------------------------
+
+ODD_PASSWORDS = (u'{"not json', u"{'a': 1}", u'{"password": 5}', u' {x} ', u'a"b\\c\n\u00e9',
+                 u"\U0001F600 \u0000 {")
+
+
+def test_any_password_signs_in_raw_and_as_json():
+    app = services()
+    login = handler(app, "POST", "/login/{username}")
+    for number, password in enumerate(ODD_PASSWORDS):
+        name = u"odd%d" % number
+        app.openfire.add_user(name, password)
+        for body, kind in ((password, None), (password, u"text/plain; charset=UTF-8"),
+                           (json.dumps({"password": password}), u"application/json"),
+                           (json.dumps({"password": password}), None)):
+            headers = {"Content-Type": kind} if kind else {}
+            status, answer_body = answer(login(FakeContext({"username": name}, body, headers)))
+            assert status == 200, "%r sent as %r (%s): %s %r" % (password, body, kind, status,
+                                                                answer_body)
+
+
+def test_a_required_json_body_refuses_raw_passwords_without_counting_them():
+    app = services()
+    app.settings.set(config.LOGIN_REQUIRE_JSON, u"true")
+    login = handler(app, "POST", "/login/{username}")
+    for _ in range(app.settings.get(config.LOGIN_FAILURES_PER_USER) + 2):
+        for kind in (None, u"text/plain", u"application/x-www-form-urlencoded"):
+            headers = {"Content-Type": kind} if kind else {}
+            status, body = answer(login(FakeContext({"username": u"bob"}, u"wrong", headers)))
+            assert status == 415 and body["error"] == u"unsupported_media_type", \
+                "raw password with %s: %s %r" % (kind, status, body)
+    json_login = FakeContext({"username": u"bob"}, json.dumps({"password": u"bob-pw"}),
+                             {"Content-Type": u"application/json"})
+    status, body = answer(login(json_login))
+    assert status == 200, "JSON login after refused raw ones: %s %r" % (status, body)

@@ -46,6 +46,13 @@ def _origins(text):
     return origins
 
 
+def _flag(text):
+    """``true`` or ``false`` (case-insensitive); anything else is malformed."""
+    if text.lower() not in (u"true", u"false"):
+        raise ValueError(text)
+    return text.lower() == u"true"
+
+
 def _one_of(*choices):
     """A kind that accepts only ``choices`` (case-insensitive); anything else is malformed."""
     def parse(text):
@@ -112,6 +119,10 @@ LOGIN_FAILURES_PER_ADDRESS = Setting(
 LOGIN_WINDOW = Setting(
     "sparkweb.login.windowSeconds", int, 300,
     "The window over which failed logins are counted.", minimum=1, maximum=24 * 3600)
+LOGIN_REQUIRE_JSON = Setting(
+    "sparkweb.login.requireJson", _flag, False,
+    "Accept passwords only in a JSON body (Content-Type application/json), which browsers "
+    "send from other sites only after a CORS preflight; raw-password pages stop working.")
 TRUSTED_PROXIES = Setting(
     "sparkweb.http.trustedProxies", _names, (),
     "Addresses of reverse proxies whose X-Forwarded-For header names the client; from any "
@@ -156,7 +167,7 @@ ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "sec
 ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, PROTECTED_PROPERTIES, USER_PROPERTIES_MAX,
        SESSION_GRACE, SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS,
        SSE_HEARTBEAT, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
-       LOGIN_WINDOW, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,
+       LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,
        WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS,
        WEBAUTHN_MAX_CREDENTIALS)
 

@@ -28,6 +28,8 @@ def shown(setting, value):
     """A typed value as the form shows it."""
     if is_list(setting):
         return u", ".join(value)
+    if isinstance(value, bool):
+        return u"true" if value else u"false"
     return unicode(value)
 
 

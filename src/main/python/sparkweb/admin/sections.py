@@ -23,7 +23,7 @@ SECTIONS = (
                          config.WEBAUTHN_MAX_CREDENTIALS]),
     Section("network", [config.TRUSTED_PROXIES, config.MAX_BODY_BYTES]),
     Section("login", [config.LOGIN_FAILURES_PER_USER, config.LOGIN_FAILURES_PER_ADDRESS,
-                      config.LOGIN_WINDOW]),
+                      config.LOGIN_WINDOW, config.LOGIN_REQUIRE_JSON]),
     Section("sessions", [config.SESSION_GRACE, config.SESSION_IDLE, config.SESSION_RESOURCE,
                          config.SSE_REPLAY_EVENTS, config.SSE_QUEUE_EVENTS,
                          config.SSE_HEARTBEAT]),

@@ -1,24 +1,43 @@
 """Web Credentials: password login and logout (compatible with the earlier plugin's pages).
 
 ``POST /login/{username}`` takes the raw password as the body, or JSON ``{"password": ...}``,
-and answers ``{"token": ...}``, starting the user's XMPP session. Public. ``POST /logout``
+and answers ``{"token": ...}``, starting the user's XMPP session. Public. Any web page can make
+a visitor's browser send a raw-password login (a text/plain POST needs no CORS preflight), and
+so spend that user's failed-login allowance; ``sparkweb.login.requireJson`` closes that door
+at the price of raw-password pages (see README). ``POST /logout``
 revokes the token it is called with and ends the session. ``POST /renew`` trades a valid token
 for a fresh one (same answer as login) so that a page never needs the password again.
 """
 from __future__ import absolute_import
 
-from sparkweb.errors import BadRequest
+from sparkweb import config
+from sparkweb.errors import BadRequest, UnsupportedMediaType
 from sparkweb.http.routing import Route
 
 
 def password_from_body(request):
-    """The password of a login-style body: raw text, or JSON ``{"password": ...}``."""
-    if request.is_json() or request.text().lstrip().startswith(u"{"):
-        body = request.json()
-        if not isinstance(body, dict) or not isinstance(body.get("password"), basestring):
-            raise BadRequest('Expected the raw password, or JSON {"password": "..."}.')
-        return body["password"]
-    return request.text()
+    """The password of a login-style body: JSON ``{"password": ...}`` (with a JSON content
+    type: the only form accepted when ``sparkweb.login.requireJson`` is set), or else the raw
+    text. Raw text is taken as JSON only when it is exactly such an object (``fetch`` sends a
+    string body as text/plain), so a password that merely starts with ``{`` still works."""
+    if request.is_json():
+        return _password_member(request.json())
+    text = request.text()   # read even when refused: Jetty drops a connection left unread
+    if request.app.settings.get(config.LOGIN_REQUIRE_JSON):
+        raise UnsupportedMediaType(
+            'Send the password as JSON {"password": "..."} with Content-Type: application/json.')
+    if text.lstrip().startswith(u"{"):
+        try:
+            return _password_member(request.json())
+        except BadRequest:
+            pass
+    return text
+
+
+def _password_member(body):
+    if not isinstance(body, dict) or not isinstance(body.get("password"), basestring):
+        raise BadRequest('Expected the raw password, or JSON {"password": "..."}.')
+    return body["password"]
 
 
 def login(request):
