@@ -62,7 +62,8 @@ def test_logout_revokes_that_token_only(target):
         assert client.get("/user").status_code == 200, "logout revoked another token"
 
 
-def test_quotes_and_unicode_in_password_are_handled(target):
+def test_a_wrong_password_with_quotes_and_unicode_is_a_plain_401(target):
+    """Signing in WITH such a password (and one starting with "{"): test_identity.py."""
     with target.client() as client:
         response = client.post("/login/alice", content=json.dumps({"password": 'a"\\\n\u00e9\U0001f600'}),
                                headers={"Content-Type": "application/json"})

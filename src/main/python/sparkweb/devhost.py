@@ -60,6 +60,8 @@ def parse_args(argv):
 
 def add_users(openfire, specs):
     for spec in specs:
+        if isinstance(spec, str):   # Jython's argv is UTF-8 bytes; passwords may be any text
+            spec = spec.decode("utf-8")
         parts = spec.split(":")
         username = parts[0]
         password = parts[1] if len(parts) > 1 and parts[1] else uuid.uuid4().hex[:12]
