@@ -2,6 +2,8 @@
 import httpx
 import pytest
 
+from harness import raw_http
+
 
 def assert_json_error(response, status, code):
     assert response.status_code == status, "%s: %s" % (response.status_code, response.text)
@@ -56,3 +58,27 @@ def test_the_admin_console_descriptor_is_not_served(target):
         response = httpx.get(target.base_url + path, timeout=30)
         assert response.status_code == 404, "%s answered %s" % (path, response.status_code)
         assert "AdminPageServlet" not in response.text, "%s shows the descriptor" % path
+
+
+def test_a_declared_body_beyond_any_limit_is_413_not_500(target):
+    # Content-Length larger than an int: Jersey cannot even parse it; the body never comes.
+    sock = raw_http.connect(target.base_url, timeout=15)
+    try:
+        sock.sendall(raw_http.request_head("POST", "/sparkweb/api/rest/login/alice", "localhost", [
+            ("Content-Type", "text/plain"), ("Content-Length", "999999999999")]) + b"secret")
+        answer = raw_http.read_answer(sock)
+    finally:
+        sock.close()
+    assert answer.status == 413, answer
+    assert answer.headers.get("content-type", "").startswith("application/json"), answer
+    assert answer.json()["error"] == "payload_too_large", answer
+
+
+def test_a_chunked_body_over_the_limit_is_413(target):
+    def chunks():
+        for _ in range(17):
+            yield b"x" * 65536   # 1 MiB + 64 KiB, without a Content-Length
+    with target.client() as client:
+        response = client.post("/login/alice", content=chunks())
+    assert_json_error(response, 413, "payload_too_large")
+

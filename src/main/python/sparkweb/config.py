@@ -73,6 +73,10 @@ MAX_BODY_BYTES = Setting(
     "sparkweb.http.maxBodyBytes", int, 1024 * 1024,
     "Largest request body accepted; larger ones are answered 413.", minimum=1024,
     maximum=64 * 1024 * 1024)
+BODY_READ_SECONDS = Setting(
+    "sparkweb.http.bodyReadSeconds", int, 10,
+    "How long a client may take to send a request body; slower ones are answered 408 and "
+    "disconnected. Bodies are read without holding a server thread.", minimum=1, maximum=300)
 PROTECTED_PROPERTIES = Setting(
     "sparkweb.properties.protected", _names, (),
     "Extra user-property names (or prefixes ending in '.') that the API never reads or writes.")
@@ -164,12 +168,12 @@ ACCOUNT_ID_PROPERTY = "sparkweb.token.account"
 # own secrets and those of features that keep per-user secrets in properties.
 ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "secret")
 
-ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, PROTECTED_PROPERTIES, USER_PROPERTIES_MAX,
-       SESSION_GRACE, SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS, SSE_QUEUE_EVENTS,
-       SSE_HEARTBEAT, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
-       LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,
-       WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS,
-       WEBAUTHN_MAX_CREDENTIALS)
+ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, BODY_READ_SECONDS, PROTECTED_PROPERTIES,
+       USER_PROPERTIES_MAX, SESSION_GRACE, SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS,
+       SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS, LOGIN_FAILURES_PER_USER,
+       LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES,
+       WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION,
+       WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS)
 
 
 class Settings(object):

@@ -17,6 +17,7 @@ import uuid
 from java.lang import Thread
 from org.eclipse.jetty.server import Server, ServerConnector
 from org.eclipse.jetty.server.handler import ContextHandlerCollection
+from org.eclipse.jetty.util.thread import QueuedThreadPool
 
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.plugin import SparkWeb
@@ -83,9 +84,17 @@ def add_contacts(openfire, pairs):
         openfire.add_contacts(first, second)
 
 
+def openfire_like_thread_pool():
+    """The thread pool of Openfire's HTTP-bind server (HttpBindManager): 200 threads at most,
+    8 kept, 60 s idle; so that what exhausts Openfire's threads exhausts the dev host's too."""
+    pool = QueuedThreadPool(200, 8, 60000)
+    pool.setName("devhost-qtp")
+    return pool
+
+
 def main(argv):
     args = parse_args(argv)
-    server = Server()
+    server = Server(openfire_like_thread_pool())
     connector = ServerConnector(server)
     connector.setHost(args.host)
     connector.setPort(args.port)

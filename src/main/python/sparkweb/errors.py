@@ -48,6 +48,11 @@ class MethodNotAllowed(ApiError):
     code = "method_not_allowed"
 
 
+class RequestTimeout(ApiError):
+    status = 408
+    code = "request_timeout"
+
+
 class Conflict(ApiError):
     status = 409
     code = "conflict"
@@ -71,6 +76,6 @@ class TooManyRequests(ApiError):
 # Status codes that Jersey answers by itself (no route matched, wrong method, ...) mapped to the
 # error code used in our JSON body, so that those answers share the shape of ours.
 CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (
-    BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
+    BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
     PayloadTooLarge, UnsupportedMediaType, TooManyRequests, ApiError))
 CODES_BY_STATUS[406] = "not_acceptable"

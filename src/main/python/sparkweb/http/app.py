@@ -1,6 +1,7 @@
 """Assembles the web application: a servlet context at ``/sparkweb`` holding Jersey (serving the
-route tables under ``/api/rest``), the event stream at ``/sse``, the static files of ``web/``,
-and the CORS filter in front of all of them.
+route tables under ``/api/rest``), the event stream at ``/sse``, the static files of ``web/``;
+in front of all of them the CORS filter, and in front of Jersey the filter that reads request
+bodies without blocking a thread.
 
 Jersey's resources are built programmatically from the route tables, so each route is still
 matched by Jersey (path templates, 404 and 405 with ``Allow``) while the code is all Python.
@@ -24,6 +25,7 @@ from org.igniterealtime.openfire.plugin.sparkweb import PythonInflector
 from sparkweb.errors import CODES_BY_STATUS
 from sparkweb.events.sse import SseServlet
 from sparkweb.http import jetty
+from sparkweb.http.body_reader import BodyReadFilter
 from sparkweb.http.cors import CorsFilter
 from sparkweb.http.error_pages import JsonErrorHandler
 from sparkweb.jsontext import to_json
@@ -108,25 +110,31 @@ def build_jersey(routes, app):
     return config
 
 
+def _add_filter(context, servlet_filter, path, *dispatches):
+    holder = jetty.FilterHolder(servlet_filter)
+    holder.setAsyncSupported(True)
+    context.addFilter(holder, path, EnumSet.of(*dispatches))
+
+
 def build_context(routes, app, class_loader, static_dir=None, gate=None):
     """The ``/sparkweb`` servlet context, ready to hand to the web server; ``gate`` (a
-    :class:`RequestGate`), when given, sees every request first."""
+    :class:`RequestGate`), when given, sees every request first, and again when a request
+    whose body was read comes back to Jersey (an ASYNC dispatch)."""
     context = jetty.ServletContextHandler(jetty.ServletContextHandler.NO_SESSIONS)
     context.setContextPath(CONTEXT_PATH)
     context.setClassLoader(class_loader)
     context.setErrorHandler(JsonErrorHandler())
     if gate is not None:
-        holder = jetty.FilterHolder(gate)
-        holder.setAsyncSupported(True)
-        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST))
+        _add_filter(context, gate, "/*", DispatcherType.REQUEST, DispatcherType.ASYNC)
+    _add_filter(context, CorsFilter(app.settings), "/*", DispatcherType.REQUEST)
+    _add_filter(context, BodyReadFilter(app.settings), REST_PATH + "/*", DispatcherType.REQUEST,
+                DispatcherType.ASYNC)
     rest = jetty.ServletHolder("sparkweb-rest", ServletContainer(build_jersey(routes, app)))
+    rest.setAsyncSupported(True)    # the body filter reads bodies asynchronously
     context.addServlet(rest, REST_PATH + "/*")
     sse = jetty.ServletHolder("sparkweb-sse", SseServlet(app))
     sse.setAsyncSupported(True)
     context.addServlet(sse, SSE_PATH)
-    cors = jetty.FilterHolder(CorsFilter(app.settings))
-    cors.setAsyncSupported(True)
-    context.addFilter(cors, "/*", EnumSet.of(DispatcherType.REQUEST))
     if static_dir is not None:
         files = jetty.ServletHolder("sparkweb-web", jetty.DefaultServlet())
         files.setInitParameter("resourceBase", static_dir)

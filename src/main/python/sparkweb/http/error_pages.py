@@ -15,6 +15,8 @@ from sparkweb.errors import CODES_BY_STATUS
 from sparkweb.http.jetty import ErrorHandler
 from sparkweb.jsontext import to_json
 
+JSON_TYPE = "application/json;charset=utf-8"
+
 GENERIC = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.",
            413: "The body is too large.", 415: "Unsupported media type.",
            503: "Service unavailable."}
@@ -30,6 +32,18 @@ def error_json(status):
 
 def _utf8(text):
     return String(text).getBytes(StandardCharsets.UTF_8)
+
+
+def write_error(response, error, close=False):
+    """Answers a servlet response with ``error`` (an ApiError) outside Jersey; ``close`` asks
+    the server to close the connection after it (a body left unread)."""
+    response.setStatus(error.status)
+    for name, value in error.headers.items():
+        response.setHeader(name, value)
+    if close:
+        response.setHeader("Connection", "close")
+    response.setContentType(JSON_TYPE)
+    response.getOutputStream().write(_utf8(to_json(error.body())))
 
 
 class JsonErrorHandler(ErrorHandler):
@@ -51,3 +65,4 @@ class JsonErrorHandler(ErrorHandler):
     def badMessageError(self, status, reason, fields):
         fields.put("Content-Type", "application/json")
         return ByteBuffer.wrap(_utf8(error_json(status)))
+

@@ -62,9 +62,8 @@ class Request(object):
         return media is not None and media.getSubtype().lower().endswith("json")
 
     def _read_text(self):
-        declared = self._context.getLength()
-        if declared > self._max_body:
-            raise PayloadTooLarge("The body is larger than %d bytes." % self._max_body)
+        # The body filter (http.body_reader) has read the body into memory already, refusing a
+        # declared or actual size over the limit, so this read does not wait on the client.
         data = self._context.getEntityStream().readNBytes(self._max_body + 1)
         if len(data) > self._max_body:
             raise PayloadTooLarge("The body is larger than %d bytes." % self._max_body)

@@ -1,0 +1,167 @@
+"""The non-blocking body reader: one outcome per body (dispatch, 413, 408, or nothing for a
+client that went away), whichever of the container's callbacks comes first."""
+from __future__ import absolute_import
+
+import jarray
+
+from java.io import ByteArrayOutputStream, IOException
+from java.lang import String
+from java.nio.charset import StandardCharsets
+from javax.servlet.http import HttpServletRequest
+
+from sparkweb.http.body_reader import BODY_ATTRIBUTE, BodyReader, BufferedBodyRequest
+
+
+class FakeInput(object):
+    """A servlet input stream that has ``chunks`` ready, then is not ready (more to come) or at
+    its end."""
+
+    def __init__(self, chunks, ended):
+        self._chunks = list(chunks)
+        self._ended = ended
+
+    def isReady(self):
+        return bool(self._chunks) or self._ended
+
+    def read(self, buffer):
+        if not self._chunks:
+            return -1
+        chunk = self._chunks.pop(0)
+        for index, byte in enumerate(chunk):
+            buffer[index] = ord(byte)   # ASCII test data: no sign to mind
+        return len(chunk)
+
+
+class FakeOutput(object):
+    def __init__(self):
+        self.bytes = ByteArrayOutputStream()
+
+    def write(self, data):
+        self.bytes.write(data)
+
+
+class FakeResponse(object):
+    def __init__(self):
+        self.status = None
+        self.headers = {}
+        self.output = FakeOutput()
+
+    def setStatus(self, status):
+        self.status = status
+
+    def setHeader(self, name, value):
+        self.headers[name] = value
+
+    def setContentType(self, value):
+        self.headers["Content-Type"] = value
+
+    def getOutputStream(self):
+        return self.output
+
+    def text(self):
+        return unicode(String(self.output.bytes.toByteArray(), StandardCharsets.UTF_8))
+
+
+class FakeRequest(object):
+    def __init__(self):
+        self.attributes = {}
+
+    def setAttribute(self, name, value):
+        self.attributes[name] = value
+
+    def getMethod(self):
+        return "POST"
+
+    def getRequestURI(self):
+        return "/sparkweb/api/rest/login/alice"
+
+    def getRemoteAddr(self):
+        return "127.0.0.1"
+
+
+class FakeAsync(object):
+    def __init__(self):
+        self.request = FakeRequest()
+        self.response = FakeResponse()
+        self.dispatched = 0
+        self.completed = 0
+
+    def getRequest(self):
+        return self.request
+
+    def getResponse(self):
+        return self.response
+
+    def dispatch(self):
+        self.dispatched += 1
+
+    def complete(self):
+        self.completed += 1
+
+
+def reader(chunks, ended=True, limit=10):
+    async_context = FakeAsync()
+    return BodyReader(async_context, FakeInput(chunks, ended), limit, 3), async_context
+
+
+def test_a_whole_body_is_dispatched_once_with_its_bytes():
+    body, async_context = reader([b"pass", b"word"])
+    body.onDataAvailable()
+    body.onAllDataRead()
+    body.onTimeout(None)                       # a late deadline changes nothing
+    assert async_context.dispatched == 1, async_context.dispatched
+    assert async_context.completed == 0, "a dispatched request was completed"
+    read = async_context.request.attributes[BODY_ATTRIBUTE]
+    assert unicode(String(read, StandardCharsets.UTF_8)) == u"password", read
+
+
+def test_a_body_growing_past_the_limit_is_413_and_closes_without_a_dispatch():
+    body, async_context = reader([b"123456", b"789012"], ended=False, limit=10)
+    body.onDataAvailable()
+    body.onAllDataRead()
+    response = async_context.response
+    assert response.status == 413, response.status
+    assert response.headers.get("Connection") == "close", response.headers
+    assert u'"payload_too_large"' in response.text(), response.text()
+    assert (async_context.dispatched, async_context.completed) == (0, 1), \
+        (async_context.dispatched, async_context.completed)
+
+
+def test_the_deadline_answers_408_once_and_later_data_is_ignored():
+    body, async_context = reader([b"12"], ended=False)
+    body.onDataAvailable()
+    body.onTimeout(None)
+    body.onAllDataRead()
+    body.onError(IOException("gone"))
+    response = async_context.response
+    assert response.status == 408, response.status
+    assert response.headers.get("Connection") == "close", response.headers
+    assert u'"request_timeout"' in response.text(), response.text()
+    assert (async_context.dispatched, async_context.completed) == (0, 1), \
+        (async_context.dispatched, async_context.completed)
+
+
+def test_a_client_that_goes_away_gets_no_answer_and_the_request_ends():
+    body, async_context = reader([b"12"], ended=False)
+    body.onDataAvailable()
+    body.onError(IOException("Early EOF"))
+    body.onTimeout(None)
+    assert async_context.response.status is None, async_context.response.status
+    assert (async_context.dispatched, async_context.completed) == (0, 1), \
+        (async_context.dispatched, async_context.completed)
+
+
+class FakeServletRequest(HttpServletRequest):
+    """Something for HttpServletRequestWrapper to wrap; no method of it is called."""
+
+
+def test_the_buffered_request_reads_its_body_from_memory_in_any_slice():
+    data = String(u"h\u00e9llo").getBytes(StandardCharsets.UTF_8)
+    request = BufferedBodyRequest(FakeServletRequest(), data)
+    first = request.getInputStream()
+    buffer = jarray.zeros(16, "b")
+    count = first.read(buffer, 0, 2)
+    rest = first.readAllBytes()
+    assert count == 2 and len(rest) == len(data) - 2, (count, len(rest))
+    assert first.read() == -1 and first.isFinished(), "the stream did not end"
+    assert request.getContentLengthLong() == len(data), request.getContentLengthLong()
