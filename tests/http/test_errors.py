@@ -4,6 +4,8 @@ import pytest
 
 from harness import raw_http
 
+CODES = {400: "bad_request", 404: "not_found"}
+
 
 def assert_json_error(response, status, code):
     assert response.status_code == status, "%s: %s" % (response.status_code, response.text)
@@ -82,3 +84,43 @@ def test_a_chunked_body_over_the_limit_is_413(target):
         response = client.post("/login/alice", content=chunks())
     assert_json_error(response, 413, "payload_too_large")
 
+
+def test_options_on_a_route_is_204_with_allow_not_text(target):
+    response = httpx.options(target.rest_url + "/config/global", timeout=30)
+    assert response.status_code == 204, "%s %s %s" % (
+        response.status_code, response.headers.get("content-type"), response.text)
+    assert not response.content, response.text
+    assert "GET" in response.headers.get("allow", ""), response.headers
+
+
+def raw_get(target, path):
+    sock = raw_http.connect(target.base_url, timeout=15)
+    try:
+        sock.sendall(raw_http.request_head("GET", path, "localhost"))
+        return raw_http.read_answer(sock)
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/sparkweb/WEB-INF/web.xml", 404), ("/sparkweb/WEB-INF/", 404),
+    ("/sparkweb/web-inf/web.xml", 404), ("/sparkweb/META-INF/MANIFEST.MF", 404),
+    ("/sparkweb/a/../WEB-INF/web.xml", 404), ("/sparkweb/nothing-here.html", 404),
+])
+def test_the_containers_own_refusals_inside_sparkweb_are_json(target, path, status):
+    answer = raw_get(target, path)
+    assert answer.status == status, "%s: %r" % (path, answer)
+    assert answer.headers.get("content-type", "").startswith("application/json"), \
+        "%s: %r" % (path, answer)
+    assert answer.json()["error"] == CODES[status], "%s: %r" % (path, answer)
+    assert b"AdminPageServlet" not in answer.body, "%s shows the descriptor" % path
+
+
+@pytest.mark.parametrize("path", ["/sparkweb/%00", "/sparkweb/api/rest/user%00",
+                                  "/sparkweb/a%2Fb", "/sparkweb/api/rest/login/a%2Fb",
+                                  "/sparkweb/%2e%2e/x", "/sparkweb/api//rest/user"])
+def test_paths_the_web_server_refuses_while_parsing_are_400(target, path):
+    # Refused by the HTTP parser before any context is chosen (Jetty then knows the path only
+    # as /badURI or /badMessage), so the body is the web server's, not ours: never a 5xx.
+    answer = raw_get(target, path)
+    assert answer.status == 400, "%s: %r" % (path, answer)

@@ -1,7 +1,7 @@
 """Assembles the web application: a servlet context at ``/sparkweb`` holding Jersey (serving the
 route tables under ``/api/rest``), the event stream at ``/sse``, the static files of ``web/``;
-in front of all of them the CORS filter, and in front of Jersey the filter that reads request
-bodies without blocking a thread.
+in front of all of them the security headers and the CORS filter, and in front of Jersey the
+filter that reads request bodies without blocking a thread.
 
 Jersey's resources are built programmatically from the route tables, so each route is still
 matched by Jersey (path templates, 404 and 405 with ``Allow``) while the code is all Python.
@@ -27,7 +27,8 @@ from sparkweb.events.sse import SseServlet
 from sparkweb.http import jetty
 from sparkweb.http.body_reader import BodyReadFilter
 from sparkweb.http.cors import CorsFilter
-from sparkweb.http.error_pages import JsonErrorHandler
+from sparkweb.http.error_pages import JsonErrorHandler, core_error_handler
+from sparkweb.http.headers import SecurityHeadersFilter
 from sparkweb.jsontext import to_json
 from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
 
@@ -36,12 +37,21 @@ REST_PATH = "/api/rest"
 SSE_PATH = "/sse"
 
 
-class JsonErrorFilter(ContainerResponseFilter):
-    """Gives the answers Jersey makes by itself (no such route, wrong method) our JSON shape."""
+class JerseyAnswerFilter(ContainerResponseFilter):
+    """Gives the answers Jersey makes by itself our shape: errors (no such route, wrong method)
+    as JSON, and ``OPTIONS`` on a route (Jersey's is a text/plain list of the methods) as 204
+    with only the ``Allow`` header."""
 
     def filter(self, request, response):
+        if request.getProperty(HANDLED_PROPERTY):
+            return
         status = response.getStatus()
-        if status < 400 or request.getProperty(HANDLED_PROPERTY):
+        if request.getMethod() == "OPTIONS" and status == 200:
+            response.setStatus(204)
+            response.setEntity(None)
+            response.getHeaders().remove("Content-Type")
+            return
+        if status < 400:
             return
         reason = response.getStatusInfo().getReasonPhrase() or "Error"
         body = {"error": CODES_BY_STATUS.get(status, "error"), "message": reason + "."}
@@ -105,7 +115,7 @@ def build_jersey(routes, app):
         for route in same_path:
             resource.addMethod(route.method).handledBy(PythonInflector(_Handler(pipeline(route, app))))
         config.registerResources(resource.build())
-    config.register(JsonErrorFilter())
+    config.register(JerseyAnswerFilter())
     config.property(ServerProperties.WADL_FEATURE_DISABLE, True)
     return config
 
@@ -124,8 +134,12 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None):
     context.setContextPath(CONTEXT_PATH)
     context.setClassLoader(class_loader)
     context.setErrorHandler(JsonErrorHandler())
+    core_errors = core_error_handler()
+    if core_errors is not None:
+        context.getCoreContextHandler().setErrorHandler(core_errors)
     if gate is not None:
         _add_filter(context, gate, "/*", DispatcherType.REQUEST, DispatcherType.ASYNC)
+    _add_filter(context, SecurityHeadersFilter(REST_PATH, SSE_PATH), "/*", DispatcherType.REQUEST)
     _add_filter(context, CorsFilter(app.settings), "/*", DispatcherType.REQUEST)
     _add_filter(context, BodyReadFilter(app.settings), REST_PATH + "/*", DispatcherType.REQUEST,
                 DispatcherType.ASYNC)

@@ -1,9 +1,14 @@
-"""Errors the servlet container answers by itself inside ``/sparkweb`` (a Content-Type Jersey
-cannot parse, a query that is not UTF-8, the gate's 503 while unloading), in our JSON shape
-instead of Jetty's HTML page.
+"""Errors the servlet container answers by itself inside ``/sparkweb``, in our JSON shape
+instead of Jetty's HTML page: through the servlet layer's error handler (a Content-Type Jersey
+cannot parse, a query that is not UTF-8, a static file not found, the gate's 503 while
+unloading) and, on Jetty 12, the core context's (``/WEB-INF/*`` and ``/META-INF/*``, refused
+before any servlet runs).
 
-Refusals before any context is chosen (an encoded slash in the path, a URI or headers over the
-connector's limits) belong to the web server, Openfire's in production, and stay as they are.
+Refusals while the request line is parsed, before any context is chosen (``%2F``, ``%00``,
+``..`` encoded in the path, a URI or headers over the connector's limits), belong to the web
+server, Openfire's in production: Jetty has replaced the path with ``/badURI`` or
+``/badMessage`` by then, so nothing can tell they were meant for ``/sparkweb``. They stay 400
+in the server's own format.
 """
 from __future__ import absolute_import
 
@@ -12,7 +17,7 @@ from java.nio import ByteBuffer
 from java.nio.charset import StandardCharsets
 
 from sparkweb.errors import CODES_BY_STATUS
-from sparkweb.http.jetty import ErrorHandler
+from sparkweb.http.jetty import FLAVOUR, ErrorHandler
 from sparkweb.jsontext import to_json
 
 JSON_TYPE = "application/json;charset=utf-8"
@@ -66,3 +71,21 @@ class JsonErrorHandler(ErrorHandler):
         fields.put("Content-Type", "application/json")
         return ByteBuffer.wrap(_utf8(error_json(status)))
 
+
+def core_error_handler():
+    """A JSON error handler for Jetty 12's core context, or None on a Jetty without one."""
+    if FLAVOUR != "jetty12-ee8":
+        return None
+    from org.eclipse.jetty.server.handler import ErrorHandler as CoreErrorHandler
+
+    class JsonCoreErrorHandler(CoreErrorHandler):
+        """The error handler of the Jetty 12 core context under ours: protected targets
+        (``/WEB-INF``, ``/META-INF``) are refused there, before the servlet layer."""
+
+        def errorPageForMethod(self, method):
+            return True
+
+        def generateResponse(self, request, response, code, message, cause, callback):
+            response.getHeaders().put("Content-Type", JSON_TYPE)
+            response.write(True, ByteBuffer.wrap(_utf8(error_json(code))), callback)
+    return JsonCoreErrorHandler()
