@@ -76,6 +76,17 @@ def test_a_declared_body_beyond_any_limit_is_413_not_500(target):
     assert answer.json()["error"] == "payload_too_large", answer
 
 
+def test_a_chunked_body_within_the_limit_is_read(target):
+    def chunks():
+        for part in ('{"pass', 'word": ', '"%s"}' % target.users["alice"]):
+            yield part.encode("utf-8")    # no Content-Length: sent as chunks
+    with target.client() as client:
+        response = client.post("/login/alice", content=chunks(),
+                               headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, "%s %s" % (response.status_code, response.text)
+    assert response.json()["username"] == "alice", response.text
+
+
 def test_a_chunked_body_over_the_limit_is_413(target):
     def chunks():
         for _ in range(17):
