@@ -67,10 +67,10 @@ class BodyReadFilter(Filter):
         if request.getContentLengthLong() > limit:
             write_error(response, too_large(limit), close=True)
             return
+        deadline = self._settings.get(config.BODY_READ_SECONDS)
         async_context = request.startAsync()
-        async_context.setTimeout(self._settings.get(config.BODY_READ_SECONDS) * 1000)
-        reader = BodyReader(async_context, request.getInputStream(), limit,
-                            self._settings.get(config.BODY_READ_SECONDS))
+        async_context.setTimeout(deadline * 1000)
+        reader = BodyReader(async_context, request.getInputStream(), limit, deadline)
         async_context.addListener(reader)
         reader.input.setReadListener(reader)
 
