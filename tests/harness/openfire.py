@@ -29,16 +29,31 @@ USERS = ("alice", "bob", "carol")
 ADMIN = "admin"
 
 
-def unavailable_reason():
+REQUIRE_SWITCH = "SPARKWEB_REQUIRE_OPENFIRE"
+
+
+def problem():
+    """Why no real Openfire can be used here, as ("skip" or "fail", reason); None when one can.
+
+    A set OPENFIRE_HOME that is no unpacked Openfire is a mistake to report, not a reason to
+    skip. With SPARKWEB_REQUIRE_OPENFIRE=1 (release checks), having no Openfire fails too.
+    """
     home = os.environ.get("OPENFIRE_HOME")
     if home:
-        if not os.path.isfile(os.path.join(home, "lib", "startup.jar")):
-            return "OPENFIRE_HOME=%s is not an unpacked Openfire (no lib/startup.jar)" % home
+        missing = [name for name in ("lib/startup.jar", "bin/openfire.sh")
+                   if not os.path.isfile(os.path.join(home, name))]
+        if missing:
+            return "fail", "OPENFIRE_HOME=%s is set but is not an unpacked Openfire (no %s)" % (
+                home, " and no ".join(missing))
         return None
     from harness import docker
     if docker.available():
         return None
-    return "no real Openfire: OPENFIRE_HOME is not set and no Docker daemon answers"
+    reason = "no real Openfire: OPENFIRE_HOME is not set and no Docker daemon answers"
+    if os.environ.get(REQUIRE_SWITCH, "").strip().lower() in ("1", "true", "yes"):
+        return "fail", "%s=%s demands a real Openfire, but there is %s" % (
+            REQUIRE_SWITCH, os.environ[REQUIRE_SWITCH], reason[len("no real Openfire: "):])
+    return "skip", reason
 
 
 def provision():
@@ -264,9 +279,9 @@ class LocalOpenfire(object):
 
 def demo():
     """``./dev run``: SparkWeb in Openfire with demo users, until interrupted."""
-    reason = unavailable_reason()
-    if reason and not os.environ.get("OPENFIRE_HOME"):
-        sys.exit(reason)
+    trouble = problem()
+    if trouble or not os.environ.get("OPENFIRE_HOME"):
+        sys.exit(trouble[1] if trouble else "./dev run starts Openfire from OPENFIRE_HOME only")
     server = LocalOpenfire(os.environ["OPENFIRE_HOME"], properties={})   # production defaults
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # stop Openfire on kill too
     print("Starting Openfire from %s in %s ..." % (server.source_home, server.home))

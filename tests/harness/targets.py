@@ -1,5 +1,7 @@
 """One running instance of each target per test session, started on first use and stopped at
-the end. A target that cannot run here raises pytest's skip with the reason."""
+the end. A target that cannot run here skips with the reason, or fails where it was asked for
+(see harness.openfire.problem); a target that does not start fails every test that needs it,
+without a second attempt."""
 import pytest
 
 from harness.devhost import DevHost
@@ -24,6 +26,8 @@ def _running(config, name):
     outcome, value = running[name]
     if outcome == "skip":
         pytest.skip(value)
+    if outcome == "fail":
+        pytest.fail(value, pytrace=False)
     return value
 
 
@@ -33,9 +37,12 @@ def _start(config, name):
         config.add_cleanup(host.stop)
         return "ok", (host.start(), host)
     from harness import openfire
-    reason = openfire.unavailable_reason()
-    if reason:
-        return "skip", reason
+    trouble = openfire.problem()
+    if trouble:
+        return trouble
     server = openfire.provision()
     config.add_cleanup(server.stop)
-    return "ok", (server.start(), server)
+    try:
+        return "ok", (server.start(), server)
+    except Exception as error:   # noqa: BLE001 - reported as the failure of every test using it
+        return "fail", "the real Openfire did not start: %s" % error
