@@ -73,9 +73,14 @@ class TooManyRequests(ApiError):
     code = "too_many_requests"
 
 
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "service_unavailable"
+
+
 # Status codes that Jersey answers by itself (no route matched, wrong method, ...) mapped to the
 # error code used in our JSON body, so that those answers share the shape of ours.
 CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (
     BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
-    PayloadTooLarge, UnsupportedMediaType, TooManyRequests, ApiError))
+    PayloadTooLarge, UnsupportedMediaType, TooManyRequests, ServiceUnavailable, ApiError))
 CODES_BY_STATUS[406] = "not_acceptable"

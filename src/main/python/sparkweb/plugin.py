@@ -5,6 +5,8 @@ the plugin removes exactly what loading it added.
 """
 from __future__ import absolute_import
 
+import sys
+
 from java.io import File
 from java.lang import Runnable, System, Thread, Throwable
 from java.util import ResourceBundle
@@ -34,21 +36,33 @@ class SparkWeb(object):
         self.services = None
 
     def start(self):
+        """Runs the set-up steps. If one fails, the steps before it are undone and the failure
+        is raised again: after a failed ``initializePlugin``, Openfire calls ``destroyPlugin``
+        only once the jar is removed, and until then nothing may run or serve."""
+        try:
+            self._set_up()
+        except (Exception, Throwable):   # Java exceptions are not Exceptions
+            failure = sys.exc_info()
+            self.stop()
+            raise failure[0], failure[1], failure[2]
+        return self
+
+    def _set_up(self):
         self.services = build_services(self.openfire)
         self._undo.append(self.services.accounts.watch())
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
-        self._undo.append(scheduler.shutdownNow)
+        self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
         self._undo.append(self.services.sessions.end_all)
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate)
-        self.openfire.add_web_context(context)
+        # The undo goes first: a context that fails to start is in the web server already.
         self._undo.append(lambda: self.openfire.remove_web_context(context))
+        self.openfire.add_web_context(context)
         self._undo.append(gate.close)   # before the removal: no request may be in Jersey as it stops
         self._undo.append(self.services.streams.close_all)
         self._serve_admin_page()
-        return self
 
     def _serve_admin_page(self):
         """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""
@@ -89,6 +103,14 @@ class SparkWeb(object):
         bases = self.openfire.web_urls()
         return {"rest": self.rest_urls(),
                 "sse": [base + web.CONTEXT_PATH + web.SSE_PATH for base in bases]}
+
+
+def _shut_down(scheduler, timeout_seconds=10):
+    """Ends the housekeeping thread and waits (bounded) for it, so that no thread of an unloaded
+    plugin runs on."""
+    scheduler.shutdownNow()
+    if not scheduler.awaitTermination(timeout_seconds, TimeUnit.SECONDS):
+        LOG.warn("SparkWeb's housekeeping thread did not end within %d s." % timeout_seconds)
 
 
 class _Task(Runnable):

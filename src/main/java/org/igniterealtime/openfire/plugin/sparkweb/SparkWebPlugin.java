@@ -21,6 +21,7 @@ public final class SparkWebPlugin implements Plugin {
     private PySystemState pythonState;
     private PythonInterpreter python;
     private PyObject running;
+    private boolean jythonClosed;
 
     @Override
     public void initializePlugin(PluginManager manager, File pluginDirectory) {
@@ -35,6 +36,11 @@ public final class SparkWebPlugin implements Plugin {
             PyObject module = python.eval("__import__('sparkweb.plugin', fromlist=['start'])");
             running = module.invoke("start", new PyObject[] {
                 Py.java2py(pluginDirectory), Py.java2py(pluginLoader), Py.newLong(started) });
+        } catch (Throwable failure) {
+            // sparkweb.plugin.start has undone its own steps; Jython itself is left. Openfire
+            // logs the failure and calls destroyPlugin only when the jar goes away.
+            closeJython();
+            throw failure;
         } finally {
             thread.setContextClassLoader(previous);
         }
@@ -57,6 +63,10 @@ public final class SparkWebPlugin implements Plugin {
      * left in place, those hooks would keep this plugin's classloader alive after an unload.
      */
     private void closeJython() {
+        if (jythonClosed) {
+            return;
+        }
+        jythonClosed = true;
         if (python != null) {
             python.close();
             python = null;

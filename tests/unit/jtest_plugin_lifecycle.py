@@ -1,0 +1,191 @@
+"""Start and stop of the whole plugin on the in-memory Openfire: a start that fails halfway
+leaves nothing behind, and while stop() waits for running requests, new ones get a JSON 503."""
+from __future__ import absolute_import
+
+from java.lang import IllegalStateException, Thread
+from java.net import URI
+from java.net.http import HttpClient, HttpRequest, HttpResponse
+from java.time import Duration
+from java.util.concurrent import CountDownLatch, TimeUnit
+from org.eclipse.jetty.server import Server, ServerConnector
+from org.eclipse.jetty.server.handler import ContextHandlerCollection
+from org.igniterealtime.openfire.plugin.sparkweb import AdminPageServlet
+
+import json
+import threading
+import time
+
+from sparkweb.devhost import JettyWebServer
+from sparkweb.openfire.memory import MemoryOpenfire
+from sparkweb.plugin import SparkWeb
+
+TIMER_THREAD = "sparkweb-timer"
+LOADER = Thread.currentThread().getContextClassLoader()
+
+
+def timer_threads():
+    return set(thread for thread in Thread.getAllStackTraces().keySet()
+               if thread.getName() == TIMER_THREAD and thread.isAlive())
+
+
+def still_alive(threads, timeout_millis=5000):
+    """Those of ``threads`` still running after waiting (bounded) for each to end."""
+    for thread in threads:
+        thread.join(timeout_millis)
+    return [thread for thread in threads if thread.isAlive()]
+
+
+class FailingWebServer(object):
+    """Takes the context, then fails as Jetty does when a context cannot start (the context
+    is in the server's handler list by then)."""
+
+    def __init__(self):
+        self.added = []
+        self.removed = []
+
+    def add(self, context):
+        self.added.append(context)
+        raise IllegalStateException("deliberate: the context did not start")
+
+    def remove(self, context):
+        self.removed.append(context)
+
+
+def test_a_start_that_fails_halfway_is_undone():
+    web_server = FailingWebServer()
+    openfire = MemoryOpenfire(u"example.test", web_server)
+    timers_before = timer_threads()
+    plugin = SparkWeb(openfire, LOADER)
+    try:
+        plugin.start()
+    except IllegalStateException as error:
+        assert "deliberate" in error.getMessage(), "another failure: %s" % error
+    else:
+        raise AssertionError("start() did not pass the failure on")
+    left = still_alive(timer_threads() - timers_before)
+    assert not left, "the timer thread of the failed start still runs: %s" % left
+    assert web_server.removed == web_server.added, \
+        "the web context of the failed start was not removed (added %d, removed %d)" % (
+            len(web_server.added), len(web_server.removed))
+    assert openfire.web_contexts == [], "the facade still serves %s" % openfire.web_contexts
+    plugin.stop()   # what Openfire may still call: nothing left to undo, nothing fails
+
+
+def test_a_failed_start_does_not_leave_the_admin_page_handler():
+    AdminPageServlet.setHandler(None)
+
+    class LateFailure(SparkWeb):
+        def _serve_admin_page(self):
+            SparkWeb._serve_admin_page(self)
+            raise IllegalStateException("deliberate: a step after the admin page")
+
+    openfire = MemoryOpenfire(u"example.test")
+    timers_before = timer_threads()
+    try:
+        LateFailure(openfire, LOADER).start()
+    except IllegalStateException:
+        pass
+    else:
+        raise AssertionError("start() did not pass the failure on")
+    handler = AdminPageServlet.getDeclaredField("handler")
+    handler.setAccessible(True)
+    assert handler.get(None) is None, "the admin page still has the failed start's handler"
+    assert openfire.web_contexts == [], "the web context of the failed start is still served"
+    assert not still_alive(timer_threads() - timers_before), "the timer thread still runs"
+
+
+# --- the 503 while unloading ----------------------------------------------------------------
+
+class BlockingLogin(MemoryOpenfire):
+    """An Openfire whose password check waits until the test lets it go, so that a request is
+    inside SparkWeb while the plugin stops."""
+
+    def __init__(self, web_server, urls):
+        MemoryOpenfire.__init__(self, u"example.test", web_server, urls)
+        self.entered = CountDownLatch(1)
+        self.release = CountDownLatch(1)
+
+    def authenticate(self, username, password):
+        self.entered.countDown()
+        self.release.await(20, TimeUnit.SECONDS)
+        return MemoryOpenfire.authenticate(self, username, password)
+
+
+def _serve():
+    server = Server()
+    connector = ServerConnector(server)
+    connector.setHost("127.0.0.1")
+    connector.setPort(0)
+    server.addConnector(connector)
+    handlers = ContextHandlerCollection()
+    server.setHandler(handlers)
+    server.start()
+    return server, handlers, "http://127.0.0.1:%d" % connector.getLocalPort()
+
+
+def _request(client, url, body=None):
+    builder = HttpRequest.newBuilder(URI(url)).timeout(Duration.ofSeconds(20))
+    if body is not None:
+        builder = builder.POST(HttpRequest.BodyPublishers.ofString(body))
+    return client.send(builder.build(), HttpResponse.BodyHandlers.ofString())
+
+
+def _in_thread(function):
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except BaseException as error:
+            outcome["error"] = error
+    thread = threading.Thread(target=run)
+    thread.daemon = True
+    thread.start()
+    return thread, outcome
+
+
+def test_requests_during_unloading_get_a_json_503_while_running_ones_finish():
+    server, handlers, base = _serve()
+    client = HttpClient.newHttpClient()
+    rest = base + "/sparkweb/api/rest"
+    openfire = BlockingLogin(JettyWebServer(handlers), [base])
+    openfire.add_user(u"alice", u"alice-pw")
+    try:
+        plugin = SparkWeb(openfire, LOADER).start()
+        login, login_outcome = _in_thread(lambda: _request(client, rest + "/login/alice",
+                                                           "alice-pw"))
+        assert openfire.entered.await(20, TimeUnit.SECONDS), "the login never reached Openfire"
+        stopping, stop_outcome = _in_thread(plugin.stop)
+        answer = _first_answer_other_than(401, client, rest + "/user", seconds=20)
+        assert answer.statusCode() == 503, "while unloading: %d %s" % (answer.statusCode(),
+                                                                       answer.body())
+        content_type = answer.headers().firstValue("Content-Type").orElse("")
+        assert content_type.startswith("application/json"), "503 as %r" % content_type
+        body = json.loads(answer.body())
+        assert body.get("error") == "service_unavailable" and body.get("message"), body
+        assert stopping.is_alive(), "stop() did not wait for the running request"
+        openfire.release.countDown()
+        login.join(20)
+        stopping.join(20)
+        assert not stopping.is_alive() and "error" not in stop_outcome, \
+            "stop() did not finish: %s" % stop_outcome
+        assert login_outcome.get("value") is not None, "the running login got no answer: %s" \
+            % login_outcome
+        assert login_outcome["value"].statusCode() == 200, \
+            "the request running while unloading was cut off: %d" % login_outcome["value"].statusCode()
+        gone = _request(client, rest + "/user")
+        assert gone.statusCode() == 404, "after unloading: %d" % gone.statusCode()
+    finally:
+        openfire.release.countDown()
+        server.stop()
+
+
+def _first_answer_other_than(status, client, url, seconds):
+    """The first answer to GET ``url`` whose status is not ``status``, asked again until then
+    (the gate closes in another thread, with no event to wait for)."""
+    deadline = time.time() + seconds
+    while True:
+        answer = _request(client, url)
+        if answer.statusCode() != status or time.time() > deadline:
+            return answer
+        Thread.sleep(10)
