@@ -19,7 +19,7 @@ from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import ROUTES
 from sparkweb.http import app as web, jetty
-from sparkweb.log import logger
+from sparkweb.log import RepeatedFailures, log_failure, logger
 from sparkweb.services import build_services
 
 LOG = logger("plugin")
@@ -78,22 +78,22 @@ class SparkWeb(object):
         """Session expiry, stream heartbeats, the sweep of expired passkey challenges and a
         key rotation made on another cluster node, on one daemon thread that stop() ends."""
         heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire), 1, 1,
-                                         TimeUnit.SECONDS)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.streams.heartbeat), heartbeat,
-                                         heartbeat, TimeUnit.SECONDS)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.challenges.sweep), 60, 60,
-                                         TimeUnit.SECONDS)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.follow_key_rotation), 5, 5,
-                                         TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire, "session expiry"),
+                                         1, 1, TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.streams.heartbeat, "heartbeats"),
+                                         heartbeat, heartbeat, TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.challenges.sweep,
+                                               "passkey challenges"), 60, 60, TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.follow_key_rotation, "key rotation"),
+                                         5, 5, TimeUnit.SECONDS)
 
     def stop(self):
         while self._undo:
             undo = self._undo.pop()
             try:
                 undo()
-            except (Exception, Throwable) as error:   # Java exceptions are not Exceptions
-                LOG.warn("A shutdown step of SparkWeb failed (%s); continuing." % error)
+            except (Exception, Throwable):   # Java exceptions are not Exceptions
+                log_failure(LOG, "A shutdown step of SparkWeb failed; continuing.")
 
     def rest_urls(self):
         return [base + web.CONTEXT_PATH + web.REST_PATH + "/" for base in self.openfire.web_urls()]
@@ -114,16 +114,21 @@ def _shut_down(scheduler, timeout_seconds=10):
 
 
 class _Task(Runnable):
-    """A scheduled call whose failure is logged instead of silently cancelling the schedule."""
+    """A scheduled call whose failure is logged instead of silently cancelling the schedule;
+    logged once with its traceback, then counted (it may fail every second)."""
 
-    def __init__(self, function):
+    def __init__(self, function, what=None):
         self._function = function
+        self._failures = RepeatedFailures(LOG, "SparkWeb housekeeping (%s)" % (
+            what or getattr(function, "__name__", "task")))
 
     def run(self):
         try:
             self._function()
-        except (Exception, Throwable) as error:   # an escaping error would end the schedule
-            LOG.warn("SparkWeb housekeeping failed: %s" % error)
+        except (Exception, Throwable):   # an escaping error would end the schedule
+            self._failures.failed()
+            return
+        self._failures.succeeded()
 
 
 class _DaemonThreads(ThreadFactory):

@@ -9,7 +9,7 @@ from java.lang import Throwable
 from org.igniterealtime.openfire.plugin.sparkweb import AdminPageServlet
 
 from sparkweb.admin.page import Answer
-from sparkweb.log import logger
+from sparkweb.log import logger, traceback_text
 from sparkweb.secure_random import random_token
 
 LOG = logger("admin")
@@ -26,8 +26,8 @@ class AdminHandler(AdminPageServlet.Handler):
     def handle(self, request, response):
         try:
             answer = self._answer(request)
-        except (Exception, Throwable) as error:   # never a stack trace on the page
-            LOG.error("SparkWeb's settings page failed: %s" % error)
+        except (Exception, Throwable):   # never a stack trace on the page; in the log, once
+            LOG.error("SparkWeb's settings page failed:\n" + traceback_text())
             response.sendError(500)
             return
         _write(response, answer)

@@ -20,10 +20,12 @@ from org.jivesoftware.openfire.spi import ConnectionType
 from org.igniterealtime.openfire.plugin.sparkweb import OpenfireCall
 from org.xmpp.packet import JID, Message, Packet, Presence, Roster
 
-from sparkweb.log import logger
+from sparkweb.log import RepeatedFailures, logger
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("xmpp")
+# A listener that fails may fail on every stanza: each kind is logged once, with its traceback.
+_DELIVERY_FAILURES = RepeatedFailures(LOG, "Handling a stanza for a SparkWeb session")
 
 
 # The classloader of Openfire itself (and of its Jetty).
@@ -76,8 +78,8 @@ class SparkWebConnection(VirtualConnection):
     def deliver(self, packet):
         try:
             self._listener.on_stanza(from_packet(packet))
-        except (Exception, Throwable) as error:   # one bad stanza must not break routing
-            LOG.warn("Could not handle a stanza for a SparkWeb session: %s" % error)
+        except (Exception, Throwable):   # one bad stanza must not break routing
+            _DELIVERY_FAILURES.failed()
 
     def deliverRawText(self, text):
         pass   # raw text is only stream-level XML (errors, closing tags): nothing to show
