@@ -24,7 +24,7 @@ class DevHost(object):
         paths.require_build()
         specs = []
         for name, password in sorted(self.users.items()):
-            specs += ["--user", "%s:%s%s" % (name, password, ":admin" if name == ADMIN else "")]
+            specs += ["--user", "%s:%s" % (name, password)]
         specs += ["--contacts", "alice:bob"]
         for name, value in sorted(self.properties.items()):
             specs += ["--property", "%s=%s" % (name, value)]

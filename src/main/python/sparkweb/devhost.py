@@ -49,7 +49,7 @@ def parse_args(argv):
     parser.add_argument("--domain", default="example.test")
     parser.add_argument("--static", default=None, help="directory served at /sparkweb/")
     parser.add_argument("--user", action="append", default=[],
-                        help="username[:password][:admin]; repeatable")
+                        help="username[:password]; repeatable")
     parser.add_argument("--contacts", action="append", default=[],
                         help="user1:user2, mutual contacts; repeatable (default: all users)")
     parser.add_argument("--property", action="append", default=[],
@@ -66,9 +66,8 @@ def add_users(openfire, specs):
         parts = spec.split(":")
         username = parts[0]
         password = parts[1] if len(parts) > 1 and parts[1] else uuid.uuid4().hex[:12]
-        admin = len(parts) > 2 and parts[2] == "admin"
         openfire.add_user(username, password, name=username.capitalize(),
-                          email="%s@example.test" % username, admin=admin)
+                          email="%s@example.test" % username)
         if len(parts) < 2 or not parts[1]:
             print("user %s password %s" % (username, password))
 

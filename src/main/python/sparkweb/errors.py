@@ -1,4 +1,4 @@
-"""Errors an API handler raises; ``http.dispatch`` turns each into one JSON shape:
+"""Errors an API handler raises; ``http.routing`` turns each into one JSON shape:
 
     {"error": "<short code>", "message": "<text for people>"}
 

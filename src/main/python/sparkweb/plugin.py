@@ -18,7 +18,7 @@ from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import ROUTES
-from sparkweb.http import app as web, jetty
+from sparkweb.http import app as web
 from sparkweb.log import RepeatedFailures, log_failure, logger
 from sparkweb.services import build_services
 
@@ -153,6 +153,6 @@ def start(plugin_directory, class_loader, boot_started_nanos=None):
     elapsed = ""
     if boot_started_nanos is not None:
         elapsed = " in %d ms" % ((System.nanoTime() - boot_started_nanos) // 1000000)
-    LOG.info("SparkWeb %s started%s (%s); REST API at %s" % (
-        VERSION, elapsed, jetty.FLAVOUR, ", ".join(running.rest_urls())))
+    LOG.info("SparkWeb %s started%s; REST API at %s" % (
+        VERSION, elapsed, ", ".join(running.rest_urls())))
     return running

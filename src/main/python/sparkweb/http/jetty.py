@@ -1,20 +1,14 @@
-"""The Jetty servlet classes of whichever server we run in, picked at run time.
+"""The Jetty servlet classes SparkWeb's web context is built from: Openfire 5.x embeds Jetty 12
+and serves javax.servlet through its ``ee8`` environment (the dev host runs the same).
 
-Openfire 5.x embeds Jetty 12 and serves javax.servlet through its ``ee8`` environment; Openfire
-4.9 embeds Jetty 10, whose servlet classes live in ``org.eclipse.jetty.servlet``.
+Openfire 4.9 (Jetty 10, ``org.eclipse.jetty.servlet``) is not supported: plugin.xml asks for
+5.0.0 at least, so Openfire never loads SparkWeb there.
 """
 from __future__ import absolute_import
 
-try:
-    from org.eclipse.jetty.ee8.servlet import (DefaultServlet, FilterHolder,
-                                                ServletContextHandler, ServletHolder)
-    from org.eclipse.jetty.ee8.nested import ErrorHandler
-    FLAVOUR = "jetty12-ee8"
-except ImportError:
-    from org.eclipse.jetty.servlet import (DefaultServlet, FilterHolder, ServletContextHandler,
-                                           ServletHolder)
-    from org.eclipse.jetty.server.handler import ErrorHandler
-    FLAVOUR = "jetty10"
+from org.eclipse.jetty.ee8.nested import ErrorHandler
+from org.eclipse.jetty.ee8.servlet import (DefaultServlet, FilterHolder, ServletContextHandler,
+                                            ServletHolder)
 
 __all__ = ["DefaultServlet", "ErrorHandler", "FilterHolder", "ServletContextHandler",
-           "ServletHolder", "FLAVOUR"]
+           "ServletHolder"]

@@ -62,9 +62,6 @@ class OpenfireFacade(object):
         """The XMPP domain, e.g. ``example.org``."""
         raise NotImplementedError
 
-    def server_version(self):
-        raise NotImplementedError
-
     def locale(self):
         """The java.util.Locale of the admin console (Openfire's server locale)."""
         raise NotImplementedError
@@ -101,9 +98,6 @@ class OpenfireFacade(object):
         raise NotImplementedError
 
     def delete_user_property(self, username, name):
-        raise NotImplementedError
-
-    def is_admin(self, username):
         raise NotImplementedError
 
     def is_locked_out(self, username):

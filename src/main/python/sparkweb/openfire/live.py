@@ -1,14 +1,14 @@
-"""The facade on a running Openfire: the only module that imports ``org.jivesoftware``.
+"""The facade on a running Openfire (5.0 and later). With ``live_xmpp`` and ``live_passkeys``,
+the only modules that import ``org.jivesoftware``.
 
-Calls go straight to Openfire's managers in this JVM; nothing goes over a socket. Version
-differences (4.9 vs 5.x) are absorbed here; Jython resolves overloads at run time.
+Calls go straight to Openfire's managers in this JVM; nothing goes over a socket. Differences
+between Openfire versions are absorbed here; Jython resolves overloads at run time.
 """
 from __future__ import absolute_import
 
 from java.lang import IllegalArgumentException, Throwable
 from java.util.concurrent import ConcurrentHashMap
 from org.jivesoftware.openfire import XMPPServer
-from org.jivesoftware.openfire.admin import AdminManager
 from org.jivesoftware.openfire.auth import AuthFactory, UnauthorizedException
 from org.jivesoftware.openfire.event import UserEventDispatcher, UserEventListener
 from org.jivesoftware.openfire.http import HttpBindManager
@@ -57,9 +57,6 @@ class LiveOpenfire(OpenfireFacade):
     def xmpp_domain(self):
         return XMPPServer.getInstance().getServerInfo().getXMPPDomain()
 
-    def server_version(self):
-        return XMPPServer.getInstance().getServerInfo().getVersion().getVersionString()
-
     def locale(self):
         return JiveGlobals.getLocale()
 
@@ -105,9 +102,6 @@ class LiveOpenfire(OpenfireFacade):
         user = self._user(username)
         if user is not None:
             user.getProperties().remove(name)
-
-    def is_admin(self, username):
-        return AdminManager.getInstance().isUserAdmin(username, False)
 
     def is_locked_out(self, username):
         return LockOutManager.getInstance().isAccountDisabled(username)

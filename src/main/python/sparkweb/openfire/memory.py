@@ -44,7 +44,6 @@ class MemoryOpenfire(OpenfireFacade):
         self._properties = ConcurrentHashMap()
         self.encrypted_properties = ConcurrentHashMap()   # names stored with encrypt=True
         self._users = ConcurrentHashMap()
-        self._admins = ConcurrentHashMap()
         self._locked = ConcurrentHashMap()
         self._web_server = web_server
         self._web_urls = list(web_urls)
@@ -57,11 +56,9 @@ class MemoryOpenfire(OpenfireFacade):
         self.xmpp = MemoryXmppRouter(domain, self._contact_names)
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
-    def add_user(self, username, password, name=u"", email=u"", admin=False):
+    def add_user(self, username, password, name=u"", email=u""):
         username = _user_key(username)   # the admin console lower-cases new names
         self._users.put(username, _MemoryUser(username, password, name, email))
-        if admin:
-            self._admins.put(username, True)
 
     def delete_user(self, username, close_sessions=True):
         """Deletes the user, telling listeners first (Openfire's user_deleting). The admin
@@ -107,9 +104,6 @@ class MemoryOpenfire(OpenfireFacade):
     def xmpp_domain(self):
         return self._domain
 
-    def server_version(self):
-        return u"memory"
-
     def locale(self):
         return self.admin_locale
 
@@ -154,9 +148,6 @@ class MemoryOpenfire(OpenfireFacade):
         user = self._user(username)
         if user is not None:
             user.properties.remove(name)
-
-    def is_admin(self, username):
-        return username is not None and self._admins.containsKey(_user_key(username))
 
     def is_locked_out(self, username):
         return self._locked.containsKey(username)   # exact, as Openfire's LockOutManager
