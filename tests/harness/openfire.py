@@ -167,6 +167,7 @@ class LocalOpenfire(object):
         self.home = tempfile.mkdtemp(prefix="openfire-", dir=paths.WORK)
         self.process = None
         self.base_url = "http://127.0.0.1:%d" % self.ports["http"]
+        self.allowed_log_problems = []   # regular expressions; see expect_log_problem
 
     # --- set-up and start -------------------------------------------------------------------
     def prepare(self):
@@ -214,8 +215,8 @@ class LocalOpenfire(object):
     def plugin_jar(self):
         return os.path.join(self.home, "plugins", "sparkweb.jar")
 
-    def install_plugin(self):
-        shutil.copyfile(paths.PLUGIN_JAR, self.plugin_jar + ".part")
+    def install_plugin(self, jar=paths.PLUGIN_JAR):
+        shutil.copyfile(jar, self.plugin_jar + ".part")
         os.rename(self.plugin_jar + ".part", self.plugin_jar)   # never a half-written jar
 
     def uninstall_plugin(self):
@@ -251,6 +252,33 @@ class LocalOpenfire(object):
                 pass
         return "\n".join(chunks)
 
+    def read_log(self, name):
+        try:
+            with open(os.path.join(self.home, name), errors="replace") as log:
+                return log.read()
+        except IOError:
+            return ""
+
+    def expect_log_problem(self, pattern):
+        """Tells the log check (tests/openfire) that warnings or errors matching ``pattern`` (a
+        regular expression) were provoked on purpose."""
+        self.allowed_log_problems.append(pattern)
+
+    def sparkweb_log_problems(self):
+        """Warnings and errors SparkWeb caused, in Openfire's log (see harness.openfire_log)."""
+        from harness.openfire_log import sparkweb_problems
+        return sparkweb_problems(self.read_log("logs/openfire.log"), self.read_log("console.log"),
+                                 self.allowed_log_problems)
+
+    def wait_for_log(self, text, count, timeout=120):
+        """Waits until Openfire's log holds ``text`` at least ``count`` times."""
+        deadline = time.time() + timeout
+        while self.read_log("logs/openfire.log").count(text) < count:
+            if time.time() > deadline:
+                raise RuntimeError("%r did not appear %d times in Openfire's log within %ds:\n%s"
+                                   % (text, count, timeout, self.log_tail()))
+            time.sleep(0.25)
+
     def log_tail(self, lines=60):
         return "\n".join(self.log_text().splitlines()[-lines:])
 
@@ -267,6 +295,12 @@ class LocalOpenfire(object):
             if fields and fields[-1] == "org.jivesoftware.openfire.container.PluginClassLoader":
                 return int(fields[1])
         raise RuntimeError("no PluginClassLoader in the class histogram")
+
+    def thread_names(self):
+        """Names of the live threads of Openfire's JVM."""
+        dump = subprocess.run(["jcmd", str(self.process.pid), "Thread.print"],
+                              capture_output=True, text=True, timeout=120).stdout
+        return [line.split('"')[1] for line in dump.splitlines() if line.startswith('"')]
 
     def thread_count(self):
         """Live threads of Openfire's JVM (the java process under openfire.sh's exec)."""
