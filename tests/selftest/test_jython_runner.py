@@ -38,8 +38,8 @@ def run_collector(directory, modules):
     return done.returncode, done.stdout + done.stderr
 
 
-def test_a_java_exception_fails_its_test_and_the_next_tests_still_run(tmp_path):
-    status, output = run_collector(tmp_path, {"jtest_broken.py": """
+BROKEN_MODULES = {
+    "jtest_java_exception.py": """
         from java.util import Objects
 
         def test_first():
@@ -50,12 +50,88 @@ def test_a_java_exception_fails_its_test_and_the_next_tests_still_run(tmp_path):
 
         def test_third():
             pass
-        """})
+        """,
+    "jtest_sys_exit.py": """
+        import sys
+
+        def test_calls_sys_exit():
+            sys.exit(0)
+
+        def test_after_it():
+            pass
+        """,
+    "jtest_shadowed.py": """
+        def test_same_name():
+            assert False, "this one never runs"
+
+        def test_same_name():
+            pass
+        """,
+    "jtest_unimportable.py": """
+        from java.lang import NoSuchThing
+
+        def test_never_runs():
+            pass
+        """,
+    "jtest_zz_healthy.py": """
+        def test_one():
+            pass
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def broken_run(tmp_path_factory):
+    """One run over all of BROKEN_MODULES (a Jython start is slow): (exit status, output)."""
+    return run_collector(tmp_path_factory.mktemp("broken"), BROKEN_MODULES)
+
+
+def outcome(output, module, test):
+    """PASSED or FAILED, as pytest's -rA summary reports ``module::test``."""
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) > 1 and words[0] in ("PASSED", "FAILED") and \
+                words[1].endswith("/%s::%s" % (module, test)):
+            return words[0]
+    return None
+
+
+def test_the_run_over_broken_modules_fails(broken_run):
+    status, output = broken_run
     assert status == 1, "the run did not fail (exit %s):\n%s" % (status, output)
-    assert "FAILED" in output and "test_second_raises_a_java_exception" in output, output
+
+
+def test_a_java_exception_fails_its_test_and_the_next_tests_still_run(broken_run):
+    _, output = broken_run
+    module = "jtest_java_exception.py"
+    assert outcome(output, module, "test_second_raises_a_java_exception") == "FAILED", output
     assert "NullPointerException" in output, "the Java exception is not shown:\n" + output
-    assert "PASSED" in output and "test_third" in output, "the test after it did not run:\n" + output
-    assert "1 failed, 2 passed" in output, output
+    assert outcome(output, module, "test_third") == "PASSED", "the next test did not run:\n" \
+        + output
+
+
+def test_a_sys_exit_inside_a_test_fails_that_test_only(broken_run):
+    _, output = broken_run
+    assert outcome(output, "jtest_sys_exit.py", "test_calls_sys_exit") == "FAILED", output
+    assert outcome(output, "jtest_sys_exit.py", "test_after_it") == "PASSED", output
+
+
+def test_a_test_shadowed_by_a_second_definition_is_reported(broken_run):
+    _, output = broken_run
+    assert outcome(output, "jtest_shadowed.py", "runner_check") == "FAILED", output
+    assert "test_same_name is defined 2 times" in output, output
+
+
+def test_a_module_that_cannot_be_imported_fails_the_run(broken_run):
+    _, output = broken_run
+    assert outcome(output, "jtest_unimportable.py", "<import>") == "FAILED", output
+    assert "NoSuchThing" in output, output
+
+
+def test_modules_after_broken_ones_run_and_pass(broken_run):
+    _, output = broken_run
+    assert outcome(output, "jtest_zz_healthy.py", "test_one") == "PASSED", output
+    assert outcome(output, "jtest_zz_healthy.py", "runner_check") is None, output
 
 
 def test_a_runner_that_dies_inside_a_module_fails_the_run(tmp_path):
@@ -72,7 +148,7 @@ def test_a_runner_that_dies_inside_a_module_fails_the_run(tmp_path):
             pass
         """})
     assert status == 1, "the run did not fail (exit %s):\n%s" % (status, output)
-    assert "test_second_ends_the_jvm" in output and "test_third" in output, \
+    assert "announced but never reported: test_second_ends_the_jvm, test_third" in output, \
         "the lost tests are not named:\n" + output
 
 
@@ -86,52 +162,3 @@ def test_a_runner_exit_status_other_than_zero_fails_the_run(tmp_path):
         """})
     assert status == 1, "the run did not fail (exit %s):\n%s" % (status, output)
     assert "exit status 3" in output, "the runner's exit status is not shown:\n" + output
-
-
-def test_a_sys_exit_inside_a_test_fails_that_test_only(tmp_path):
-    status, output = run_collector(tmp_path, {"jtest_sys_exit.py": """
-        import sys
-
-        def test_calls_sys_exit():
-            sys.exit(0)
-
-        def test_after_it():
-            pass
-        """})
-    assert status == 1, "the run did not fail (exit %s):\n%s" % (status, output)
-    assert "1 failed, 1 passed" in output, output
-
-
-def test_a_test_shadowed_by_a_second_definition_is_reported(tmp_path):
-    status, output = run_collector(tmp_path, {"jtest_shadowed.py": """
-        def test_same_name():
-            assert False, "this one never runs"
-
-        def test_same_name():
-            pass
-        """})
-    assert status == 1, "the run did not fail (exit %s):\n%s" % (status, output)
-    assert "test_same_name" in output and "defined 2 times" in output, output
-
-
-def test_a_module_that_cannot_be_imported_fails_the_run(tmp_path):
-    status, output = run_collector(tmp_path, {"jtest_unimportable.py": """
-        from java.lang import NoSuchThing
-
-        def test_never_runs():
-            pass
-        """})
-    assert status == 1, "the run did not fail (exit %s):\n%s" % (status, output)
-    assert "NoSuchThing" in output, output
-
-
-def test_a_healthy_module_passes(tmp_path):
-    status, output = run_collector(tmp_path, {"jtest_fine.py": """
-        def test_one():
-            pass
-
-        def test_two():
-            pass
-        """})
-    assert status == 0, "a healthy module failed (exit %s):\n%s" % (status, output)
-    assert "2 passed" in output, output
