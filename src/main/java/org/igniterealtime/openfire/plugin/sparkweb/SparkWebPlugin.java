@@ -39,7 +39,11 @@ public final class SparkWebPlugin implements Plugin {
         } catch (Throwable failure) {
             // sparkweb.plugin.start has undone its own steps; Jython itself is left. Openfire
             // logs the failure and calls destroyPlugin only when the jar goes away.
-            closeJython();
+            try {
+                closeJython();
+            } catch (Throwable closing) {
+                failure.addSuppressed(closing);   // the start's failure is the one to report
+            }
             throw failure;
         } finally {
             thread.setContextClassLoader(previous);
