@@ -134,9 +134,7 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None):
     context.setContextPath(CONTEXT_PATH)
     context.setClassLoader(class_loader)
     context.setErrorHandler(JsonErrorHandler())
-    core_errors = core_error_handler()
-    if core_errors is not None:
-        context.getCoreContextHandler().setErrorHandler(core_errors)
+    context.getCoreContextHandler().setErrorHandler(core_error_handler())
     if gate is not None:
         _add_filter(context, gate, "/*", DispatcherType.REQUEST, DispatcherType.ASYNC)
     _add_filter(context, SecurityHeadersFilter(REST_PATH, SSE_PATH), "/*", DispatcherType.REQUEST)

@@ -17,7 +17,7 @@ from java.nio import ByteBuffer
 from java.nio.charset import StandardCharsets
 
 from sparkweb.errors import CODES_BY_STATUS
-from sparkweb.http.jetty import FLAVOUR, ErrorHandler
+from sparkweb.http.jetty import ErrorHandler
 from sparkweb.jsontext import to_json
 
 JSON_TYPE = "application/json;charset=utf-8"
@@ -73,9 +73,7 @@ class JsonErrorHandler(ErrorHandler):
 
 
 def core_error_handler():
-    """A JSON error handler for Jetty 12's core context, or None on a Jetty without one."""
-    if FLAVOUR != "jetty12-ee8":
-        return None
+    """A JSON error handler for Jetty 12's core context (the layer under the ee8 context)."""
     from org.eclipse.jetty.server.handler import ErrorHandler as CoreErrorHandler
 
     class JsonCoreErrorHandler(CoreErrorHandler):
