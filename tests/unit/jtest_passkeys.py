@@ -3,12 +3,14 @@
 from __future__ import absolute_import
 
 from sparkweb import config
-from sparkweb.auth.passkeys import (AUTHENTICATE, MAX_CHALLENGES_PER_USER, REGISTER,
-                                    USER_HANDLE_PROPERTY, Challenges,
-                                    encode, relying_party)
+from sparkweb.auth.passkeys.ceremonies import USER_HANDLE_PROPERTY
+from sparkweb.auth.passkeys.challenges import (AUTHENTICATE, MAX_CHALLENGES_PER_USER, REGISTER,
+                                               Challenges)
+from sparkweb.auth.passkeys.relying_party import relying_party
 from sparkweb.config import Settings
 from sparkweb.openfire.facade import PasskeyRecord
 from sparkweb.openfire.memory import MemoryOpenfire
+from sparkweb.secure_random import base64url as encode
 from support import Clock, openfire_with_users, services
 
 
@@ -88,7 +90,11 @@ def test_passkeys_of_a_deleted_account_do_not_carry_over():
     openfire.add_passkey(_record(u"current", u"alice", handle))
     openfire.add_passkey(_record(u"stale", u"alice", u"handle-of-a-deleted-alice"))
     assert [record.credential_id for record in app.passkeys.passkeys(u"alice")] == [u"current"]
+    app.passkeys.authentication_options(u"alice")
+    assert openfire.find_passkey(u"stale") is not None, "a sign-in start wrote to the store"
+    app.passkeys.housekeeping()
     assert openfire.find_passkey(u"stale") is None, "stale passkey not removed"
+    assert openfire.find_passkey(u"current") is not None, "a current passkey was removed"
 
 
 def test_store_refuses_a_duplicate_id_and_counter_moves_by_compare_and_set():

@@ -75,15 +75,16 @@ class SparkWeb(object):
         self._undo.append(lambda: AdminPageServlet.setHandler(None))
 
     def _schedule_housekeeping(self, scheduler):
-        """Session expiry, stream heartbeats, the sweep of expired passkey challenges and a
-        key rotation made on another cluster node, on one daemon thread that stop() ends."""
+        """Session expiry, stream heartbeats, passkey housekeeping (expired challenges, records
+        of deleted accounts) and a key rotation made on another cluster node, on one daemon
+        thread that stop() ends."""
         heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
         scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire, "session expiry"),
                                          1, 1, TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.streams.heartbeat, "heartbeats"),
                                          heartbeat, heartbeat, TimeUnit.SECONDS)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.challenges.sweep,
-                                               "passkey challenges"), 60, 60, TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.housekeeping,
+                                               "passkey housekeeping"), 60, 60, TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.follow_key_rotation, "key rotation"),
                                          5, 5, TimeUnit.SECONDS)
 

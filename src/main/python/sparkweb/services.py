@@ -7,7 +7,7 @@ from __future__ import absolute_import
 from sparkweb import config
 from sparkweb.auth.accounts import Accounts
 from sparkweb.auth.credentials import Authenticator
-from sparkweb.auth.passkeys import PasskeyService
+from sparkweb.auth.passkeys.ceremonies import PasskeyService
 from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
