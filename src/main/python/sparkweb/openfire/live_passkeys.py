@@ -1,14 +1,21 @@
 """Passkeys in Openfire's database (table ofSparkWebPasskey, created from
-``database/sparkweb_<type>.sql`` when Openfire loads the plugin), through Openfire's pool."""
+``database/sparkweb_<type>.sql`` when Openfire loads the plugin), through Openfire's pool.
+
+A duplicate credential id is an integrity violation (SQLState class 23) and answered as "already
+stored"; any other database failure (an outage, say) is a 503, never mistaken for one.
+"""
 from __future__ import absolute_import
 
 from java.lang import Long, String
 from java.nio.charset import StandardCharsets
 from java.security import MessageDigest
-from java.sql import SQLException, Types
-from org.jivesoftware.database import DbConnectionManager
+from java.sql import SQLException, SQLIntegrityConstraintViolationException, Types
 
+from sparkweb.errors import ServiceUnavailable
+from sparkweb.log import logger
 from sparkweb.openfire.facade import PasskeyRecord
+
+LOG = logger("passkeys")
 
 _COLUMNS = ("credentialId, username, userHandle, friendlyName, credentialData, signCount, "
             "transports, flags, createdAt, lastUsedAt")
@@ -42,15 +49,39 @@ def _flags(record):
 def _record(rows):
     flags = rows.getInt(8)
     last_used = rows.getLong(10)
+    if rows.wasNull():   # asked right after reading that column: it reports on the last one read
+        last_used = None
     return PasskeyRecord(
         rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
         rows.getString(5), rows.getLong(6),
         tuple(name for name in (rows.getString(7) or u"").split(u",") if name),
         bool(flags & UV_INITIALIZED), bool(flags & BACKUP_ELIGIBLE), bool(flags & BACKUP_STATE),
-        rows.getLong(9), None if rows.wasNull() else last_used)
+        rows.getLong(9), last_used)
+
+
+def is_integrity_violation(error):
+    """A duplicate key and the like: SQLState class 23, whether or not the driver uses the
+    dedicated exception type (HSQLDB, PostgreSQL and others differ)."""
+    state = error.getSQLState() or u""
+    return isinstance(error, SQLIntegrityConstraintViolationException) or state.startswith(u"23")
+
+
+def _unavailable(error):
+    LOG.warn("The passkey table could not be used: %s (SQLState %s)" % (
+        error.getClass().getSimpleName(), error.getSQLState()))
+    return ServiceUnavailable("Passkeys are unavailable at the moment; try again later.",
+                              {"Retry-After": "30"})
 
 
 class PasskeyTable(object):
+    """The table through a connection pool: Openfire's DbConnectionManager unless a test
+    gives a stand-in with the same ``getConnection()`` and ``closeConnection(...)``."""
+
+    def __init__(self, pool=None):
+        if pool is None:
+            from org.jivesoftware.database import DbConnectionManager as pool
+        self._pool = pool
+
     def by_user(self, username):
         return self._query(SELECT_BY_USER, [username])
 
@@ -66,9 +97,11 @@ class PasskeyTable(object):
                   Long(record.sign_count), u",".join(record.transports), _flags(record),
                   Long(record.created_at), None]
         try:
-            return self._update(INSERT, values) == 1
-        except SQLException:   # the same id stored concurrently: the key says no
-            return False
+            return self._execute_update(INSERT, values) == 1
+        except SQLException as error:
+            if is_integrity_violation(error):   # the same id stored concurrently
+                return False
+            raise _unavailable(error)
 
     def record_use(self, username, credential_id, old_count, new_count, backup_state, used_at):
         record = self.find(credential_id)
@@ -86,9 +119,21 @@ class PasskeyTable(object):
         return self._update(DELETE, [credential_key(credential_id), username]) == 1
 
     def _query(self, sql, values):
+        try:
+            return self._execute_query(sql, values)
+        except SQLException as error:
+            raise _unavailable(error)
+
+    def _update(self, sql, values):
+        try:
+            return self._execute_update(sql, values)
+        except SQLException as error:
+            raise _unavailable(error)
+
+    def _execute_query(self, sql, values):
         connection = statement = rows = None
         try:
-            connection = DbConnectionManager.getConnection()
+            connection = self._pool.getConnection()
             statement = connection.prepareStatement(sql)
             _bind(statement, values)
             rows = statement.executeQuery()
@@ -97,17 +142,17 @@ class PasskeyTable(object):
                 found.append(_record(rows))
             return found
         finally:
-            DbConnectionManager.closeConnection(rows, statement, connection)
+            self._pool.closeConnection(rows, statement, connection)
 
-    def _update(self, sql, values):
+    def _execute_update(self, sql, values):
         connection = statement = None
         try:
-            connection = DbConnectionManager.getConnection()
+            connection = self._pool.getConnection()
             statement = connection.prepareStatement(sql)
             _bind(statement, values)
             return statement.executeUpdate()
         finally:
-            DbConnectionManager.closeConnection(statement, connection)
+            self._pool.closeConnection(statement, connection)
 
 
 def _bind(statement, values):
