@@ -1,5 +1,7 @@
 """WebAuthn passkeys end to end with a software authenticator (soft-webauthn), over HTTP."""
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -178,3 +180,79 @@ def test_a_user_may_hold_only_the_configured_number_of_passkeys(target, anonymou
         finally:
             for credential_id in added:
                 bob.delete("/webauthn/credentials/" + credential_id)
+
+
+# --- one assertion, or one counter value, sent twice at once ---------------------------------
+
+def _concurrently(target, requests, timeout=60):
+    """Sends each (path, body) from its own thread and connection, released together; the
+    answers' status codes. A request that hangs fails the test instead of hanging it."""
+    ready = threading.Barrier(len(requests))
+
+    def send(request):
+        path, body = request
+        with target.client() as client:
+            ready.wait(timeout)
+            return client.post(path, json=body).status_code
+    with ThreadPoolExecutor(len(requests)) as pool:
+        futures = [pool.submit(send, request) for request in requests]
+        return sorted(future.result(timeout=timeout) for future in futures)
+
+
+def test_one_assertion_sent_twice_at_once_signs_in_once(target, anonymous):
+    """With a counter that stays 0 (a synced passkey), only the single-use challenge can
+    refuse the second."""
+    passkey = Passkey(page_origin(target), counts=False)
+    assert register(anonymous, "carol", passkey, content=target.users["carol"]).status_code == 200
+    options = anonymous.post("/webauthn/authenticate/start/carol").json()
+    assertion = passkey.get(options)
+    statuses = _concurrently(target, [("/webauthn/authenticate/finish/carol", assertion)] * 2)
+    assert statuses == [200, 401], "one assertion sent twice: %s" % statuses
+
+
+def test_a_counter_value_used_at_once_by_clones_signs_in_once(target, anonymous):
+    """Clones of one authenticator answer different challenges with the same counter value:
+    every challenge is genuine, so only the stored counter's compare-and-set can refuse."""
+    passkey = _registered(target, anonymous, "carol")
+    clones = 4
+    assertions = []
+    for _ in range(clones):
+        options = anonymous.post("/webauthn/authenticate/start/carol").json()
+        assertions.append(passkey.get(options))
+        passkey.device.sign_count -= 1     # the next clone signs with the same counter
+    statuses = _concurrently(target, [("/webauthn/authenticate/finish/carol", assertion)
+                                      for assertion in assertions])
+    assert statuses == [200] + [401] * (clones - 1), "clones signed in: %s" % statuses
+
+
+# --- what a page learns about its passkeys ---------------------------------------------------
+
+def _listed(target, username, credential_id):
+    with target.client(target.login(username)) as client:
+        entries = client.get("/webauthn/credentials").json()["credentials"]
+    (entry,) = [entry for entry in entries if entry["id"] == credential_id]
+    return entry
+
+
+def test_passkey_dates_and_backup_state_are_reported(target, anonymous):
+    passkey = Passkey(page_origin(target), backup_eligible=True, backed_up=False)
+    before = time.time() * 1000
+    finished = register(anonymous, "alice", passkey, content=target.users["alice"])
+    after = time.time() * 1000
+    assert finished.status_code == 200, finished.text
+    created = finished.json()
+    assert before - 1000 <= created["createdAt"] <= after + 1000, (before, created, after)
+    assert created["lastUsedAt"] is None and created["backedUp"] is False, created
+    listed = _listed(target, "alice", passkey.credential_id)
+    assert listed["lastUsedAt"] is None, "a passkey never used reports %r" % listed
+    assert listed["createdAt"] == created["createdAt"] and listed["backedUp"] is False, listed
+
+    passkey.backed_up = True     # its provider has synced it since
+    used_from = time.time() * 1000
+    answer, _ = sign_in(anonymous, "alice", passkey)
+    used_until = time.time() * 1000
+    assert answer.status_code == 200, answer.text
+    listed = _listed(target, "alice", passkey.credential_id)
+    assert used_from - 1000 <= listed["lastUsedAt"] <= used_until + 1000, (used_from, listed)
+    assert listed["backedUp"] is True, "backup state not updated: %r" % listed
+    assert listed["createdAt"] == created["createdAt"], listed

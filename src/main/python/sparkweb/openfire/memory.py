@@ -7,6 +7,7 @@ name (``UserManager.getUser``), a password is checked for that name with the ser
 """
 from __future__ import absolute_import
 
+import copy
 import threading
 
 from java.lang import String as JavaString, Throwable
@@ -158,16 +159,21 @@ class MemoryOpenfire(OpenfireFacade):
     def remove_user_listener(self, listener):
         self._user_listeners.remove(listener)
 
+    # Passkeys go in and out as copies, as rows of a database do: a record a caller holds
+    # does not change under it when another sign-in moves the stored counter.
     def passkeys(self, username):
         with self._passkey_lock:
-            mine = [record for record in self._passkeys.values() if record.username == username]
+            mine = [copy.copy(record) for record in self._passkeys.values()
+                    if record.username == username]
         return sorted(mine, key=lambda record: record.created_at)
 
     def find_passkey(self, credential_id):
-        return self._passkeys.get(credential_id)
+        with self._passkey_lock:
+            record = self._passkeys.get(credential_id)
+            return copy.copy(record) if record is not None else None
 
     def add_passkey(self, record):
-        return self._passkeys.putIfAbsent(record.credential_id, record) is None
+        return self._passkeys.putIfAbsent(record.credential_id, copy.copy(record)) is None
 
     def record_passkey_use(self, username, credential_id, old_count, new_count, backup_state,
                            used_at):
