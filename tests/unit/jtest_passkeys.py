@@ -1,44 +1,101 @@
-"""Passkey ceremonies' bookkeeping: challenges, the relying party, stale records.
+"""Passkey ceremonies' bookkeeping: challenges, the relying party, stale records, who may
+tell what from sign-in options.
 (The cryptography is exercised end to end in tests/http/test_passkeys.py.)"""
 from __future__ import absolute_import
 
+from java.lang import Throwable
+
 from sparkweb import config
 from sparkweb.auth.passkeys.ceremonies import USER_HANDLE_PROPERTY
-from sparkweb.auth.passkeys.challenges import (AUTHENTICATE, MAX_CHALLENGES_PER_USER, REGISTER,
-                                               Challenges)
+from sparkweb.auth.passkeys.challenges import (AUTHENTICATE, CHALLENGE_BYTES,
+                                               MAX_USED_CHALLENGES, REGISTER, Challenges)
 from sparkweb.auth.passkeys.relying_party import relying_party
+from sparkweb.auth.passkeys.secret import Secret
 from sparkweb.config import Settings
+from sparkweb.errors import TooManyRequests
 from sparkweb.openfire.facade import PasskeyRecord
 from sparkweb.openfire.memory import MemoryOpenfire
-from sparkweb.secure_random import base64url as encode
+from sparkweb.secure_random import base64url as encode, random_bytes
 from support import Clock, openfire_with_users, services
 
 
+def _challenges(clock=None, max_used=MAX_USED_CHALLENGES):
+    return Challenges(Secret(random_bytes(32)), clock or Clock(), max_used)
+
+
 def test_challenge_is_single_use_and_bound_to_user_and_ceremony():
-    clock = Clock()
-    challenges = Challenges(clock)
+    challenges = _challenges()
     issued = encode(challenges.issue(u"alice", AUTHENTICATE, 120))
-    assert not challenges.take(u"bob", AUTHENTICATE, issued), "another user's challenge taken"
-    assert not challenges.take(u"alice", REGISTER, issued), "taken for the other ceremony"
-    assert challenges.take(u"alice", AUTHENTICATE, issued), "the right challenge refused"
-    assert not challenges.take(u"alice", AUTHENTICATE, issued), "a challenge was used twice"
+    assert challenges.is_valid(u"alice", AUTHENTICATE, issued), "the right challenge refused"
+    for username, ceremony in ((u"bob", AUTHENTICATE), (u"alice", REGISTER),
+                               (u"alice ", AUTHENTICATE), (u"Alice", AUTHENTICATE)):
+        assert not challenges.is_valid(username, ceremony, issued), \
+            "taken for %r/%s" % (username, ceremony)
+        assert not challenges.use(username, ceremony, issued), "used for %r" % username
+    assert challenges.use(u"alice", AUTHENTICATE, issued), "the right challenge not used"
+    assert not challenges.is_valid(u"alice", AUTHENTICATE, issued), "valid after its use"
+    assert not challenges.use(u"alice", AUTHENTICATE, issued), "a challenge was used twice"
 
 
-def test_challenge_expires_and_is_swept():
+def test_challenge_expires_and_its_use_is_forgotten_then():
     clock = Clock()
-    challenges = Challenges(clock)
+    challenges = _challenges(clock)
     late = encode(challenges.issue(u"alice", REGISTER, 120))
     kept = encode(challenges.issue(u"alice", REGISTER, 600))
+    assert challenges.use(u"alice", REGISTER, kept)
     clock.advance(121)
+    assert not challenges.is_valid(u"alice", REGISTER, late), "an expired challenge is valid"
+    assert not challenges.use(u"alice", REGISTER, late), "an expired challenge was used"
     challenges.sweep()
-    assert not challenges.take(u"alice", REGISTER, late), "an expired challenge was accepted"
-    assert challenges.take(u"alice", REGISTER, kept), "the sweep removed a live challenge"
+    assert challenges.used_count() == 1, "the sweep forgot a use before its expiry"
+    clock.advance(480)
+    challenges.sweep()
+    assert challenges.used_count() == 0, "an expired use is still remembered"
+
+
+def test_a_forged_or_altered_challenge_is_refused():
+    clock = Clock()
+    challenges = _challenges(clock)
+    issued = challenges.issue(u"alice", AUTHENTICATE, 120)
+    for index in (0, 1, 8, 9, 24, 25, len(issued) - 1):   # version, expiry, nonce, MAC
+        altered = issued[:]
+        altered[index] = (altered[index] + 1) % 128
+        assert not challenges.is_valid(u"alice", AUTHENTICATE, encode(altered)), \
+            "byte %d altered and still valid" % index
+    other_secret = _challenges(clock).issue(u"alice", AUTHENTICATE, 120)
+    assert not challenges.is_valid(u"alice", AUTHENTICATE, encode(other_secret)), \
+        "a challenge of another secret is valid"
+    for text in (u"", u"%%%", u"AAAA", encode(random_bytes(CHALLENGE_BYTES))):
+        assert not challenges.is_valid(u"alice", AUTHENTICATE, text), "%r is valid" % text
 
 
 def test_challenges_are_random():
-    challenges = Challenges(Clock())
+    challenges = _challenges()
     issued = set(encode(challenges.issue(u"alice", REGISTER, 60)) for _ in range(50))
     assert len(issued) == 50, "challenges repeat"
+
+
+def test_used_challenges_are_capped_and_make_room_as_they_expire():
+    clock = Clock()
+    challenges = _challenges(clock, max_used=3)
+    for _ in range(3):
+        assert challenges.use(u"bob", AUTHENTICATE,
+                              encode(challenges.issue(u"bob", AUTHENTICATE, 60)))
+    fourth = encode(challenges.issue(u"alice", AUTHENTICATE, 120))
+    refused = _raised(lambda: challenges.use(u"alice", AUTHENTICATE, fourth))
+    assert isinstance(refused, TooManyRequests), "past the cap: %r" % refused
+    assert challenges.used_count() == 3, "the cap was exceeded: %d" % challenges.used_count()
+    clock.advance(61)
+    assert challenges.use(u"alice", AUTHENTICATE, fourth), "no room after the others expired"
+    assert challenges.used_count() == 1, challenges.used_count()
+
+
+def _raised(call):
+    try:
+        call()
+    except (Exception, Throwable) as error:
+        return error
+    return None
 
 
 def _relying_party(web_urls, **properties):
@@ -106,17 +163,3 @@ def test_store_refuses_a_duplicate_id_and_counter_moves_by_compare_and_set():
         "a stale counter value was accepted"
     assert not openfire.record_passkey_use(u"bob", u"one", 5, 6, False, 11), "wrong owner"
     assert not openfire.delete_passkey(u"bob", u"one"), "another user deleted it"
-
-
-def test_starts_for_one_user_only_crowd_out_that_users_oldest_challenges():
-    challenges = Challenges(Clock())
-    first = encode(challenges.issue(u"alice", AUTHENTICATE, 120))
-    bobs = encode(challenges.issue(u"bob", AUTHENTICATE, 120))
-    latest = [encode(challenges.issue(u"alice", AUTHENTICATE, 120))
-              for _ in range(MAX_CHALLENGES_PER_USER)]
-    assert not challenges.take(u"alice", AUTHENTICATE, first), "oldest challenge not dropped"
-    assert challenges.take(u"bob", AUTHENTICATE, bobs), "another user's challenge was dropped"
-    assert all(challenges.take(u"alice", AUTHENTICATE, text) for text in latest), \
-        "a recent challenge was dropped"
-    challenges.sweep()
-    assert challenges._by_user.isEmpty(), "bookkeeping of finished ceremonies kept"

@@ -156,9 +156,19 @@ WEBAUTHN_CHALLENGE_SECONDS = Setting(
 WEBAUTHN_MAX_CREDENTIALS = Setting(
     "sparkweb.webauthn.maxCredentials", int, 20,
     "Passkeys one user may register.", minimum=1, maximum=100)
+WEBAUTHN_STARTS_PER_ADDRESS = Setting(
+    "sparkweb.webauthn.maxStartsPerAddress", int, 60,
+    "Passkey sign-ins one client address may start per minute; more are answered 429.",
+    minimum=1, maximum=100000)
+WEBAUTHN_STARTS_PER_USER = Setting(
+    "sparkweb.webauthn.maxStartsPerUser", int, 120,
+    "Passkey sign-ins that may be started for one username per minute, from all addresses "
+    "together; keep it above the per-address limit, so that one address alone cannot use it up.",
+    minimum=1, maximum=100000)
 
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
+WEBAUTHN_KEY_PROPERTY = "sparkweb.webauthn.key"
 REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
 # User property: the random id tokens of this account carry (auth.accounts); replaced when the
 # password changes, gone with the account.
@@ -173,7 +183,8 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, BODY_READ_SECONDS, PROTECT
        SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS, LOGIN_FAILURES_PER_USER,
        LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES,
        WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION,
-       WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS)
+       WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS, WEBAUTHN_STARTS_PER_ADDRESS,
+       WEBAUTHN_STARTS_PER_USER)
 
 
 class Settings(object):

@@ -8,6 +8,7 @@ from sparkweb import config
 from sparkweb.auth.accounts import Accounts
 from sparkweb.auth.credentials import Authenticator
 from sparkweb.auth.passkeys.ceremonies import PasskeyService
+from sparkweb.auth.passkeys.secret import load_or_create_secret
 from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
@@ -55,4 +56,5 @@ def build_services(openfire, clock=millis_now):
     return Services(openfire, settings, tokens, revocations,
                     Authenticator(openfire, tokens, revocations, limiter, accounts),
                     SessionRegistry(openfire, settings, clock), StreamSet(),
-                    PasskeyService(openfire, settings, clock), limiter, accounts)
+                    PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
+                    limiter, accounts)

@@ -7,7 +7,8 @@ answers the options for ``navigator.credentials.create()``. ``POST
 optional ``"name"``) and adds it to the user's passkeys; existing ones are never touched.
 
 Sign-in: ``POST /webauthn/authenticate/start/{username}`` answers the options for
-``navigator.credentials.get()``; ``POST /webauthn/authenticate/finish/{username}`` takes the
+``navigator.credentials.get()`` (limited per client address and per username, and alike for
+every name, existing or not); ``POST /webauthn/authenticate/finish/{username}`` takes the
 assertion and answers ``{"token", "username", "expires"}`` like ``/login``. Failed sign-ins count
 towards the same limits as wrong passwords.
 
@@ -49,7 +50,8 @@ def register_finish(request):
 
 
 def authenticate_start(request):
-    return request.app.passkeys.authentication_options(request.params["username"])
+    return request.app.passkeys.authentication_options(request.params["username"],
+                                                       request.client_address)
 
 
 def authenticate_finish(request):

@@ -5,10 +5,15 @@ A ceremony is two calls. *start* answers the options for ``navigator.credentials
 ``.get()`` (WebAuthn's JSON form, binary values as base64url) with a fresh challenge; *finish*
 takes the browser's ``PublicKeyCredential`` (``credential.toJSON()``) and verifies it.
 
-Challenges come from :mod:`.challenges`, the relying party from :mod:`.relying_party`. Each
-passkey keeps its own signature counter; a counter that goes backwards (a cloned
-authenticator) is refused, and the stored counter only moves by compare-and-set, so one
-assertion cannot sign in twice even when sent twice at once.
+Challenges come from :mod:`.challenges`, the relying party from :mod:`.relying_party`. A
+challenge is marked used once the credential has verified, so one ceremony completes once.
+Each passkey keeps its own signature counter; a counter that goes backwards (a cloned
+authenticator) is refused, and the stored counter only moves by compare-and-set, so two clones
+cannot both sign in with one counter value, even at the same moment.
+
+Sign-in never tells who exists: users without passkeys, unknown ones included, get options of
+the same shape (see :mod:`.stand_ins`), starts are limited alike (:mod:`.limits`), and a
+sign-in fails with the same answer whoever it names.
 """
 from __future__ import absolute_import
 
@@ -31,9 +36,11 @@ from java.lang import IllegalArgumentException, RuntimeException
 from java.util import ArrayList, HashSet
 
 from sparkweb import config
-from sparkweb.auth.passkeys.challenges import AUTHENTICATE, CHALLENGE_BYTES, REGISTER, Challenges
+from sparkweb.auth.passkeys.challenges import AUTHENTICATE, REGISTER, Challenges
 from sparkweb.auth.passkeys.cleanup import StalePasskeys
+from sparkweb.auth.passkeys.limits import StartLimits
 from sparkweb.auth.passkeys.relying_party import relying_party
+from sparkweb.auth.passkeys.stand_ins import stand_in_credentials
 from sparkweb.auth.passkeys.webauthn_json import (
     MAX_NAME_LENGTH, clean_name, client_challenge, decode, descriptor, extensions, member,
     transport_names, transport_set)
@@ -41,7 +48,7 @@ from sparkweb.errors import BadRequest, Conflict, NotFound, Unauthorized
 from sparkweb.jackson import pooled
 from sparkweb.log import logger
 from sparkweb.openfire.facade import PasskeyRecord
-from sparkweb.secure_random import base64url as encode, random_bytes, random_token
+from sparkweb.secure_random import base64url as encode, random_token
 
 LOG = logger("passkeys")
 
@@ -64,11 +71,13 @@ def _mappers():
 
 
 class PasskeyService(object):
-    def __init__(self, openfire, settings, clock):
+    def __init__(self, openfire, settings, clock, secret):
         self._openfire = openfire
         self._settings = settings
         self._clock = clock
-        self.challenges = Challenges(clock)
+        self._secret = secret
+        self.challenges = Challenges(secret, clock)
+        self.limits = StartLimits(settings, clock)
         self.stale = StalePasskeys(openfire)
         converter = ObjectConverter(*_mappers())
         self._manager = WebAuthnManager.createNonStrictWebAuthnManager(converter)
@@ -105,7 +114,7 @@ class PasskeyService(object):
         client_data = decode(response.get("clientDataJSON"), "response.clientDataJSON")
         attestation = decode(response.get("attestationObject"), "response.attestationObject")
         challenge = client_challenge(client_data)
-        if not self.challenges.take(username, REGISTER, challenge):
+        if not self.challenges.is_valid(username, REGISTER, challenge):
             raise Unauthorized(CEREMONY_EXPIRED)
         rp = relying_party(self._settings, self._openfire)
         request = RegistrationRequest(attestation, client_data, extensions(credential),
@@ -113,6 +122,8 @@ class PasskeyService(object):
         parameters = RegistrationParameters(rp.server_property(decode(challenge, "challenge")),
                                             self._parameters, rp.verification_required, True)
         data = self._verify(lambda: self._manager.verify(request, parameters), BadRequest)
+        if not self.challenges.use(username, REGISTER, challenge):
+            raise Unauthorized(CEREMONY_EXPIRED)   # the same response, sent twice at once
         return self._store(username, data, response.get("transports"), name)
 
     def _store(self, username, data, transports, name):
@@ -133,18 +144,16 @@ class PasskeyService(object):
         return record
 
     # --- sign-in ----------------------------------------------------------------------------
-    def authentication_options(self, username):
-        """Options for ``navigator.credentials.get()``. Unknown users get the same shape with
-        no credentials (and a challenge that can never be used), so the answer does not tell
-        who has an account."""
+    def authentication_options(self, username, address=None):
+        """Options for ``navigator.credentials.get()``, limited per address and username.
+        Every name gets the same: a challenge for it, and its passkeys or stand-ins for them,
+        so the answer does not tell who has an account or a passkey."""
+        self.limits.check(username, address)
         rp = relying_party(self._settings, self._openfire)
-        if self._openfire.get_user(username) is None:
-            challenge, allowed = random_bytes(CHALLENGE_BYTES), []
-        else:
-            challenge, allowed = self._issue(username, AUTHENTICATE), self.passkeys(username)
-        return {"challenge": encode(challenge), "rpId": rp.id,
+        allowed = [descriptor(record) for record in self.passkeys(username)]
+        return {"challenge": encode(self._issue(username, AUTHENTICATE)), "rpId": rp.id,
                 "timeout": self._lifetime() * 1000,
-                "allowCredentials": [descriptor(record) for record in allowed],
+                "allowCredentials": allowed or stand_in_credentials(self._secret, username),
                 "userVerification": rp.user_verification}
 
     def authenticate(self, username, credential):
@@ -155,10 +164,10 @@ class PasskeyService(object):
                                     "response.authenticatorData")
         signature = decode(response.get("signature"), "response.signature")
         raw_id = decode(credential.get("rawId") or credential.get("id"), "rawId")
-        record = self._openfire.find_passkey(encode(raw_id))
         challenge = client_challenge(client_data)
-        if not self.challenges.take(username, AUTHENTICATE, challenge):
+        if not self.challenges.is_valid(username, AUTHENTICATE, challenge):
             raise Unauthorized(CEREMONY_EXPIRED)
+        record = self._openfire.find_passkey(encode(raw_id))
         if record is None or record.username != username or \
                 record.user_handle != self._user_handle(username):
             raise Unauthorized(SIGN_IN_FAILED)
@@ -171,6 +180,8 @@ class PasskeyService(object):
             rp.server_property(decode(challenge, "challenge")), self._credential_record(record),
             None, rp.verification_required, True)
         data = self._verify(lambda: self._manager.verify(request, parameters), Unauthorized)
+        if not self.challenges.use(username, AUTHENTICATE, challenge):
+            raise Unauthorized(CEREMONY_EXPIRED)   # the same assertion, sent twice at once
         flags = data.getAuthenticatorData()
         if not self._openfire.record_passkey_use(username, record.credential_id,
                                                  record.sign_count, flags.getSignCount(),
@@ -203,8 +214,10 @@ class PasskeyService(object):
             raise NotFound("You have no passkey with that id.")
 
     def housekeeping(self):
-        """Expired challenges and stale records go (the plugin's timer runs this)."""
+        """Forgets expired challenges and idle start limits, deletes stale records (the
+        plugin's timer runs this)."""
         self.challenges.sweep()
+        self.limits.sweep()
         self.stale.sweep()
 
     # --- helpers ----------------------------------------------------------------------------
