@@ -1,11 +1,12 @@
 """WebAuthn passkeys end to end with a software authenticator (soft-webauthn), over HTTP."""
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.passkeys import Passkey, page_origin, register, sign_in
+from harness.passkeys import Passkey, b64url, page_origin, register, sign_in
 from harness.target import CHALLENGE_SECONDS
 
 
@@ -248,3 +249,22 @@ def test_passkey_dates_and_backup_state_are_reported(target, anonymous):
     assert used_from - 1000 <= listed["lastUsedAt"] <= used_until + 1000, (used_from, listed)
     assert listed["backedUp"] is True, "backup state not updated: %r" % listed
     assert listed["createdAt"] == created["createdAt"], listed
+
+
+def test_one_passkey_registered_twice_at_once_is_stored_once(target, anonymous):
+    """Two genuine registrations of one credential id race to the store: one is added, the
+    other is 409 (on a database, possibly through the unique key), never a 5xx."""
+    passkey = _passkey(target)
+    password = target.users["alice"]
+    first, second = (anonymous.post("/webauthn/register/start/alice", content=password).json()
+                     for _ in range(2))
+    created = passkey.create(first)
+    again = dict(created, response=dict(created["response"], clientDataJSON=b64url(json.dumps({
+        "type": "webauthn.create", "challenge": second["challenge"],
+        "origin": passkey.origin}).encode())))   # "none" attestation signs no client data
+    path = "/webauthn/register/finish/alice"
+    statuses = _concurrently(target, [(path, {"credential": created}),
+                                      (path, {"credential": again})])
+    with target.client(target.login("alice")) as alice:
+        alice.delete("/webauthn/credentials/" + passkey.credential_id)
+    assert statuses == [200, 409], "one credential registered twice at once: %s" % statuses
