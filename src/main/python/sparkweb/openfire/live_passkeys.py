@@ -12,7 +12,7 @@ from java.security import MessageDigest
 from java.sql import SQLException, SQLIntegrityConstraintViolationException, Types
 
 from sparkweb.errors import ServiceUnavailable
-from sparkweb.log import logger
+from sparkweb.log import RepeatedFailures, logger
 from sparkweb.openfire.facade import PasskeyRecord
 
 LOG = logger("passkeys")
@@ -66,13 +66,6 @@ def is_integrity_violation(error):
     return isinstance(error, SQLIntegrityConstraintViolationException) or state.startswith(u"23")
 
 
-def _unavailable(error):
-    LOG.warn("The passkey table could not be used: %s (SQLState %s)" % (
-        error.getClass().getSimpleName(), error.getSQLState()))
-    return ServiceUnavailable("Passkeys are unavailable at the moment; try again later.",
-                              {"Retry-After": "30"})
-
-
 class PasskeyTable(object):
     """The table through a connection pool: Openfire's DbConnectionManager unless a test
     gives a stand-in with the same ``getConnection()`` and ``closeConnection(...)``."""
@@ -81,6 +74,8 @@ class PasskeyTable(object):
         if pool is None:
             from org.jivesoftware.database import DbConnectionManager as pool
         self._pool = pool
+        # An outage fails every request: logged once with its traceback, then counted.
+        self._failures = RepeatedFailures(LOG, "Using the passkey table")
 
     def by_user(self, username):
         return self._query(SELECT_BY_USER, [username])
@@ -97,11 +92,13 @@ class PasskeyTable(object):
                   Long(record.sign_count), u",".join(record.transports), _flags(record),
                   Long(record.created_at), None]
         try:
-            return self._execute_update(INSERT, values) == 1
+            added = self._execute_update(INSERT, values) == 1
         except SQLException as error:
             if is_integrity_violation(error):   # the same id stored concurrently
                 return False
-            raise _unavailable(error)
+            raise self._unavailable()
+        self._failures.succeeded()
+        return added
 
     def record_use(self, username, credential_id, old_count, new_count, backup_state, used_at):
         record = self.find(credential_id)
@@ -120,15 +117,25 @@ class PasskeyTable(object):
 
     def _query(self, sql, values):
         try:
-            return self._execute_query(sql, values)
-        except SQLException as error:
-            raise _unavailable(error)
+            found = self._execute_query(sql, values)
+        except SQLException:
+            raise self._unavailable()
+        self._failures.succeeded()
+        return found
 
     def _update(self, sql, values):
         try:
-            return self._execute_update(sql, values)
-        except SQLException as error:
-            raise _unavailable(error)
+            changed = self._execute_update(sql, values)
+        except SQLException:
+            raise self._unavailable()
+        self._failures.succeeded()
+        return changed
+
+    def _unavailable(self):
+        """The 503 for the SQLException being handled (call inside ``except``)."""
+        self._failures.failed()
+        return ServiceUnavailable("Passkeys are unavailable at the moment; try again later.",
+                                  {"Retry-After": "30"})
 
     def _execute_query(self, sql, values):
         connection = statement = rows = None
