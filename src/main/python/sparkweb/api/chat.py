@@ -24,9 +24,7 @@ def _recipient(request):
 def _message_fields(request):
     if not request.is_json():
         return request.text(), None, "chat"
-    body = request.json()
-    if not isinstance(body, dict):
-        raise BadRequest('Expected JSON {"body": ..., "data": ..., "type": ...}.')
+    body = request.json_object('JSON {"body": ..., "data": ..., "type": ...}')
     text, data, kind = body.get("body"), body.get("data"), body.get("type", "chat")
     if text is not None and not isinstance(text, basestring):
         raise BadRequest("'body' must be a string.")

@@ -19,9 +19,7 @@ AVAILABLE = ("", "available", "online")
 def _presence_fields(request):
     fields = {}
     if request.is_json():
-        fields = request.json()
-        if not isinstance(fields, dict):
-            raise BadRequest('Expected JSON {"show": ..., "status": ...}.')
+        fields = request.json_object('JSON {"show": ..., "status": ...}')
     show = fields.get("show", request.query("show")) or ""
     status = fields.get("status", request.query("status"))
     if not isinstance(show, basestring) or (show not in AVAILABLE and

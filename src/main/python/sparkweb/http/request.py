@@ -3,14 +3,12 @@ and ``app`` (the services the handler may use). Bodies are read lazily and at mo
 beyond the configured limit."""
 from __future__ import absolute_import
 
-import json
-
-from java.lang import Throwable
 from java.nio import ByteBuffer
 from java.nio.charset import CharacterCodingException, StandardCharsets
 
 from sparkweb.errors import BadRequest, PayloadTooLarge
 from sparkweb.http.client_address import ATTRIBUTE
+from sparkweb.json_input import JsonInputError, parse
 
 
 class Request(object):
@@ -48,14 +46,23 @@ class Request(object):
         return self._text
 
     def json(self):
-        """The body parsed as JSON; 400 when it is not."""
+        """The body parsed as JSON (see :mod:`sparkweb.json_input` for the limits); 400 when
+        it is not JSON this server accepts."""
         text = self.text()
         if not text.strip():
             raise BadRequest("A JSON body is required.")
         try:
-            return json.loads(text)
-        except (Exception, Throwable):   # ValueError; RuntimeError or a Java error on deep nesting
-            raise BadRequest("The body is not valid JSON.")
+            return parse(text)
+        except JsonInputError as error:
+            raise BadRequest("The body is not accepted as JSON: %s" % error.args[0])
+
+    def json_object(self, shape="a JSON object"):
+        """The body as a JSON object (a dict); 400 naming ``shape`` (what the route expects,
+        e.g. ``'JSON {"name": ...}'``) when it is anything else."""
+        body = self.json()
+        if not isinstance(body, dict):
+            raise BadRequest("Expected %s." % shape)
+        return body
 
     def is_json(self):
         media = self._context.getMediaType()
