@@ -6,9 +6,10 @@ never renamed. The full list is documented in docs/events.md.
 from __future__ import absolute_import
 
 import base64
-import json
 
 from java.time import Instant
+
+from sparkweb.json_input import JsonInputError, parse
 
 CONNECT = "onConnect"
 CHAT = "chatapi.chat"
@@ -23,13 +24,16 @@ def _now():
 
 
 def _data(text):
-    """The JSON value carried in a message, or its text when it is not JSON."""
+    """``{"data": value}`` for the XEP-0335 JSON carried in a message. Any XMPP user can send
+    one, so it goes through the input parser's limits; what it refuses (not JSON, too deep, a
+    number beyond a double, ``NaN``) arrives as the text received with ``"dataIsText": true``
+    rather than as invalid JSON or not at all."""
     if text is None:
-        return None
+        return {"data": None}
     try:
-        return json.loads(text)
-    except ValueError:
-        return text
+        return {"data": parse(text)}
+    except JsonInputError:
+        return {"data": text, "dataIsText": True}
 
 
 def on_connect(user):
@@ -55,8 +59,10 @@ def for_stanza(stanza):
                                "to": stanza.recipient, "state": stanza.chat_state,
                                "timestamp": _now()}))
     if stanza.body is None and stanza.data is not None:
-        events.append((NOTIFY, {"from": stanza.sender, "to": stanza.recipient, "id": stanza.id,
-                                "data": _data(stanza.data), "timestamp": _now()}))
+        notify = {"from": stanza.sender, "to": stanza.recipient, "id": stanza.id,
+                  "timestamp": _now()}
+        notify.update(_data(stanza.data))
+        events.append((NOTIFY, notify))
     return events
 
 
@@ -70,8 +76,8 @@ def raw(stanza):
 
 def _message(stanza, **extra):
     payload = {"type": stanza.type or "normal", "from": stanza.sender, "to": stanza.recipient,
-               "body": stanza.body, "data": _data(stanza.data), "id": stanza.id,
-               "timestamp": _now()}
+               "body": stanza.body, "id": stanza.id, "timestamp": _now()}
+    payload.update(_data(stanza.data))
     payload.update(extra)
     return payload
 
