@@ -1,6 +1,16 @@
 """A neutral stanza model: what SparkWeb reads from and writes to XMPP, independent of
-Openfire's packet classes. The facade converts these to and from the server's packets."""
+Openfire's packet classes. The facade converts these to and from the server's packets.
+
+Stanzas built from a caller's input (:func:`message`, :func:`presence`) accept only text that
+XML 1.0 allows: a control character such as U+0001 would reach the recipient's client as
+``&#1;``, which its XML parser refuses, and it drops its connection.
+"""
 from __future__ import absolute_import
+
+from java.lang import String
+from java.util.regex import Pattern
+
+from sparkweb.errors import BadRequest
 
 CHAT_STATES = ("active", "composing", "paused", "inactive", "gone")   # XEP-0085
 SHOW_VALUES = ("chat", "away", "xa", "dnd")                            # RFC 6121 4.7.2.1
@@ -12,6 +22,25 @@ NS_CHAT_STATES = "http://jabber.org/protocol/chatstates"
 NS_JSON = "urn:xmpp:json:0"                                            # XEP-0335
 NS_MUC_USER = "http://jabber.org/protocol/muc#user"
 NS_CONFERENCE = "jabber:x:conference"                                 # XEP-0249
+
+# XML 1.0 section 2.2 "Char", negated. Java's regex reads a surrogate pair as one code point, so
+# only unpaired surrogates fall outside the ranges.
+_NOT_XML_CHAR = Pattern.compile(
+    u"[^\\t\\n\\r\\x{20}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{10000}-\\x{10FFFF}]")
+
+
+def xml_text(field, value):
+    """``value`` unchanged if XML 1.0 can carry it (None passes); 400 naming ``field`` and the
+    first character it cannot. Every field of input that becomes XML goes through here: body,
+    subject, status, data, and in time nicknames, room names, reasons, vCard fields."""
+    if value is None:
+        return value
+    text = String(value)
+    found = _NOT_XML_CHAR.matcher(text)
+    if found.find():
+        raise BadRequest("'%s' contains a character XML does not allow (U+%04X)."
+                         % (field, text.codePointAt(found.start())))
+    return value
 
 
 class Stanza(object):
@@ -47,10 +76,10 @@ class Stanza(object):
 
 
 def message(recipient, body=None, type="chat", chat_state=None, data=None, id=None):
-    return Stanza("message", type=type, recipient=recipient, body=body, chat_state=chat_state,
-                  data=data, id=id)
+    return Stanza("message", type=type, recipient=recipient, body=xml_text("body", body),
+                  chat_state=chat_state, data=xml_text("data", data), id=id)
 
 
 def presence(type=None, show=None, status=None, recipient=None, priority=None):
-    return Stanza("presence", type=type, show=show, status=status, recipient=recipient,
-                  priority=priority)
+    return Stanza("presence", type=type, show=show, status=xml_text("status", status),
+                  recipient=recipient, priority=priority)
