@@ -7,9 +7,12 @@ import copy
 import itertools
 from xml.sax.saxutils import escape, quoteattr
 
+from java.lang import IllegalArgumentException
 from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 from java.util.concurrent.locks import ReentrantLock
 
+from sparkweb.errors import BadRequest
+from sparkweb.xmpp import jid
 from sparkweb.xmpp import stanza as model
 
 _ids = itertools.count(1)
@@ -25,6 +28,7 @@ class MemorySession(object):
         self.closed = False
 
     def send(self, stanza):
+        _openfire_jid(stanza.recipient)
         stanza = copy.copy(stanza)
         stanza.sender = self.jid
         self._router.route(self, stanza)
@@ -110,6 +114,17 @@ class MemoryXmppRouter(object):
         delivered.id = delivered.id or u"mem%d" % next(_ids)
         delivered.xml = lambda: to_xml(delivered)
         target.listener.on_stanza(delivered)
+
+
+def _openfire_jid(text):
+    """Refuses a recipient as Openfire's JID class does when a packet is built: with an
+    IllegalArgumentException, which the caller must have prevented (a 500 otherwise)."""
+    if text is None:
+        return
+    try:
+        jid.parse(text)
+    except BadRequest:
+        raise IllegalArgumentException("Illegal JID: " + text)
 
 
 def to_xml(stanza):
