@@ -2,7 +2,11 @@
 written, limits, and all-or-nothing changes."""
 from __future__ import absolute_import
 
-from sparkweb import config
+from java.lang import Thread
+from java.util.concurrent import (BrokenBarrierException, ConcurrentLinkedQueue, CyclicBarrier,
+                                  TimeoutException, TimeUnit)
+
+from sparkweb import config, user_properties
 from sparkweb.api import properties
 from sparkweb.auth.tokens import Claims
 from sparkweb.errors import ApiError
@@ -113,3 +117,56 @@ def test_count_limit_refuses_additions_but_allows_updates_and_deletes():
     assert status_of(post, app, [{"name": u"a", "value": u"9"}]) == 200, "update refused"
     assert status_of(post, app, [{"name": u"a", "value": None},
                                  {"name": u"c", "value": u"3"}]) == 200, "swap refused"
+
+
+def test_names_with_a_trailing_newline_and_values_json_cannot_carry_are_400():
+    app = services()
+    for body in ([{"name": u"abc\n", "value": u"x"}], [{"name": u"\nabc", "value": u"x"}],
+                 [{"name": u"a\nb", "value": u"x"}], [{"name": u"a", "value": float("nan")}],
+                 [{"name": u"a", "value": float("inf")}], [{"name": u"a", "value": -float("inf")}]):
+        assert status_of(post, app, body) == 400, "accepted %r" % (body,)
+    assert app.openfire.get_user_properties(u"alice") == {}, "a refused request wrote something"
+
+
+class RendezvousOpenfire(object):
+    """The in-memory Openfire, except that reading a user's properties waits (bounded) for a
+    second reader: two unsynchronised requests then both read before either writes."""
+
+    def __init__(self, openfire):
+        self._openfire = openfire
+        self._barrier = CyclicBarrier(2)
+
+    def get_user_properties(self, username):
+        try:
+            self._barrier.await(2, TimeUnit.SECONDS)
+        except (BrokenBarrierException, TimeoutException):
+            pass     # serialised requests never meet; only the first one waits
+        return self._openfire.get_user_properties(username)
+
+    def __getattr__(self, name):
+        return getattr(self._openfire, name)
+
+
+def test_parallel_requests_cannot_pass_the_limit_together():
+    openfire = openfire_with_users()
+    app = services(openfire)
+    app.settings.set(config.USER_PROPERTIES_MAX, 100)
+    racing = RendezvousOpenfire(openfire)
+    statuses = ConcurrentLinkedQueue()
+
+    def add_sixty(prefix):
+        changes = [(u"%s.%d" % (prefix, i), u"x") for i in range(60)]
+        try:
+            user_properties.apply_changes(racing, app.settings, u"alice", changes)
+            statuses.add(200)
+        except ApiError as error:
+            statuses.add(error.status)
+    threads = [Thread(lambda prefix=prefix: add_sixty(prefix)) for prefix in (u"a", u"b", u"c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20000)
+    assert not [t for t in threads if t.isAlive()], "a request hung"
+    count = len(openfire.get_user_properties(u"alice"))
+    assert count <= 100, "%d properties stored, the limit is 100 (%r)" % (count, list(statuses))
+    assert sorted(statuses) == [200, 400, 400], "one request fits, two do not: %r" % list(statuses)

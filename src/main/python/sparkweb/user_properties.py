@@ -2,15 +2,19 @@
 
 Protected names (``config.ALWAYS_PROTECTED`` and the administrator's ``sparkweb.properties.
 protected``) hold secrets and push state; they are never listed and never written. A change is
-checked whole before anything is written, so a refused request changes nothing.
+checked whole before anything is written, so a refused request changes nothing, and checked and
+written under a per-user lock, so parallel requests cannot pass the limit together.
 """
 from __future__ import absolute_import
 
-import json
+import math
 import re
+
+from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
 from sparkweb.errors import BadRequest, Forbidden
+from sparkweb.jsontext import to_json
 
 # Openfire stores user properties in ofUserProp (name VARCHAR(100), propValue VARCHAR(4000)).
 MAX_NAME_LENGTH = 100
@@ -18,7 +22,12 @@ MAX_VALUE_LENGTH = 4000
 
 # ASCII only, no spaces: some databases compare names case-, accent- or trailing-space-
 # insensitively, which could let a look-alike name overwrite a protected property.
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9._:-]+$")
+# \A and \Z, not ^ and $: "$" also matches before a final newline ("abc\n").
+NAME_PATTERN = re.compile(r"\A[A-Za-z0-9._:-]+\Z")
+
+# Striped: a fixed number of locks, whatever the number of users. Per node: on a cluster,
+# requests of one user on two nodes are not serialised.
+_USER_LOCKS = tuple(ReentrantLock() for _ in range(64))
 
 FORBIDDEN_MESSAGE = "These properties cannot be read or written through the API."
 
@@ -64,8 +73,10 @@ def _value(value):
         return None
     if isinstance(value, bool):
         value = u"true" if value else u"false"
+    elif isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        raise BadRequest("A property value must be a finite number.")
     elif isinstance(value, (int, long, float)):
-        value = unicode(json.dumps(value))
+        value = unicode(to_json(value))
     if not isinstance(value, basestring):
         raise BadRequest("A property value must be a string, a number, a boolean or null.")
     if _utf16_length(value) > MAX_VALUE_LENGTH:
@@ -92,11 +103,17 @@ def check_changes(settings, current, changes):
 
 
 def apply_changes(openfire, settings, username, changes):
-    """Checks all of ``changes``, then writes them in order; answers the visible properties."""
-    check_changes(settings, openfire.get_user_properties(username), changes)
-    for name, value in changes:
-        if value is None:
-            openfire.delete_user_property(username, name)
-        else:
-            openfire.set_user_property(username, name, value)
+    """Checks all of ``changes``, then writes them in order, with no other change of this
+    user's properties in between; answers the visible properties."""
+    lock = _USER_LOCKS[hash(username) % len(_USER_LOCKS)]
+    lock.lock()
+    try:
+        check_changes(settings, openfire.get_user_properties(username), changes)
+        for name, value in changes:
+            if value is None:
+                openfire.delete_user_property(username, name)
+            else:
+                openfire.set_user_property(username, name, value)
+    finally:
+        lock.unlock()
     return visible(settings, openfire.get_user_properties(username))
