@@ -1,10 +1,15 @@
-"""Errors an API handler raises; ``http.routing`` turns each into one JSON shape:
+"""Errors an API handler raises, and the one JSON shape every error answer has:
 
     {"error": "<short code>", "message": "<text for people>"}
 
-Handlers never pick status codes with try/except; they raise one of these.
+Handlers never pick status codes with try/except; they raise one of these. Answers the web
+server or Jersey make by themselves (no such route, a body Jetty refuses) become an ApiError
+through :func:`for_status`. :meth:`ApiError.body` is the only place the shape is built;
+``http.response`` writes it (JAX-RS or servlet).
 """
 from __future__ import absolute_import
+
+from sparkweb.jsontext import to_json
 
 
 class ApiError(Exception):
@@ -18,6 +23,9 @@ class ApiError(Exception):
 
     def body(self):
         return {"error": self.code, "message": self.message}
+
+    def json(self):
+        return to_json(self.body())
 
 
 class BadRequest(ApiError):
@@ -84,3 +92,19 @@ CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (
     BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
     PayloadTooLarge, UnsupportedMediaType, TooManyRequests, ServiceUnavailable, ApiError))
 CODES_BY_STATUS[406] = "not_acceptable"
+
+GENERIC_MESSAGES = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.",
+                    413: "The body is too large.", 415: "Unsupported media type.",
+                    503: "Service unavailable."}
+
+
+def for_status(status, message=None):
+    """The ApiError for an answer whose status someone else chose; ``message`` defaults to a
+    generic text (the web server's own may quote the request or, for a 500, an exception)."""
+    if message is None:
+        message = GENERIC_MESSAGES.get(status, "Internal error." if status >= 500 else
+                                       "The request was refused.")
+    error = ApiError(message)
+    error.status = status
+    error.code = CODES_BY_STATUS.get(status, "error")
+    return error

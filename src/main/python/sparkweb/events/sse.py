@@ -21,7 +21,7 @@ from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import ApiError
 from sparkweb.events import catalogue
-from sparkweb.jsontext import to_json
+from sparkweb.http.response import send_error
 from sparkweb.log import logger
 
 LOG = logger("sse")
@@ -148,7 +148,7 @@ class SseServlet(HttpServlet):
                 request.getParameter("token") or
                 token_from_header(request.getHeader("Authorization")))
         except ApiError as error:
-            return _send_error(response, error)
+            return send_error(response, error)
         session = self._app.sessions.get_or_start(claims.username)
         response.setStatus(200)
         response.setContentType("text/event-stream")
@@ -171,11 +171,3 @@ class SseServlet(HttpServlet):
         session.detach(stream)
         self._app.streams.remove(stream)
 
-
-def _send_error(response, error):
-    response.setStatus(error.status)
-    response.setContentType("application/json")
-    response.setCharacterEncoding("UTF-8")
-    for name, value in error.headers.items():
-        response.setHeader(name, value)
-    response.getWriter().write(to_json(error.body()))

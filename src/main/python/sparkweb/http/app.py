@@ -22,14 +22,13 @@ from org.glassfish.jersey.server.model import Resource
 from org.glassfish.jersey.servlet import ServletContainer
 from org.igniterealtime.openfire.plugin.sparkweb import PythonInflector
 
-from sparkweb.errors import CODES_BY_STATUS
+from sparkweb.errors import for_status
 from sparkweb.events.sse import SseServlet
 from sparkweb.http import jetty
 from sparkweb.http.body_reader import BodyReadFilter
 from sparkweb.http.cors import CorsFilter
 from sparkweb.http.error_pages import JsonErrorHandler, core_error_handler
 from sparkweb.http.headers import SecurityHeadersFilter
-from sparkweb.jsontext import to_json
 from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
 
 CONTEXT_PATH = "/sparkweb"
@@ -54,8 +53,8 @@ class JerseyAnswerFilter(ContainerResponseFilter):
         if status < 400:
             return
         reason = response.getStatusInfo().getReasonPhrase() or "Error"
-        body = {"error": CODES_BY_STATUS.get(status, "error"), "message": reason + "."}
-        response.setEntity(to_json(body), None, MediaType.APPLICATION_JSON_TYPE)
+        response.setEntity(for_status(status, reason + ".").json(), None,
+                           MediaType.APPLICATION_JSON_TYPE)
 
 
 class _Handler(Function):

@@ -25,7 +25,7 @@ from javax.servlet.http import HttpServletRequestWrapper
 
 from sparkweb import config
 from sparkweb.errors import PayloadTooLarge, RequestTimeout
-from sparkweb.http.error_pages import write_error
+from sparkweb.http.response import send_error
 from sparkweb.log import logger
 
 LOG = logger("http.body")
@@ -65,7 +65,7 @@ class BodyReadFilter(Filter):
             return
         limit = self._settings.get(config.MAX_BODY_BYTES)
         if request.getContentLengthLong() > limit:
-            write_error(response, too_large(limit), close=True)
+            send_error(response, too_large(limit), close=True)
             return
         deadline = self._settings.get(config.BODY_READ_SECONDS)
         async_context = request.startAsync()
@@ -130,7 +130,7 @@ class BodyReader(ReadListener, AsyncListener):
 
     def _answer(self, error):
         try:
-            write_error(self._async.getResponse(), error, close=True)
+            send_error(self._async.getResponse(), error, close=True)
         except (Exception, Throwable) as failure:   # the client may be gone meanwhile
             LOG.debug("Request body answer %d not sent (%s)" % (error.status, _reason(failure)))
         self._finish()

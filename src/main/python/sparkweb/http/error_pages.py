@@ -9,46 +9,16 @@ Refusals while the request line is parsed, before any context is chosen (``%2F``
 server, Openfire's in production: Jetty has replaced the path with ``/badURI`` or
 ``/badMessage`` by then, so nothing can tell they were meant for ``/sparkweb``. They stay 400
 in the server's own format.
+
+Jetty's own message is never passed on: it may quote the request or, for a 500, an exception.
 """
 from __future__ import absolute_import
 
-from java.lang import IllegalStateException, String
 from java.nio import ByteBuffer
-from java.nio.charset import StandardCharsets
 
-from sparkweb.errors import CODES_BY_STATUS
+from sparkweb.errors import for_status
 from sparkweb.http.jetty import ErrorHandler
-from sparkweb.jsontext import to_json
-
-JSON_TYPE = "application/json;charset=utf-8"
-
-GENERIC = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.",
-           413: "The body is too large.", 415: "Unsupported media type.",
-           503: "Service unavailable."}
-
-
-def error_json(status):
-    """The body for ``status``. Jetty's own message is not passed on: it may quote the request
-    or, for a 500, an exception."""
-    return to_json({"error": CODES_BY_STATUS.get(status, "error"),
-                    "message": GENERIC.get(status, "Internal error." if status >= 500 else
-                                           "The request was refused.")})
-
-
-def _utf8(text):
-    return String(text).getBytes(StandardCharsets.UTF_8)
-
-
-def write_error(response, error, close=False):
-    """Answers a servlet response with ``error`` (an ApiError) outside Jersey; ``close`` asks
-    the server to close the connection after it (a body left unread)."""
-    response.setStatus(error.status)
-    for name, value in error.headers.items():
-        response.setHeader(name, value)
-    if close:
-        response.setHeader("Connection", "close")
-    response.setContentType(JSON_TYPE)
-    response.getOutputStream().write(_utf8(to_json(error.body())))
+from sparkweb.http.response import JSON_TYPE, error_bytes, send_error
 
 
 class JsonErrorHandler(ErrorHandler):
@@ -58,18 +28,11 @@ class JsonErrorHandler(ErrorHandler):
     def generateAcceptableResponse(self, *args):
         # Both overloads (with and without a MIME type) come here: (base, request, response,
         # status, message[, mime]).
-        response, status = args[2], args[3]
-        response.setContentType("application/json")
-        response.setCharacterEncoding("UTF-8")
-        body = error_json(status)
-        try:
-            response.getWriter().write(body)
-        except IllegalStateException:   # the stream, not the writer, was taken already
-            response.getOutputStream().write(_utf8(body))
+        send_error(args[2], for_status(args[3]))
 
     def badMessageError(self, status, reason, fields):
-        fields.put("Content-Type", "application/json")
-        return ByteBuffer.wrap(_utf8(error_json(status)))
+        fields.put("Content-Type", JSON_TYPE)
+        return ByteBuffer.wrap(error_bytes(for_status(status)))
 
 
 def core_error_handler():
@@ -85,5 +48,5 @@ def core_error_handler():
 
         def generateResponse(self, request, response, code, message, cause, callback):
             response.getHeaders().put("Content-Type", JSON_TYPE)
-            response.write(True, ByteBuffer.wrap(_utf8(error_json(code))), callback)
+            response.write(True, ByteBuffer.wrap(error_bytes(for_status(code))), callback)
     return JsonCoreErrorHandler()

@@ -1,6 +1,10 @@
-"""Building JAX-RS responses: JSON always, with optional extra headers."""
+"""Writing answers: JSON always, with optional extra headers. Errors are written here only, as
+JAX-RS responses (the REST pipeline) or on servlet responses (the event stream, the
+container's error pages), always from :meth:`sparkweb.errors.ApiError.body`."""
 from __future__ import absolute_import
 
+from java.lang import IllegalStateException, String
+from java.nio.charset import StandardCharsets
 from javax.ws.rs.core import Response
 
 from sparkweb.jsontext import to_json
@@ -13,6 +17,32 @@ def json_response(status, value, headers=None):
     for name, header in (headers or {}).items():
         builder = builder.header(name, header)
     return builder.build()
+
+
+def error_response(error):
+    """The JAX-RS response for an :class:`~sparkweb.errors.ApiError`."""
+    return json_response(error.status, error.body(), error.headers)
+
+
+def error_bytes(error):
+    """The JSON of an :class:`~sparkweb.errors.ApiError` as UTF-8 bytes (a Java byte[])."""
+    return String(error.json()).getBytes(StandardCharsets.UTF_8)
+
+
+def send_error(response, error, close=False):
+    """Writes an :class:`~sparkweb.errors.ApiError` on a servlet response, outside Jersey:
+    through its output stream or, where the writer was taken already, through that. ``close``
+    asks the server to close the connection after it (a body left unread)."""
+    response.setStatus(error.status)
+    for name, value in error.headers.items():
+        response.setHeader(name, value)
+    if close:
+        response.setHeader("Connection", "close")
+    response.setContentType(JSON_TYPE)
+    try:
+        response.getOutputStream().write(error_bytes(error))
+    except IllegalStateException:
+        response.getWriter().write(error.json())
 
 
 class Reply(object):

@@ -19,7 +19,7 @@ from sparkweb.auth.credentials import token_from_header
 from sparkweb.auth.usernames import normalize
 from sparkweb.errors import ApiError
 from sparkweb.http.request import Request
-from sparkweb.http.response import Reply, json_response
+from sparkweb.http.response import Reply, error_response, json_response
 from sparkweb.log import logger
 
 LOG = logger("http")
@@ -54,10 +54,10 @@ def pipeline(route, app):
                 app.sessions.touch(request.claims.username)
             return _respond(route.handler(request))
         except ApiError as error:
-            return json_response(error.status, error.body(), error.headers)
+            return error_response(error)
         except (Exception, Throwable):   # Java exceptions are not Python Exceptions
             LOG.error("Unexpected failure in %r:\n%s" % (route, traceback.format_exc()))
-            return json_response(500, ApiError("Internal error.").body())
+            return error_response(ApiError("Internal error."))
     return handle
 
 
