@@ -85,3 +85,13 @@ def test_messages_never_quote_the_input():
 def test_token_count_is_bounded():
     text = u"[" + u"0," * json_input.MAX_TOKENS + u"0]"
     assert "more than" in refusal(text), refusal(text)
+
+
+def test_json_out_is_never_invalid_json():
+    from sparkweb.jsontext import to_json
+    for value in (float("nan"), [float("inf")], {"x": -float("inf")}):
+        try:
+            text = to_json(value)
+        except ValueError:
+            continue
+        raise AssertionError("%r was written as %s, which JSON.parse refuses" % (value, text))
