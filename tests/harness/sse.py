@@ -9,10 +9,11 @@ import urllib.parse
 
 
 class Event(object):
-    def __init__(self, name, data, event_id):
+    def __init__(self, name, data, event_id, text=None):
         self.name = name
         self.data = data
         self.id = event_id
+        self.text = text      # the data line as sent, for checks stricter than json.loads
 
     def __repr__(self):
         return "<%s %s %s>" % (self.id, self.name, self.data)
@@ -59,7 +60,8 @@ class EventStream(object):
         if line == "":
             if "data" in fields:
                 self.events.put(Event(fields.get("event", "message"),
-                                      json.loads(fields["data"]), fields.get("id")))
+                                      json.loads(fields["data"]), fields.get("id"),
+                                      fields["data"]))
             fields.clear()
         elif line.startswith(":"):
             self.comments += 1

@@ -59,6 +59,7 @@ class XmppPeer(object):
     def __init__(self, jid, password, address, resource="peer"):
         self.messages = queue.Queue()
         self.presences = queue.Queue()
+        self.disconnected = threading.Event()   # set if the connection drops
         self._loop = asyncio.new_event_loop()
         self._client = None
         self._ready = threading.Event()
@@ -77,6 +78,7 @@ class XmppPeer(object):
         client.add_event_handler("presence", lambda p: self.presences.put(
             {"from": str(p["from"]), "type": p["type"], "show": p["show"],
              "status": p["status"]}))
+        client.add_event_handler("disconnected", lambda _event: self.disconnected.set())
         client.connect(address[0], address[1])
         self._loop.run_until_complete(client.disconnected)
 
@@ -93,6 +95,10 @@ class XmppPeer(object):
 
     def send_message(self, to, body):
         self._call(self._client.send_message, mto=to, mbody=body, mtype="chat")
+
+    def send_raw(self, xml):
+        """Sends ``xml`` (a whole stanza) as it is."""
+        self._call(self._client.send_raw, xml)
 
     def send_presence(self, **kwargs):
         self._call(self._client.send_presence, **kwargs)
