@@ -21,23 +21,25 @@ def password_from_body(request):
     text. Raw text is taken as JSON only when it is exactly such an object (``fetch`` sends a
     string body as text/plain), so a password that merely starts with ``{`` still works."""
     if request.is_json():
-        return _password_member(request.json())
+        return _password_member(request)
     text = request.text()   # read even when refused: Jetty drops a connection left unread
     if request.app.settings.get(config.LOGIN_REQUIRE_JSON):
         raise UnsupportedMediaType(
             'Send the password as JSON {"password": "..."} with Content-Type: application/json.')
     if text.lstrip().startswith(u"{"):
         try:
-            return _password_member(request.json())
+            return _password_member(request)
         except BadRequest:
             pass
     return text
 
 
-def _password_member(body):
-    if not isinstance(body, dict) or not isinstance(body.get("password"), basestring):
-        raise BadRequest('Expected the raw password, or JSON {"password": "..."}.')
-    return body["password"]
+def _password_member(request):
+    expected = 'the raw password, or JSON {"password": "..."}'
+    password = request.json_object(expected).get("password")
+    if not isinstance(password, basestring):
+        raise BadRequest("Expected %s." % expected)
+    return password
 
 
 def login(request):
