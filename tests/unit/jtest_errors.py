@@ -18,13 +18,13 @@ SHAPE_KEY = re.compile(r"""["']error["']\s*:""")
 
 
 class ServletResponse(object):
-    """The parts of HttpServletResponse that send_error uses; ``stream_taken`` makes
-    getWriter() fail as it does once the output stream was used."""
+    """The parts of HttpServletResponse that send_error uses; ``writer_taken`` makes
+    getOutputStream() fail as it does once the writer was used."""
 
-    def __init__(self, stream_taken=False):
+    def __init__(self, writer_taken=False):
         self.status, self.type, self.headers = None, None, {}
         self._text, self._bytes = StringWriter(), ByteArrayOutputStream()
-        self._stream_taken = stream_taken
+        self._writer_taken = writer_taken
 
     def setStatus(self, status):
         self.status = status
@@ -36,11 +36,11 @@ class ServletResponse(object):
         self.headers[name] = value
 
     def getWriter(self):
-        if self._stream_taken:
-            raise IllegalStateException("getOutputStream() was called")
         return PrintWriter(self._text, True)
 
     def getOutputStream(self):
+        if self._writer_taken:
+            raise IllegalStateException("getWriter() was called")
         return self._bytes
 
     def written(self):
@@ -69,12 +69,15 @@ def test_statuses_chosen_elsewhere_get_the_shape_with_a_generic_message():
 
 def test_servlet_and_jax_rs_writers_write_the_same_json():
     error = Unauthorized()
-    for servlet in (ServletResponse(), ServletResponse(stream_taken=True)):
+    for servlet in (ServletResponse(), ServletResponse(writer_taken=True)):
         send_error(servlet, error)
         assert servlet.status == 401 and servlet.type.startswith("application/json"), \
             (servlet.status, servlet.type)
         assert json.loads(servlet.written()) == error.body(), servlet.written()
         assert servlet.headers.get("WWW-Authenticate", "").startswith("Bearer"), servlet.headers
+    closing = ServletResponse()
+    send_error(closing, for_status(413), close=True)
+    assert closing.headers.get("Connection") == "close", closing.headers
     jax_rs = error_response(BadRequest(u"caf\u00e9 \"quoted\""))
     assert jax_rs.getStatus() == 400, jax_rs.getStatus()
     assert json.loads(jax_rs.getEntity()) == {"error": "bad_request",
