@@ -95,3 +95,21 @@ def test_json_out_is_never_invalid_json():
         except ValueError:
             continue
         raise AssertionError("%r was written as %s, which JSON.parse refuses" % (value, text))
+
+
+def test_passkey_client_data_goes_through_the_parser():
+    from java.lang import String
+    from java.nio.charset import StandardCharsets
+    from sparkweb.auth.passkeys.webauthn_json import client_challenge
+    from sparkweb.errors import BadRequest
+    for text in (u"[" * 50000, u'{"challenge": "\\ud800"}', u'{"challenge": "x", "n": 1e400}',
+                 u'{"challenge": "x", "n": %s}' % (u"9" * 1000000), u'{"challenge": "x"} {}'):
+        try:
+            client_challenge(String(text).getBytes(StandardCharsets.UTF_8))
+        except BadRequest:
+            continue
+        except (Exception, Throwable) as error:
+            raise AssertionError("%r... raised %r instead of a 400" % (text[:30], error))
+        raise AssertionError("%r... was accepted" % text[:30])
+    assert client_challenge(String(u'{"challenge": "abc=="}').getBytes(
+        StandardCharsets.UTF_8)) == u"abc", "an ordinary challenge"

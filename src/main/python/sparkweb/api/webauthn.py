@@ -19,7 +19,7 @@ from __future__ import absolute_import
 
 from sparkweb.api.login import password_from_body, signed_in
 from sparkweb.auth.credentials import token_from_header
-from sparkweb.errors import BadRequest, Forbidden
+from sparkweb.errors import Forbidden
 from sparkweb.http.routing import Route
 
 
@@ -42,7 +42,7 @@ def _authorise_registration(request, username):
 
 
 def register_finish(request):
-    body = _json_object(request)
+    body = request.json_object()
     credential = body.get("credential", body)
     name = body.get("name") or request.query("name")
     record = request.app.passkeys.register(request.params["username"], credential, name)
@@ -56,7 +56,7 @@ def authenticate_start(request):
 
 def authenticate_finish(request):
     username = request.params["username"]
-    credential = _json_object(request)
+    credential = request.json_object()
     token, claims = request.app.authenticator.sign_in(
         username, request.client_address,
         lambda: request.app.passkeys.authenticate(username, credential))
@@ -69,7 +69,7 @@ def list_credentials(request):
 
 
 def rename_credential(request):
-    body = _json_object(request)
+    body = request.json_object('JSON {"name": ...}')
     request.app.passkeys.rename(request.user, request.params["id"], body.get("name"))
     return {}
 
@@ -77,13 +77,6 @@ def rename_credential(request):
 def delete_credential(request):
     request.app.passkeys.delete(request.user, request.params["id"])
     return {}
-
-
-def _json_object(request):
-    body = request.json()
-    if not isinstance(body, dict):
-        raise BadRequest("A JSON object is required.")
-    return body
 
 
 def _describe(record):

@@ -2,13 +2,13 @@
 defensively: whatever a page sends is checked here before webauthn4j sees it."""
 from __future__ import absolute_import
 
-import json
-
 from java.lang import IllegalArgumentException, String
 from java.nio.charset import StandardCharsets
 from java.util import Base64, HashSet
 
 from sparkweb.errors import BadRequest
+from sparkweb.json_input import JsonInputError, parse
+from sparkweb.jsontext import to_json
 
 MAX_NAME_LENGTH = 64
 
@@ -32,11 +32,12 @@ def member(body, name, kind):
 
 def client_challenge(client_data):
     """The challenge the browser signed, read from clientDataJSON (webauthn4j checks it again
-    against the one we issued)."""
+    against the one we issued). Anyone can send it, before signing in: it goes through the
+    input parser's limits (50,000 '[' were a StackOverflowError, and a 500)."""
     try:
-        parsed = json.loads(unicode(String(client_data, StandardCharsets.UTF_8)))
-    except ValueError:
-        raise BadRequest("response.clientDataJSON is not JSON.")
+        parsed = parse(unicode(String(client_data, StandardCharsets.UTF_8)))
+    except JsonInputError as error:
+        raise BadRequest("response.clientDataJSON is not accepted as JSON: %s" % error.args[0])
     challenge = parsed.get("challenge") if isinstance(parsed, dict) else None
     if not isinstance(challenge, basestring) or not challenge:
         raise BadRequest("response.clientDataJSON has no challenge.")
@@ -45,7 +46,7 @@ def client_challenge(client_data):
 
 def extensions(credential):
     results = credential.get("clientExtensionResults")
-    return json.dumps(results) if isinstance(results, dict) else None
+    return to_json(results) if isinstance(results, dict) else None
 
 
 def transport_names(transports):
