@@ -32,7 +32,8 @@ _NOT_XML_CHAR = Pattern.compile(
 def xml_text(field, value):
     """``value`` unchanged if XML 1.0 can carry it (None passes); 400 naming ``field`` and the
     first character it cannot. Every field of input that becomes XML goes through here: body,
-    subject, status, data, and in time nicknames, room names, reasons, vCard fields."""
+    status and data today; subjects, nicknames, room names, reasons and vCard fields with the
+    API areas that take them."""
     if value is None:
         return value
     text = String(value)
