@@ -1,10 +1,12 @@
 """The session registry and user sessions against the in-memory Openfire, on a hand clock."""
 from __future__ import absolute_import
 
-from java.lang import Thread
-from java.util.concurrent import CountDownLatch, ConcurrentLinkedQueue
+from java.lang import Thread, Throwable
+from java.util.concurrent import CountDownLatch, ConcurrentLinkedQueue, TimeUnit
 
 from sparkweb import config
+from sparkweb.errors import PayloadTooLarge
+from sparkweb.session.registry import SessionRegistry
 from sparkweb.xmpp import stanza
 from support import Clock, openfire_with_users, services
 
@@ -102,21 +104,63 @@ def test_replay_after_last_event_id_and_nothing_for_foreign_ids():
     assert not foreign.events, "replayed for an id of another session: %r" % foreign.names()
 
 
+def run_together(count, work, timeout=20):
+    """Runs ``work(index)`` on ``count`` daemon threads released at once; fails (instead of
+    hanging the whole unit run) when they have not all finished within ``timeout`` seconds,
+    naming what the stuck threads were doing."""
+    start, done = CountDownLatch(1), CountDownLatch(count)
+    failures = ConcurrentLinkedQueue()
+    threads = []
+
+    def body(index):
+        try:
+            getattr(start, "await")()   # a Python 3 keyword: keep this file parseable there
+            work(index)
+        except (Exception, Throwable) as error:
+            failures.add("%s: %s" % (index, error))
+        finally:
+            done.countDown()
+    for index in range(count):
+        thread = Thread(lambda index=index: body(index), "run-together-%d" % index)
+        thread.setDaemon(True)    # a deadlocked thread must not keep the JVM alive
+        threads.append(thread)
+        thread.start()
+    try:
+        start.countDown()
+        finished = getattr(done, "await")(timeout, TimeUnit.SECONDS)
+    finally:
+        start.countDown()
+    if not finished:
+        stuck = [t for t in threads if t.isAlive()]
+        raise AssertionError("%d of %d threads still running after %ss (deadlock?): %s"
+                             % (len(stuck), count, timeout, ", ".join(
+                                 "%s %s" % (t.getName(), t.getState()) for t in stuck[:6])))
+    assert failures.isEmpty(), "threads failed: %s" % list(failures)[:5]
+
+
 def test_concurrent_first_requests_create_one_session():
     openfire, clock, app = setup()
-    start, done = CountDownLatch(1), CountDownLatch(16)
     seen = ConcurrentLinkedQueue()
-
-    def worker():
-        getattr(start, "await")()   # a Python 3 keyword: keep this file parseable there
-        seen.add(app.sessions.get_or_start(u"alice"))
-        done.countDown()
-    for _ in range(16):
-        Thread(worker).start()
-    start.countDown()
-    getattr(done, "await")()
+    run_together(16, lambda index: seen.add(app.sessions.get_or_start(u"alice")))
     assert len(set(id(s) for s in seen)) == 1, "several sessions for one user"
     assert len(openfire.xmpp.sessions_of(u"alice")) == 1, "several XMPP sessions opened"
+
+
+def test_contacts_starting_their_sessions_at_the_same_time_do_not_deadlock():
+    # Each user's initial presence is delivered to the contact's session, and the contact's
+    # probe answer to this one: with a lock held while routing, a pair starting together hung.
+    openfire, clock, app = setup()
+    names = [u"user%d" % index for index in range(24)]
+    for name in names:
+        openfire.add_user(name, u"pw")
+    for index, name in enumerate(names):      # a ring: everyone has two contacts
+        openfire.add_contacts(name, names[(index + 1) % len(names)])
+    for _ in range(5):
+        run_together(len(names), lambda index: app.sessions.get_or_start(names[index]))
+        for name in names:
+            assert len(openfire.xmpp.sessions_of(name)) == 1, "%s has no XMPP session" % name
+        app.sessions.end_all()
+        assert app.sessions.count() == 0, "sessions left after end_all"
 
 
 def test_end_sends_unavailable_and_closes_streams():
@@ -140,3 +184,166 @@ def test_first_stream_gets_events_from_before_it_later_streams_do_not():
     bob.attach(second)
     assert [e for e in first.events if u'"early"' in e.text], first.names()
     assert not [e for e in second.events if u'"early"' in e.text], second.names()
+
+
+class ArmedClock(Clock):
+    """A hand clock that runs ``hook`` once, at the next reading after :meth:`arm`."""
+
+    def __init__(self):
+        Clock.__init__(self)
+        self._hook = None
+
+    def arm(self, hook):
+        self._hook = hook
+
+    def __call__(self):
+        hook, self._hook = self._hook, None
+        if hook is not None:
+            hook()
+        return self.millis
+
+
+class SlowStart(object):
+    """The in-memory Openfire, but opening an XMPP session waits until the test releases it,
+    so that something can happen while a session is starting."""
+
+    def __init__(self, openfire):
+        self._openfire = openfire
+        self.opening = CountDownLatch(1)
+        self.release = CountDownLatch(1)
+
+    def __getattr__(self, name):
+        return getattr(self._openfire, name)
+
+    def open_session(self, username, resource, listener):
+        self.opening.countDown()
+        assert getattr(self.release, "await")(20, TimeUnit.SECONDS), "never released"
+        return self._openfire.open_session(username, resource, listener)
+
+
+def in_thread(work, timeout=20):
+    """Runs ``work()`` on a daemon thread; its result, or AssertionError after ``timeout``."""
+    result, done = ConcurrentLinkedQueue(), CountDownLatch(1)
+
+    def body():
+        try:
+            result.add(("value", work()))
+        except (Exception, Throwable) as error:
+            result.add(("error", error))
+        finally:
+            done.countDown()
+    thread = Thread(body)
+    thread.setDaemon(True)
+    thread.start()
+    assert getattr(done, "await")(timeout, TimeUnit.SECONDS), "%r still running after %ss" % (
+        work, timeout)
+    kind, value = result.peek()
+    if kind == "error":
+        raise value
+    return value
+
+
+def test_expiry_cannot_end_a_session_in_the_middle_of_a_page_reload():
+    openfire = openfire_with_users()
+    clock = ArmedClock()
+    app = services(openfire, clock)
+    bob = app.sessions.get_or_start(u"bob")
+    page = RecordingStream()
+    bob.attach(page)
+    clock.advance(3600)                      # the page was open for an hour, then reloads
+    clock.arm(app.sessions.expire)           # the expiry timer runs while the stream detaches
+    bob.detach(page)
+    assert not bob.ended, "expiry ended the session while its last stream was detaching"
+    reloaded = RecordingStream()
+    bob.attach(reloaded)
+    assert not reloaded.closed and app.sessions.get(u"bob") is bob, "reload found no session"
+
+
+def test_a_session_handed_out_is_not_expired_right_after():
+    openfire, clock, app = setup()
+    idle = app.sessions.get_or_start(u"bob")
+    clock.advance(app.settings.get(config.SESSION_IDLE) + app.settings.get(config.SESSION_GRACE))
+    handed = app.sessions.get_or_start(u"bob")          # a login, before the timer ran
+    app.sessions.expire()
+    assert not handed.ended, "login handed out a session that the next expiry run ended"
+    assert app.sessions.get(u"bob") is handed, "session gone after being handed out"
+
+
+def test_a_request_arriving_while_the_session_ends_gets_a_live_one():
+    openfire, clock, app = setup()
+    watcher = RecordingStream()
+    app.sessions.get_or_start(u"alice").attach(watcher)
+    bob = app.sessions.get_or_start(u"bob")
+    handed = []
+    forget = bob._on_ended
+
+    def request_in_the_window(session):       # between "ended" and leaving the registry
+        handed.append(app.sessions.get_or_start(u"bob"))
+        forget(session)
+    bob._on_ended = request_in_the_window
+    app.sessions.end(u"bob")
+    assert handed and not handed[0].ended, "get_or_start returned the session that was ending"
+    assert app.sessions.get(u"bob") is handed[0], "the live session is not the registered one"
+    assert len(openfire.xmpp.sessions_of(u"bob")) == 1, "XMPP sessions of bob: %d" % len(
+        openfire.xmpp.sessions_of(u"bob"))
+    last = presences_from(watcher, u"bob", u"available") + presences_from(
+        watcher, u"bob", u"unavailable")
+    last.sort(key=lambda event: watcher.events.index(event))
+    assert u'"type":"available"' in last[-1].text, "contacts last saw bob go offline"
+
+
+def test_end_during_a_start_neither_waits_for_it_nor_leaks_its_xmpp_session():
+    openfire, clock, app = setup()
+    slow = SlowStart(openfire)
+    registry = SessionRegistry(slow, app.settings, clock)
+    starting = ConcurrentLinkedQueue()
+    starter = Thread(lambda: starting.add(registry.get_or_start(u"bob")))
+    starter.setDaemon(True)
+    starter.start()
+    assert getattr(slow.opening, "await")(20, TimeUnit.SECONDS), "start never began"
+    first = registry.get(u"bob")
+    try:
+        in_thread(first.end, timeout=10)     # a logout while the XMPP session is opening
+    finally:
+        slow.release.countDown()
+    starter.join(20000)
+    assert not starter.isAlive(), "the start never finished"
+    assert first.ended and first.jid is None, "the ended session came back to life"
+    handed = starting.peek()
+    assert handed is not None and handed is not first and not handed.ended, \
+        "the request racing the logout got no live session: %r" % handed
+    assert len(openfire.xmpp.sessions_of(u"bob")) == 1, \
+        "XMPP session opened after end() left open: %d sessions" % len(
+            openfire.xmpp.sessions_of(u"bob"))
+
+
+def test_a_session_caps_its_streams_and_closes_the_oldest_first():
+    openfire, clock, app = setup()
+    openfire.set_property(u"sparkweb.sse.maxStreamsPerUser", u"3")
+    bob = app.sessions.get_or_start(u"bob")
+    streams = [RecordingStream() for _ in range(5)]
+    for stream in streams:
+        bob.attach(stream)
+    assert [s.closed for s in streams] == [True, True, False, False, False], \
+        "closed: %r" % [s.closed for s in streams]
+    assert bob.stream_count() == 3, "streams attached: %d" % bob.stream_count()
+
+
+def test_a_message_larger_than_the_limit_is_refused_before_it_is_sent():
+    openfire, clock, app = setup()
+    watcher = RecordingStream()
+    app.sessions.get_or_start(u"bob").attach(watcher)
+    limit = 2048
+    openfire.set_property(u"sparkweb.chat.maxMessageBytes", unicode(limit))
+    alice = app.sessions.get_or_start(u"alice")
+    alice.send(stanza.message(u"bob@example.test", body=u"x" * limit))
+    for body, data in ((u"x" * (limit + 1), None), (u"\u00e9" * (limit // 2 + 1), None),
+                       (u"x" * (limit // 2), u'"%s"' % (u"y" * (limit // 2)))):
+        try:
+            alice.send(stanza.message(u"bob@example.test", body=body, data=data))
+        except PayloadTooLarge:
+            pass
+        else:
+            raise AssertionError("a message of %d characters was sent" % len(body + (data or u"")))
+    bodies = [e for e in watcher.events if e.name == "chatapi.chat"]
+    assert len(bodies) == 1, "messages delivered: %d" % len(bodies)

@@ -103,10 +103,27 @@ SSE_QUEUE_EVENTS = Setting(
     "sparkweb.sse.queueEvents", int, 1000,
     "Events waiting for one slow stream before that stream is closed.",
     minimum=10, maximum=100000)
+SSE_REPLAY_BYTES = Setting(
+    "sparkweb.sse.replayBytes", int, 1024 * 1024,
+    "Bytes of events kept per session for replay; the oldest go first, and a single event "
+    "larger than this is delivered but not kept.", minimum=0, maximum=64 * 1024 * 1024)
+SSE_QUEUE_BYTES = Setting(
+    "sparkweb.sse.queueBytes", int, 1024 * 1024,
+    "Bytes of events waiting for one slow stream before that stream is closed.",
+    minimum=64 * 1024, maximum=64 * 1024 * 1024)
+SSE_MAX_STREAMS = Setting(
+    "sparkweb.sse.maxStreamsPerUser", int, 20,
+    "Event streams one user may have open; a new one beyond this closes the oldest.",
+    minimum=1, maximum=1000)
 SSE_HEARTBEAT = Setting(
     "sparkweb.sse.heartbeatSeconds", int, 15,
     "Interval of the comment lines that keep idle event streams open through proxies.",
     minimum=1, maximum=300)
+MAX_MESSAGE_BYTES = Setting(
+    "sparkweb.chat.maxMessageBytes", int, 64 * 1024,
+    "Largest text (UTF-8 bytes of body, JSON data, subject and status together) one stanza "
+    "sent through the API may carry; larger ones are answered 413.", minimum=1024,
+    maximum=1024 * 1024)
 CORS_ORIGINS = Setting(
     "sparkweb.cors.origins", _origins, (),
     "Origins (scheme://host[:port]) whose pages may call the API and open event streams from "
@@ -180,11 +197,11 @@ ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "sec
 
 ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, BODY_READ_SECONDS, PROTECTED_PROPERTIES,
        USER_PROPERTIES_MAX, SESSION_GRACE, SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS,
-       SSE_QUEUE_EVENTS, SSE_HEARTBEAT, CORS_ORIGINS, LOGIN_FAILURES_PER_USER,
-       LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES,
-       WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION,
-       WEBAUTHN_CHALLENGE_SECONDS, WEBAUTHN_MAX_CREDENTIALS, WEBAUTHN_STARTS_PER_ADDRESS,
-       WEBAUTHN_STARTS_PER_USER)
+       SSE_REPLAY_BYTES, SSE_QUEUE_EVENTS, SSE_QUEUE_BYTES, SSE_MAX_STREAMS, SSE_HEARTBEAT,
+       MAX_MESSAGE_BYTES, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
+       LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,
+       WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS,
+       WEBAUTHN_MAX_CREDENTIALS, WEBAUTHN_STARTS_PER_ADDRESS, WEBAUTHN_STARTS_PER_USER)
 
 
 class Settings(object):

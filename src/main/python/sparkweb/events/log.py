@@ -1,50 +1,90 @@
 """A session's recent events, numbered, so that a reconnecting stream can ask for what it
 missed (``Last-Event-ID``). Ids are ``<session epoch>-<sequence>``: an id from an earlier
-session of the user replays nothing rather than the wrong events."""
+session of the user replays nothing rather than the wrong events.
+
+The log is bounded twice: by a number of events and by the bytes they hold, so that a few
+large messages cannot fill the heap (``sparkweb.sse.replayEvents``, ``replayBytes``)."""
 from __future__ import absolute_import
 
 import collections
+
+from java.lang import String
+from java.nio.charset import StandardCharsets
 
 from sparkweb.jsontext import to_json
 
 
 class Event(object):
-    """One numbered event. ``payload`` is its JSON text, the payload itself, or a function
-    returning the payload, for events that only some streams want (raw stanzas): their JSON
-    is then built on first use, if ever."""
-    __slots__ = ("id", "name", "raw", "_payload", "_text")
+    """One numbered event, and its frame: the event in the text/event-stream format as UTF-8
+    bytes, built once and shared by every stream it is offered to.
 
-    def __init__(self, event_id, name, payload, raw=False):
+    ``payload`` is the JSON text, the payload itself, or a function returning the payload, for
+    events that only some streams want (raw stanzas): their frame is then built on first use,
+    if ever. Frames are built under the owning session's lock (offers and replays happen
+    there), so two threads never build one frame. ``size_hint`` estimates the memory such a
+    not-yet-built event holds.
+    """
+    __slots__ = ("id", "name", "raw", "_payload", "_frame", "_size_hint")
+
+    def __init__(self, event_id, name, payload, raw=False, size_hint=0):
         self.id = event_id
         self.name = name
         self.raw = raw     # a chatapi.xmpp event: only for streams that asked for them
         self._payload = payload
-        self._text = None
+        self._frame = None
+        self._size_hint = size_hint
+
+    @property
+    def frame(self):
+        if self._frame is None:
+            payload = self._payload() if callable(self._payload) else self._payload
+            text = payload if isinstance(payload, basestring) else to_json(payload)
+            # The JSON has no raw newlines, so one data line carries it.
+            self._frame = String(u"id: %s\nevent: %s\ndata: %s\n\n" % (
+                self.id, self.name, text)).getBytes(StandardCharsets.UTF_8)
+            self._payload = None
+        return self._frame
+
+    @property
+    def size(self):
+        """Bytes this event holds: its frame once built, else the estimate it was given."""
+        return len(self._frame) if self._frame is not None else self._size_hint
 
     @property
     def text(self):
-        if self._text is None:
-            payload = self._payload() if callable(self._payload) else self._payload
-            self._text = payload if isinstance(payload, basestring) else to_json(payload)
-            self._payload = None
-        return self._text
+        """The JSON payload (read back from the frame; for tests and diagnostics)."""
+        frame = unicode(String(self.frame, StandardCharsets.UTF_8))
+        return frame.split(u"\ndata: ", 1)[1][:-2]
 
 
 class EventLog(object):
     """Not thread-safe by itself: the owning session holds its lock around every call."""
 
-    def __init__(self, epoch, capacity):
+    def __init__(self, epoch, max_events, max_bytes):
         self.epoch = epoch
         self._sequence = 0
-        self._recent = collections.deque(maxlen=max(capacity, 1))
-        self._capacity = capacity
+        self._recent = collections.deque()     # (sequence, event, bytes counted)
+        self._bytes = 0
+        self._max_events = max_events
+        self._max_bytes = max_bytes
 
-    def append(self, name, payload, raw=False):
+    def append(self, name, payload, raw=False, size_hint=0):
+        """A new numbered event, kept for replay while the log's budget allows. An event
+        larger than the whole byte budget is delivered live but never kept."""
         self._sequence += 1
-        event = Event(u"%s-%d" % (self.epoch, self._sequence), name, payload, raw)
-        if self._capacity:
-            self._recent.append((self._sequence, event))
+        event = Event(u"%s-%d" % (self.epoch, self._sequence), name, payload, raw, size_hint)
+        if self._max_events:
+            if not raw:
+                event.frame     # built now, so that the log counts its real size
+            self._recent.append((self._sequence, event, event.size))
+            self._bytes += event.size
+            self._trim()
         return event
+
+    def _trim(self):
+        while self._recent and (len(self._recent) > self._max_events or
+                                self._bytes > self._max_bytes):
+            self._bytes -= self._recent.popleft()[2]
 
     def unlogged(self, name, payload):
         """An event for one stream only, carrying the id of the newest logged event so that a
@@ -52,7 +92,7 @@ class EventLog(object):
         return Event(u"%s-%d" % (self.epoch, self._sequence), name, payload)
 
     def all(self):
-        return [event for _, event in self._recent]
+        return [event for _, event, _ in self._recent]
 
     def since(self, last_event_id):
         """Events after ``last_event_id`` still kept; [] for unknown or foreign ids."""
@@ -60,4 +100,4 @@ class EventLog(object):
         if epoch != self.epoch or not sequence.isdigit():
             return []
         after = int(sequence)
-        return [event for number, event in self._recent if number > after]
+        return [event for number, event, _ in self._recent if number > after]

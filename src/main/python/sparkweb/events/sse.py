@@ -1,25 +1,28 @@
 """Server-Sent Events at ``/sparkweb/sse`` on plain servlet async I/O (Openfire 5 ships no
 EventSource servlet).
 
-Each stream has a bounded queue of encoded events and writes it with non-blocking output
-(``WriteListener``): a slow client only fills its own queue, and is closed when that
-overflows; it never holds a thread. Heartbeat comments keep idle streams open through proxies.
+Each stream has a queue of encoded events, bounded in events and in bytes, and writes it with
+non-blocking output (``WriteListener``): a slow client only fills its own queue, and is closed
+when that overflows; it never holds a thread. Heartbeat comments keep idle streams open
+through proxies.
 
 Query: ``token`` (EventSource cannot set headers; the Authorization header works too),
 ``raw=true`` for ``chatapi.xmpp`` events. Header ``Last-Event-ID`` replays what was missed.
 """
 from __future__ import absolute_import
 
+import traceback
+
 from java.lang import String, Throwable
 from java.nio.charset import StandardCharsets
 from java.util.concurrent import ConcurrentHashMap, LinkedBlockingQueue
-from java.util.concurrent.atomic import AtomicBoolean
+from java.util.concurrent.atomic import AtomicBoolean, AtomicInteger, AtomicLong
 from javax.servlet import AsyncListener, WriteListener
 from javax.servlet.http import HttpServlet
 
 from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
-from sparkweb.errors import ApiError
+from sparkweb.errors import ApiError, Unauthorized
 from sparkweb.events import catalogue
 from sparkweb.http.response import send_error
 from sparkweb.log import logger
@@ -29,72 +32,95 @@ RETRY_MILLIS = 2000
 HEARTBEAT = String(": heartbeat\n\n").getBytes(StandardCharsets.UTF_8)
 
 
-def encode(event):
-    """One event in the text/event-stream format; the JSON has no raw newlines."""
-    text = u"id: %s\nevent: %s\ndata: %s\n\n" % (event.id, event.name, event.text)
-    return String(text).getBytes(StandardCharsets.UTF_8)
-
-
 class SseStream(WriteListener, AsyncListener):
-    """One open EventSource connection."""
+    """One open EventSource connection. ``on_close(stream)`` is called once when it closes."""
 
-    def __init__(self, async_context, capacity, raw):
+    def __init__(self, async_context, max_events, max_bytes, raw, on_close=None):
         self._async = async_context
         self._out = async_context.getResponse().getOutputStream()
-        self._queue = LinkedBlockingQueue(capacity)
+        self._queue = LinkedBlockingQueue(max_events)
+        self._queued_bytes = AtomicLong(0)
+        self._max_bytes = max_bytes
         self._draining = AtomicBoolean(False)
+        self._wakeups = AtomicInteger(0)    # onWritePossible() calls so far
         self._closed = AtomicBoolean(False)
         self._raw = raw
         self._listening = False   # no writes until the container calls onWritePossible
-        self.on_close = None
+        self._on_close = on_close
+
+    @property
+    def closed(self):
+        return self._closed.get()
 
     def offer(self, event):
         if event.raw and not self._raw:
             return
-        self.offer_bytes(encode(event))
+        self.offer_bytes(event.frame)     # one frame, shared by every stream
 
     def offer_bytes(self, chunk):
+        """Queues ``chunk``; a stream already holding more than its bytes, or its number of
+        events, is closed. One event larger than the limit still reaches a reading client."""
         if self._closed.get():
             return
-        if not self._queue.offer(chunk):
-            LOG.info("Closing an event stream that fell behind by %d events" % self._queue.size())
+        size = len(chunk)
+        queued = self._queued_bytes.addAndGet(size)
+        if (queued > size and queued > self._max_bytes) or not self._queue.offer(chunk):
+            LOG.info("Closing an event stream that fell behind by %d events, %d bytes"
+                     % (self._queue.size(), queued))
             self.close()
             return
         self.drain()
 
     def drain(self):
-        """Writes queued events while the connection accepts them without blocking."""
+        """Writes queued events while the connection accepts them without blocking. When it
+        does not, the container calls onWritePossible() later; a call that came while this
+        thread was still writing (and so found the writer busy) is not lost: the wake-up count
+        tells this thread to look again."""
         while self._listening and not self._closed.get() and \
                 self._draining.compareAndSet(False, True):
+            wakeups = self._wakeups.get()
             try:
-                while not self._queue.isEmpty():
-                    if not self._out.isReady():
-                        return              # onWritePossible() resumes
-                    self._out.write(self._queue.poll())
-                if self._out.isReady():
-                    self._out.flush()
+                waiting = self._write_while_ready()
             except (Exception, Throwable):   # e.g. Jetty's EofException: the client is gone
+                self._draining.set(False)
                 self.close()
                 return
-            finally:
-                self._draining.set(False)
-            if self._queue.isEmpty():
+            self._draining.set(False)
+            if waiting:
+                if self._wakeups.get() == wakeups:
+                    return               # onWritePossible() resumes
+            elif self._queue.isEmpty():
                 return
+
+    def _write_while_ready(self):
+        """True when it stopped because the connection was not ready (isReady() false)."""
+        while not self._queue.isEmpty():
+            if not self._out.isReady():
+                return True
+            chunk = self._queue.poll()
+            self._queued_bytes.addAndGet(-len(chunk))
+            self._out.write(chunk)
+        if not self._out.isReady():
+            return True
+        self._out.flush()
+        return False
 
     def close(self):
         if self._closed.compareAndSet(False, True):
             LOG.debug("Event stream closed")
             self._queue.clear()
+            self._queued_bytes.set(0)
             try:
                 self._async.complete()
             except (Exception, Throwable):   # already completed by the container
                 pass
-            if self.on_close is not None:
-                self.on_close(self)
+            if self._on_close is not None:
+                self._on_close(self)
 
     # --- WriteListener ------------------------------------------------------------------
     def onWritePossible(self):
         self._listening = True
+        self._wakeups.incrementAndGet()
         self.drain()
 
     def onError(self, error):
@@ -136,7 +162,11 @@ class StreamSet(object):
 
 
 class SseServlet(HttpServlet):
-    """GET /sparkweb/sse: authenticates, then holds the connection open as an event stream."""
+    """GET /sparkweb/sse: authenticates, then holds the connection open as an event stream.
+
+    Everything that can be refused (token, account, starting the session) is decided before
+    the response is committed, so it is answered with the JSON error shape. Once streaming,
+    a failure closes the stream: the page reconnects after the retry interval."""
 
     def __init__(self, app):
         HttpServlet.__init__(self)
@@ -144,12 +174,25 @@ class SseServlet(HttpServlet):
 
     def doGet(self, request, response):
         try:
-            claims = self._app.authenticator.authenticate(
-                request.getParameter("token") or
-                token_from_header(request.getHeader("Authorization")))
+            username, greeting = self._open_session(request)
         except ApiError as error:
             return send_error(response, error)
-        session = self._app.sessions.get_or_start(claims.username)
+        except (Exception, Throwable):     # Java exceptions are not Python Exceptions
+            LOG.error("Could not open an event stream:\n%s" % traceback.format_exc())
+            return send_error(response, ApiError("Internal error."))
+        self._stream(request, response, username, greeting)
+
+    def _open_session(self, request):
+        claims = self._app.authenticator.authenticate(
+            request.getParameter("token") or
+            token_from_header(request.getHeader("Authorization")))
+        user = self._app.openfire.get_user(claims.username)
+        if user is None:   # deleted since the account check, which is trusted for a few seconds
+            raise Unauthorized()
+        self._app.sessions.get_or_start(claims.username)
+        return claims.username, catalogue.on_connect(user)
+
+    def _stream(self, request, response, username, greeting):
         response.setStatus(200)
         response.setContentType("text/event-stream")
         response.setCharacterEncoding("UTF-8")
@@ -157,17 +200,29 @@ class SseServlet(HttpServlet):
         response.setHeader("X-Accel-Buffering", "no")
         async_context = request.startAsync()
         async_context.setTimeout(0)
-        stream = SseStream(async_context, self._app.settings.get(config.SSE_QUEUE_EVENTS),
-                           (request.getParameter("raw") or "").lower() in ("1", "true", "yes"))
-        stream.on_close = lambda closed: self._closed(session, closed)
-        async_context.addListener(stream)
-        stream.offer_bytes(String("retry: %d\n\n" % RETRY_MILLIS).getBytes(StandardCharsets.UTF_8))
-        greeting = catalogue.on_connect(self._app.openfire.get_user(claims.username))
-        session.attach(stream, request.getHeader("Last-Event-ID"), greeting)
+        settings = self._app.settings
+        stream = SseStream(async_context, settings.get(config.SSE_QUEUE_EVENTS),
+                           settings.get(config.SSE_QUEUE_BYTES),
+                           (request.getParameter("raw") or "").lower() in ("1", "true", "yes"),
+                           lambda closed: self._closed(username, closed))
+        # In the set before anything can close it, so that closing always takes it out again.
         self._app.streams.add(stream)
-        response.getOutputStream().setWriteListener(stream)
+        try:
+            async_context.addListener(stream)
+            stream.offer_bytes(String("retry: %d\n\n" % RETRY_MILLIS).getBytes(
+                StandardCharsets.UTF_8))
+            response.getOutputStream().setWriteListener(stream)
+            self._app.sessions.attach(username, stream, request.getHeader("Last-Event-ID"),
+                                      greeting)
+        except ApiError as error:          # the session kept ending (logouts elsewhere)
+            LOG.debug("Event stream of %s not attached: %s" % (username, error.message))
+            stream.close()
+        except (Exception, Throwable):
+            LOG.error("Event stream of %s failed to start:\n%s" % (
+                username, traceback.format_exc()))
+            stream.close()
 
-    def _closed(self, session, stream):
-        session.detach(stream)
+    def _closed(self, username, stream):
+        self._app.sessions.detach(username, stream)
         self._app.streams.remove(stream)
 

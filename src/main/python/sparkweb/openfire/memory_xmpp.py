@@ -29,6 +29,8 @@ class MemorySession(object):
 
     def send(self, stanza):
         _openfire_jid(stanza.recipient)
+        if self.closed:      # a closed connection carries nothing more
+            return
         stanza = copy.copy(stanza)
         stanza.sender = self.jid
         self._router.route(self, stanza)

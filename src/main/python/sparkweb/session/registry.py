@@ -3,7 +3,12 @@ demand and ended by expiry, logout, the server, or plugin stop.
 
 Expiry: a session with an open stream lives. Without one, it ends when the grace period after
 its last stream closed has passed, or, if REST calls came after that stream closed (or there
-never was a stream), when the idle timeout after the last call has passed too.
+never was a stream), when the idle timeout after the last call has passed too. Each session
+decides that under its own lock (``UserSession.expire``).
+
+A session that ends stays registered until its XMPP session is closed; a request arriving
+meanwhile waits for that, then starts a new one (``get_or_start`` retries while the session
+it found has ended).
 """
 from __future__ import absolute_import
 
@@ -11,9 +16,13 @@ from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb import config
 from sparkweb.log import logger
-from sparkweb.session.user_session import UserSession
+from sparkweb.session.user_session import SessionEnded, UserSession
 
 LOG = logger("sessions")
+
+# Sessions found ended one after the other before a request gives up (409): only a storm of
+# logouts in other tabs gets there.
+ATTEMPTS = 3
 
 
 class SessionRegistry(object):
@@ -27,14 +36,35 @@ class SessionRegistry(object):
         return self._sessions.get(username)
 
     def get_or_start(self, username):
-        """The user's session, started if needed; never two for one user."""
+        """The user's live session, started if needed; never two for one user."""
+        return self._with_live_session(username, lambda session: session)
+
+    def attach(self, username, stream, last_event_id=None, greeting=None):
+        """Attaches an event stream to the user's live session (see UserSession.attach)."""
+        return self._with_live_session(username, lambda session: session if session.attach(
+            stream, last_event_id, greeting) else None)
+
+    def _with_live_session(self, username, use):
+        for _ in range(ATTEMPTS):
+            session = self._sessions.get(username)
+            if session is None:
+                candidate = UserSession(username, self._openfire, self._settings, self._clock,
+                                        self._forget)
+                session = self._sessions.putIfAbsent(username, candidate) or candidate
+            try:
+                result = use(session.start_and_claim())
+            except SessionEnded:
+                result = None
+            if result is not None:
+                return result
+            session.await_end()
+            self._sessions.remove(username, session)
+        raise SessionEnded(username)
+
+    def detach(self, username, stream):
         session = self._sessions.get(username)
-        if session is None:
-            candidate = UserSession(
-                username, self._openfire, self._settings.get(config.SESSION_RESOURCE),
-                self._settings.get(config.SSE_REPLAY_EVENTS), self._clock, self._forget)
-            session = self._sessions.putIfAbsent(username, candidate) or candidate
-        return session.ensure_started()
+        if session is not None:
+            session.detach(stream)
 
     def touch(self, username):
         session = self._sessions.get(username)
@@ -61,16 +91,8 @@ class SessionRegistry(object):
         for session in list(self._sessions.values()):
             if self._openfire.get_user(session.username) is None:
                 session.end()
-            elif session.stream_count() == 0 and now >= _deadline(session, grace, idle):
+            elif session.expire(now, grace, idle):
                 LOG.debug("Session of %s expired" % session.username)
-                session.end()
 
     def _forget(self, session):
         self._sessions.remove(session.username, session)
-
-
-def _deadline(session, grace, idle):
-    deadline = session.last_stream_closed + grace
-    if session.last_activity > session.last_stream_closed:
-        deadline = max(deadline, session.last_activity + idle)
-    return deadline

@@ -2,16 +2,24 @@
 
 Inbound stanzas become events (``events.catalogue``), numbered in the session's log and
 offered to every attached stream. Offering never blocks: a stream that cannot keep up closes
-itself. The log lock makes "replay, then attach" atomic with respect to new events, so a
+itself. The lock makes "replay, then attach" atomic with respect to new events, so a
 reconnecting stream neither misses nor duplicates one.
+
+The lock guards this session's own state only. Nothing routes while holding it: Openfire
+delivers locally and synchronously, so the initial presence of a starting session runs
+straight into its contacts' sessions (and their answers into this one); a lock held across
+that deadlocks two contacts starting at the same time. The XMPP session is therefore opened
+once by the first caller with no lock held, while later callers wait for it (``_start``).
 """
 from __future__ import absolute_import
 
 from java.lang import Throwable
-from java.util.concurrent import CopyOnWriteArraySet
+from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
+from java.util.concurrent.atomic import AtomicBoolean
 from java.util.concurrent.locks import ReentrantLock
 
-from sparkweb.errors import Conflict
+from sparkweb import config
+from sparkweb.errors import Conflict, PayloadTooLarge
 from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
@@ -20,77 +28,162 @@ from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
 
+# How long a request waits for an ending session to finish closing before starting anew.
+END_WAIT_SECONDS = 30
+
 
 class UserSession(object):
-    def __init__(self, username, openfire, resource, replay_events, clock, on_ended):
+    def __init__(self, username, openfire, settings, clock, on_ended):
         self.username = username
         self._openfire = openfire
-        self._resource = resource
+        self._settings = settings
         self._clock = clock
         self._on_ended = on_ended
         self._lock = ReentrantLock()
-        self._log = EventLog(u"%x" % clock(), replay_events)
-        self._streams = CopyOnWriteArraySet()
+        self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
+                             settings.get(config.SSE_REPLAY_BYTES))
+        self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
         self._xmpp = None
+        self._start = None          # a latch, set by the caller that opens the XMPP session
+        self._opening = False       # that caller has not finished yet
+        self._finished = AtomicBoolean(False)
+        self._closed = CountDownLatch(1)
         self.ended = False
         self._had_stream = False
         self.last_activity = clock()
         self.last_stream_closed = 0
 
-    # --- lifecycle ----------------------------------------------------------------------
-    def ensure_started(self):
-        """Opens the XMPP session once; concurrent callers wait for the first."""
-        if self._xmpp is not None:
-            return self          # started: no lock on the hot path
+    # --- start ----------------------------------------------------------------------------
+    def start_and_claim(self):
+        """Starts the XMPP session if needed and records activity, so that expiry running
+        next does not end the session just handed out; SessionEnded if it ended first."""
+        if self._xmpp is None:
+            self._start_once()
         self._lock.lock()
         try:
-            if self._xmpp is None and not self.ended:
-                self._xmpp = self._openfire.open_session(self.username, self._resource, self)
-                self._xmpp.send(model.presence())          # initial presence
-                LOG.debug("XMPP session started: %s" % self._xmpp.jid)
+            if self.ended:
+                raise SessionEnded(self.username)
+            self.last_activity = self._clock()
         finally:
             self._lock.unlock()
         return self
 
-    @property
-    def jid(self):
-        return self._xmpp.jid if self._xmpp is not None else None
-
-    def end(self):
-        """Ends the session: unavailable presence, XMPP session closed, streams closed."""
-        xmpp = self._mark_ended()
-        if xmpp is None:
+    def _start_once(self):
+        self._lock.lock()
+        try:
+            opener = self._start is None and not self.ended
+            if opener:
+                self._start, self._opening = CountDownLatch(1), True
+            start = self._start
+        finally:
+            self._lock.unlock()
+        if start is None:
+            raise SessionEnded(self.username)
+        if not opener:
+            getattr(start, "await")()   # "await" is a keyword in Python 3 tools
             return
         try:
-            xmpp.send(model.presence(type="unavailable"))
-            xmpp.close()
-        except (Exception, Throwable) as error:   # Java exceptions are not Exceptions
-            LOG.warn("Closing the XMPP session of %s failed: %s" % (self.username, error))
-        self._close_streams()
+            self._open()
+        finally:
+            start.countDown()
+
+    def _open(self):
+        try:
+            xmpp = self._openfire.open_session(self.username, self._settings.get(
+                config.SESSION_RESOURCE), self)
+        except (Exception, Throwable):
+            self._fail()
+            raise
+        try:
+            xmpp.send(model.presence())       # initial presence: routed with no lock held
+        except (Exception, Throwable):
+            _close_quietly(xmpp, self.username)
+            self._fail()
+            raise
+        self._lock.lock()
+        try:
+            adopted = not self.ended
+            self._opening = False
+            if adopted:
+                self._xmpp = xmpp
+        finally:
+            self._lock.unlock()
+        if adopted:
+            LOG.debug("XMPP session started: %s" % xmpp.jid)
+        else:            # end() came while opening and left the closing to us
+            _close(xmpp, self.username)
+            self._finish()
+
+    def _fail(self):
+        """Opening failed: the session ends, so the next request starts a fresh one."""
+        self._lock.lock()
+        try:
+            first, self.ended, self._opening = not self.ended, True, False
+        finally:
+            self._lock.unlock()
+        if first:
+            self._close_streams()
+        self._finish()
+
+    @property
+    def jid(self):
+        xmpp = self._xmpp
+        return xmpp.jid if xmpp is not None else None
+
+    # --- end ------------------------------------------------------------------------------
+    def end(self):
+        """Ends the session: unavailable presence, XMPP session closed, streams closed."""
+        self._end_if(lambda: True, close_xmpp=True)
+
+    def expire(self, now, grace_millis, idle_millis):
+        """Ends the session if it has no stream and its grace and idle periods are over. Decided
+        under the lock, so that a stream detaching or attaching, or a request claiming the
+        session at the same moment, is either wholly before the decision or wholly after."""
+        return self._end_if(lambda: self._streams.isEmpty() and
+                            now >= self._deadline(grace_millis, idle_millis), close_xmpp=True)
 
     def on_closed(self):
         """The server ended the XMPP session (admin kick, user deleted, shutdown)."""
-        if self._mark_ended() is not None:
-            self._close_streams()
+        self._end_if(lambda: True, close_xmpp=False)
 
-    def _mark_ended(self):
+    def await_end(self):
+        """Waits until an ended session has closed its XMPP session, so that a new session of
+        the user (same full JID) never overlaps it."""
+        getattr(self._closed, "await")(END_WAIT_SECONDS, TimeUnit.SECONDS)
+
+    def _end_if(self, condition, close_xmpp):
         self._lock.lock()
         try:
-            if self.ended:
-                return None
+            if self.ended or not condition():
+                return False
             self.ended = True
-            xmpp, self._xmpp = self._xmpp, None
+            xmpp, self._xmpp, opening = self._xmpp, None, self._opening
         finally:
             self._lock.unlock()
-        self._on_ended(self)
-        return xmpp or _NoSession()
+        if xmpp is not None and close_xmpp:
+            _close(xmpp, self.username)
+        self._close_streams()
+        if not opening:           # else the opener closes what it opened, then finishes
+            self._finish()
+        return True
+
+    def _finish(self):
+        if self._finished.compareAndSet(False, True):
+            self._closed.countDown()
+            self._on_ended(self)
 
     def _close_streams(self):
         for stream in list(self._streams):
             stream.close()
         self._streams.clear()
 
-    # --- activity -----------------------------------------------------------------------
+    def _deadline(self, grace, idle):
+        deadline = self.last_stream_closed + grace
+        if self.last_activity > self.last_stream_closed:
+            deadline = max(deadline, self.last_activity + idle)
+        return deadline
+
+    # --- activity -------------------------------------------------------------------------
     def touch(self):
         self.last_activity = self._clock()
 
@@ -98,14 +191,16 @@ class UserSession(object):
         return self._streams.size()
 
     def send(self, stanza):
+        limit = self._settings.get(config.MAX_MESSAGE_BYTES)
+        if _text_bytes(stanza) > limit:
+            raise PayloadTooLarge("The message is larger than %d bytes." % limit)
         self.touch()
-        self.ensure_started()
         xmpp = self._xmpp
         if xmpp is None:
             raise SessionEnded(self.username)
         xmpp.send(stanza)
 
-    # --- events -------------------------------------------------------------------------
+    # --- events ---------------------------------------------------------------------------
     def on_stanza(self, stanza):
         events = catalogue.for_stanza(stanza)
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
@@ -115,7 +210,8 @@ class UserSession(object):
             for (name, _), text in zip(events, encoded):
                 self._offer(self._log.append(name, text))
             if raw is not None:
-                self._offer(self._log.append(raw[0], raw[1], raw=True))
+                self._offer(self._log.append(raw[0], raw[1], raw=True,
+                                             size_hint=_raw_size_hint(stanza)))
         finally:
             self._lock.unlock()
 
@@ -125,12 +221,13 @@ class UserSession(object):
 
     def attach(self, stream, last_event_id=None, greeting=None):
         """Adds a stream: first ``greeting`` (the onConnect event, carrying the id of the
-        newest event so far), then what it missed since ``last_event_id``, then live events."""
+        newest event so far), then what it missed since ``last_event_id``, then live events.
+        False when the session has ended (the stream is left untouched). Beyond the streams a
+        user may have, the oldest are closed."""
         self._lock.lock()
         try:
             if self.ended:
-                stream.close()
-                return
+                return False
             if greeting is not None:
                 stream.offer(self._log.unlogged(*greeting))
             # The first stream also gets what arrived before it (offline messages delivered
@@ -139,17 +236,62 @@ class UserSession(object):
                 else self._log.all()
             for event in missed:
                 stream.offer(event)
-            self._streams.add(stream)
-            self._had_stream = True
+            if not stream.closed:          # an overflowing replay closes it at once
+                self._streams.add(stream)
+                self._had_stream = True
+            evicted = self._oldest_beyond(self._settings.get(config.SSE_MAX_STREAMS))
+        finally:
+            self._lock.unlock()
+        for oldest in evicted:
+            LOG.debug("Closing the oldest event stream of %s (stream limit)" % self.username)
+            oldest.close()
+        return True
+
+    def _oldest_beyond(self, limit):
+        evicted = list(self._streams)[:max(self._streams.size() - limit, 0)]
+        for oldest in evicted:
+            self._streams.remove(oldest)
+        return evicted
+
+    def detach(self, stream):
+        self._lock.lock()
+        try:
+            now = self._clock()     # read before the stream goes: see expire()
+            # Jython gives Java sets Python's set methods: discard() is the no-error remove.
+            if stream in self._streams:
+                self._streams.discard(stream)
+                if self._streams.isEmpty():
+                    self.last_stream_closed = now
         finally:
             self._lock.unlock()
 
-    def detach(self, stream):
-        # Jython gives Java sets Python's set methods: discard() is the no-error remove.
-        if stream in self._streams:
-            self._streams.discard(stream)
-            if self._streams.isEmpty():
-                self.last_stream_closed = self._clock()
+
+def _text_bytes(stanza):
+    return sum(len(text.encode("utf-8")) for text in (
+        stanza.body, stanza.data, stanza.subject, stanza.status) if text)
+
+
+def _raw_size_hint(stanza):
+    """Memory a raw event holds until (and unless) a stream asks for it: the stanza and the
+    server's parsed packet, roughly four bytes per character of text, and some overhead."""
+    return 4 * sum(len(text) for text in (stanza.body, stanza.data, stanza.subject,
+                                          stanza.status) if text) + 1024
+
+
+def _close(xmpp, username):
+    """Unavailable presence, then the XMPP session closed; failures only logged."""
+    try:
+        xmpp.send(model.presence(type="unavailable"))
+    except (Exception, Throwable) as error:   # Java exceptions are not Exceptions
+        LOG.warn("Sending unavailable presence for %s failed: %s" % (username, error))
+    _close_quietly(xmpp, username)
+
+
+def _close_quietly(xmpp, username):
+    try:
+        xmpp.close()
+    except (Exception, Throwable) as error:
+        LOG.warn("Closing the XMPP session of %s failed: %s" % (username, error))
 
 
 class SessionEnded(Conflict):
@@ -157,13 +299,3 @@ class SessionEnded(Conflict):
 
     def __init__(self, username):
         Conflict.__init__(self, "The XMPP session of %s has ended; sign in again." % username)
-
-
-class _NoSession(object):
-    """Stands in for an XMPP session that was never opened, so end() has nothing to do."""
-
-    def send(self, stanza):
-        pass
-
-    def close(self):
-        pass
