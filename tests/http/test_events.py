@@ -26,6 +26,14 @@ def unique(prefix):
     return "%s %s" % (prefix, uuid.uuid4().hex[:8])
 
 
+def events_until(stream, where, timeout=15):
+    """Every event the stream receives up to and including the first matching ``where``."""
+    seen = []
+    while not seen or not where(seen[-1]):
+        seen.append(stream.next(timeout=timeout))
+    return seen
+
+
 def test_stream_opens_with_retry_and_on_connect(target, bob_token):
     with EventStream(target, bob_token) as stream:
         hello = stream.next("onConnect")
@@ -117,12 +125,14 @@ def test_bad_presence_is_400(target, alice):
 def test_probe_needs_permission_and_offline_reads_unavailable(target, alice, bob_token):
     assert alice.get("/presence/carol").status_code == 400, "probed a non-contact"
     assert alice.get("/presence/nobody-at-all").status_code == 400, "probed a non-user"
-    with target.client(bob_token) as client:
-        assert client.post("/logout").status_code == 200
-    deadline = time.time() + 10
-    while alice.get("/presence/bob").json()["type"] != "unavailable" and time.time() < deadline:
-        time.sleep(0.2)
-    assert alice.get("/presence/bob").json()["type"] == "unavailable", "logged-out bob not offline"
+    with EventStream(target, target.login("alice")) as watcher:
+        watcher.next("onConnect")
+        with target.client(bob_token) as client:
+            assert client.post("/logout").status_code == 200
+        watcher.next("chatapi.presence", where=lambda e: e.data["from"].startswith("bob@")
+                     and e.data["type"] == "unavailable")
+    probed = alice.get("/presence/bob").json()
+    assert probed["type"] == "unavailable", "logged-out bob not offline: %r" % probed
 
 
 def test_roster_with_presence_lists_contacts(target, alice_token, bob_token):
@@ -174,10 +184,13 @@ def test_raw_stanzas_only_for_streams_that_ask(target, alice_token, bob_token):
         event = raw.next("chatapi.xmpp", where=lambda e: text in base64.b64decode(
             e.data["xmpp"]).decode("utf-8"))
         plain.next("chatapi.chat", where=lambda e: e.data.get("body") == text)
-        time.sleep(0.5)
-        names = [plain.events.get_nowait().name for _ in range(plain.events.qsize())]
+        # A raw event for a message comes right behind its chat event, so by the time the
+        # next message's chat event arrives, any raw event of the first would have too.
+        marker = unique("marker")
+        send_chat(target, alice_token, "bob", content=marker)
+        names = [e.name for e in events_until(plain, lambda e: e.data.get("body") == marker)]
     assert "<message" in base64.b64decode(event.data["xmpp"]).decode("utf-8"), event.data
-    assert "chatapi.xmpp" not in names, "raw event on a stream that did not ask"
+    assert "chatapi.xmpp" not in names, "raw event on a stream that did not ask: %r" % names
 
 
 def test_session_survives_a_reload_and_ends_after_the_grace_period(target, alice_token):
@@ -189,9 +202,8 @@ def test_session_survives_a_reload_and_ends_after_the_grace_period(target, alice
             stream.next("onConnect")
         with EventStream(target, bob) as stream:      # the reload, within the grace period
             stream.next("onConnect")
-            time.sleep(GRACE_SECONDS + 2)
-            with pytest.raises(AssertionError):
-                watcher.next("chatapi.presence", timeout=0.5, where=gone)
+            with pytest.raises(AssertionError):       # nobody sees bob leave meanwhile
+                watcher.next("chatapi.presence", timeout=GRACE_SECONDS + 2, where=gone)
         closed_at = time.time()
         watcher.next("chatapi.presence", timeout=GRACE_SECONDS + 10, where=gone)
     waited = time.time() - closed_at
@@ -231,3 +243,109 @@ def test_message_with_body_carries_its_state_without_a_second_event(target, alic
         following = stream.next("chatapi.chat")
     assert event.data["state"] == "active", event.data
     assert following.data.get("body") == marker, "extra event between messages: %r" % following
+
+
+MAX_MESSAGE_BYTES = 64 * 1024     # sparkweb.chat.maxMessageBytes, default
+
+
+def test_a_message_larger_than_the_limit_is_413_and_one_at_the_limit_is_sent(
+        target, alice_token, bob_token):
+    with target.client(alice_token) as client:
+        for body in ("x" * (MAX_MESSAGE_BYTES + 1), "\u00e9" * (MAX_MESSAGE_BYTES // 2 + 1)):
+            response = client.post("/chat/message/bob", content=body.encode("utf-8"),
+                                   headers={"Content-Type": "text/plain; charset=utf-8"})
+            assert response.status_code == 413, "%d bytes -> %s" % (
+                len(body.encode("utf-8")), response.status_code)
+            assert response.json()["error"] == "payload_too_large", response.text
+        too_much_data = client.post("/chat/message/bob", json={
+            "body": "x" * (MAX_MESSAGE_BYTES // 2), "data": "y" * (MAX_MESSAGE_BYTES // 2)})
+        assert too_much_data.status_code == 413, "body + data over the limit: %s" % (
+            too_much_data.status_code)
+    with EventStream(target, bob_token) as stream:
+        stream.next("onConnect")
+        largest = unique("largest").ljust(MAX_MESSAGE_BYTES, "x")
+        send_chat(target, alice_token, "bob", content=largest)
+        event = stream.next("chatapi.chat", where=lambda e: e.data.get("body") == largest)
+    assert event.data["from"].startswith("alice@"), event.data
+
+
+def test_a_user_opening_more_streams_than_allowed_closes_the_oldest(target, alice_token):
+    limit = 20                    # sparkweb.sse.maxStreamsPerUser, default
+    token = target.login("bob")
+    streams = []
+    try:
+        for _ in range(limit + 1):
+            stream = EventStream(target, token)
+            stream.next("onConnect")
+            streams.append(stream)
+        assert streams[0].ended(10), "the oldest stream stayed open beyond the limit"
+        text = unique("to the newest")
+        send_chat(target, alice_token, "bob", content=text)
+        for stream in (streams[1], streams[-1]):
+            stream.next("chatapi.chat", where=lambda e: e.data.get("body") == text)
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+@pytest.fixture(scope="module")
+def roomy_host():
+    """A dev host whose streams may queue far more than the kernel's socket buffers hold, so
+    that a stalled reader makes the server's output say "not ready" long before the queue is
+    full."""
+    from harness.devhost import DevHost
+    from harness.target import TEST_PROPERTIES
+    host = DevHost(properties=dict(TEST_PROPERTIES, **{
+        "sparkweb.sse.queueBytes": str(64 * 1024 * 1024), "sparkweb.sse.queueEvents": "100000"}))
+    target = host.start()
+    try:
+        yield target
+    finally:
+        host.stop()
+
+
+def kernel_send_buffer_max():
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem") as limits:
+            return int(limits.read().split()[2])
+    except (OSError, ValueError, IndexError):
+        return 4 * 1024 * 1024     # Linux's default
+
+
+def test_a_stalled_stream_resumes_when_read_again_and_loses_nothing(roomy_host):
+    import socket
+    import urllib.parse
+    target = roomy_host
+    bob, alice = target.login("bob"), target.login("alice")
+    url = urllib.parse.urlsplit(target.base_url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(30)
+    sock.connect((url.hostname, url.port))
+    try:
+        sock.sendall(("GET /sparkweb/sse?token=%s HTTP/1.1\r\nHost: %s\r\n\r\n"
+                      % (bob, url.netloc)).encode())
+        received = b""
+        while b"event: onConnect" not in received:
+            received += sock.recv(4096)
+        # Not reading now: more than both sides' socket buffers can hold, so the server's
+        # output stops being ready and the rest waits in the stream's queue.
+        size = 60 * 1024
+        count = (2 * kernel_send_buffer_max() + 1024 * 1024) // size + 1
+        prefix = unique("stalled")
+        with target.client(alice) as client:
+            for number in range(count):
+                body = ("%s %05d " % (prefix, number)).ljust(size, "x")
+                assert client.post("/chat/message/bob", content=body).status_code == 200
+        marker = ("%s %05d " % (prefix, count - 1)).encode()
+        while marker not in received:
+            chunk = sock.recv(1 << 20)
+            assert chunk, "the server closed the stalled stream"
+            received += chunk
+    finally:
+        sock.close()
+    numbers = [int(line.split(prefix.encode())[1].split()[0])
+               for line in received.split(b"\n") if line.startswith(b"data: ") and
+               prefix.encode() in line]
+    assert numbers == list(range(count)), "after resuming: %d of %d messages, first gaps %r" % (
+        len(numbers), count, sorted(set(range(count)) - set(numbers))[:5])

@@ -74,10 +74,24 @@ def test_a_message_goes_only_to_its_recipient_and_always_from_the_sender(
     assert first_for_carol.data["body"] == probe, "carol's stream got %r" % first_for_carol.data
 
 
-def test_a_stream_carries_only_its_owners_events(target, alice_token, bob_token):
-    with EventStream(target, bob_token) as stream:
-        hello = stream.next("onConnect")
+def test_a_stream_carries_only_its_owners_events(target, alice_token, bob_token, carol_token):
+    for_alice, for_bob = marker("for alice only"), marker("for bob")
+    with EventStream(target, alice_token) as alice_stream, \
+            EventStream(target, bob_token) as bob_stream:
+        hello = bob_stream.next("onConnect")
+        alice_stream.next("onConnect")
+        with target.client(carol_token) as client:
+            assert client.post("/chat/message/alice", content=for_alice).status_code == 200
+            assert client.post("/chat/message/bob", content=for_bob).status_code == 200
+        alice_stream.next("chatapi.chat", where=lambda e: e.data.get("body") == for_alice)
+        # Delivery is in order: had alice's message reached bob's stream, it would be there
+        # before the message sent to bob after it.
+        seen_by_bob = []
+        while not seen_by_bob or seen_by_bob[-1].data.get("body") != for_bob:
+            seen_by_bob.append(bob_stream.next())
     assert hello.data["username"] == "bob", "bob's token opened %r" % hello.data
+    leaked = [e for e in seen_by_bob if for_alice in repr(e.data)]
+    assert not leaked, "bob's stream carried alice's message: %r" % leaked
 
 
 def test_presence_is_set_only_for_the_caller_and_probes_need_permission(
