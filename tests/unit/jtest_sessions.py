@@ -1,7 +1,7 @@
 """The session registry and user sessions against the in-memory Openfire, on a hand clock."""
 from __future__ import absolute_import
 
-from java.lang import Thread, Throwable
+from java.lang import RuntimeException, Thread, Throwable
 from java.util.concurrent import CountDownLatch, ConcurrentLinkedQueue, TimeUnit
 
 from sparkweb import config
@@ -347,3 +347,28 @@ def test_a_message_larger_than_the_limit_is_refused_before_it_is_sent():
             raise AssertionError("a message of %d characters was sent" % len(body + (data or u"")))
     bodies = [e for e in watcher.events if e.name == "chatapi.chat"]
     assert len(bodies) == 1, "messages delivered: %d" % len(bodies)
+
+
+def test_a_start_that_fails_is_tried_afresh_by_the_next_request():
+    openfire, clock, app = setup()
+    failing = SlowStart(openfire)
+    failing.release.countDown()
+    attempts = []
+
+    def open_once_failing(username, resource, listener):
+        attempts.append(username)
+        if len(attempts) == 1:
+            raise RuntimeException("Openfire refused")
+        return openfire.open_session(username, resource, listener)
+    failing.open_session = open_once_failing
+    registry = SessionRegistry(failing, app.settings, clock)
+    try:
+        registry.get_or_start(u"bob")
+    except RuntimeException:
+        pass
+    else:
+        raise AssertionError("a failed start passed for a success")
+    assert registry.get(u"bob") is None, "the failed session stayed registered"
+    session = registry.get_or_start(u"bob")
+    assert not session.ended and session.jid, "the next request got no live session"
+    assert len(openfire.xmpp.sessions_of(u"bob")) == 1, "XMPP sessions of bob"

@@ -5,7 +5,7 @@ from __future__ import absolute_import
 
 import json
 
-from java.lang import RuntimeException, String, System
+from java.lang import IllegalArgumentException, RuntimeException, String, System
 from java.nio.charset import StandardCharsets
 
 from sparkweb.events import sse
@@ -112,13 +112,16 @@ class FakeAsync(object):
 
 
 class FakeRequest(object):
-    def __init__(self, response, token, on_start_async=None):
+    def __init__(self, response, token, on_start_async=None, bad_query=False):
         self._response = response
         self._token = token
         self._on_start_async = on_start_async
+        self._bad_query = bad_query
         self.async_context = None
 
     def getParameter(self, name):
+        if self._bad_query:     # as Jetty's BadMessageException for "?token=%80"
+            raise IllegalArgumentException("Unable to decode the query")
         return self._token if name == "token" else None
 
     def getHeader(self, name):
@@ -266,10 +269,10 @@ class RecordingLog(object):
         return self._record(level)
 
 
-def open_stream(app, token, on_start_async=None):
+def open_stream(app, token, on_start_async=None, bad_query=False):
     output = FakeOutput()
     response = FakeResponse(output)
-    request = FakeRequest(response, token, on_start_async)
+    request = FakeRequest(response, token, on_start_async, bad_query)
     SseServlet(app).doGet(request, response)
     return request, response, output
 
@@ -326,3 +329,16 @@ def test_an_unexpected_failure_is_logged_with_its_traceback_and_answered_500():
     assert errors and "Traceback" in errors[0] and "boom in open_session" in errors[0], \
         "not logged with a traceback: %r" % recorder.lines
     assert len(app.streams) == 0, "a stream was kept after the failure"
+
+
+def test_an_undecodable_query_is_400_and_not_logged_as_a_fault():
+    app = services()
+    recorder, original = RecordingLog(), sse.LOG
+    sse.LOG = recorder
+    try:
+        request, response, output = open_stream(app, None, bad_query=True)
+    finally:
+        sse.LOG = original
+    assert response.status == 400 and response.json()["error"] == "bad_request", \
+        "status %s, body %r" % (response.status, response.body)
+    assert not [text for level, text in recorder.lines if level == "error"], recorder.lines

@@ -22,7 +22,7 @@ from javax.servlet.http import HttpServlet
 
 from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
-from sparkweb.errors import ApiError, Unauthorized
+from sparkweb.errors import ApiError, BadRequest, Unauthorized
 from sparkweb.events import catalogue
 from sparkweb.http.response import send_error
 from sparkweb.log import logger
@@ -183,9 +183,7 @@ class SseServlet(HttpServlet):
         self._stream(request, response, username, greeting)
 
     def _open_session(self, request):
-        claims = self._app.authenticator.authenticate(
-            request.getParameter("token") or
-            token_from_header(request.getHeader("Authorization")))
+        claims = self._app.authenticator.authenticate(_token(request))
         user = self._app.openfire.get_user(claims.username)
         if user is None:   # deleted since the account check, which is trusted for a few seconds
             raise Unauthorized()
@@ -226,3 +224,10 @@ class SseServlet(HttpServlet):
         self._app.sessions.detach(username, stream)
         self._app.streams.remove(stream)
 
+
+def _token(request):
+    try:
+        query_token = request.getParameter("token")
+    except (Exception, Throwable):   # Jetty's BadMessageException: a query it cannot decode
+        raise BadRequest("The query string is not valid.")
+    return query_token or token_from_header(request.getHeader("Authorization"))

@@ -88,18 +88,17 @@ class UserSession(object):
             start.countDown()
 
     def _open(self):
+        xmpp, ready = None, False
         try:
             xmpp = self._openfire.open_session(self.username, self._settings.get(
                 config.SESSION_RESOURCE), self)
-        except (Exception, Throwable):
-            self._fail()
-            raise
-        try:
             xmpp.send(model.presence())       # initial presence: routed with no lock held
-        except (Exception, Throwable):
-            _close_quietly(xmpp, self.username)
-            self._fail()
-            raise
+            ready = True
+        finally:
+            if not ready:                     # the failure propagates once this is done
+                if xmpp is not None:
+                    _close_quietly(xmpp, self.username)
+                self._fail()
         self._lock.lock()
         try:
             adopted = not self.ended
