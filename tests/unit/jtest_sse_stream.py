@@ -269,6 +269,10 @@ class RecordingLog(object):
         return self._record(level)
 
 
+def token_for(app, username):
+    return app.tokens.issue(username, app.accounts.id_for_sign_in(username))[0]
+
+
 def open_stream(app, token, on_start_async=None, bad_query=False):
     output = FakeOutput()
     response = FakeResponse(output)
@@ -280,7 +284,7 @@ def open_stream(app, token, on_start_async=None, bad_query=False):
 def test_a_stream_for_a_user_deleted_after_the_account_check_is_refused():
     openfire = openfire_with_users()
     app = services(openfire)
-    token = app.tokens.issue(u"bob")[0]
+    token = token_for(app, u"bob")
     app.authenticator.authenticate(token)        # the account check is now trusted for a while
     openfire.delete_user(u"bob")
     request, response, output = open_stream(app, token)
@@ -293,7 +297,7 @@ def test_a_stream_for_a_user_deleted_after_the_account_check_is_refused():
 def test_a_stream_whose_session_ends_while_it_opens_is_not_left_behind():
     openfire = openfire_with_users()
     app = services(openfire)
-    token = app.tokens.issue(u"bob")[0]
+    token = token_for(app, u"bob")
     request, response, output = open_stream(
         app, token, on_start_async=lambda: app.sessions.end(u"bob"))   # logout in another tab
     assert not output.listener_set_when_completed, "write listener set on a completed request"
@@ -313,7 +317,7 @@ def test_a_stream_whose_session_ends_while_it_opens_is_not_left_behind():
 def test_an_unexpected_failure_is_logged_with_its_traceback_and_answered_500():
     openfire = openfire_with_users()
     app = services(FailingStart(openfire))
-    token = app.tokens.issue(u"bob")[0]
+    token = token_for(app, u"bob")
     recorder, original = RecordingLog(), sse.LOG
     sse.LOG = recorder
     try:
