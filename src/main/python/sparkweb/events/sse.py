@@ -11,8 +11,6 @@ Query: ``token`` (EventSource cannot set headers; the Authorization header works
 """
 from __future__ import absolute_import
 
-import traceback
-
 from java.lang import String, Throwable
 from java.nio.charset import StandardCharsets
 from java.util.concurrent import ConcurrentHashMap, LinkedBlockingQueue
@@ -25,7 +23,7 @@ from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import ApiError, BadRequest, Unauthorized
 from sparkweb.events import catalogue
 from sparkweb.http.response import send_error
-from sparkweb.log import logger
+from sparkweb.log import logger, traceback_text
 
 LOG = logger("sse")
 RETRY_MILLIS = 2000
@@ -178,7 +176,7 @@ class SseServlet(HttpServlet):
         except ApiError as error:
             return send_error(response, error)
         except (Exception, Throwable):     # Java exceptions are not Python Exceptions
-            LOG.error("Could not open an event stream:\n%s" % traceback.format_exc())
+            LOG.error("Could not open an event stream:\n" + traceback_text())
             return send_error(response, ApiError("Internal error."))
         self._stream(request, response, username, greeting)
 
@@ -216,8 +214,7 @@ class SseServlet(HttpServlet):
             LOG.debug("Event stream of %s not attached: %s" % (username, error.message))
             stream.close()
         except (Exception, Throwable):
-            LOG.error("Event stream of %s failed to start:\n%s" % (
-                username, traceback.format_exc()))
+            LOG.error("Event stream of %s failed to start:\n%s" % (username, traceback_text()))
             stream.close()
 
     def _closed(self, username, stream):

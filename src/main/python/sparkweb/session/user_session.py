@@ -23,7 +23,7 @@ from sparkweb.errors import Conflict, PayloadTooLarge
 from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
-from sparkweb.log import logger
+from sparkweb.log import log_failure, logger
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
@@ -281,16 +281,16 @@ def _close(xmpp, username):
     """Unavailable presence, then the XMPP session closed; failures only logged."""
     try:
         xmpp.send(model.presence(type="unavailable"))
-    except (Exception, Throwable) as error:   # Java exceptions are not Exceptions
-        LOG.warn("Sending unavailable presence for %s failed: %s" % (username, error))
+    except (Exception, Throwable):   # Java exceptions are not Exceptions
+        log_failure(LOG, "Sending unavailable presence for %s failed" % username)
     _close_quietly(xmpp, username)
 
 
 def _close_quietly(xmpp, username):
     try:
         xmpp.close()
-    except (Exception, Throwable) as error:
-        LOG.warn("Closing the XMPP session of %s failed: %s" % (username, error))
+    except (Exception, Throwable):
+        log_failure(LOG, "Closing the XMPP session of %s failed" % username)
 
 
 class SessionEnded(Conflict):
