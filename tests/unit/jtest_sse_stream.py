@@ -89,7 +89,8 @@ class FakeResponse(object):
         self.body.append(text)
 
     def json(self):
-        return json.loads(u"".join(self.body))
+        """The error answer, written through the output stream (http.response.send_error)."""
+        return json.loads(u"".join(self.body) or u"".join(self._output.texts()))
 
 
 class FakeAsync(object):
