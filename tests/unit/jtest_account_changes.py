@@ -2,6 +2,9 @@
 password, a deletion, a deleted and re-created account. Each mechanism on its own."""
 from __future__ import absolute_import
 
+from java.lang import Thread
+from java.util.concurrent import CountDownLatch, TimeUnit
+
 from sparkweb import config
 from sparkweb.auth.accounts import ACCOUNT_CHECK_MILLIS
 from sparkweb.errors import Unauthorized
@@ -110,3 +113,57 @@ def test_the_session_ends_at_expiry_when_the_server_leaves_it_open():
     assert app.sessions.get(u"bob") is not None, "the server closed it after all"
     app.sessions.expire()
     assert app.sessions.get(u"bob") is None, "session of a deleted user kept"
+
+
+class HeldPropertyRead(object):
+    """Wraps the facade's ``get_user_properties`` so that the first call made on ``thread``
+    reads the properties, then waits (with a timeout) until the test lets it return them: the
+    account check is held open between its read and its caching."""
+
+    def __init__(self, openfire):
+        self._read = openfire.get_user_properties
+        self.thread = None
+        self.has_read = CountDownLatch(1)
+        self.may_return = CountDownLatch(1)
+        openfire.get_user_properties = self
+
+    def __call__(self, username):
+        properties = dict(self._read(username))
+        if Thread.currentThread() is self.thread and self.has_read.getCount() > 0:
+            self.has_read.countDown()
+            self.may_return.await(20, TimeUnit.SECONDS)
+        return properties
+
+
+def check_held_open_across(change):
+    """A token checked while ``change`` (an event that ends the account's tokens) runs between
+    the check's read of the account id and its caching is refused once ``change`` is done."""
+    clock = Clock()
+    openfire, app = watched(clock)
+    token, _ = app.authenticator.login(u"bob", u"bob-pw")
+    clock.advance(ACCOUNT_CHECK_MILLIS / 1000.0 + 1)   # the next check reads the property
+    held = HeldPropertyRead(openfire)
+    outcome = []
+    checker = Thread(lambda: outcome.append(refused(app, token)), "account-check")
+    held.thread = checker
+    checker.start()
+    try:
+        assert held.has_read.await(20, TimeUnit.SECONDS), "the check never read the account id"
+        change(openfire)
+    finally:
+        held.may_return.countDown()
+        checker.join(20000)
+    assert not checker.isAlive(), "the account check hung"
+    assert outcome == [False], "the check that read before the change: %r" % outcome
+    assert refused(app, token), "a token from before the change works after it (cached)"
+
+
+def test_a_password_change_during_an_account_check_is_not_undone_by_its_cache():
+    check_held_open_across(lambda openfire: openfire.set_password(u"bob", u"new-pw"))
+
+
+def test_a_deletion_during_an_account_check_is_not_undone_by_its_cache():
+    def delete_and_recreate(openfire):
+        openfire.delete_user(u"bob")
+        openfire.add_user(u"bob", u"bob-pw")
+    check_held_open_across(delete_and_recreate)

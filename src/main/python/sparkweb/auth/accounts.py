@@ -14,10 +14,17 @@ Asking Openfire (user, lock-out, properties) costs a tenth of a REST call, so an
 trusted for :data:`ACCOUNT_CHECK_MILLIS`. The events forget it at once on this node; on other
 cluster nodes (which share the properties but not the events) a change takes effect within
 that time.
+
+A check that read the id just before an event changed it must not cache that old id after the
+event has forgotten it: each answer is cached with the events' generation as it stood before
+the read, and an answer of an earlier generation is never trusted. One generation for all
+users (not one per user) so that there is no per-user state to expire; events are rare, and a
+check costs only one look-up more after one.
 """
 from __future__ import absolute_import
 
 from java.util.concurrent import ConcurrentHashMap
+from java.util.concurrent.atomic import AtomicLong
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
@@ -29,9 +36,10 @@ ID_BYTES = 16
 
 
 class _Checked(object):
-    def __init__(self, account_id, until):
+    def __init__(self, account_id, until, generation):
         self.account_id = account_id
         self.until = until
+        self.generation = generation    # of the events, read before the account id was
 
 
 class Accounts(object):
@@ -43,19 +51,22 @@ class Accounts(object):
         self._clock = clock
         self._checked = ConcurrentHashMap()   # username -> _Checked, usable accounts only
         self._writing = ReentrantLock()       # read-modify-write of the id property
+        self._generation = AtomicLong()       # bumped by every event, after its change
 
     def current_id(self, username):
         """The id that tokens of ``username`` must carry now; None when the account does not
         exist, is locked out, or never signed in."""
         now = self._clock()
+        generation = self._generation.get()     # before the read: see the module docstring
         checked = self._checked.get(username)
-        if checked is not None and checked.until > now:
+        if checked is not None and checked.until > now and checked.generation == generation:
             return checked.account_id
         account_id = self._look_up(username)
         if account_id is None:
             self._checked.remove(username)
         else:
-            self._checked.put(username, _Checked(account_id, now + ACCOUNT_CHECK_MILLIS))
+            self._checked.put(username,
+                              _Checked(account_id, now + ACCOUNT_CHECK_MILLIS, generation))
         return account_id
 
     def id_for_sign_in(self, username):
@@ -87,12 +98,17 @@ class Accounts(object):
                                                  random_token(ID_BYTES))
         finally:
             self._writing.unlock()
-        self._checked.remove(username)
+        self._forget(username)
 
     def user_deleting(self, username):
         """The account's tokens stop working now, and a new account of that name will be
         another account (Openfire deletes the properties too; this does not rely on it)."""
         self._openfire.delete_user_property(username, config.ACCOUNT_ID_PROPERTY)
+        self._forget(username)
+
+    def _forget(self, username):
+        """After an event's change: answers read before it, cached or about to be, are stale."""
+        self._generation.incrementAndGet()
         self._checked.remove(username)
 
     def _look_up(self, username):
