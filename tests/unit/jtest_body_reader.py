@@ -1,5 +1,6 @@
-"""The non-blocking body reader: one outcome per body (dispatch, 413, 408, or nothing for a
-client that went away), whichever of the container's callbacks comes first."""
+"""The non-blocking body reader: one outcome per body (dispatch, 413, 503, 408, or nothing for
+a client that went away), whichever of the container's callbacks comes first; every outcome
+gives the body's bytes back to the global budget exactly once (review finding 4)."""
 from __future__ import absolute_import
 
 import jarray
@@ -9,6 +10,7 @@ from java.lang import String
 from java.nio.charset import StandardCharsets
 from javax.servlet.http import HttpServletRequest
 
+from sparkweb.http.body_budget import BodyBudget
 from sparkweb.http.body_reader import BODY_ATTRIBUTE, BodyReader, BufferedBodyRequest
 
 
@@ -99,9 +101,14 @@ class FakeAsync(object):
         self.completed += 1
 
 
-def reader(chunks, ended=True, limit=10):
+BUDGET = 1000
+
+
+def reader(chunks, ended=True, limit=10, budget=None, budget_limit=BUDGET):
     async_context = FakeAsync()
-    return BodyReader(async_context, FakeInput(chunks, ended), limit, 3), async_context
+    reservation = (budget or BodyBudget()).reservation(budget_limit)
+    return (BodyReader(async_context, FakeInput(chunks, ended), limit, 3, reservation),
+            async_context)
 
 
 def test_a_whole_body_is_dispatched_once_with_its_bytes():

@@ -73,6 +73,16 @@ MAX_BODY_BYTES = Setting(
     "sparkweb.http.maxBodyBytes", int, 1024 * 1024,
     "Largest request body accepted; larger ones are answered 413.", minimum=1024,
     maximum=64 * 1024 * 1024)
+SIGN_IN_BODY_BYTES = Setting(
+    "sparkweb.http.signInBodyBytes", int, 16 * 1024,
+    "Largest request body of the public sign-in routes (/login/{username}, /webauthn/...); "
+    "larger ones are answered 413. A password or a passkey's answer needs a few KiB at most.",
+    minimum=4096, maximum=1024 * 1024)
+BODY_BUDGET_BYTES = Setting(
+    "sparkweb.http.bodyBudgetBytes", int, 64 * 1024 * 1024,
+    "Request-body bytes all clients together may have sent and not yet had handled; a body "
+    "that does not fit is answered 503 with Retry-After. Keep it well above maxBodyBytes.",
+    minimum=64 * 1024, maximum=4 * 1024 * 1024 * 1024)
 BODY_READ_SECONDS = Setting(
     "sparkweb.http.bodyReadSeconds", int, 10,
     "How long a client may take to send a request body; slower ones are answered 408 and "
@@ -195,7 +205,8 @@ ACCOUNT_ID_PROPERTY = "sparkweb.token.account"
 # own secrets and those of features that keep per-user secrets in properties.
 ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "secret")
 
-ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, BODY_READ_SECONDS, PROTECTED_PROPERTIES,
+ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_BUDGET_BYTES,
+       BODY_READ_SECONDS, PROTECTED_PROPERTIES,
        USER_PROPERTIES_MAX, SESSION_GRACE, SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS,
        SSE_REPLAY_BYTES, SSE_QUEUE_EVENTS, SSE_QUEUE_BYTES, SSE_MAX_STREAMS, SSE_HEARTBEAT,
        MAX_MESSAGE_BYTES, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,

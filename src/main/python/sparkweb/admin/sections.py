@@ -23,6 +23,7 @@ SECTIONS = (
                          config.WEBAUTHN_MAX_CREDENTIALS, config.WEBAUTHN_STARTS_PER_ADDRESS,
                          config.WEBAUTHN_STARTS_PER_USER]),
     Section("network", [config.TRUSTED_PROXIES, config.MAX_BODY_BYTES,
+                        config.SIGN_IN_BODY_BYTES, config.BODY_BUDGET_BYTES,
                         config.BODY_READ_SECONDS, config.MAX_MESSAGE_BYTES]),
     Section("login", [config.LOGIN_FAILURES_PER_USER, config.LOGIN_FAILURES_PER_ADDRESS,
                       config.LOGIN_WINDOW, config.LOGIN_REQUIRE_JSON]),

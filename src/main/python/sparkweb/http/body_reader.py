@@ -5,11 +5,14 @@ pool of 200 threads. A blocking body read holds a thread for as long as the clie
 send its body, so a few hundred clients trickling bodies one byte at a time froze all of it.
 
 This filter, in front of Jersey, reads a request's body with non-blocking servlet I/O
-(``ReadListener``) into a buffer of at most ``sparkweb.http.maxBodyBytes``, and then dispatches
-the request again (an ASYNC dispatch) with that buffer as its body, so Jersey and the handlers
-read it from memory. A declared or actual body over the limit is answered 413 at once; a body
-not complete within ``sparkweb.http.bodyReadSeconds`` is answered 408; both close the
-connection. A client that goes away mid-body is one DEBUG line, not an error.
+(``ReadListener``) into a buffer of at most ``sparkweb.http.maxBodyBytes`` (at most
+``sparkweb.http.signInBodyBytes`` for the public sign-in routes, which anyone can reach), and
+then dispatches the request again (an ASYNC dispatch) with that buffer as its body, so Jersey
+and the handlers read it from memory. A declared or actual body over the limit is answered 413
+at once; a body not complete within ``sparkweb.http.bodyReadSeconds`` is answered 408; bytes
+beyond the global budget of bodies being read (``http.body_budget``) are answered 503 with
+Retry-After; all three close the connection. A client that goes away mid-body is one DEBUG
+line, not an error.
 """
 from __future__ import absolute_import
 
@@ -24,13 +27,18 @@ from javax.servlet import (AsyncEvent, AsyncListener, DispatcherType, Filter, Re
 from javax.servlet.http import HttpServletRequestWrapper
 
 from sparkweb import config
-from sparkweb.errors import PayloadTooLarge, RequestTimeout
+from sparkweb.errors import PayloadTooLarge, RequestTimeout, ServiceUnavailable
+from sparkweb.http.body_budget import BodyBudget
 from sparkweb.http.response import send_error
 from sparkweb.log import logger
 
 LOG = logger("http.body")
 BODY_ATTRIBUTE = "sparkweb.body"      # the body read, as a Java byte[], for the ASYNC dispatch
 CHUNK_BYTES = 8192
+# Paths (below the REST servlet) of the public sign-in routes: /login/{username} and
+# /webauthn/{register,authenticate}/{start,finish}/{username}. All of /webauthn/ is included;
+# its other routes (renaming or deleting a passkey) carry a name at most.
+SIGN_IN_PATHS = ("/login/", "/webauthn/")
 
 
 def has_body(request):
@@ -42,11 +50,27 @@ def too_large(limit):
     return PayloadTooLarge("The body is larger than %d bytes." % limit)
 
 
+def over_budget(retry_seconds):
+    """Bodies being read fill the budget; they are all done (handled, refused or timed out)
+    within the read deadline, so that is when to try again."""
+    return ServiceUnavailable("Too many request bodies are being received; try again soon.",
+                              {"Retry-After": str(retry_seconds)})
+
+
+def body_limit(settings, path):
+    """The largest body accepted at ``path`` (the path below the REST servlet)."""
+    limit = settings.get(config.MAX_BODY_BYTES)
+    if path and path.startswith(SIGN_IN_PATHS):
+        return min(limit, settings.get(config.SIGN_IN_BODY_BYTES))
+    return limit
+
+
 class BodyReadFilter(Filter):
     """Mapped to the REST servlet's path for REQUEST and ASYNC dispatches."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, budget=None):
         self._settings = settings
+        self._budget = budget or BodyBudget()
 
     def init(self, filter_config):
         pass
@@ -63,30 +87,41 @@ class BodyReadFilter(Filter):
         if not has_body(request):
             chain.doFilter(request, response)
             return
-        limit = self._settings.get(config.MAX_BODY_BYTES)
+        limit = body_limit(self._settings, request.getPathInfo())
         if request.getContentLengthLong() > limit:
             send_error(response, too_large(limit), close=True)
             return
         deadline = self._settings.get(config.BODY_READ_SECONDS)
+        reservation = self._budget.reservation(self._settings.get(config.BODY_BUDGET_BYTES))
         async_context = request.startAsync()
         async_context.setTimeout(deadline * 1000)
-        reader = BodyReader(async_context, request.getInputStream(), limit, deadline)
+        reader = BodyReader(async_context, request.getInputStream(), limit, deadline,
+                            reservation)
         async_context.addListener(reader)
         reader.input.setReadListener(reader)
 
 
 class BodyReader(ReadListener, AsyncListener):
-    """One body being read. Exactly one outcome wins (``_settled``): the dispatch with the
-    whole body, a 413, a 408, or nothing for a client that has gone."""
+    """One body being read. Exactly one outcome wins (:meth:`_settle`): the dispatch with the
+    whole body, a 413, a 503, a 408, or nothing for a client that has gone; whichever it is
+    gives the body's bytes back to the budget (``reservation``)."""
 
-    def __init__(self, async_context, input_stream, limit, deadline_seconds):
+    def __init__(self, async_context, input_stream, limit, deadline_seconds, reservation):
         self._async = async_context
         self.input = input_stream
         self._limit = limit
         self._deadline = deadline_seconds
+        self._reservation = reservation
         self._body = ByteArrayOutputStream()
         self._chunk = jarray.zeros(CHUNK_BYTES, "b")
         self._settled = AtomicBoolean(False)
+
+    def _settle(self):
+        """True for the one outcome that wins; it has given the budget back already."""
+        if not self._settled.compareAndSet(False, True):
+            return False
+        self._reservation.close()
+        return True
 
     # ReadListener: the container calls these one at a time, never concurrently.
     def onDataAvailable(self):
@@ -94,13 +129,20 @@ class BodyReader(ReadListener, AsyncListener):
             count = self.input.read(self._chunk)
             if count < 0:
                 return                          # the end: onAllDataRead follows
-            self._body.write(self._chunk, 0, count)
-            if self._body.size() > self._limit and self._settled.compareAndSet(False, True):
-                self._answer(too_large(self._limit))
+            if self._body.size() + count > self._limit:
+                if self._settle():
+                    self._answer(too_large(self._limit))
                 return
+            if not self._reservation.grow(count):   # no room, or settled meanwhile
+                if self._settle():
+                    LOG.debug("Request body not read: %s (the body budget is full; answered "
+                              "503)" % self._describe())
+                    self._answer(over_budget(self._deadline))
+                return
+            self._body.write(self._chunk, 0, count)
 
     def onAllDataRead(self):
-        if self._settled.compareAndSet(False, True):
+        if self._settle():
             request = self._async.getRequest()
             request.setAttribute(BODY_ATTRIBUTE, self._body.toByteArray())
             self._body = None
@@ -110,20 +152,20 @@ class BodyReader(ReadListener, AsyncListener):
         """ReadListener's onError(Throwable) and AsyncListener's onError(AsyncEvent) (one name
         in Python): the connection failed, almost always because the client went away."""
         error = failure.getThrowable() if isinstance(failure, AsyncEvent) else failure
-        if self._settled.compareAndSet(False, True):
+        if self._settle():
             LOG.debug("Request body not read: %s (%s)" % (self._describe(), _reason(error)))
             self._finish()
 
     # AsyncListener: the deadline. It may run while onDataAvailable does; _settled decides.
     def onTimeout(self, event):
-        if self._settled.compareAndSet(False, True):
+        if self._settle():
             LOG.debug("Request body not read: %s (not complete within %d s; answered 408)"
                       % (self._describe(), self._deadline))
             self._answer(RequestTimeout("The body did not arrive within %d seconds."
                                         % self._deadline))
 
     def onComplete(self, event):
-        pass
+        self._reservation.close()   # a way to end we were not told of: give back all the same
 
     def onStartAsync(self, event):
         pass
