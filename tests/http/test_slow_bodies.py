@@ -20,7 +20,7 @@ from harness import raw_http
 SLOW_CONNECTIONS = 320          # more than the web server's 200 threads
 ATTACK_SECONDS = 20
 TRICKLE_SECONDS = 4             # one byte per connection this often (Jetty's idle timeout: 30 s)
-DECLARED_BODY = 100000
+DECLARED_BODY = 10000           # under the sign-in routes' body limit (16 KiB)
 PROBE_TIMEOUT = 5.0             # a frozen server fails a probe; a working one answers in ms
 
 
