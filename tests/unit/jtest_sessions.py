@@ -2,7 +2,8 @@
 from __future__ import absolute_import
 
 from java.lang import RuntimeException, Thread, Throwable
-from java.util.concurrent import CountDownLatch, ConcurrentLinkedQueue, TimeUnit
+from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, ConcurrentLinkedQueue, \
+    TimeUnit
 
 from sparkweb import config
 from sparkweb.errors import PayloadTooLarge
@@ -257,6 +258,43 @@ def test_expiry_cannot_end_a_session_in_the_middle_of_a_page_reload():
     reloaded = RecordingStream()
     bob.attach(reloaded)
     assert not reloaded.closed and app.sessions.get(u"bob") is bob, "reload found no session"
+
+
+class StreamsWithTimerInTheGap(CopyOnWriteArraySet):
+    """A session's stream set that, when a stream is removed, runs the expiry timer on its own
+    thread in the gap before detach() records the closing time, as Jetty and the timer thread
+    can. Under the session's lock the timer waits out the gap; without it, it ends the session."""
+
+    def __init__(self, expire):
+        CopyOnWriteArraySet.__init__(self)
+        self._expire = expire
+        self.timer = None
+
+    def remove(self, stream):
+        removed = self.super__remove(stream)   # Jython: the Java method, not this override
+        if removed and self.timer is None:
+            self.timer = Thread(lambda: self._expire(), "expiry-in-the-gap")
+            self.timer.start()
+            self.timer.join(300)     # give an unguarded expiry the chance to run in the gap
+        return removed
+
+
+def test_expiry_on_another_thread_waits_for_a_detaching_stream():
+    openfire = openfire_with_users()
+    clock = Clock()
+    app = services(openfire, clock)
+    bob = app.sessions.get_or_start(u"bob")
+    page = RecordingStream()
+    bob.attach(page)
+    streams = StreamsWithTimerInTheGap(app.sessions.expire)
+    streams.add(page)
+    bob._streams = streams
+    clock.advance(3600)                      # the page was open for an hour, then reloads
+    bob.detach(page)
+    assert streams.timer is not None, "the stream was not removed through the set"
+    streams.timer.join(10000)
+    assert not streams.timer.isAlive(), "the expiry timer hung"
+    assert not bob.ended, "the timer thread ended the session while its last stream detached"
 
 
 def test_a_session_handed_out_is_not_expired_right_after():
