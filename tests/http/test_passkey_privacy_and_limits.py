@@ -152,3 +152,29 @@ def test_starts_for_one_user_are_limited_whatever_the_address(target):
     finally:
         for client in clients:
             client.close()
+
+
+# --- strangers' failed sign-ins ----------------------------------------------------------------
+
+FAILURES_PER_USER = 10     # sparkweb.login.maxFailuresPerUser, default
+
+
+def test_strangers_failed_passkey_sign_ins_do_not_lock_out_the_user(target):
+    passkey = _registered(target, "carol")
+    stranger = Passkey(page_origin(target))   # a passkey registered nowhere
+    for number in range(FAILURES_PER_USER + 2):
+        with _from(target, "127.0.0.%d" % (40 + number)) as client:
+            options = _start(client, "carol")
+            stranger.device.cred_init(options["rpId"], b"someone")
+            made_up = dict(options, challenge="AQ" + "A" * 53)    # never issued
+            for assertion in (stranger.get(made_up), stranger.get(options)):
+                failed = client.post("/webauthn/authenticate/finish/carol", json=assertion)
+                assert failed.status_code == 401, "stranger's finish %d: %s %s" % (
+                    number, failed.status_code, failed.text)
+    with _from(target, "127.0.0.60") as client:
+        login = client.post("/login/carol", content=target.users["carol"])
+        assert login.status_code == 200, "carol's password after strangers' passkey " \
+            "failures: %s %s" % (login.status_code, login.text)
+        finished, _ = sign_in(client, "carol", passkey)
+        assert finished.status_code == 200, "carol's passkey after strangers' failures: %s %s" % (
+            finished.status_code, finished.text)

@@ -10,7 +10,7 @@ Sign-in: ``POST /webauthn/authenticate/start/{username}`` answers the options fo
 ``navigator.credentials.get()`` (limited per client address and per username, and alike for
 every name, existing or not); ``POST /webauthn/authenticate/finish/{username}`` takes the
 assertion and answers ``{"token", "username", "expires"}`` like ``/login``. Failed sign-ins count
-towards the same limits as wrong passwords.
+towards the per-address limit of wrong passwords, never the per-user one (auth.ratelimit).
 
 A signed-in user manages their own passkeys: ``GET /webauthn/credentials``,
 ``PUT /webauthn/credentials/{id}`` (``{"name"}``) and ``DELETE /webauthn/credentials/{id}``.

@@ -65,9 +65,11 @@ class Authenticator(object):
         self.guarded(username, address, verify)
 
     def sign_in(self, username, address, verify):
-        """A fresh token once ``verify()`` (a passkey assertion, say) returns for a usable
-        account, under the same failure limits as passwords."""
-        self.guarded(username, address, verify)
+        """A fresh token once ``verify()`` (a passkey assertion) returns for a usable account.
+        Failures count against the address only: a signature cannot be guessed, and counting
+        them against the username would let strangers lock its owner out (see auth.ratelimit).
+        """
+        self.guarded(username, address, verify, per_user=False)
         return self._issue(username)
 
     def renew(self, claims):
@@ -75,12 +77,12 @@ class Authenticator(object):
         age."""
         return self._tokens.renew(claims)
 
-    def guarded(self, username, address, verify):
+    def guarded(self, username, address, verify, per_user=True):
         """Runs a credential check that raises Unauthorized when wrong: refused with 429 after
-        too many failures for the username or the address; a locked-out account fails too.
-        The attempt counts before the check runs (see auth.ratelimit); only an Unauthorized
-        keeps it counted."""
-        attempt = self._limiter.attempt(username, address)
+        too many failures for the username (if ``per_user``) or the address; a locked-out
+        account fails too. The attempt counts before the check runs (see auth.ratelimit); only
+        an Unauthorized keeps it counted."""
+        attempt = self._limiter.attempt(username, address, per_user)
         try:
             verify()
             if self._openfire.is_locked_out(username):

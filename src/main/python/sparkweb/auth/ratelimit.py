@@ -12,6 +12,10 @@ with at most its limit of times. When the table is full, counters whose window h
 first; only if every counter is live do the ones with the fewest attempts go, so erasing a
 counter at n attempts takes an attacker n failed logins for every entry of the table, all
 within one window.
+
+Passkey sign-ins count per address only (``per_user=False``): a passkey's signature cannot be
+guessed, so a per-user limit would protect nothing and would let strangers lock a user out of
+every kind of sign-in by sending bogus assertions for the name.
 """
 from __future__ import absolute_import
 
@@ -30,8 +34,9 @@ _ROOM_AFTER_EVICTION = 0.9    # evict down to this share of the cap: one sort pe
 class Attempt(object):
     """One counted login attempt: the keys it was counted under and when."""
 
-    def __init__(self, keys, time):
-        self.keys = keys
+    def __init__(self, user_key, address_keys, time):
+        self.user_key = user_key           # None when the username was not counted
+        self.address_keys = address_keys
         self.time = time
 
 
@@ -42,10 +47,10 @@ class LoginLimiter(object):
         self._times = {}               # key -> deque of attempt times, oldest first
         self._lock = ReentrantLock()   # guards _times: check-and-count is one step
 
-    def attempt(self, username, address):
-        """Counts an attempt for the username and the address and returns it; raises
-        TooManyRequests (nothing counted) while either is at its limit."""
-        keys = self._keys(username, address)
+    def attempt(self, username, address, per_user=True):
+        """Counts an attempt for the username (unless not ``per_user``) and the address and
+        returns it; raises TooManyRequests (nothing counted) while one is at its limit."""
+        keys = self._keys((username or u"") if per_user else None, address)
         self._lock.lock()
         try:
             now = self._clock()
@@ -53,7 +58,8 @@ class LoginLimiter(object):
             self._make_room(len(keys), now)
             for key, _ in keys:
                 self._times.setdefault(key, collections.deque()).append(now)
-            return Attempt([key for key, _ in keys], now)
+            user_key = keys[0][0] if per_user else None
+            return Attempt(user_key, [key for key, _ in keys[1 if per_user else 0:]], now)
         finally:
             self._lock.unlock()
 
@@ -62,8 +68,9 @@ class LoginLimiter(object):
         counts for its address."""
         self._lock.lock()
         try:
-            self._times.pop(attempt.keys[0], None)
-            self._give_back(attempt.keys[1:], attempt.time)
+            if attempt.user_key is not None:
+                self._times.pop(attempt.user_key, None)
+            self._give_back(attempt.address_keys, attempt.time)
         finally:
             self._lock.unlock()
 
@@ -72,7 +79,10 @@ class LoginLimiter(object):
         count at all."""
         self._lock.lock()
         try:
-            self._give_back(attempt.keys, attempt.time)
+            keys = attempt.address_keys
+            if attempt.user_key is not None:
+                keys = [attempt.user_key] + keys
+            self._give_back(keys, attempt.time)
         finally:
             self._lock.unlock()
 
@@ -80,7 +90,7 @@ class LoginLimiter(object):
         """Raises TooManyRequests while either key is at its limit; counts nothing."""
         self._lock.lock()
         try:
-            self._refuse_over_limit(self._keys(username, address), self._clock())
+            self._refuse_over_limit(self._keys(username or u"", address), self._clock())
         finally:
             self._lock.unlock()
 
@@ -88,8 +98,10 @@ class LoginLimiter(object):
         return len(self._times)
 
     def _keys(self, username, address):
-        keys = [(u"user:" + (username or u""),
-                 self._settings.get(config.LOGIN_FAILURES_PER_USER))]
+        """(key, limit) pairs: the username's first (None: not counted), then the address's."""
+        keys = []
+        if username is not None:
+            keys.append((u"user:" + username, self._settings.get(config.LOGIN_FAILURES_PER_USER)))
         if address:
             keys.append((u"addr:" + address,
                          self._settings.get(config.LOGIN_FAILURES_PER_ADDRESS)))
