@@ -178,3 +178,20 @@ def test_strangers_failed_passkey_sign_ins_do_not_lock_out_the_user(target):
         finished, _ = sign_in(client, "carol", passkey)
         assert finished.status_code == 200, "carol's passkey after strangers' failures: %s %s" % (
             finished.status_code, finished.text)
+
+
+def test_registration_starts_are_limited_per_user(target):
+    # admin: no other test registers passkeys for it, so none is refused for a minute after.
+    with target.client(target.login("admin")) as admin:
+        count, answer, elapsed = _starts_until_refused_at(
+            admin, "/webauthn/register/start/admin", STARTS_PER_USER * 2)
+    _assert_refused_at_the_limit(count, answer, elapsed, STARTS_PER_USER, "registrations")
+
+
+def _starts_until_refused_at(client, path, most):
+    began = time.monotonic()
+    for count in range(1, most + 1):
+        answer = client.post(path)
+        if answer.status_code != 200:
+            return count, answer, time.monotonic() - began
+    return None, answer, time.monotonic() - began

@@ -170,6 +170,13 @@ def test_a_user_may_hold_only_the_configured_number_of_passkeys(target, anonymou
             assert refused.json()["error"] == "conflict"
             held = bob.get("/webauthn/credentials").json()["credentials"]
             assert len(held) == limit, "held %d passkeys" % len(held)
+            # The refused finish did not use up its challenge: with room made, it is taken.
+            assert bob.delete("/webauthn/credentials/" + added.pop()).status_code == 200
+            again = bob.post("/webauthn/register/finish/bob", content=refused.request.content,
+                             headers={"Content-Type": "application/json"})
+            assert again.status_code == 200, "the refused registration's challenge was " \
+                "used up: %s %s" % (again.status_code, again.text)
+            added.append(again.json()["id"])
         finally:
             for credential_id in added:
                 bob.delete("/webauthn/credentials/" + credential_id)

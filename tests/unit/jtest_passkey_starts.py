@@ -174,3 +174,18 @@ def test_starts_keep_no_state_per_challenge():
     options = app.passkeys.authentication_options(u"alice")
     assert app.passkeys.challenges.is_valid(u"alice", AUTHENTICATE, options["challenge"])
     assert app.passkeys.challenges.used_count() == 0, "issuing challenges stored something"
+
+
+def test_registration_starts_are_limited_per_user():
+    openfire = openfire_with_users()
+    openfire.set_property(config.WEBAUTHN_STARTS_PER_USER.key, u"3")
+    app = services(openfire)
+    for _ in range(3):
+        app.passkeys.registration_options(u"alice")
+    refused = _raised(lambda: app.passkeys.registration_options(u"alice"))
+    assert isinstance(refused, TooManyRequests), "a fourth registration start: %r" % refused
+    assert u"registrations" in refused.message, refused.message
+    error = _raised(lambda: app.passkeys.registration_options(u"bob"))
+    assert error is None, "alice's starts limited bob's: %r" % error
+    error = _raised(lambda: app.passkeys.authentication_options(u"alice"))
+    assert error is None, "registrations used up alice's sign-in starts: %r" % error

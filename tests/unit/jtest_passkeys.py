@@ -7,8 +7,8 @@ from java.lang import Throwable
 
 from sparkweb import config
 from sparkweb.auth.passkeys.ceremonies import USER_HANDLE_PROPERTY
-from sparkweb.auth.passkeys.challenges import (AUTHENTICATE, CHALLENGE_BYTES,
-                                               MAX_USED_CHALLENGES, REGISTER, Challenges)
+from sparkweb.auth.passkeys.challenges import (AUTHENTICATE, CHALLENGE_BYTES, FAIR_SHARE,
+                                               REGISTER, Challenges)
 from sparkweb.auth.passkeys.relying_party import relying_party
 from sparkweb.auth.passkeys.secret import Secret
 from sparkweb.config import Settings
@@ -19,8 +19,8 @@ from sparkweb.secure_random import base64url as encode, random_bytes
 from support import Clock, openfire_with_users, services
 
 
-def _challenges(clock=None, max_used=MAX_USED_CHALLENGES):
-    return Challenges(Secret(random_bytes(32)), clock or Clock(), max_used)
+def _challenges(clock=None, *limits):
+    return Challenges(Secret(random_bytes(32)), clock or Clock(), *limits)
 
 
 def test_challenge_is_single_use_and_bound_to_user_and_ceremony():
@@ -75,19 +75,52 @@ def test_challenges_are_random():
     assert len(issued) == 50, "challenges repeat"
 
 
-def test_used_challenges_are_capped_and_make_room_as_they_expire():
+def _use_new(challenges, username, seconds=60):
+    return challenges.use(username, AUTHENTICATE,
+                          encode(challenges.issue(username, AUTHENTICATE, seconds)))
+
+
+def test_used_challenges_are_capped_per_user_and_make_room_as_they_expire():
     clock = Clock()
-    challenges = _challenges(clock, max_used=3)
+    challenges = _challenges(clock, 3)
     for _ in range(3):
-        assert challenges.use(u"bob", AUTHENTICATE,
-                              encode(challenges.issue(u"bob", AUTHENTICATE, 60)))
-    fourth = encode(challenges.issue(u"alice", AUTHENTICATE, 120))
-    refused = _raised(lambda: challenges.use(u"alice", AUTHENTICATE, fourth))
+        assert _use_new(challenges, u"bob"), "bob's use within his cap"
+    fourth = encode(challenges.issue(u"bob", AUTHENTICATE, 120))
+    refused = _raised(lambda: challenges.use(u"bob", AUTHENTICATE, fourth))
     assert isinstance(refused, TooManyRequests), "past the cap: %r" % refused
     assert challenges.used_count() == 3, "the cap was exceeded: %d" % challenges.used_count()
     clock.advance(61)
-    assert challenges.use(u"alice", AUTHENTICATE, fourth), "no room after the others expired"
+    assert challenges.use(u"bob", AUTHENTICATE, fourth), "no room after the others expired"
     assert challenges.used_count() == 1, challenges.used_count()
+
+
+def test_one_users_marks_never_stop_anothers_ceremony():
+    challenges = _challenges(Clock(), 3)
+    for _ in range(3):
+        _use_new(challenges, u"bob")
+    assert isinstance(_raised(lambda: _use_new(challenges, u"bob")), TooManyRequests), \
+        "bob is past his cap"
+    error = _raised(lambda: _use_new(challenges, u"alice"))
+    assert error is None, "bob's marks made alice's ceremony fail: %r" % error
+
+
+def test_past_the_total_only_users_holding_a_fair_share_are_refused():
+    clock = Clock()
+    challenges = _challenges(clock, 1000, FAIR_SHARE * 2)
+    for username in (u"bob", u"carol"):
+        for _ in range(FAIR_SHARE):
+            _use_new(challenges, username)
+    assert challenges.used_count() == FAIR_SHARE * 2, challenges.used_count()
+    refused = _raised(lambda: _use_new(challenges, u"bob"))
+    assert isinstance(refused, TooManyRequests), "bob went past the total: %r" % refused
+    for _ in range(FAIR_SHARE):
+        assert _use_new(challenges, u"alice"), "alice, below her fair share, was refused"
+    assert isinstance(_raised(lambda: _use_new(challenges, u"alice")), TooManyRequests), \
+        "alice went past the total with a fair share"
+    clock.advance(61)
+    challenges.sweep()
+    assert challenges.used_count() == 0, "expired marks kept: %d" % challenges.used_count()
+    assert challenges._used.isEmpty(), "users without marks are still tracked"
 
 
 def _raised(call):

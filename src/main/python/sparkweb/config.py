@@ -141,7 +141,8 @@ CORS_ORIGINS = Setting(
 
 LOGIN_FAILURES_PER_USER = Setting(
     "sparkweb.login.maxFailuresPerUser", int, 10,
-    "Failed logins allowed per username within the window; more are answered 429.",
+    "Failed password logins allowed per username within the window; more are answered 429. "
+    "(Failed passkey sign-ins count per address only.)",
     minimum=1, maximum=100000)
 LOGIN_FAILURES_PER_ADDRESS = Setting(
     "sparkweb.login.maxFailuresPerAddress", int, 50,
@@ -190,7 +191,8 @@ WEBAUTHN_STARTS_PER_ADDRESS = Setting(
 WEBAUTHN_STARTS_PER_USER = Setting(
     "sparkweb.webauthn.maxStartsPerUser", int, 120,
     "Passkey sign-ins that may be started for one username per minute, from all addresses "
-    "together; keep it above the per-address limit, so that one address alone cannot use it up.",
+    "together; keep it above the per-address limit, so that one address alone cannot use it up. "
+    "Passkey registrations are limited per user to the same number, separately.",
     minimum=1, maximum=100000)
 
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.

@@ -78,6 +78,9 @@ class PasskeyService(object):
         self._secret = secret
         self.challenges = Challenges(secret, clock)
         self.limits = StartLimits(settings, clock)
+        # Registrations are started only by the user (token or password), so they are limited
+        # per user alone: a bound on the challenges one user can mark used (see .challenges).
+        self.registration_limits = StartLimits(settings, clock, what=u"registrations")
         self.stale = StalePasskeys(openfire)
         converter = ObjectConverter(*_mappers())
         self._manager = WebAuthnManager.createNonStrictWebAuthnManager(converter)
@@ -89,8 +92,9 @@ class PasskeyService(object):
 
     # --- registration -----------------------------------------------------------------------
     def registration_options(self, username):
-        """Options for ``navigator.credentials.create()``; the user's passkeys are excluded so
-        that an authenticator is not registered twice."""
+        """Options for ``navigator.credentials.create()``, limited per user like sign-in starts;
+        the user's passkeys are excluded so that an authenticator is not registered twice."""
+        self.registration_limits.check(username, None)
         rp = relying_party(self._settings, self._openfire)
         user = self._openfire.get_user(username)
         challenge = self._issue(username, REGISTER)
@@ -122,15 +126,21 @@ class PasskeyService(object):
         parameters = RegistrationParameters(rp.server_property(decode(challenge, "challenge")),
                                             self._parameters, rp.verification_required, True)
         data = self._verify(lambda: self._manager.verify(request, parameters), BadRequest)
+        self._check_room(username)   # before use(): a refused passkey leaves no mark behind
         if not self.challenges.use(username, REGISTER, challenge):
             raise Unauthorized(CEREMONY_EXPIRED)   # the same response, sent twice at once
         return self._store(username, data, response.get("transports"), name)
 
-    def _store(self, username, data, transports, name):
+    def _check_room(self, username):
+        """409 when the user holds the most passkeys allowed; their list, else."""
         existing = self.passkeys(username)
         limit = self._settings.get(config.WEBAUTHN_MAX_CREDENTIALS)
         if len(existing) >= limit:
             raise Conflict("You have %d passkeys, the most allowed; delete one first." % limit)
+        return existing
+
+    def _store(self, username, data, transports, name):
+        existing = self._check_room(username)   # again: another registration may have won
         authenticator = data.getAttestationObject().getAuthenticatorData()
         attested = authenticator.getAttestedCredentialData()
         record = PasskeyRecord(
@@ -218,6 +228,7 @@ class PasskeyService(object):
         plugin's timer runs this)."""
         self.challenges.sweep()
         self.limits.sweep()
+        self.registration_limits.sweep()
         self.stale.sweep()
 
     # --- helpers ----------------------------------------------------------------------------

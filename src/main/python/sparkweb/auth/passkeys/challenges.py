@@ -9,8 +9,14 @@ So a challenge is valid only for the user and the ceremony it was issued for, un
 and nothing is stored when one is issued: anyone may start ceremonies for any name without
 crowding out someone else's pending one or filling a table. A challenge is used once: the
 ceremony marks it used when the credential has verified, and that mark is the only state kept,
-until the challenge would have expired anyway. Marks are bounded (they need a verified
-credential each, so only real ceremonies make them).
+until the challenge would have expired anyway.
+
+Marks are kept per user and bounded per user (:data:`MAX_USED_PER_USER`), so one user's
+ceremonies can never stop another's. Each mark needs a verified credential of a real account
+(and starts are limited per user), so only real ceremonies make them; the total is bounded too:
+past :data:`MAX_USED_TOTAL`, only users already holding :data:`FAIR_SHARE` marks are refused, so
+memory stays below that total plus a few marks per account, and nobody who completes a
+ceremony now and then is ever refused for what others did.
 """
 from __future__ import absolute_import
 
@@ -19,6 +25,8 @@ from java.nio import ByteBuffer
 from java.security import MessageDigest
 from java.util import Arrays, Base64
 from java.util.concurrent import ConcurrentHashMap
+from java.util.concurrent.atomic import AtomicInteger
+from java.util.function import BiFunction
 
 from sparkweb.errors import TooManyRequests
 from sparkweb.secure_random import base64url as encode, random_bytes
@@ -29,16 +37,25 @@ NONCE_BYTES = 16
 MAC_BYTES = 16
 _SIGNED_BYTES = 1 + 8 + NONCE_BYTES
 CHALLENGE_BYTES = _SIGNED_BYTES + MAC_BYTES
-# Used challenges remembered until they expire; at most this many at once.
-MAX_USED_CHALLENGES = 100000
+# Used challenges remembered until they expire: at most this many per user at once (far more
+# than the start limits let one user complete within a challenge's lifetime)...
+MAX_USED_PER_USER = 1000
+# ... and past this many in all, none more for a user who already holds FAIR_SHARE.
+MAX_USED_TOTAL = 100000
+FAIR_SHARE = 10
+_RETRY = {"Retry-After": "10"}
 
 
 class Challenges(object):
-    def __init__(self, secret, clock, max_used=MAX_USED_CHALLENGES):
+    def __init__(self, secret, clock, max_per_user=MAX_USED_PER_USER, max_total=MAX_USED_TOTAL):
         self._secret = secret
         self._clock = clock
-        self._max_used = max_used
-        self._used = ConcurrentHashMap()   # expiry|nonce (base64url) -> expiry millis
+        self._max_per_user = max_per_user
+        self._max_total = max_total
+        # username -> {expiry|nonce (base64url): expiry millis}; a user's dict is changed only
+        # inside ConcurrentHashMap.compute for that user, so each change is atomic.
+        self._used = ConcurrentHashMap()
+        self._total = AtomicInteger()
 
     def issue(self, username, ceremony, lifetime_seconds):
         """A new challenge (byte[]) for that user and ceremony."""
@@ -52,31 +69,31 @@ class Challenges(object):
     def is_valid(self, username, ceremony, challenge_text):
         """True for a challenge issued for that user and ceremony, not expired, not used."""
         parsed = self._parse(username, ceremony, challenge_text)
-        return parsed is not None and not self._used.containsKey(parsed[0])
+        if parsed is None:
+            return False
+        marks = self._used.get(username)
+        return marks is None or parsed[0] not in marks
 
     def use(self, username, ceremony, challenge_text):
         """Marks a valid challenge used; True only for the first of any number of concurrent
-        calls. 429 when too many challenges are marked at once."""
+        calls. 429 when that user has too many challenges marked at once (see above)."""
         parsed = self._parse(username, ceremony, challenge_text)
         if parsed is None:
             return False
-        if self._used.size() >= self._max_used:
-            self.sweep()
-            if self._used.size() >= self._max_used:
-                raise TooManyRequests("Too many passkey ceremonies at once; try again soon.",
-                                      {"Retry-After": "10"})
-        mark, expiry = parsed
-        return self._used.putIfAbsent(mark, expiry) is None
+        marking = _Mark(parsed[0], parsed[1], self._clock(), self)
+        self._used.compute(username, marking)
+        if marking.full:
+            raise TooManyRequests("Too many passkey ceremonies at once; try again soon.", _RETRY)
+        return marking.added
 
     def sweep(self):
         """Forgets used challenges that have expired (housekeeping)."""
         now = self._clock()
-        for entry in list(self._used.entrySet()):
-            if entry.getValue() < now:
-                self._used.remove(entry.getKey(), entry.getValue())
+        for username in list(self._used.keySet()):
+            self._used.computeIfPresent(username, _Sweep(now, self._total))
 
     def used_count(self):
-        return self._used.size()
+        return self._total.get()
 
     def _parse(self, username, ceremony, challenge_text):
         """(mark, expiry) of a genuine, unexpired challenge; None for anything else."""
@@ -98,3 +115,53 @@ class Challenges(object):
     def _mac(self, username, ceremony, signed):
         return Arrays.copyOf(self._secret.mac(u"webauthn challenge", ceremony, username, signed),
                              MAC_BYTES)
+
+
+def _forget_expired(marks, now, total):
+    for mark, expiry in marks.items():
+        if expiry < now:
+            del marks[mark]
+            total.decrementAndGet()
+
+
+class _Mark(BiFunction):
+    """Adds one mark to a user's marks, room permitting; runs inside ConcurrentHashMap.compute,
+    so it is atomic for that user."""
+
+    def __init__(self, mark, expiry, now, challenges):
+        self._mark = mark
+        self._expiry = expiry
+        self._now = now
+        self._challenges = challenges
+        self.added = self.full = False
+
+    def apply(self, username, marks):
+        marks = marks if marks is not None else {}
+        if self._mark in marks:
+            return marks
+        total = self._challenges._total
+        if self._no_room(marks, total):
+            _forget_expired(marks, self._now, total)
+            if self._no_room(marks, total):
+                self.full = True
+                return marks or None
+        marks[self._mark] = self._expiry
+        total.incrementAndGet()
+        self.added = True
+        return marks
+
+    def _no_room(self, marks, total):
+        return len(marks) >= self._challenges._max_per_user or (
+            len(marks) >= FAIR_SHARE and total.get() >= self._challenges._max_total)
+
+
+class _Sweep(BiFunction):
+    """Forgets a user's expired marks (and the user, when none is left)."""
+
+    def __init__(self, now, total):
+        self._now = now
+        self._total = total
+
+    def apply(self, username, marks):
+        _forget_expired(marks, self._now, self._total)
+        return marks or None

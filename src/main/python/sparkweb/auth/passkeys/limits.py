@@ -27,8 +27,9 @@ _IPV6_LITERAL = frozenset(u"0123456789abcdefABCDEF:.")
 
 
 class StartLimits(object):
-    def __init__(self, settings, clock, max_tracked=MAX_TRACKED_KEYS):
+    def __init__(self, settings, clock, max_tracked=MAX_TRACKED_KEYS, what=u"sign-ins"):
         self._settings = settings
+        self._what = what
         self._clock = clock
         self._max_tracked = max_tracked
         self._buckets = ConcurrentHashMap()   # key -> (starts left, millis of that count)
@@ -46,7 +47,7 @@ class StartLimits(object):
             if wait_millis:
                 for earlier, earlier_capacity in taken:
                     self._give_back(earlier, earlier_capacity)
-                raise TooManyRequests("Too many passkey sign-ins started; try again later.",
+                raise TooManyRequests("Too many passkey %s started; try again later." % self._what,
                                       {"Retry-After": str(wait_millis // 1000 + 1)})
             taken.append((key, capacity))
 
