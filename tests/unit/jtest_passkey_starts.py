@@ -189,3 +189,19 @@ def test_registration_starts_are_limited_per_user():
     assert error is None, "alice's starts limited bob's: %r" % error
     error = _raised(lambda: app.passkeys.authentication_options(u"alice"))
     assert error is None, "registrations used up alice's sign-in starts: %r" % error
+
+
+def test_the_docs_own_up_to_what_long_lists_tell():
+    """Real option lists longer than any stand-in list tell that the name has passkeys; that
+    cannot be hidden (see stand_ins), so both documents must say so, with the right number."""
+    import io
+    import os
+    docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
+    secret = Secret(random_bytes(32))
+    most = max(len(stand_in_credentials(secret, u"user%d" % index)) for index in range(200))
+    words = {1: u"one", 2: u"two", 3: u"three"}[most]
+    for name in (u"passkeys.md", u"authorization.md"):
+        with io.open(os.path.join(docs, name), encoding="utf-8") as doc:
+            text = u" ".join(doc.read().split())
+        assert u"more than %s credentials" % words in text, \
+            "docs/%s does not say that lists of more than %d credentials are real" % (name, most)

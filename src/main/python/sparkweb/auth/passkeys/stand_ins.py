@@ -6,6 +6,11 @@ never tells who exists or who has passkeys: one or two ids of the lengths real a
 use, with plausible transports, derived from the installation's secret and the name, so they
 stay the same from one start to the next (and across restarts and cluster nodes) like real ones
 do. No stand-in matches a stored passkey, so signing in with one fails like any wrong passkey.
+
+Known leak, documented in docs/passkeys.md: real lists may be longer than two (up to the
+passkey maximum) and change when the user adds or deletes a passkey. Real lists cannot be capped
+(a non-discoverable security key works only when its id is listed), and no stand-in count could
+follow the real distribution, which is not known; so a longer or changing list tells.
 """
 from __future__ import absolute_import
 
@@ -14,6 +19,8 @@ from java.util import Arrays
 
 from sparkweb.secure_random import base64url as encode
 
+# The most stand-ins one name gets; docs/passkeys.md says lists longer than this are real.
+MAX_STAND_INS = 2
 # Credential id lengths of common authenticators (platform passkeys, security keys).
 ID_LENGTHS = (16, 20, 32, 64)
 TRANSPORTS = ((u"internal",), (u"hybrid", u"internal"), (u"internal",), (u"usb",),
@@ -23,7 +30,7 @@ TRANSPORTS = ((u"internal",), (u"hybrid", u"internal"), (u"internal",), (u"usb",
 def stand_in_credentials(secret, username):
     """``allowCredentials`` entries for ``username``, shaped like real descriptors."""
     choice = secret.mac(u"webauthn stand-in", username)
-    count = 2 if (choice[0] & 0xff) % 3 == 0 else 1
+    count = MAX_STAND_INS if (choice[0] & 0xff) % 3 == 0 else 1
     entries = []
     for index in range(count):
         id_bytes = _id_bytes(secret, username, index, ID_LENGTHS[(choice[1 + index] & 0xff) % 4])
