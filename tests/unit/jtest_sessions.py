@@ -187,23 +187,6 @@ def test_first_stream_gets_events_from_before_it_later_streams_do_not():
     assert not [e for e in second.events if u'"early"' in e.text], second.names()
 
 
-class ArmedClock(Clock):
-    """A hand clock that runs ``hook`` once, at the next reading after :meth:`arm`."""
-
-    def __init__(self):
-        Clock.__init__(self)
-        self._hook = None
-
-    def arm(self, hook):
-        self._hook = hook
-
-    def __call__(self):
-        hook, self._hook = self._hook, None
-        if hook is not None:
-            hook()
-        return self.millis
-
-
 class SlowStart(object):
     """The in-memory Openfire, but opening an XMPP session waits until the test releases it,
     so that something can happen while a session is starting."""
@@ -244,22 +227,6 @@ def in_thread(work, timeout=20):
     return value
 
 
-def test_expiry_cannot_end_a_session_in_the_middle_of_a_page_reload():
-    openfire = openfire_with_users()
-    clock = ArmedClock()
-    app = services(openfire, clock)
-    bob = app.sessions.get_or_start(u"bob")
-    page = RecordingStream()
-    bob.attach(page)
-    clock.advance(3600)                      # the page was open for an hour, then reloads
-    clock.arm(app.sessions.expire)           # the expiry timer runs while the stream detaches
-    bob.detach(page)
-    assert not bob.ended, "expiry ended the session while its last stream was detaching"
-    reloaded = RecordingStream()
-    bob.attach(reloaded)
-    assert not reloaded.closed and app.sessions.get(u"bob") is bob, "reload found no session"
-
-
 class StreamsWithTimerInTheGap(CopyOnWriteArraySet):
     """A session's stream set that, when a stream is removed, runs the expiry timer on its own
     thread in the gap before detach() records the closing time, as Jetty and the timer thread
@@ -279,7 +246,7 @@ class StreamsWithTimerInTheGap(CopyOnWriteArraySet):
         return removed
 
 
-def test_expiry_on_another_thread_waits_for_a_detaching_stream():
+def test_expiry_cannot_end_a_session_in_the_middle_of_a_page_reload():
     openfire = openfire_with_users()
     clock = Clock()
     app = services(openfire, clock)
