@@ -5,19 +5,9 @@ from __future__ import absolute_import
 
 import json
 
-from java.lang import Throwable
-
 from sparkweb.errors import TooManyRequests, Unauthorized
 from sparkweb.secure_random import base64url as encode
-from support import services
-
-
-def _raised(call):
-    try:
-        call()
-    except (Exception, Throwable) as error:
-        return error
-    return None
+from support import raised, services
 
 
 def _bogus_assertion(challenge):
@@ -29,7 +19,7 @@ def _bogus_assertion(challenge):
 
 
 def _stranger_signs_in(app, username, address, challenge):
-    return _raised(lambda: app.authenticator.sign_in(
+    return raised(lambda: app.authenticator.sign_in(
         username, address,
         lambda: app.passkeys.authenticate(username, _bogus_assertion(challenge))))
 
@@ -40,7 +30,7 @@ def test_bogus_passkey_finishes_from_many_addresses_do_not_lock_out_the_user():
     for index in range(30):          # three times the per-user limit of failed logins
         error = _stranger_signs_in(app, u"bob", u"192.0.2.%d" % index, made_up)
         assert isinstance(error, Unauthorized), "bogus finish %d: %r" % (index, error)
-    error = _raised(lambda: app.authenticator.login(u"bob", u"bob-pw", u"198.51.100.1"))
+    error = raised(lambda: app.authenticator.login(u"bob", u"bob-pw", u"198.51.100.1"))
     assert error is None, "bob's right password was refused after strangers' passkey " \
                           "failures: %r" % error
 
@@ -51,7 +41,7 @@ def test_unknown_credential_ids_with_a_real_challenge_do_not_lock_out_the_user()
         options = app.passkeys.authentication_options(u"bob", u"192.0.2.%d" % index)
         error = _stranger_signs_in(app, u"bob", u"192.0.2.%d" % index, options["challenge"])
         assert isinstance(error, Unauthorized), "unknown credential %d: %r" % (index, error)
-    error = _raised(lambda: app.authenticator.login(u"bob", u"bob-pw", u"198.51.100.1"))
+    error = raised(lambda: app.authenticator.login(u"bob", u"bob-pw", u"198.51.100.1"))
     assert error is None, "bob's password refused after unknown-credential finishes: %r" % error
 
 
@@ -66,14 +56,14 @@ def test_passkey_failures_still_count_against_the_address():
             break
         assert isinstance(error, Unauthorized), "bogus finish %d: %r" % (attempt, error)
     assert refused == 50, "the address was refused after %r failures, limit 50" % refused
-    error = _raised(lambda: app.authenticator.login(u"alice", u"alice-pw", u"192.0.2.8"))
+    error = raised(lambda: app.authenticator.login(u"alice", u"alice-pw", u"192.0.2.8"))
     assert error is None, "another address was refused: %r" % error
 
 
 def test_wrong_passwords_still_count_per_user():
     app = services()
     for index in range(10):
-        error = _raised(lambda: app.authenticator.login(u"bob", u"wrong", u"192.0.2.%d" % index))
+        error = raised(lambda: app.authenticator.login(u"bob", u"wrong", u"192.0.2.%d" % index))
         assert isinstance(error, Unauthorized), "wrong password %d: %r" % (index, error)
-    error = _raised(lambda: app.authenticator.login(u"bob", u"bob-pw", u"198.51.100.1"))
+    error = raised(lambda: app.authenticator.login(u"bob", u"bob-pw", u"198.51.100.1"))
     assert isinstance(error, TooManyRequests), "the per-user password limit is gone: %r" % error

@@ -3,7 +3,6 @@ who exists), what they cost (limited per address and per user, bounded memory), 
 number of them spoils someone else's ceremony."""
 from __future__ import absolute_import
 
-from java.lang import Throwable
 from java.util import Base64
 
 from sparkweb import config
@@ -15,15 +14,7 @@ from sparkweb.config import Settings
 from sparkweb.errors import TooManyRequests
 from sparkweb.openfire.facade import PasskeyRecord
 from sparkweb.secure_random import random_bytes
-from support import Clock, openfire_with_users, services
-
-
-def _raised(call):
-    try:
-        call()
-    except (Exception, Throwable) as error:
-        return error
-    return None
+from support import Clock, openfire_with_users, raised, services
 
 
 def _limits(clock, per_address=3, per_user=5, max_tracked=1000):
@@ -34,7 +25,7 @@ def _limits(clock, per_address=3, per_user=5, max_tracked=1000):
 
 
 def _refused(limits, username, address):
-    return isinstance(_raised(lambda: limits.check(username, address)), TooManyRequests)
+    return isinstance(raised(lambda: limits.check(username, address)), TooManyRequests)
 
 
 # --- limits ------------------------------------------------------------------------------------
@@ -44,7 +35,7 @@ def test_starts_per_address_are_limited_and_refill_over_a_minute():
     limits = _limits(clock, per_address=3)
     for name in (u"a", u"b", u"c"):
         assert not _refused(limits, name, u"192.0.2.1"), "refused within the limit"
-    error = _raised(lambda: limits.check(u"d", u"192.0.2.1"))
+    error = raised(lambda: limits.check(u"d", u"192.0.2.1"))
     assert isinstance(error, TooManyRequests), "the fourth start was not refused: %r" % error
     assert 1 <= int(error.headers["Retry-After"]) <= 21, error.headers
     assert not _refused(limits, u"d", u"192.0.2.2"), "another address was refused"
@@ -182,12 +173,12 @@ def test_registration_starts_are_limited_per_user():
     app = services(openfire)
     for _ in range(3):
         app.passkeys.registration_options(u"alice")
-    refused = _raised(lambda: app.passkeys.registration_options(u"alice"))
+    refused = raised(lambda: app.passkeys.registration_options(u"alice"))
     assert isinstance(refused, TooManyRequests), "a fourth registration start: %r" % refused
     assert u"registrations" in refused.message, refused.message
-    error = _raised(lambda: app.passkeys.registration_options(u"bob"))
+    error = raised(lambda: app.passkeys.registration_options(u"bob"))
     assert error is None, "alice's starts limited bob's: %r" % error
-    error = _raised(lambda: app.passkeys.authentication_options(u"alice"))
+    error = raised(lambda: app.passkeys.authentication_options(u"alice"))
     assert error is None, "registrations used up alice's sign-in starts: %r" % error
 
 

@@ -3,8 +3,6 @@ tell what from sign-in options.
 (The cryptography is exercised end to end in tests/http/test_passkeys.py.)"""
 from __future__ import absolute_import
 
-from java.lang import Throwable
-
 from sparkweb import config
 from sparkweb.auth.passkeys.ceremonies import USER_HANDLE_PROPERTY
 from sparkweb.auth.passkeys.challenges import (AUTHENTICATE, CHALLENGE_BYTES, FAIR_SHARE,
@@ -16,7 +14,7 @@ from sparkweb.errors import TooManyRequests
 from sparkweb.openfire.facade import PasskeyRecord
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.secure_random import base64url as encode, random_bytes
-from support import Clock, openfire_with_users, services
+from support import Clock, openfire_with_users, raised, services
 
 
 def _challenges(clock=None, *limits):
@@ -86,7 +84,7 @@ def test_used_challenges_are_capped_per_user_and_make_room_as_they_expire():
     for _ in range(3):
         assert _use_new(challenges, u"bob"), "bob's use within his cap"
     fourth = encode(challenges.issue(u"bob", AUTHENTICATE, 120))
-    refused = _raised(lambda: challenges.use(u"bob", AUTHENTICATE, fourth))
+    refused = raised(lambda: challenges.use(u"bob", AUTHENTICATE, fourth))
     assert isinstance(refused, TooManyRequests), "past the cap: %r" % refused
     assert challenges.used_count() == 3, "the cap was exceeded: %d" % challenges.used_count()
     clock.advance(61)
@@ -98,9 +96,9 @@ def test_one_users_marks_never_stop_anothers_ceremony():
     challenges = _challenges(Clock(), 3)
     for _ in range(3):
         _use_new(challenges, u"bob")
-    assert isinstance(_raised(lambda: _use_new(challenges, u"bob")), TooManyRequests), \
+    assert isinstance(raised(lambda: _use_new(challenges, u"bob")), TooManyRequests), \
         "bob is past his cap"
-    error = _raised(lambda: _use_new(challenges, u"alice"))
+    error = raised(lambda: _use_new(challenges, u"alice"))
     assert error is None, "bob's marks made alice's ceremony fail: %r" % error
 
 
@@ -111,24 +109,16 @@ def test_past_the_total_only_users_holding_a_fair_share_are_refused():
         for _ in range(FAIR_SHARE):
             _use_new(challenges, username)
     assert challenges.used_count() == FAIR_SHARE * 2, challenges.used_count()
-    refused = _raised(lambda: _use_new(challenges, u"bob"))
+    refused = raised(lambda: _use_new(challenges, u"bob"))
     assert isinstance(refused, TooManyRequests), "bob went past the total: %r" % refused
     for _ in range(FAIR_SHARE):
         assert _use_new(challenges, u"alice"), "alice, below her fair share, was refused"
-    assert isinstance(_raised(lambda: _use_new(challenges, u"alice")), TooManyRequests), \
+    assert isinstance(raised(lambda: _use_new(challenges, u"alice")), TooManyRequests), \
         "alice went past the total with a fair share"
     clock.advance(61)
     challenges.sweep()
     assert challenges.used_count() == 0, "expired marks kept: %d" % challenges.used_count()
     assert challenges._used.isEmpty(), "users without marks are still tracked"
-
-
-def _raised(call):
-    try:
-        call()
-    except (Exception, Throwable) as error:
-        return error
-    return None
 
 
 def _relying_party(web_urls, **properties):

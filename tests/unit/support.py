@@ -2,6 +2,8 @@
 a controllable clock, and a stand-in for the request a handler receives."""
 from __future__ import absolute_import
 
+from java.lang import Throwable
+
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.services import build_services
 
@@ -42,3 +44,12 @@ class FakeRequest(object):
     @property
     def user(self):
         return self.claims.username if self.claims is not None else None
+
+
+def raised(call):
+    """What ``call()`` raised, Python or Java (Java exceptions are not Exceptions), or None."""
+    try:
+        call()
+    except (Exception, Throwable) as error:
+        return error
+    return None
