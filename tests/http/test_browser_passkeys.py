@@ -1,28 +1,11 @@
 """Passkeys in a real browser: Debian's Chromium driven by Playwright, with Chrome's virtual
 WebAuthn authenticator (DevTools protocol), using the example page web/passkeys.html."""
-import os
-import shutil
-
 import pytest
 
 from harness.passkeys import page_origin
 from harness.target import CHALLENGE_SECONDS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
-    "chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("no Chromium: install Debian's chromium package (or set CHROMIUM)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
 
 
 class PasskeyPage(object):

@@ -1,14 +1,9 @@
 """Response headers that keep browsers safe (issue 9.16): pages of web/ with a content
 security policy, a frame policy and nosniff; API answers never cached, and nosniff."""
-import os
-import shutil
-
 import httpx
 import pytest
 
 PAGES = ("/sparkweb/index.html", "/sparkweb/passkeys.html", "/sparkweb/")
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
-    "chromium-browser")
 
 
 def csp_directives(response):
@@ -50,18 +45,6 @@ def test_api_answers_are_not_cached(target, alice_token):
             "%s: %s" % (name, response.headers)
         assert response.headers.get("x-content-type-options") == "nosniff", \
             "%s: %s" % (name, response.headers)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not CHROMIUM:
-        pytest.skip("no Chromium: install Debian's chromium package (or set CHROMIUM)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
 
 
 def test_the_sign_in_page_works_under_its_policy(browser, target):
