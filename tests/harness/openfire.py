@@ -222,6 +222,31 @@ class LocalOpenfire(object):
     def uninstall_plugin(self):
         os.remove(self.plugin_jar)
 
+    # --- Openfire's optional plugins (Monitoring, HTTP File Upload, Bookmarks) ----------------
+    # They are installed, like Openfire itself, outside the repository: a jar in
+    # $OPENFIRE_HOME/plugins/ is copied into every scratch home with the rest.
+    def optional_plugin_jar(self, name):
+        """The scratch home's jar of Openfire plugin ``name`` (e.g. "monitoring"), or None."""
+        jar = os.path.join(self.home, "plugins", name + ".jar")
+        return jar if os.path.isfile(jar) else None
+
+    def require_optional_plugin(self, name):
+        """Skips the calling test, with the reason, when plugin ``name`` is not installed."""
+        import pytest
+        if self.optional_plugin_jar(name) is None:
+            pytest.skip("Openfire's %s plugin is not installed in OPENFIRE_HOME=%s/plugins" % (
+                name, self.source_home))
+
+    def wait_for_plugin_directory(self, name, present, timeout=120):
+        """Waits until Openfire has unpacked (present) or removed (not present) plugin ``name``."""
+        directory = os.path.join(self.home, "plugins", name)
+        deadline = time.time() + timeout
+        while os.path.isdir(directory) != present:
+            if time.time() > deadline:
+                raise RuntimeError("plugin %s was not %s within %ds:\n%s" % (
+                    name, "loaded" if present else "unloaded", timeout, self.log_tail()))
+            time.sleep(0.25)
+
     def api_status(self):
         """Status of an authenticated endpoint asked without a token: 401 while SparkWeb serves."""
         try:
