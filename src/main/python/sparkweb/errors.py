@@ -12,6 +12,14 @@ from __future__ import absolute_import
 from sparkweb.jsontext import to_json
 
 
+# The shape above as a JSON Schema, for the API's description (api.schemas, http.openapi).
+SCHEMA = {"type": "object", "required": ["error", "message"],
+          "properties": {"error": {"type": "string", "description": "A short code, e.g. "
+                                                                    "bad_request."},
+                         "message": {"type": "string", "description": "What went wrong."}},
+          "examples": [{"error": "unauthorized", "message": "A valid token is required."}]}
+
+
 class ApiError(Exception):
     status = 500
     code = "internal_error"

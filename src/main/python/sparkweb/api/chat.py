@@ -10,7 +10,8 @@ from __future__ import absolute_import
 from java.util import UUID
 
 from sparkweb.errors import BadRequest
-from sparkweb.http.routing import Route
+from sparkweb.api.schemas import ref
+from sparkweb.http.routing import NO_BODY, USER, Body, Param, Route
 from sparkweb.jsontext import to_json
 from sparkweb.xmpp import jid, stanza
 
@@ -56,7 +57,21 @@ def post_chat_state(request):
     return {"to": to, "state": state}
 
 
+_RECIPIENT = "The recipient: a username of this server or a JID."
+
 ROUTES = [
-    Route("POST", "/chat/message/{to}", post_message),
-    Route("POST", "/chat/chatstate/{state}/{to}", post_chat_state),
+    Route("POST", "/chat/message/{to}", post_message,
+          summary="Post chat message", tag="chat", access=USER, params={"to": _RECIPIENT},
+          body=Body("The message.", json=ref("ChatMessage"), text="The message text."),
+          answers={200: ref("SentMessage"),
+                   400: "The recipient is not a JID, or the message is empty or malformed.",
+                   413: "The message is larger than sparkweb.chat.maxMessageBytes."}),
+    Route("POST", "/chat/chatstate/{state}/{to}", post_chat_state,
+          summary="Post chat state indicator", tag="chat", access=USER,
+          params={"state": Param("A XEP-0085 chat state.",
+                                 {"enum": list(stanza.CHAT_STATES)}),
+                  "to": _RECIPIENT},
+          body=NO_BODY,
+          answers={200: ref("SentChatState"),
+                   400: "Not a chat state, or the recipient is not a JID."}),
 ]

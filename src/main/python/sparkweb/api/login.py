@@ -12,7 +12,8 @@ from __future__ import absolute_import
 
 from sparkweb import config
 from sparkweb.errors import BadRequest, UnsupportedMediaType
-from sparkweb.http.routing import Route
+from sparkweb.api.schemas import ref
+from sparkweb.http.routing import NO_BODY, PUBLIC, USER, Body, Route
 
 
 def password_from_body(request):
@@ -68,8 +69,24 @@ def logout(request):
     return {}
 
 
+_PASSWORD = Body("The password: raw, or JSON {\"password\"} (the only form accepted with "
+                 "sparkweb.login.requireJson).", json=ref("Password"),
+                 text="The raw password, as pages for the earlier plugin send it.")
+
 ROUTES = [
-    Route("POST", "/login/{username}", login, public=True),
-    Route("POST", "/renew", renew),
-    Route("POST", "/logout", logout),
+    Route("POST", "/login/{username}", login,
+          summary="Sign in with a password", tag="web_authentication", access=PUBLIC,
+          params={"username": "The account to sign in to (Openfire's spelling is taken: "
+                              "'Alice' and 'alice@<domain>' are 'alice')."},
+          body=_PASSWORD,
+          answers={200: ref("Token"),
+                   401: "Wrong password, unknown user or locked-out account (one answer).",
+                   415: "A raw-password body while sparkweb.login.requireJson is set.",
+                   429: "Too many failed logins for this username or address (Retry-After)."}),
+    Route("POST", "/renew", renew,
+          summary="Trade a valid token for a fresh one", tag="web_authentication", access=USER,
+          body=NO_BODY, answers={200: ref("Token")}),
+    Route("POST", "/logout", logout,
+          summary="Revoke this token and end the XMPP session", tag="web_authentication",
+          access=USER, body=NO_BODY, answers={200: ref("Empty")}),
 ]

@@ -10,7 +10,8 @@ offline user reads ``{"type": "unavailable"}``.
 from __future__ import absolute_import
 
 from sparkweb.errors import BadRequest
-from sparkweb.http.routing import Route
+from sparkweb.api.schemas import ref
+from sparkweb.http.routing import USER, Body, Param, Route
 from sparkweb.xmpp import jid, stanza
 
 AVAILABLE = ("", "available", "online")
@@ -72,7 +73,21 @@ def get_roster_presence(request):
 
 
 ROUTES = [
-    Route("POST", "/presence", post_presence),
-    Route("GET", "/presence/roster", get_roster_presence),
-    Route("GET", "/presence/{target}", probe_presence),
+    Route("POST", "/presence", post_presence,
+          summary="Set presence", tag="presence", access=USER,
+          params={"show": Param("The presence to show (instead of the body's).",
+                                {"enum": ["available"] + list(stanza.SHOW_VALUES)}),
+                  "status": "A status text (instead of the body's)."},
+          body=Body("The presence to broadcast.", json=ref("PresenceChange"), required=False),
+          answers={200: ref("PresenceSet"), 400: "'show' or 'status' is not accepted.",
+                   413: "The status is larger than sparkweb.chat.maxMessageBytes."}),
+    Route("GET", "/presence/roster", get_roster_presence,
+          summary="Get contacts presence", tag="presence", access=USER,
+          answers={200: ref("RosterPresence")}),
+    Route("GET", "/presence/{target}", probe_presence,
+          summary="Probe a target user presence", tag="presence", access=USER,
+          params={"target": "The user whose presence to read: a username or a bare JID."},
+          answers={200: ref("UserPresence"),
+                   400: "The caller may not see the target's presence, it does not exist, "
+                        "or it is not a JID (one answer)."}),
 ]

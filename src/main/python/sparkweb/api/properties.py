@@ -12,7 +12,8 @@ A protected name is 403 and nothing is written (see :mod:`sparkweb.user_properti
 from __future__ import absolute_import
 
 from sparkweb import VERSION, user_properties
-from sparkweb.http.routing import Route
+from sparkweb.api.schemas import array_of, obj, ref
+from sparkweb.http.routing import USER, Body, Route
 
 PUBLISHED_PREFIX = "sparkweb.client."
 
@@ -41,7 +42,19 @@ def post_user_config(request):
 
 
 ROUTES = [
-    Route("GET", "/config/global", get_global_config),
-    Route("GET", "/config/properties", get_user_config),
-    Route("POST", "/config/properties", post_user_config),
+    Route("GET", "/config/global", get_global_config,
+          summary="List global properties affecting this user",
+          tag="global_and_user_properties", access=USER, answers={200: ref("Properties")}),
+    Route("GET", "/config/properties", get_user_config,
+          summary="List user properties", tag="global_and_user_properties", access=USER,
+          answers={200: ref("Properties")}),
+    Route("POST", "/config/properties", post_user_config,
+          summary="Update user properties", tag="global_and_user_properties", access=USER,
+          body=Body("The properties to set; a null or empty value deletes.", json={"oneOf": [
+              array_of(ref("PropertyChange")), ref("PropertyChange"),
+              obj({"properties": array_of(ref("PropertyChange"))}, ["properties"])]}),
+          answers={200: ref("Properties"),
+                   400: "A malformed name, value or pair, or more properties than "
+                        "sparkweb.properties.maxPerUser; nothing is written.",
+                   403: "A protected property name; nothing is written."}),
 ]

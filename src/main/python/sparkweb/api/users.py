@@ -7,7 +7,8 @@ from __future__ import absolute_import
 
 from sparkweb import user_properties
 from sparkweb.errors import NotFound
-from sparkweb.http.routing import Route
+from sparkweb.api.schemas import ref
+from sparkweb.http.routing import USER, Route
 
 
 def get_user(request):
@@ -21,5 +22,7 @@ def get_user(request):
 
 
 ROUTES = [
-    Route("GET", "/user", get_user),
+    Route("GET", "/user", get_user,
+          summary="Get authenticated user", tag="user_management", access=USER,
+          answers={200: ref("UserEntity"), 404: "No user with that username was found."}),
 ]

@@ -20,7 +20,8 @@ from __future__ import absolute_import
 from sparkweb.api.login import password_from_body, signed_in
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import Forbidden
-from sparkweb.http.routing import Route
+from sparkweb.api.schemas import ref
+from sparkweb.http.routing import NO_BODY, PUBLIC, USER, Body, Route
 
 
 def register_start(request):
@@ -86,12 +87,51 @@ def _describe(record):
             "backedUp": record.backup_state}
 
 
+_ACCOUNT = {"username": "The account the passkey belongs to (normalised like /login)."}
+_PASSKEY_ID = {"id": "The passkey's credential id (base64url)."}
+
 ROUTES = [
-    Route("POST", "/webauthn/register/start/{username}", register_start, public=True),
-    Route("POST", "/webauthn/register/finish/{username}", register_finish, public=True),
-    Route("POST", "/webauthn/authenticate/start/{username}", authenticate_start, public=True),
-    Route("POST", "/webauthn/authenticate/finish/{username}", authenticate_finish, public=True),
-    Route("GET", "/webauthn/credentials", list_credentials),
-    Route("PUT", "/webauthn/credentials/{id}", rename_credential),
-    Route("DELETE", "/webauthn/credentials/{id}", delete_credential),
+    Route("POST", "/webauthn/register/start/{username}", register_start,
+          summary="Start registration", tag="web_authentication", access=PUBLIC,
+          description="Authorised by the user's own token in Authorization, or else by their "
+                      "current password as the body.",
+          params=_ACCOUNT,
+          body=Body("The user's current password, when no token is sent.", json=ref("Password"),
+                    text="The raw password.", required=False),
+          answers={200: ref("WebAuthnOptions"),
+                   401: "Wrong password or token, unknown user (one answer).",
+                   403: "The token is another user's.",
+                   415: "A raw-password body while sparkweb.login.requireJson is set.",
+                   429: "Too many registrations or failed logins; see Retry-After."}),
+    Route("POST", "/webauthn/register/finish/{username}", register_finish,
+          summary="Finish registration", tag="web_authentication", access=PUBLIC,
+          params=dict(_ACCOUNT, name="A name for the new passkey (instead of the body's)."),
+          body=Body("The new credential.", json=ref("PublicKeyCredential")),
+          answers={200: ref("PasskeyCredential"),
+                   400: "The credential is malformed or does not verify.",
+                   401: "No pending registration for this credential, or it expired.",
+                   409: "Already registered, or the user has the most passkeys allowed."}),
+    Route("POST", "/webauthn/authenticate/start/{username}", authenticate_start,
+          summary="Start authentication", tag="web_authentication", access=PUBLIC,
+          params=_ACCOUNT, body=NO_BODY,
+          answers={200: ref("WebAuthnOptions"),
+                   429: "Too many sign-ins started from this address or for this name."}),
+    Route("POST", "/webauthn/authenticate/finish/{username}", authenticate_finish,
+          summary="End authentication", tag="web_authentication", access=PUBLIC,
+          params=_ACCOUNT, body=Body("The assertion.", json=ref("PublicKeyCredential")),
+          answers={200: ref("Token"), 400: "The assertion is malformed.",
+                   401: "The sign-in failed or its challenge expired (one answer).",
+                   429: "Too many failed sign-ins from this address; see Retry-After."}),
+    Route("GET", "/webauthn/credentials", list_credentials,
+          summary="List my passkeys", tag="web_authentication", access=USER,
+          answers={200: ref("PasskeyCredentials")}),
+    Route("PUT", "/webauthn/credentials/{id}", rename_credential,
+          summary="Rename one of my passkeys", tag="web_authentication", access=USER,
+          params=_PASSKEY_ID, body=Body("The new name.", json=ref("PasskeyName")),
+          answers={200: ref("Empty"), 400: "The name is empty or too long.",
+                   404: "You have no passkey with that id."}),
+    Route("DELETE", "/webauthn/credentials/{id}", delete_credential,
+          summary="Delete one of my passkeys", tag="web_authentication", access=USER,
+          params=_PASSKEY_ID,
+          answers={200: ref("Empty"), 404: "You have no passkey with that id."}),
 ]

@@ -1,15 +1,63 @@
-"""Routes and the pipeline every request goes through.
+"""Routes, their declarations, and the pipeline every request goes through.
 
-An API area declares ``ROUTES = [Route("GET", "/user", get_user), ...]``; ``app`` mounts them.
-For each request the pipeline: normalises a ``{username}`` path parameter (the account a
-sign-in is for) into the one spelling Openfire gives it (auth.usernames), authenticates (unless
-the route is public), calls the handler with a :class:`~sparkweb.http.request.Request`, and
-turns its return value into a JSON response.
+How to declare a route
+======================
+An API area (``sparkweb/api/<area>.py``) ends with its route table. Every route states, next to
+its handler, what it is: the OpenAPI description (``GET /sparkweb/api/openapi.json``) and the
+schemathesis run are made from these declarations, and ``tests/unit/jtest_route_declarations.py``
+fails for a route that leaves any of them out::
+
+    from sparkweb.api.schemas import ref
+    from sparkweb.http.routing import USER, Body, Param, Route
+
+    ROUTES = [
+        Route("POST", "/chat/message/{to}", post_message,
+              summary="Post chat message", tag="chat", access=USER,
+              params={"to": "The recipient: a username of this server or a JID."},
+              body=Body("The message.", json=ref("ChatMessage"), text="The message text."),
+              answers={200: ref("SentMessage"),
+                       400: "The recipient is not a JID, or the message is empty."}),
+    ]
+
+- ``summary``: one line, as the spec's list of endpoints words it. ``description`` (optional):
+  more, for people reading the docs page.
+- ``tag``: the spec tag of the area, one of :data:`TAGS`.
+- ``access``: :data:`PUBLIC` (anyone; the sign-in ceremonies only), :data:`USER` (a valid token;
+  the handler acts on ``request.user``) or :data:`ADMIN` (a valid token of an Openfire
+  administrator; others get 403). The pipeline enforces it; docs/authorization.md explains it.
+- ``params``: every ``{name}`` of the path, and every query parameter the handler reads, as
+  ``name -> description`` or ``name -> Param(description, schema=..., required=...)``. A name
+  in the path template is a path parameter, any other a query parameter.
+- ``body``: for ``POST``/``PUT``/``PATCH`` either :data:`NO_BODY` or ``Body(description,
+  json=<schema>, text=<description of the raw-text form>, required=True)``: ``json`` for
+  ``application/json``, ``text`` where the route also takes raw text (``text/plain``), like
+  the login's raw password. Other methods take no body unless they declare one.
+- ``answers``: status -> what comes back. A success (2xx) maps to the JSON Schema of its body;
+  an error status maps to a sentence saying when it happens (its body is always the shared
+  error shape ``{"error", "message"}``, :data:`sparkweb.api.schemas.ERROR`). List what the
+  handler itself answers; the pipeline's own answers are added for every route by
+  :func:`pipeline_answers` (401 without a valid token, 403 for admin routes, 400/408/413/415/503
+  for bodies), so don't repeat them.
+
+Schemas are plain JSON Schema dicts (OpenAPI 3.1 uses JSON Schema 2020-12). The spec's models and
+the shared shapes live once in ``sparkweb/api/schemas.py``: refer to them with ``ref("Name")``;
+a model only your area uses may stay in your module as ``MODELS = {"Name": {...}}``, which the
+OpenAPI builder collects from every area. Put an ``"examples": [...]`` in a schema to show one on
+the docs page.
+
+The pipeline
+============
+An area's ``ROUTES`` are mounted by ``app``. For each request the pipeline: normalises a
+``{username}`` path parameter (the account a sign-in is for) into the one spelling Openfire gives
+it (auth.usernames), authenticates (unless the route is public) and checks administrator rights
+(admin routes), calls the handler with a :class:`~sparkweb.http.request.Request`, and turns its
+return value into a JSON response.
 Raised :class:`~sparkweb.errors.ApiError` become their JSON error; anything else is logged and
 answered 500 without details.
 """
 from __future__ import absolute_import
 
+import re
 import traceback
 
 from java.lang import Throwable
@@ -17,7 +65,7 @@ from java.lang import Throwable
 from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.auth.usernames import normalize
-from sparkweb.errors import ApiError
+from sparkweb.errors import ApiError, Forbidden
 from sparkweb.http.request import Request
 from sparkweb.http.response import Reply, error_response, json_response
 from sparkweb.log import logger
@@ -30,15 +78,131 @@ HANDLED_PROPERTY = "sparkweb.handled"
 ACCOUNT_PARAMETER = "username"
 
 
+PUBLIC = "public"
+USER = "user"
+ADMIN = "admin"
+ACCESS = (PUBLIC, USER, ADMIN)
+
+# The spec's tags (sparkweb-api.txt), in its order: name -> what the area provides.
+TAGS = [
+    ("chat", "Chat services for the signed-in user."),
+    ("group_chat", "Group chat: rooms, their occupants and messages."),
+    ("presence", "Presence of the signed-in user and of their contacts."),
+    ("collaboration", "File upload slots and link previews."),
+    ("user_management", "The signed-in user, their account and groups."),
+    ("contact_management", "The signed-in user's roster (contact list)."),
+    ("web_authentication", "Password sign-in and passkeys (Web Authentication)."),
+    ("web_push", "Web Push subscriptions and sending."),
+    ("global_and_user_properties", "Global and user properties."),
+    ("bookmarks", "Openfire bookmarks."),
+]
+TAG_NAMES = [name for name, _ in TAGS]
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+_TEMPLATE_NAME = re.compile(r"\{(\w+)\}")
+
+
+class Param(object):
+    """A path or query parameter: ``schema`` defaults to a string; path parameters are always
+    required."""
+
+    def __init__(self, description, schema=None, required=False, example=None):
+        self.description = description
+        self.schema = schema if schema is not None else {"type": "string"}
+        self.required = required
+        self.example = example
+
+
+class Body(object):
+    """A request body: ``json`` is the JSON Schema of an ``application/json`` body, ``text``
+    (a description) says the route also takes raw ``text/plain``."""
+
+    def __init__(self, description, json=None, text=None, required=True):
+        self.description = description
+        self.json = json
+        self.text = text
+        self.required = required
+
+
+NO_BODY = Body("No body.")
+
+
 class Route(object):
-    def __init__(self, method, path, handler, public=False):
+    """One operation: method, path template (below ``/sparkweb/api/rest``), handler, and its
+    declaration (see the module docstring)."""
+
+    def __init__(self, method, path, handler, summary=None, tag=None, access=None, params=None,
+                 body=None, answers=None, description=None):
         self.method = method
         self.path = path
         self.handler = handler
-        self.public = public
+        self.summary = summary
+        self.tag = tag
+        self.access = access
+        self.params = dict((name, value if isinstance(value, Param) else Param(value))
+                           for name, value in (params or {}).items())
+        self.body = body
+        self.answers = answers or {}
+        self.description = description
+
+    @property
+    def public(self):
+        return self.access == PUBLIC
+
+    @property
+    def path_names(self):
+        return _TEMPLATE_NAME.findall(self.path)
+
+    def takes_body(self):
+        return self.body is not None and self.body is not NO_BODY
 
     def __repr__(self):
         return "%s %s" % (self.method, self.path)
+
+
+def declaration_problems(route):
+    """What ``route`` leaves out of its declaration (see the module docstring); [] when none."""
+    problems = []
+    if not route.summary:
+        problems.append("no summary")
+    if route.tag not in TAG_NAMES:
+        problems.append("tag %r is not one of the spec's tags" % (route.tag,))
+    if route.access not in ACCESS:
+        problems.append("access %r is not public, user or admin" % (route.access,))
+    undescribed = [name for name in route.path_names if name not in route.params]
+    if undescribed:
+        problems.append("path parameters without a description: %s" % ", ".join(undescribed))
+    problems.extend("parameter %s has no description" % name
+                    for name, param in route.params.items() if not param.description)
+    if route.method in BODY_METHODS and route.body is None:
+        problems.append("no body declared (Body(...) or NO_BODY)")
+    if route.takes_body() and route.body.json is None and not route.body.text:
+        problems.append("a body with neither a JSON schema nor a text form")
+    successes = [status for status in route.answers if 200 <= status < 300]
+    if not successes:
+        problems.append("no success answer")
+    for status, answer in sorted(route.answers.items()):
+        if 200 <= status < 300 and not isinstance(answer, dict):
+            problems.append("answer %d is not a JSON Schema" % status)
+        elif status >= 400 and not (isinstance(answer, basestring) and answer.strip()):
+            problems.append("error answer %d does not say when it happens" % status)
+    return problems
+
+
+def pipeline_answers(route):
+    """The error answers the pipeline itself may give on ``route``, status -> when."""
+    answers = {}
+    if route.access != PUBLIC:
+        answers[401] = "No token, or one that is not (or no longer) valid."
+    if route.access == ADMIN:
+        answers[403] = "The caller is not an Openfire administrator."
+    if route.takes_body():
+        answers[400] = "The body is not UTF-8, or not JSON this server accepts."
+        answers[408] = "The body took longer than sparkweb.http.bodyReadSeconds to arrive."
+        answers[413] = "The body is larger than the limit."
+        answers[415] = "The body's content type is not one the route takes."
+        answers[503] = "Too many request bodies are being received; retry later."
+    return answers
 
 
 def pipeline(route, app):
@@ -52,6 +216,8 @@ def pipeline(route, app):
                 request.claims = app.authenticator.authenticate(
                     token_from_header(request.header("Authorization")))
                 app.sessions.touch(request.claims.username)
+            if route.access == ADMIN and not app.openfire.is_admin(request.user):
+                raise Forbidden("This needs Openfire administrator rights.")
             return _respond(route.handler(request))
         except ApiError as error:
             return error_response(error)

@@ -105,6 +105,11 @@ class OpenfireFacade(object):
         exactly, as Openfire does: callers pass the normalised name (auth.usernames)."""
         raise NotImplementedError
 
+    def is_admin(self, username):
+        """True when Openfire counts ``username`` as an administrator (``AdminManager``), asked
+        on each call so that taking the right away takes effect at once."""
+        raise NotImplementedError
+
     def add_user_listener(self, listener):
         """Tells ``listener`` of account changes made anywhere in the server (admin console,
         other plugins): ``listener.password_changed(username)`` after a password changed,

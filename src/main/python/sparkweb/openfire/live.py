@@ -9,6 +9,7 @@ from __future__ import absolute_import
 from java.lang import IllegalArgumentException, Throwable
 from java.util.concurrent import ConcurrentHashMap
 from org.jivesoftware.openfire import XMPPServer
+from org.jivesoftware.openfire.admin import AdminManager
 from org.jivesoftware.openfire.auth import AuthFactory, UnauthorizedException
 from org.jivesoftware.openfire.event import UserEventDispatcher, UserEventListener
 from org.jivesoftware.openfire.http import HttpBindManager
@@ -105,6 +106,9 @@ class LiveOpenfire(OpenfireFacade):
 
     def is_locked_out(self, username):
         return LockOutManager.getInstance().isAccountDisabled(username)
+
+    def is_admin(self, username):
+        return AdminManager.getInstance().isUserAdmin(username, False)
 
     def add_user_listener(self, listener):
         adapter = _UserEvents(listener)

@@ -46,6 +46,7 @@ class MemoryOpenfire(OpenfireFacade):
         self.encrypted_properties = ConcurrentHashMap()   # names stored with encrypt=True
         self._users = ConcurrentHashMap()
         self._locked = ConcurrentHashMap()
+        self._admins = ConcurrentHashMap()
         self._web_server = web_server
         self._web_urls = list(web_urls)
         self.admin_locale = Locale.ENGLISH   # tests set another
@@ -101,6 +102,12 @@ class MemoryOpenfire(OpenfireFacade):
         else:
             self._locked.remove(username)
 
+    def set_admin(self, username, admin=True):
+        if admin:
+            self._admins.put(username, True)
+        else:
+            self._admins.remove(username)
+
     # --- the facade -------------------------------------------------------------------------
     def xmpp_domain(self):
         return self._domain
@@ -152,6 +159,9 @@ class MemoryOpenfire(OpenfireFacade):
 
     def is_locked_out(self, username):
         return self._locked.containsKey(username)   # exact, as Openfire's LockOutManager
+
+    def is_admin(self, username):
+        return self._admins.containsKey(username)   # exact, as AdminManager compares names
 
     def add_user_listener(self, listener):
         self._user_listeners.add(listener)

@@ -1,0 +1,155 @@
+"""The API's data shapes as JSON Schemas (2020-12, as OpenAPI 3.1 takes them), written once.
+
+:data:`MODELS` holds the models of the spec (``sparkweb-api.txt``, *Models*) with the spec's field
+names, and the shapes SparkWeb adds (sign-in answers, passkeys, the error shape). Route
+declarations refer to them with :func:`ref`; ``http.openapi`` puts them under
+``components/schemas``. Fields Openfire may leave unset are nullable, as the earlier plugin's
+Java beans wrote them; ``required`` lists what SparkWeb always answers.
+"""
+from __future__ import absolute_import
+
+from sparkweb import errors
+
+
+def ref(name):
+    """A reference to the model ``name`` of :data:`MODELS` (or of an area's own ``MODELS``)."""
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def nullable(type_name, **more):
+    schema = {"type": [type_name, "null"]}
+    schema.update(more)
+    return schema
+
+
+def array_of(schema, **more):
+    result = {"type": "array", "items": schema}
+    result.update(more)
+    return result
+
+
+def obj(properties, required=(), **more):
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    schema.update(more)
+    return schema
+
+
+TEXT = nullable("string")
+FLAG = nullable("boolean")
+DATE_TIME = nullable("string", format="date-time")
+NAMES = array_of({"type": "string"})
+
+# The shared error shape of every refusal, described where it is built.
+ERROR = errors.SCHEMA
+
+_SPEC_MODELS = {
+    "JID": obj({"domain": TEXT, "node": TEXT, "resource": TEXT}),
+    "UserProperty": obj({"key": {"type": "string"}, "value": TEXT}, ["key", "value"],
+                        examples=[{"key": "theme", "value": "dark"}]),
+    "UserEntity": obj({"username": {"type": "string"}, "name": TEXT, "email": TEXT,
+                       "password": TEXT, "properties": array_of(ref("UserProperty"))},
+                      examples=[{"username": "alice", "name": "Alice",
+                                 "email": "alice@example.org",
+                                 "properties": [{"key": "theme", "value": "dark"}]}]),
+    "UserEntities": obj({"users": array_of(ref("UserEntity"))}),
+    "UserGroupsEntity": obj({"groupnames": NAMES}),
+    "RosterItemEntity": obj({"jid": {"type": "string"}, "nickname": TEXT, "groups": NAMES,
+                             "subscriptionType": nullable("integer", format="int32"),
+                             "show": TEXT, "status": TEXT},
+                            examples=[{"jid": "bob@example.org", "nickname": "Bob",
+                                       "groups": ["Friends"], "subscriptionType": 3}]),
+    "RosterEntities": obj({"roster": array_of(ref("RosterItemEntity"))}),
+    "PresenceEntity": obj({"username": TEXT, "show": TEXT, "status": TEXT}),
+    "PublicKey": obj({"publicKey": {"type": "string"}}, ["publicKey"]),
+    "ArchivedMessage": obj({"body": TEXT, "conversationID": nullable("integer", format="int64"),
+                            "from": TEXT, "fromJID": ref("JID"), "roomEvent": FLAG,
+                            "sentDate": DATE_TIME, "stanza": TEXT, "to": TEXT,
+                            "toJID": ref("JID")}),
+    "Conversation": obj({"chatRoom": TEXT, "conversationID": nullable("integer", format="int64"),
+                         "conversationParticipants": NAMES, "external": FLAG,
+                         "lastActivity": DATE_TIME,
+                         "messageCount": nullable("integer", format="int32"),
+                         "messages": array_of(ref("ArchivedMessage")), "participantList": NAMES,
+                         "participants": array_of(ref("JID")), "room": ref("JID"),
+                         "startDate": DATE_TIME}),
+    "Conversations": obj({"conversations": array_of(ref("Conversation"))}),
+    "MUCRoomEntity": obj(dict(
+        [(name, NAMES) for name in ("adminGroups", "admins", "broadcastPresenceRoles",
+                                    "memberGroups", "members", "outcastGroups", "outcasts",
+                                    "ownerGroups", "owners")] +
+        [(name, FLAG) for name in ("canAnyoneDiscoverJID", "canChangeNickname",
+                                   "canOccupantsChangeSubject", "canOccupantsInvite",
+                                   "logEnabled", "loginRestrictedToNickname", "membersOnly",
+                                   "moderated", "persistent", "publicRoom",
+                                   "registrationEnabled")] +
+        [(name, TEXT) for name in ("allowPM", "description", "naturalName", "password",
+                                   "roomName", "subject")] +
+        [("creationDate", DATE_TIME), ("modificationDate", DATE_TIME),
+         ("maxUsers", nullable("integer", format="int32"))])),
+    "MUCRoomEntities": obj({"chatRooms": array_of(ref("MUCRoomEntity"))}),
+    "MUCRoomMessageEntity": obj({"body": TEXT, "delayFrom": TEXT, "delayStamp": TEXT,
+                                 "from": TEXT, "to": TEXT, "type": TEXT}),
+    "MUCRoomMessageEntities": obj({"messages": array_of(ref("MUCRoomMessageEntity"))}),
+    "OccupantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT,
+                           "userAddress": TEXT}),
+    "OccupantEntities": obj({"occupants": array_of(ref("OccupantEntity"))}),
+    "ParticipantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT}),
+    "ParticipantEntities": obj({"participants": array_of(ref("ParticipantEntity"))}),
+    "Bookmark": obj({"bookmarkID": nullable("integer", format="int64"), "globalBookmark": FLAG,
+                     "groups": NAMES, "name": TEXT, "properties": array_of(ref("UserProperty")),
+                     "type": TEXT, "users": NAMES, "value": TEXT}),
+    "Bookmarks": obj({"bookmarks": array_of(ref("Bookmark"))}),
+}
+
+_TOKEN_EXAMPLE = {"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl",
+                  "username": "alice", "expires": 1795795323}
+_PASSKEY = obj({"id": {"type": "string"}, "name": TEXT, "createdAt": nullable("integer"),
+                "lastUsedAt": nullable("integer"), "transports": NAMES,
+                "backedUp": FLAG}, ["id", "name"])
+
+_SPARKWEB_MODELS = {
+    "Error": ERROR,
+    "Empty": obj({}, examples=[{}]),
+    "Token": obj({"token": {"type": "string"}, "username": {"type": "string"},
+                  "expires": {"type": "integer", "description": "Unix time, seconds."}},
+                 ["token", "username", "expires"], examples=[_TOKEN_EXAMPLE]),
+    "Password": obj({"password": {"type": "string"}}, ["password"],
+                    examples=[{"password": "the-password"}]),
+    "Properties": obj({"properties": array_of(ref("UserProperty"))}, ["properties"]),
+    "PropertyChange": obj({"name": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,100}$"},
+                           "value": {"type": ["string", "number", "boolean", "null"]}},
+                          ["name"], examples=[{"name": "theme", "value": "dark"}]),
+    "ChatMessage": obj({"body": {"type": "string"}, "data": {"description": "Any JSON."},
+                        "type": {"enum": ["chat", "normal", "headline"]}},
+                       examples=[{"body": "Hello!", "type": "chat"}]),
+    "SentMessage": obj({"id": {"type": "string"}, "to": {"type": "string"}}, ["id", "to"],
+                       examples=[{"id": "7c7b5b1e-4a5e-4a8e-9a43-1f1f0c8a5d21",
+                                  "to": "bob@example.org"}]),
+    "SentChatState": obj({"to": {"type": "string"}, "state": {"type": "string"}},
+                         ["to", "state"]),
+    "PresenceChange": obj({"show": {"enum": ["available", "chat", "away", "xa", "dnd"]},
+                           "status": {"type": "string", "maxLength": 1024}},
+                          examples=[{"show": "away", "status": "At lunch"}]),
+    "PresenceSet": obj({"show": {"type": "string"}, "status": TEXT}, ["show"]),
+    "UserPresence": obj({"username": {"type": "string"}, "type": {"type": "string"},
+                         "show": TEXT, "status": TEXT}, ["username", "type"],
+                        examples=[{"username": "bob", "type": "available", "show": "away",
+                                   "status": "At lunch"}]),
+    "RosterPresence": obj({"roster": array_of(obj({
+        "jid": {"type": "string"}, "nickname": TEXT, "groups": NAMES,
+        "subscriptionType": nullable("integer"), "type": TEXT, "show": TEXT, "status": TEXT},
+        ["jid"]))}, ["roster"]),
+    "WebAuthnOptions": obj({}, description="Options for navigator.credentials.create() or "
+                                           ".get(), as JSON (WebAuthn Level 3)."),
+    "PasskeyCredential": _PASSKEY,
+    "PasskeyCredentials": obj({"credentials": array_of(ref("PasskeyCredential"))},
+                              ["credentials"]),
+    "PasskeyName": obj({"name": {"type": "string"}}, ["name"], examples=[{"name": "Laptop"}]),
+    "PublicKeyCredential": obj({}, description="credential.toJSON() of the browser, optionally "
+                                               "with a \"name\" for a new passkey."),
+}
+
+MODELS = dict(_SPEC_MODELS)
+MODELS.update(_SPARKWEB_MODELS)
