@@ -195,6 +195,20 @@ WEBAUTHN_STARTS_PER_USER = Setting(
     "Passkey registrations are limited per user to the same number, separately.",
     minimum=1, maximum=100000)
 
+OUTBOUND_ALLOW = Setting(
+    "sparkweb.outbound.allow", _names, (),
+    "Hosts, addresses and networks (10.1.0.0/16, fd12::/64) that outbound requests (link "
+    "previews, Web Push) may reach although they are private, loopback or link-local. Empty: "
+    "only public internet addresses.")
+OUTBOUND_CONNECT_SECONDS = Setting(
+    "sparkweb.outbound.connectSeconds", int, 5,
+    "How long an outbound request (link preview, Web Push) may take to connect.",
+    minimum=1, maximum=60)
+OUTBOUND_READ_SECONDS = Setting(
+    "sparkweb.outbound.readSeconds", int, 10,
+    "How long the answer to an outbound request may take, from connection to last byte.",
+    minimum=1, maximum=120)
+
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
 WEBAUTHN_KEY_PROPERTY = "sparkweb.webauthn.key"
@@ -214,7 +228,8 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        MAX_MESSAGE_BYTES, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
        LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,
        WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS,
-       WEBAUTHN_MAX_CREDENTIALS, WEBAUTHN_STARTS_PER_ADDRESS, WEBAUTHN_STARTS_PER_USER)
+       WEBAUTHN_MAX_CREDENTIALS, WEBAUTHN_STARTS_PER_ADDRESS, WEBAUTHN_STARTS_PER_USER,
+       OUTBOUND_ALLOW, OUTBOUND_CONNECT_SECONDS, OUTBOUND_READ_SECONDS)
 
 
 class Settings(object):

@@ -13,13 +13,15 @@ from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.events.sse import StreamSet
+from sparkweb.outbound.client import OutboundClient
 from sparkweb.session.registry import SessionRegistry
 
 
 class Services(object):
     def __init__(self, openfire, settings, tokens, revocations, authenticator, sessions,
-                 streams, passkeys, limiter, accounts):
+                 streams, passkeys, limiter, accounts, outbound=None):
         self.openfire = openfire
+        self.outbound = outbound    # the guarded client for every outbound HTTP request
         self.limiter = limiter
         self.accounts = accounts
         self.sessions = sessions
@@ -57,4 +59,4 @@ def build_services(openfire, clock=millis_now):
                     Authenticator(openfire, tokens, revocations, limiter, accounts),
                     SessionRegistry(openfire, settings, clock), StreamSet(),
                     PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
-                    limiter, accounts)
+                    limiter, accounts, OutboundClient(settings))

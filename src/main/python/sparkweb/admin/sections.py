@@ -32,6 +32,8 @@ SECTIONS = (
                          config.SSE_REPLAY_BYTES, config.SSE_QUEUE_EVENTS, config.SSE_QUEUE_BYTES,
                          config.SSE_HEARTBEAT]),
     Section("privacy", [config.PROTECTED_PROPERTIES, config.USER_PROPERTIES_MAX]),
+    Section("outbound", [config.OUTBOUND_ALLOW, config.OUTBOUND_CONNECT_SECONDS,
+                         config.OUTBOUND_READ_SECONDS]),
 )
 
 # Settings read once when the plugin starts; the page says so next to them.

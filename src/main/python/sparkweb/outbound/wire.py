@@ -1,0 +1,172 @@
+"""HTTP/1.1 on a socket the client already connected to a checked address: one request, one
+response, the connection closed after. Written out here instead of using a library client
+because none of Java's lets us name the address to connect to while sending the host's name
+(Host header, TLS server name): they resolve the name again, which is what DNS rebinding
+exploits. No compression is asked for, so bodies arrive as sent."""
+from __future__ import absolute_import
+
+import jarray
+from java.io import ByteArrayOutputStream
+from java.lang import System
+from java.util import Arrays
+from java.net import SocketTimeoutException
+
+from sparkweb.outbound.errors import Failed
+
+MAX_HEADER_BYTES = 64 * 1024
+NO_BODY_STATUSES = (204, 304)
+
+
+class Response(object):
+    """``status``, ``headers`` (lower-case name, value pairs), ``body`` (Java byte[]), ``url``
+    (the one that answered, after redirects), ``truncated`` (more body was there than read)."""
+
+    def __init__(self, status, headers, body, truncated, url=None):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.truncated = truncated
+        self.url = url
+
+    def header(self, name):
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+def write_request(output, method, target, headers, body):
+    lines = ["%s %s HTTP/1.1" % (method, target.path), "Host: %s" % target.authority]
+    lines += ["%s: %s" % (name, value) for name, value in headers]
+    if body is not None:
+        lines.append("Content-Length: %d" % len(body))
+    lines += ["Connection: close", "", ""]
+    output.write(jarray.array("\r\n".join(lines).encode("iso-8859-1"), "b"))
+    if body is not None:
+        output.write(body)
+    output.flush()
+
+
+class Reader(object):
+    """Reads from ``stream`` until ``deadline`` (System.currentTimeMillis) at the latest."""
+
+    def __init__(self, stream, socket, deadline):
+        self._stream = stream
+        self._socket = socket
+        self._deadline = deadline
+        self.buffer = jarray.zeros(8192, "b")
+
+    def _wait(self):
+        remaining = self._deadline - System.currentTimeMillis()
+        if remaining <= 0:
+            raise Failed("timeout", "The server took too long to answer.")
+        self._socket.setSoTimeout(int(remaining))
+
+    def byte(self):
+        self._wait()
+        try:
+            value = self._stream.read()
+        except SocketTimeoutException:
+            raise Failed("timeout", "The server took too long to answer.")
+        return value
+
+    def chunk(self, limit):
+        self._wait()
+        try:
+            return self._stream.read(self.buffer, 0, min(limit, len(self.buffer)))
+        except SocketTimeoutException:
+            raise Failed("timeout", "The server took too long to answer.")
+
+    def line(self):
+        data = bytearray()
+        while True:
+            value = self.byte()
+            if value < 0:
+                raise Failed("protocol", "The server closed the connection mid-answer.")
+            if value == 10:
+                return str(data).rstrip("\r")
+            data.append(value)
+            if len(data) > MAX_HEADER_BYTES:
+                raise Failed("protocol", "The server's answer has overlong headers.")
+
+
+def read_response(reader, method, max_bytes):
+    while True:
+        status, headers = _read_head(reader)
+        if not 100 <= status < 200:
+            break
+    if method == "HEAD" or status in NO_BODY_STATUSES:
+        return Response(status, headers, jarray.zeros(0, "b"), False)
+    body, truncated = _read_body(reader, headers, max_bytes)
+    return Response(status, headers, body, truncated)
+
+
+def _read_head(reader):
+    parts = reader.line().split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise Failed("protocol", "The server did not answer in HTTP/1.x.")
+    headers, size = [], 0
+    while True:
+        line = reader.line()
+        size += len(line)
+        if not line:
+            return int(parts[1]), headers
+        if size > MAX_HEADER_BYTES:
+            raise Failed("protocol", "The server's answer has overlong headers.")
+        name, colon, value = line.partition(":")
+        if colon:
+            headers.append((name.strip().lower(), value.strip()))
+
+
+def _header(headers, name):
+    for key, value in headers:
+        if key == name:
+            return value
+    return None
+
+
+def _read_body(reader, headers, max_bytes):
+    collected = ByteArrayOutputStream()
+    if "chunked" in (_header(headers, "transfer-encoding") or "").lower():
+        truncated = _read_chunks(reader, collected, max_bytes)
+    else:
+        length = _header(headers, "content-length")
+        length = int(length) if length and length.strip().isdigit() else None
+        truncated = _copy(reader, collected, length, max_bytes)
+    body = collected.toByteArray()
+    if len(body) > max_bytes:
+        return Arrays.copyOf(body, max_bytes), True
+    return body, truncated
+
+
+def _copy(reader, collected, length, max_bytes):
+    """Copies the next ``length`` bytes (None: up to the end of the stream) into ``collected``
+    until it holds one byte more than ``max_bytes``; True when it stopped for that reason."""
+    copied = 0
+    while length is None or copied < length:
+        room = max_bytes + 1 - collected.size()
+        if room <= 0:
+            return True
+        count = reader.chunk(room if length is None else min(room, length - copied))
+        if count < 0:
+            if length is not None:
+                raise Failed("protocol", "The server closed the connection mid-body.")
+            return False
+        collected.write(reader.buffer, 0, count)
+        copied += count
+    return False
+
+
+def _read_chunks(reader, collected, max_bytes):
+    while True:
+        size_text = reader.line().split(";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise Failed("protocol", "The server sent a malformed chunk.")
+        if size == 0:
+            return False
+        if _copy(reader, collected, size, max_bytes):
+            return True
+        reader.line()
