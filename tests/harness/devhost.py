@@ -31,7 +31,7 @@ class DevHost(object):
         command = paths.jython_command(
             [paths.PYTHON_SOURCES],
             ["-m", "sparkweb.devhost", "--port", "0", "--static", paths.WEB_DIR,
-             "--stop-on-eof"] + specs,
+             "--stop-on-eof", "--test-routes"] + specs,
             self.jvm_options)
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)

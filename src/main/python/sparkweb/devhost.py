@@ -6,7 +6,8 @@ HTTP layer of the test suite.
         -m sparkweb.devhost --port 8080 --user alice:secret
 
 Prints ``SPARKWEB_DEVHOST_READY <base url>`` once it serves, and runs until interrupted (or,
-with ``--stop-on-eof``, until its standard input closes: that is how the tests stop it). Users without a password given get a random one, printed once at start.
+with ``--stop-on-eof``, until its standard input closes: that is how the tests stop it). Users without a password given get a random one, printed once at start,
+with the URL of the chat client.
 """
 from __future__ import absolute_import, print_function
 
@@ -18,11 +19,40 @@ from java.lang import Thread
 from org.eclipse.jetty.server import Server, ServerConnector
 from org.eclipse.jetty.server.handler import ContextHandlerCollection
 from org.eclipse.jetty.util.thread import QueuedThreadPool
+from javax.servlet.http import HttpServlet
+
+from sparkweb.http import jetty
+from sparkweb.jsontext import to_json
 
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.plugin import SparkWeb
 
 READY = "SPARKWEB_DEVHOST_READY"
+STREAMS_PATH = "/devhost-test/streams"
+
+
+class StreamCountServlet(HttpServlet):
+    """What the browser tests read on the server side: how many event streams a user holds
+    open (the shared-stream test wants one for eight tabs). Dev host only, outside /sparkweb."""
+
+    def __init__(self, services):
+        HttpServlet.__init__(self)
+        self._services = services
+
+    def doGet(self, request, response):
+        session = self._services.sessions.get(request.getParameter("user") or "")
+        response.setContentType("application/json")
+        response.getWriter().write(to_json({
+            "streams": session.stream_count() if session is not None else 0,
+            "all": len(self._services.streams)}))
+
+
+def serve_test_routes(handlers, services):
+    context = jetty.ServletContextHandler(jetty.ServletContextHandler.NO_SESSIONS)
+    context.setContextPath(STREAMS_PATH.rsplit("/", 1)[0])
+    context.addServlet(jetty.ServletHolder(StreamCountServlet(services)), "/streams")
+    handlers.addHandler(context.get())
+    context.get().start()
 
 
 class JettyWebServer(object):
@@ -54,12 +84,17 @@ def parse_args(argv):
                         help="user1:user2, mutual contacts; repeatable (default: all users)")
     parser.add_argument("--property", action="append", default=[],
                         help="name=value, an Openfire system property; repeatable")
+    parser.add_argument("--test-routes", action="store_true",
+                        help="serve GET %s?user=NAME (open event streams), for the tests"
+                        % STREAMS_PATH)
     parser.add_argument("--stop-on-eof", action="store_true",
                         help="stop when standard input closes (for a parent process)")
     return parser.parse_args(argv)
 
 
 def add_users(openfire, specs):
+    """Adds the users; answers [(username, password)] of those given no password (random)."""
+    generated = []
     for spec in specs:
         if isinstance(spec, str):   # Jython's argv is UTF-8 bytes; passwords may be any text
             spec = spec.decode("utf-8")
@@ -69,7 +104,8 @@ def add_users(openfire, specs):
         openfire.add_user(username, password, name=username.capitalize(),
                           email="%s@example.test" % username)
         if len(parts) < 2 or not parts[1]:
-            print("user %s password %s" % (username, password))
+            generated.append((username, password))
+    return generated
 
 
 def all_pairs(user_specs):
@@ -104,14 +140,21 @@ def main(argv):
     server.start()
     base = "http://%s:%d" % (args.host, connector.getLocalPort())
     openfire = MemoryOpenfire(args.domain, JettyWebServer(handlers), [base])
-    add_users(openfire, args.user)
+    generated = add_users(openfire, args.user)
     add_contacts(openfire, args.contacts or all_pairs(args.user))
     for assignment in args.property:
         name, _, value = assignment.partition("=")
         openfire.set_property(name, value)
     sparkweb = SparkWeb(openfire, Thread.currentThread().getContextClassLoader(), args.static)
     sparkweb.start()
+    if args.test_routes:
+        serve_test_routes(handlers, sparkweb.services)
     print("%s %s" % (READY, base))
+    if args.static:
+        print("  chat client  %s/sparkweb/  (open it in two browser windows, one user in each)"
+              % base)
+    for username, password in generated:
+        print("  user         %s / %s" % (username, password))
     sys.stdout.flush()
     if not args.stop_on_eof:
         server.join()

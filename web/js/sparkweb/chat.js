@@ -1,0 +1,132 @@
+// <sparkweb-chat peer="bob">: one conversation. Messages both ways (the user's own from other
+// tabs too), the peer's typing shown, the user's typing sent as chat states (XEP-0085).
+import { bareJid, localPart } from "./client.js";
+import { SparkWebElement, el, uniqueId } from "./element.js";
+
+const COMPOSING_REPEAT_MS = 5000;   // tell "composing" again at most this often while typing
+const PAUSED_AFTER_MS = 3000;       // no key for this long: "paused"
+
+export class SparkWebChat extends SparkWebElement {
+  static get observedAttributes() { return ["peer", "lang"]; }
+
+  attributeChangedCallback(name, before, after) {
+    if (this.isConnected && before !== after) this.render();
+  }
+
+  get peer() { return this.getAttribute("peer"); }
+  set peer(value) { this.setAttribute("peer", value); }
+
+  setUp() {
+    this.listen(this.client, "message", (event) => {
+      if (event.detail.peer === this._jid) this._append(event.detail.message);
+    });
+    this.listen(this.client, "chatapi.chat", (event) => this._chatState(event.detail));
+  }
+
+  async render() {
+    this._jid = null;
+    this._typing = null;
+    if (!this.client.signedIn) {
+      this.show(el("p", { part: "signed-out", class: "muted" }, this.t("signedOut")));
+      return;
+    }
+    if (!this.peer) {
+      this.show(el("p", { part: "no-peer", class: "muted" }, this.t("chat.none")));
+      return;
+    }
+    const peer = this.peer, jid = await this.client.jidOf(peer).catch(() => null);
+    if (peer !== this.peer || !jid) return;     // changed meanwhile, or signed out
+    this._jid = jid;
+    this._draw(localPart(jid));
+  }
+
+  _draw(name) {
+    const heading = uniqueId("chat"), input = uniqueId("text");
+    this._log = el("ol", { part: "log", class: "log", role: "log", "aria-labelledby": heading,
+                           tabindex: "0" });
+    this._typing = el("p", { part: "typing", class: "typing muted", "aria-live": "polite" });
+    this._form = el("form", { part: "form", class: "row",
+                              onsubmit: (event) => { event.preventDefault(); this._send(); } },
+      el("label", { for: input, class: "visually-hidden" }, this.t("chat.message", name)),
+      el("input", { id: input, name: "text", part: "input", autocomplete: "off",
+                    placeholder: this.t("chat.message", name),
+                    oninput: () => this._typed(), onblur: () => this._stopTyping("paused") }),
+      el("button", { type: "submit", part: "button send" }, this.t("chat.send")));
+    this._error = el("p", { part: "error", class: "error", role: "alert" });
+    this.show(el("section", { part: "chat", class: "chat", "aria-labelledby": heading },
+      el("h2", { id: heading, part: "heading" }, this.t("chat.title", name)),
+      this._log, this._typing, this._form, this._error));
+    this._name = name;
+    const messages = this.client.conversations.messages(this._jid);
+    messages.forEach((message) => this._append(message));
+    if (this._focusWhenDrawn) this.focus();
+  }
+
+  /** Focuses the message field (once the conversation is drawn). */
+  focus() {
+    this._focusWhenDrawn = !this._form;
+    if (this._form) this._form.elements.text.focus();
+  }
+
+  _append(message) {
+    if (!this._log) return;
+    if (message.id && this._log.querySelector(`[data-id="${CSS.escape(message.id)}"][data-outgoing="${message.outgoing}"]`)) return;
+    const time = message.timestamp ? new Date(message.timestamp) : new Date();
+    this._log.append(el("li", { part: message.outgoing ? "message outgoing" : "message incoming",
+                                class: message.outgoing ? "message outgoing" : "message incoming",
+                                "data-id": message.id, "data-outgoing": String(message.outgoing) },
+      el("span", { part: "sender", class: "sender" },
+         message.outgoing ? this.t("chat.you") : this._name),
+      el("span", { part: "body", class: "body" }, message.body),
+      el("time", { part: "time", class: "muted", datetime: time.toISOString() },
+         time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }))));
+    this._log.lastElementChild.scrollIntoView({ block: "nearest" });
+    if (!message.outgoing) this._showTyping(false);
+  }
+
+  _chatState(chat) {
+    if (!this._jid || bareJid(chat.from) !== this._jid || !chat.state) return;
+    this._showTyping(chat.state === "composing" && (chat.body === null || chat.body === undefined));
+  }
+
+  _showTyping(typing) {
+    if (!this._typing) return;
+    this._typing.textContent = typing ? this.t("chat.typing", this._name) : "";
+    this.toggleAttribute("peer-typing", typing);
+  }
+
+  async _send() {
+    const input = this._form.elements.text, body = input.value;
+    if (!body.trim()) return;
+    this._error.textContent = "";
+    clearTimeout(this._pausedTimer);
+    this._composingSince = 0;           // the message carries "active"
+    try {
+      await this.client.sendMessage(this._jid, body);
+      input.value = "";
+    } catch (error) {
+      this._error.textContent = this.errorText(error);
+    }
+    input.focus();
+  }
+
+  _typed() {
+    clearTimeout(this._pausedTimer);
+    if (!this._form.elements.text.value) return this._stopTyping("active");
+    const now = Date.now();
+    if (now - (this._composingSince || 0) > COMPOSING_REPEAT_MS) {
+      this._composingSince = now;
+      this.client.sendChatState(this._jid, "composing").catch(() => {});
+    }
+    this._pausedTimer = setTimeout(() => this._stopTyping("paused"), PAUSED_AFTER_MS);
+  }
+
+  _stopTyping(state) {
+    clearTimeout(this._pausedTimer);
+    if (!this._composingSince || !this._jid) return;
+    this._composingSince = 0;
+    this.client.sendChatState(this._jid, state).catch(() => {});
+  }
+}
+
+customElements.define("sparkweb-chat", SparkWebChat);

@@ -1,0 +1,239 @@
+// SparkWeb's client module: sign-in (password or passkey), a token kept and renewed before it
+// expires, REST calls whose JSON errors become exceptions, and the events of the user's
+// SparkWeb session, received over ONE stream per browser shared by all tabs (stream.js).
+//
+//   import { sparkweb } from "/sparkweb/js/sparkweb/client.js";
+//   const client = sparkweb();                     // the page's shared client
+//   await client.signIn("alice", "secret");
+//   client.addEventListener("chatapi.chat", (e) => console.log(e.detail));
+//   await client.sendMessage("bob", "Hello");
+import { SharedEventStream } from "./stream.js";
+import { Conversations } from "./conversations.js";
+import { credentialJSON, requestOptions } from "./webauthn.js";
+
+const AUTH_KEY = "sparkweb.auth";       // localStorage: shared by the tabs of this origin
+const RENEW_AT = 0.75;                   // renew after three quarters of a token's lifetime
+
+/** An API answer other than 2xx: `status`, `error` (e.g. "unauthorized"), `message`. */
+export class SparkWebError extends Error {
+  constructor(status, error, message, retryAfter = null) {
+    super(message || error || `HTTP ${status}`);
+    this.name = "SparkWebError";
+    this.status = status;
+    this.error = error;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export class SparkWebClient extends EventTarget {
+  constructor({ base = "/sparkweb", storage = window.localStorage } = {}) {
+    super();
+    this.base = base.replace(/\/$/, "");
+    this.rest = `${this.base}/api/rest`;
+    this._storage = storage;
+    this._auth = this._readAuth();
+    this._renewTimer = null;
+    this.stream = new SharedEventStream(this);
+    this.conversations = new Conversations(this);
+    window.addEventListener("storage", (event) => {
+      if (event.key === AUTH_KEY) this._authChangedElsewhere();
+    });
+    if (this._auth) queueMicrotask(() => this._started());
+  }
+
+  get username() { return this._auth ? this._auth.username : null; }
+  get token() { return this._auth ? this._auth.token : null; }
+  get signedIn() { return this._auth !== null; }
+  get expires() { return this._auth ? this._auth.expires : null; }
+
+  // --- signing in and out ---------------------------------------------------------------
+  async signIn(username, password) {
+    const answer = await this.request("POST", `/login/${encodeURIComponent(username.trim())}`,
+                                      { password }, { anonymous: true });
+    return this._signedIn(answer);
+  }
+
+  async signInWithPasskey(username) {
+    const user = encodeURIComponent(username.trim());
+    const options = await this.request("POST", `/webauthn/authenticate/start/${user}`, undefined,
+                                       { anonymous: true });
+    const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+    const answer = await this.request("POST", `/webauthn/authenticate/finish/${user}`,
+                                      credentialJSON(credential), { anonymous: true });
+    return this._signedIn(answer);
+  }
+
+  async signOut() {
+    const token = this.token;
+    this._forget();
+    if (token) {
+      try {
+        await fetch(`${this.rest}/logout`, { method: "POST",
+                                            headers: { Authorization: `Bearer ${token}` } });
+      } catch (error) { /* offline: the token expires on its own */ }
+    }
+  }
+
+  /** A fresh token without the password; the other tabs pick it up from storage. */
+  async renew() {
+    const answer = await this.request("POST", "/renew");
+    this._store({ ...answer, issued: Date.now() / 1000 });
+    this._scheduleRenewal();
+    return answer;
+  }
+
+  // --- REST -------------------------------------------------------------------------------
+  /** Calls `path` under /api/rest; answers the parsed JSON, throws SparkWebError otherwise.
+   *  A string body goes as text/plain, anything else as JSON. */
+  async request(method, path, body, { anonymous = false } = {}) {
+    const headers = { Accept: "application/json" };
+    if (!anonymous && this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (body !== undefined && typeof body !== "string") {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(this.rest + path, { method, headers, body, cache: "no-store" });
+    } catch (error) {
+      throw new SparkWebError(0, "network", navigator.onLine === false ?
+        "offline" : "The server cannot be reached.");
+    }
+    const text = await response.text();
+    let answer = {};
+    try { answer = text ? JSON.parse(text) : {}; } catch (error) { answer = {}; }
+    if (!response.ok) {
+      if (response.status === 401 && !anonymous && this.signedIn) this._forget();
+      throw new SparkWebError(response.status, answer.error, answer.message,
+                              response.headers.get("Retry-After"));
+    }
+    return answer;
+  }
+
+  user() { return this.request("GET", "/user"); }
+  /** The XMPP domain (GET /config/global), fetched once per sign-in. */
+  domain() {
+    if (!this._domain) {
+      this._domain = this.request("GET", "/config/global").then((answer) =>
+        answer.properties.find((entry) => entry.key === "xmpp.domain").value);
+      this._domain.catch(() => { this._domain = null; });
+    }
+    return this._domain;
+  }
+  /** `peer` as a bare JID: a username gets this server's domain. */
+  async jidOf(peer) {
+    return peer.includes("@") ? bareJid(peer) : `${peer.trim().toLowerCase()}@${await this.domain()}`;
+  }
+  rosterWithPresence() { return this.request("GET", "/presence/roster"); }
+  setPresence(show, status) { return this.request("POST", "/presence", { show, status }); }
+  sendChatState(to, state) {
+    return this.request("POST", `/chat/chatstate/${encodeURIComponent(state)}/${encodeURIComponent(to)}`);
+  }
+  async sendMessage(to, body) {
+    const answer = await this.request("POST", `/chat/message/${encodeURIComponent(to)}`, { body });
+    // The server sends no event for one's own message: tell this tab and the others.
+    this.stream.publish("sparkweb.sent", { type: "chat", from: this.username, to: answer.to,
+                                          body, id: answer.id, timestamp: new Date().toISOString() });
+    return answer;
+  }
+
+  // --- what happens inside ----------------------------------------------------------------
+  /** Hands one event to the page: `sparkweb-event` with {name, data, id}, then `name`. */
+  _deliver(name, data, id) {
+    this.dispatchEvent(new CustomEvent("sparkweb-event", { detail: { name, data, id } }));
+    this.dispatchEvent(new CustomEvent(name, { detail: data }));
+  }
+
+  _status(state) {
+    this.connection = state;
+    this.dispatchEvent(new CustomEvent("connection", { detail: state }));
+  }
+
+  _signedIn(answer) {
+    this._store({ token: answer.token, username: answer.username, expires: answer.expires,
+                  issued: Date.now() / 1000 });
+    this._started();
+    return answer;
+  }
+
+  _started() {
+    this._scheduleRenewal();
+    this.conversations.open(this.username);
+    this.stream.start(this.username);
+    this.dispatchEvent(new CustomEvent("signedin", { detail: { username: this.username } }));
+  }
+
+  _forget() {
+    const was = this._auth;
+    this._auth = null;
+    this._storage.removeItem(AUTH_KEY);
+    this._stopped(was);
+  }
+
+  _stopped(was) {
+    clearTimeout(this._renewTimer);
+    this._domain = null;
+    this.stream.stop();
+    this.conversations.close();
+    if (was) this.dispatchEvent(new CustomEvent("signedout", { detail: { username: was.username } }));
+  }
+
+  _authChangedElsewhere() {
+    const before = this._auth, after = this._readAuth();
+    this._auth = after;
+    if (!after) return this._stopped(before);
+    if (!before || before.username !== after.username) {
+      if (before) this._stopped(before);
+      return this._started();
+    }
+    this._scheduleRenewal();            // renewed in another tab
+  }
+
+  _scheduleRenewal() {
+    clearTimeout(this._renewTimer);
+    if (!this._auth) return;
+    const { issued, expires } = this._auth;
+    const at = (issued + (expires - issued) * RENEW_AT) * 1000;
+    this._renewTimer = setTimeout(() => this._renewOnce(), Math.max(at - Date.now(), 1000));
+  }
+
+  /** One tab renews (a Web Lock); the others find the new token in storage. */
+  async _renewOnce() {
+    const seen = this.token;
+    const renew = async () => {
+      const current = this._readAuth();
+      if (!current || current.token !== seen) {  // another tab was first
+        this._auth = current;
+        return this._scheduleRenewal();
+      }
+      try { await this.renew(); } catch (error) {
+        if (error.status !== 401) this._renewTimer = setTimeout(() => this._renewOnce(), 30000);
+      }
+    };
+    if (navigator.locks) await navigator.locks.request("sparkweb-renew", renew);
+    else await renew();
+  }
+
+  _store(auth) {
+    this._auth = auth;
+    this._storage.setItem(AUTH_KEY, JSON.stringify(auth));
+  }
+
+  _readAuth() {
+    try {
+      const auth = JSON.parse(this._storage.getItem(AUTH_KEY));
+      return auth && auth.token && auth.expires * 1000 > Date.now() ? auth : null;
+    } catch (error) { return null; }
+  }
+}
+
+let shared = null;
+/** The page's one client, shared by every SparkWeb element on it. */
+export function sparkweb() {
+  if (!shared) shared = new SparkWebClient();
+  return shared;
+}
+
+/** The local part of a JID or username: "bob@example.org/web" -> "bob". */
+export function bareJid(jid) { return (jid || "").split("/")[0]; }
+export function localPart(jid) { return bareJid(jid).split("@")[0]; }

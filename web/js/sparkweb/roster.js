@@ -1,0 +1,130 @@
+// <sparkweb-roster>: the user's contacts with live presence. Choosing one emits
+// `sparkweb-select` {jid, name}. With `editable`, contacts can be added and removed
+// (POST /roster, DELETE /roster/{jid}).
+import { bareJid, localPart } from "./client.js";
+import { SparkWebElement, el, uniqueId } from "./element.js";
+
+export class SparkWebRoster extends SparkWebElement {
+  static get observedAttributes() { return ["selected", "editable", "lang"]; }
+
+  constructor() {
+    super();
+    this._contacts = new Map();       // bare JID -> {jid, name, type, show, status}
+  }
+
+  attributeChangedCallback() { if (this.isConnected) this._draw(); }
+
+  /** The contacts as shown: [{jid, name, type, show, status}]. */
+  get contacts() { return [...this._contacts.values()]; }
+
+  setUp() {
+    this.listen(this.client, "chatapi.presence", (event) => this._presence(event.detail));
+    this.listen(this.client, "connection", (event) => { if (event.detail === "open") this.reload(); });
+  }
+
+  render() {
+    this._contacts.clear();
+    if (this.client.signedIn) this.reload();
+    this._draw();
+  }
+
+  async reload() {
+    if (!this.client.signedIn) return;
+    try {
+      const { roster } = await this.client.rosterWithPresence();
+      this._contacts.clear();
+      for (const entry of roster) {
+        const jid = bareJid(entry.jid);
+        this._contacts.set(jid, { jid, name: entry.nickname || localPart(jid), type: entry.type,
+                                  show: entry.show, status: entry.status });
+      }
+      this._message = "";
+    } catch (error) {
+      this._message = this.errorText(error);
+    }
+    this._draw();
+  }
+
+  _presence(presence) {
+    const contact = this._contacts.get(bareJid(presence.from));
+    if (!contact || !["available", "unavailable"].includes(presence.type)) return;
+    Object.assign(contact, { type: presence.type, show: presence.show, status: presence.status });
+    this._draw();
+    this.emit("sparkweb-presence", { ...contact });
+  }
+
+  _showKey(contact) {
+    if (!contact.type) return "unknown";
+    return contact.type === "unavailable" ? "unavailable" : contact.show || "available";
+  }
+
+  _draw() {
+    if (!this.client.signedIn) {
+      this.show(el("p", { part: "signed-out", class: "muted" }, this.t("signedOut")));
+      return;
+    }
+    const heading = uniqueId("contacts"), selected = this.getAttribute("selected");
+    const items = this.contacts.sort((a, b) => a.name.localeCompare(b.name)).map((contact) => {
+      const show = this._showKey(contact);
+      const label = this.t(`show.${show}`);
+      const current = selected && (selected === contact.jid || selected === localPart(contact.jid));
+      return el("li", { part: "item", "data-jid": contact.jid, "data-show": show },
+        el("button", { type: "button", part: current ? "contact selected" : "contact",
+                       "aria-current": current ? "true" : null,
+                       onclick: () => this._select(contact) },
+          el("span", { part: "presence", class: `dot ${show}`, "aria-hidden": "true" }),
+          el("span", { part: "name", class: "name" }, contact.name),
+          el("span", { part: "show", class: "visually-hidden" }, `, ${label}`),
+          contact.status ? el("span", { part: "status", class: "muted" }, contact.status) : null),
+        this.hasAttribute("editable") ? el("button", { type: "button", part: "button remove",
+          class: "icon", "aria-label": this.t("roster.remove", contact.name),
+          onclick: () => this._remove(contact) }, "×") : null);
+    });
+    this.show(el("section", { part: "roster", "aria-labelledby": heading },
+      el("h2", { id: heading, part: "heading" }, this.t("roster.title")),
+      items.length ? el("ul", { part: "list", class: "list" }, items) :
+        el("p", { part: "empty", class: "muted" }, this.t("roster.empty")),
+      this._message ? el("p", { part: "error", class: "error", role: "alert" }, this._message) : null,
+      this.hasAttribute("editable") ? this._addForm() : null));
+  }
+
+  _addForm() {
+    const jid = uniqueId("jid"), name = uniqueId("name");
+    return el("form", { part: "add-form", "aria-label": this.t("roster.add"),
+                        onsubmit: (event) => { event.preventDefault(); this._add(event.target); } },
+      el("label", { for: jid, part: "label" }, this.t("roster.addJid")),
+      el("input", { id: jid, name: "jid", part: "input", required: true, autocomplete: "off" }),
+      el("label", { for: name, part: "label" }, this.t("roster.addName")),
+      el("input", { id: name, name: "nickname", part: "input", autocomplete: "off" }),
+      el("button", { type: "submit", part: "button add" }, this.t("roster.add")));
+  }
+
+  _select(contact) {
+    this.setAttribute("selected", contact.jid);
+    this.emit("sparkweb-select", { jid: contact.jid, name: contact.name });
+  }
+
+  async _add(form) {
+    await this._change(async () => {
+      const jid = await this.client.jidOf(form.elements.jid.value);
+      await this.client.request("POST", "/roster", { jid, nickname: form.elements.nickname.value || null });
+    });
+  }
+
+  async _remove(contact) {
+    await this._change(() => this.client.request("DELETE", `/roster/${encodeURIComponent(contact.jid)}`));
+  }
+
+  async _change(action) {
+    try {
+      await action();
+      await this.reload();
+    } catch (error) {
+      this._message = error.status === 404 || error.status === 405 ?
+        this.t("roster.notSupported") : this.errorText(error);
+      this._draw();
+    }
+  }
+}
+
+customElements.define("sparkweb-roster", SparkWebRoster);
