@@ -55,13 +55,14 @@ def test_the_sign_in_page_works_under_its_policy(browser, target):
         page.on("console", lambda message: complaints.append(message.text)
                 if "Content Security Policy" in message.text else None)
         page.goto(target.base_url + "/sparkweb/index.html")
-        page.fill("#username", "alice")
-        page.fill("#password", target.users["alice"])
-        page.click("button")
-        page.wait_for_function(
-            "() => document.getElementById('out').textContent.includes('\"username\"')",
-            timeout=20000)
-        assert '"alice"' in page.text_content("#out"), page.text_content("#out")
+        page.fill("sparkweb-login input[name=username]", "alice")
+        page.fill("sparkweb-login input[name=password]", target.users["alice"])
+        page.click("sparkweb-login button[type=submit]")
+        page.wait_for_selector("sparkweb-roster li[data-jid^='bob@']", timeout=20000)
+        assert "alice" in page.text_content("sparkweb-login [part~=status]")
+        assert page.eval_on_selector(
+            "sparkweb-roster", "r => getComputedStyle(r.shadowRoot.querySelector('ul'))"
+            ".listStyleType") == "none", "the elements' style sheet was not applied"
         page.goto(target.base_url + "/sparkweb/passkeys.html")
         page.wait_for_function("() => window.sparkwebPasskeys !== undefined", timeout=20000)
         assert page.eval_on_selector("body", "b => getComputedStyle(b).maxWidth") != "none", \

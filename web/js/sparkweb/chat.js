@@ -42,8 +42,9 @@ export class SparkWebChat extends SparkWebElement {
 
   _draw(name) {
     const heading = uniqueId("chat"), input = uniqueId("text");
-    this._log = el("ol", { part: "log", class: "log", role: "log", "aria-labelledby": heading,
-                           tabindex: "0" });
+    this._log = el("ol", { part: "messages", class: "messages" });
+    const log = el("div", { part: "log", class: "log", role: "log", "aria-labelledby": heading,
+                            tabindex: "0" }, this._log);
     this._typing = el("p", { part: "typing", class: "typing muted", "aria-live": "polite" });
     this._form = el("form", { part: "form", class: "row",
                               onsubmit: (event) => { event.preventDefault(); this._send(); } },
@@ -55,7 +56,7 @@ export class SparkWebChat extends SparkWebElement {
     this._error = el("p", { part: "error", class: "error", role: "alert" });
     this.show(el("section", { part: "chat", class: "chat", "aria-labelledby": heading },
       el("h2", { id: heading, part: "heading" }, this.t("chat.title", name)),
-      this._log, this._typing, this._form, this._error));
+      log, this._typing, this._form, this._error));
     this._name = name;
     const messages = this.client.conversations.messages(this._jid);
     messages.forEach((message) => this._append(message));

@@ -45,10 +45,16 @@ export class SparkWebRoster extends SparkWebElement {
     this._draw();
   }
 
-  _presence(presence) {
+  async _presence(presence) {
     const contact = this._contacts.get(bareJid(presence.from));
     if (!contact || !["available", "unavailable"].includes(presence.type)) return;
-    Object.assign(contact, { type: presence.type, show: presence.show, status: presence.status });
+    let update = { type: presence.type, show: presence.show, status: presence.status };
+    if (presence.type === "unavailable") {
+      // One of the contact's clients left; another may still be online: ask the server.
+      try { update = await this.client.request("GET", `/presence/${encodeURIComponent(contact.jid)}`); }
+      catch (error) { /* keep "unavailable" */ }
+    }
+    Object.assign(contact, { type: update.type, show: update.show, status: update.status });
     this._draw();
     this.emit("sparkweb-presence", { ...contact });
   }

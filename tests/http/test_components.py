@@ -1,0 +1,256 @@
+"""The web components and the chat client (web/index.html, web/examples/) in a real browser:
+Debian's Chromium driven by Playwright, against the dev host and a real Openfire."""
+import time
+import uuid
+
+import httpx
+import pytest
+
+from harness.client_page import TIMEOUT, ClientPage
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+EXAMPLES = ("login", "roster", "chat", "presence")
+TABS = 8
+
+
+@pytest.fixture
+def contexts(browser):
+    """Fresh browser contexts (separate storage: separate people), closed after the test."""
+    opened = []
+
+    def new():
+        opened.append(browser.new_context())
+        return opened[-1]
+    yield new
+    for context in opened:
+        context.close()
+
+
+def unique(text):
+    return "%s %s" % (text, uuid.uuid4().hex[:8])
+
+
+def streams_of(target, username):
+    """Event streams the server holds open for ``username`` (the dev host's test route)."""
+    answer = httpx.get(target.base_url + "/devhost-test/streams", params={"user": username},
+                       timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["streams"]
+
+
+def wait_until(condition, what, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting until " + what)
+
+
+def test_alice_and_bob_chat_both_ways_with_typing(contexts, target):
+    alice, bob = ClientPage(contexts(), target), ClientPage(contexts(), target)
+    alice.sign_in("alice")
+    bob.sign_in("bob")
+    alice.open_chat("bob")
+    bob.open_chat("alice")
+    alice.wait_connected()
+    bob.wait_connected()
+
+    alice.type("Hel")
+    bob.wait_typing(True)
+    assert bob.typing_text() == "alice is typing…", bob.typing_text()
+    hello = unique("Hello bob <&> \U0001F600")
+    alice.send(hello)
+    bob.wait_for_message(hello)
+    bob.wait_typing(False)
+
+    bob.type("Hi")
+    alice.wait_typing(True)
+    answer = unique("Hi alice")
+    bob.send(answer)
+    alice.wait_for_message(answer)
+    alice.wait_typing(False)
+    assert alice.messages()[-2:] == [("out", hello), ("in", answer)], alice.messages()
+    assert bob.messages()[-2:] == [("in", hello), ("out", answer)], bob.messages()
+    assert not alice.problems and not bob.problems, alice.problems + bob.problems
+
+
+def test_eight_tabs_share_one_stream_and_leadership_moves_without_loss(contexts, target):
+    if target.name != "devhost":
+        pytest.skip("the server-side stream count is read from the dev host's test route")
+    context = contexts()
+    tabs = [ClientPage(context, target, "/sparkweb/examples/chat.html")]
+    tabs[0].sign_in("alice")
+    tabs += [ClientPage(context, target, "/sparkweb/examples/chat.html") for _ in range(TABS - 1)]
+    for tab in tabs:
+        tab.wait_signed_in("alice")
+        tab.wait_connected()
+    assert streams_of(target, "alice") == 1, "eight tabs, but not one stream"
+    leaders = [tab for tab in tabs if tab.is_leader()]
+    assert len(leaders) == 1, "%d leaders among %d tabs" % (len(leaders), TABS)
+
+    with target.client(target.login("bob")) as bob:
+        first = [unique("to every tab %d" % n) for n in range(3)]
+        for text in first:
+            assert bob.post("/chat/message/alice", json={"body": text}).status_code == 200
+        for tab in tabs:
+            for text in first:
+                tab.wait_for_message(text)
+
+        leaders[0].page.close()
+        meanwhile = unique("sent while the leader closed")
+        assert bob.post("/chat/message/alice", json={"body": meanwhile}).status_code == 200
+        rest = [tab for tab in tabs if tab is not leaders[0]]
+        for tab in rest:
+            tab.wait_for_message(meanwhile)
+        wait_until(lambda: sum(1 for tab in rest if tab.is_leader()) == 1, "one new leader")
+        wait_until(lambda: streams_of(target, "alice") == 1,
+                   "the closed leader's stream is gone and one stream remains")
+        after = unique("after the hand-over")
+        assert bob.post("/chat/message/alice", json={"body": after}).status_code == 200
+        for tab in rest:
+            tab.wait_for_message(after)
+            bodies = [body for _, body in tab.messages()]
+            for text in first + [meanwhile, after]:
+                assert bodies.count(text) == 1, "%r shown %d times" % (text, bodies.count(text))
+    assert streams_of(target, "alice") == 1, "more than one stream after the hand-over"
+
+
+def test_a_reload_mid_conversation_loses_nothing(contexts, target):
+    alice = ClientPage(contexts(), target)
+    alice.sign_in("alice")
+    alice.open_chat("bob")
+    alice.wait_connected()
+    with target.client(target.login("bob")) as bob:
+        before = unique("before the reload")
+        assert bob.post("/chat/message/alice", json={"body": before}).status_code == 200
+        alice.wait_for_message(before)
+        mine = unique("mine")
+        alice.send(mine)
+        during = unique("during the reload")
+        sent = []
+
+        def send_while_no_page_listens(route):
+            # The reloaded document asks for its scripts: the old one, and its stream, are gone,
+            # and the new one has not connected yet.
+            if not sent:
+                sent.append(bob.post("/chat/message/alice", json={"body": during}).status_code)
+            route.continue_()
+        alice.page.route("**/js/sparkweb/components.js", send_while_no_page_listens)
+        alice.page.reload()
+        assert sent == [200], "the message was not sent during the reload: %r" % sent
+        alice.wait_signed_in("alice")
+        alice.wait_for_message(during)
+        after = unique("after the reload")
+        assert bob.post("/chat/message/alice", json={"body": after}).status_code == 200
+        alice.wait_for_message(after)
+    shown = alice.messages()
+    for message in [("in", before), ("out", mine), ("in", during), ("in", after)]:
+        assert shown.count(message) == 1, "%r shown %d times in %r" % (
+            message, shown.count(message), shown)
+
+
+def test_a_message_is_sent_with_the_keyboard_alone(contexts, target):
+    alice, bob = ClientPage(contexts(), target), ClientPage(contexts(), target)
+    bob.sign_in("bob")
+    bob.open_chat("alice")
+    keys = alice.page.keyboard
+    keys.press("Tab")                     # the username field is the first stop
+    keys.type("alice")
+    keys.press("Tab")
+    keys.type(target.users["alice"])
+    keys.press("Enter")
+    alice.wait_signed_in("alice")
+    alice.wait_connected()
+    # Tab to the contact bob (past Sign out and the status form), choose him with Enter: the
+    # message field then has the focus.
+    for _ in range(30):
+        keys.press("Tab")
+        focused = alice.page.evaluate(
+            "() => { let e = document.activeElement; while (e && e.shadowRoot && "
+            "e.shadowRoot.activeElement) e = e.shadowRoot.activeElement; "
+            "return e && e.closest('li') ? e.closest('li').dataset.jid || '' : ''; }")
+        if focused.startswith("bob@"):
+            break
+    else:
+        raise AssertionError("the contact bob cannot be reached with Tab")
+    keys.press("Enter")
+    alice.page.wait_for_selector("sparkweb-chat input[name=text]", timeout=TIMEOUT)
+    text = unique("typed, not clicked")
+    keys.type(text)
+    keys.press("Enter")
+    bob.wait_for_message(text)
+    alice.wait_for_message(text, outgoing=True)
+
+
+def _serious_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page)
+    return ["%s (%s): %s" % (v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_axe_finds_no_serious_violation(contexts, target):
+    pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is not installed")
+    context = contexts()
+    page = ClientPage(context, target)
+    page.page.wait_for_selector("sparkweb-login input[name=username]", timeout=TIMEOUT)
+    found = {"index.html, signed out": _serious_violations(page.page)}
+    page.sign_in("alice")
+    page.open_chat("bob")
+    page.send(unique("checked by axe"))
+    found["index.html, signed in"] = _serious_violations(page.page)
+    for name in EXAMPLES:
+        example = ClientPage(context, target, "/sparkweb/examples/%s.html" % name)
+        example.wait_signed_in("alice")
+        found["examples/%s.html" % name] = _serious_violations(example.page)
+    assert not any(found.values()), found
+
+
+def test_screenshot_of_the_signed_in_client(contexts, target):
+    alice, bob = ClientPage(contexts(), target), ClientPage(contexts(), target)
+    alice.page.set_viewport_size({"width": 1100, "height": 700})
+    alice.sign_in("alice")
+    bob.sign_in("bob")
+    alice.open_chat("bob")
+    bob.open_chat("alice")
+    alice.wait_contact_show("bob", "available")
+    alice.send(unique("Hello Bob, the client works"))
+    reply = unique("Hello Alice, I can see it")
+    bob.send(reply)
+    alice.wait_for_message(reply)
+    bob.type("typing")
+    alice.wait_typing(True)
+    path = alice.screenshot("sparkweb-client-%s.png" % target.name)
+    with open(path, "rb") as picture:
+        assert picture.read(8) == b"\x89PNG\r\n\x1a\n", "no PNG at " + path
+
+
+def test_a_slixmpp_user_and_a_browser_user_chat_and_presence_shows(contexts, target):
+    if target.xmpp_address is None:
+        pytest.skip("no XMPP client port here (the dev host has none)")
+    from harness.xmpp import XmppPeer
+    alice = ClientPage(contexts(), target)
+    alice.sign_in("alice")
+    alice.open_chat("bob")
+    alice.wait_connected()
+    peer = XmppPeer("bob@" + target.domain, target.users["bob"], target.xmpp_address,
+                    resource="slixmpp-" + uuid.uuid4().hex[:6])
+    try:
+        peer.send_presence(pshow="away", pstatus="at lunch")
+        alice.wait_contact_show("bob", "away")
+        assert "at lunch" in alice.page.text_content("sparkweb-roster li[data-jid^='bob@']")
+        peer.send_presence(pshow="dnd", pstatus="busy")
+        alice.wait_contact_show("bob", "dnd")
+
+        from_xmpp = unique("from slixmpp <&> \u00e9")
+        peer.send_message("alice@" + target.domain, from_xmpp)
+        alice.wait_for_message(from_xmpp)
+        from_browser = unique("from the browser")
+        alice.send(from_browser)
+        received = peer.next_message(where=lambda m: m["body"] == from_browser, timeout=20)
+        assert received["from"].startswith("alice@%s/" % target.domain), received
+    finally:
+        peer.close()
+    assert not alice.problems, alice.problems
