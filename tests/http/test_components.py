@@ -98,12 +98,21 @@ def test_eight_tabs_share_one_stream_and_leadership_moves_without_loss(contexts,
             for text in first:
                 tab.wait_for_message(text)
 
-        leaders[0].page.close()
         meanwhile = unique("sent while the leader closed")
-        assert bob.post("/chat/message/alice", json={"body": meanwhile}).status_code == 200
+        sent = []
+
+        def send_before_the_new_leader_connects(route):
+            # The new leader's first attempt: the message goes out while no stream listens, and
+            # the attempt fails, so the stream comes back after a back-off, from Last-Event-ID.
+            # (A continued request would have its streamed response held back by Playwright.)
+            sent.append(bob.post("/chat/message/alice", json={"body": meanwhile}).status_code)
+            route.abort()
+        context.route("**/sparkweb/sse", send_before_the_new_leader_connects, times=1)
+        leaders[0].page.close()
         rest = [tab for tab in tabs if tab is not leaders[0]]
         for tab in rest:
             tab.wait_for_message(meanwhile)
+        assert sent == [200], "nothing was sent during the hand-over: %r" % sent
         wait_until(lambda: sum(1 for tab in rest if tab.is_leader()) == 1, "one new leader")
         wait_until(lambda: streams_of(target, "alice") == 1,
                    "the closed leader's stream is gone and one stream remains")
