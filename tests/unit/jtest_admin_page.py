@@ -70,6 +70,18 @@ def test_the_key_is_never_shown():
     assert key and key not in page_with(app).show(texts(), CSRF).html, "the signing key is on the page"
 
 
+def test_the_activity_box_shows_open_streams_and_sessions():
+    app = services()
+    page = SettingsPage(app.settings, app.rotate_signing_key, app.openfire, lambda: URLS,
+                        lambda: {"streams": 3, "sessions": 2})
+    html = page.show(texts(), CSRF).html
+    assert 'id="sparkweb-activity-streams">3<' in html, "open streams not shown"
+    assert 'id="sparkweb-activity-sessions">2<' in html, "sessions not shown"
+    assert "Open event streams" in html, "English label missing"
+    german = page.show(texts(Locale.GERMAN), CSRF).html
+    assert u"Offene Ereignisstr\u00f6me" in german, "German label missing"
+
+
 def test_german_texts_in_a_german_admin_console():
     html = page_with(services()).show(texts(Locale.GERMAN), CSRF).html
     assert "SparkWeb-Einstellungen" in html, "German title missing"

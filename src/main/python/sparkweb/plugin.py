@@ -67,7 +67,7 @@ class SparkWeb(object):
     def _serve_admin_page(self):
         """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""
         page = SettingsPage(self.services.settings, self.services.rotate_signing_key, self.openfire,
-                            self.effective_urls)
+                            self.effective_urls, self.activity)
         loader = self._class_loader
         AdminPageServlet.setHandler(
             AdminHandler(page, lambda: Texts(loader, self.openfire.locale())))
@@ -98,6 +98,10 @@ class SparkWeb(object):
 
     def rest_urls(self):
         return [base + web.CONTEXT_PATH + web.REST_PATH + "/" for base in self.openfire.web_urls()]
+
+    def activity(self):
+        """Open event streams and user sessions of this node, as the settings page shows them."""
+        return {"streams": len(self.services.streams), "sessions": self.services.sessions.count()}
 
     def effective_urls(self):
         """Where pages reach SparkWeb, as the settings page shows it."""

@@ -33,8 +33,9 @@ def same_token(expected, given):
 class SettingsPage(object):
     """``urls()`` answers the effective URLs: ``{"rest": [...], "sse": [...]}``."""
 
-    def __init__(self, settings, rotate_key, openfire, urls):
+    def __init__(self, settings, rotate_key, openfire, urls, activity=lambda: None):
         self._settings = settings
+        self._activity = activity   # {"streams": n, "sessions": n} of this node, or None
         self._rotate_key = rotate_key   # signs every user out (Services.rotate_signing_key)
         self._openfire = openfire
         self._urls = urls
@@ -89,7 +90,8 @@ class SettingsPage(object):
 
     def _html(self, texts, csrf, submitted, errors, notice_key, messages=()):
         return render.page(texts, csrf, self._rows(submitted), errors, self._urls(),
-                           texts.text(notice_key) if notice_key else None, messages)
+                           texts.text(notice_key) if notice_key else None, messages,
+                           self._activity())
 
     def _rows(self, submitted):
         """[(section, [(setting, shown text), ...]), ...] with submitted text where re-shown."""

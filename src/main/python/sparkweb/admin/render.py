@@ -18,7 +18,7 @@ def esc(value):
             .replace(u">", u"&gt;").replace(u'"', u"&quot;").replace(u"'", u"&#39;"))
 
 
-def page(texts, csrf, rows, errors, urls, notice, messages):
+def page(texts, csrf, rows, errors, urls, notice, messages, activity=None):
     t = lambda key, *args: esc(texts.text(key, *args))
     parts = [u'<html><head><title>%s</title><meta name="pageID" content="%s"/></head><body>'
              % (t("sparkweb.settings.title"), esc(PAGE_ID)),
@@ -32,6 +32,8 @@ def page(texts, csrf, rows, errors, urls, notice, messages):
         parts.append(_section(texts, t, section, settings, errors))
     parts.append(u'<p><input type="submit" value="%s"/></p></form>' % t("sparkweb.settings.save"))
     parts.append(_urls(t, urls))
+    if activity is not None:
+        parts.append(_activity(t, activity))
     parts.append(_rotation(t, csrf))
     parts.append(u"</body></html>")
     return u"\n".join(parts)
@@ -97,6 +99,16 @@ def _urls(t, urls):
                      for url in urls.get(name, ()))
     return _box(t("sparkweb.settings.urls.title"), t("sparkweb.settings.urls.help"),
                 u'<table cellpadding="3" cellspacing="0" border="0">%s</table>' % items)
+
+
+def _activity(t, activity):
+    """How many event streams and user sessions this node holds now: with the web components'
+    shared stream, one stream per user and browser, however many tabs."""
+    rows = u"".join(u'<tr><td>%s</td><td id="sparkweb-activity-%s">%d</td></tr>'
+                    % (t("sparkweb.settings.activity." + name), name, activity[name])
+                    for name in ("streams", "sessions"))
+    return _box(t("sparkweb.settings.activity.title"), t("sparkweb.settings.activity.help"),
+                u'<table cellpadding="3" cellspacing="0" border="0">%s</table>' % rows)
 
 
 def _rotation(t, csrf):
