@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from harness.client_page import TIMEOUT, ClientPage
+from harness.client_page import CLIENT, TIMEOUT, ClientPage
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -284,3 +284,41 @@ def test_a_slixmpp_user_and_a_browser_user_chat_and_presence_shows(contexts, tar
     finally:
         peer.close()
     assert not alice.problems, alice.problems
+
+
+def test_offline_then_online_reconnects_and_replays(contexts, target):
+    context = contexts()
+    alice = ClientPage(context, target)
+    alice.sign_in("alice")
+    alice.open_chat("bob")
+    alice.wait_connected()
+    context.set_offline(True)
+    alice.page.wait_for_function(CLIENT + ".then(c => c.connection === 'offline')", timeout=TIMEOUT)
+    assert "Offline" in alice.page.text_content("sparkweb-presence [part~=connection]")
+    while_offline = unique("sent while alice was offline")
+    with target.client(target.login("bob")) as bob:
+        assert bob.post("/chat/message/alice", json={"body": while_offline}).status_code == 200
+    context.set_offline(False)
+    alice.page.wait_for_function(CLIENT + ".then(c => c.connection === 'open')", timeout=TIMEOUT)
+    alice.wait_for_message(while_offline)
+    alice.wait_connected()
+    assert alice.messages().count(("in", while_offline)) == 1, alice.messages()
+
+
+def test_the_token_is_renewed_before_it_expires_and_shared_by_the_tabs(contexts, target):
+    context = contexts()
+    context.clock.install()     # the pages' timers and clock, moved on by the test
+    first = ClientPage(context, target)
+    first.sign_in("alice")
+    second = ClientPage(context, target)
+    second.wait_signed_in("alice")
+    token = first.page.evaluate(CLIENT + ".then(c => [c.token, c.expires])")
+    lifetime = token[1] - int(time.time())
+    context.clock.fast_forward(int(lifetime * 0.8) * 1000)   # renewal is due at 3/4
+    for tab in (first, second):
+        tab.page.wait_for_function(CLIENT + ".then(c => c.token && c.token !== %r)" % token[0],
+                                   timeout=TIMEOUT)
+    renewed = second.page.evaluate(CLIENT + ".then(c => c.token)")
+    assert first.page.evaluate(CLIENT + ".then(c => c.token)") == renewed, "tabs disagree"
+    with target.client(renewed) as client:
+        assert client.get("/user").json()["username"] == "alice", "the renewed token is refused"

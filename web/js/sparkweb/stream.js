@@ -31,6 +31,7 @@ export class SharedEventStream {
     this._stopping = new AbortController();
     this._idKey = `sparkweb.lastEventId.${username}`;
     this.lastId = sessionStorage.getItem(this._idKey);
+    this._resumeFrom = null;
     this._recent = [];
     this._channel = new BroadcastChannel(`sparkweb-events.${username}`);
     this._channel.onmessage = (message) => this._heard(message.data);
@@ -76,17 +77,30 @@ export class SharedEventStream {
    *  number) are dropped; onConnect carries the newest id so far and is never dropped. */
   _accept(event) {
     const id = parseId(event.id);
-    if (id && event.name !== "onConnect") {
+    if (id && event.name === "onConnect") {
+      this._resumeFrom = event.id;
+      sessionStorage.setItem(this._idKey, this.position());
+    } else if (id) {
       const last = parseId(this.lastId);
       if (last && last.session === id.session && id.sequence <= last.sequence) return;
       this.lastId = event.id;
-      sessionStorage.setItem(this._idKey, event.id);
+      sessionStorage.setItem(this._idKey, this.position());
     }
     if (event.name !== "onConnect") {
       this._recent.push(event);
       if (this._recent.length > KEEP) this._recent.shift();
     }
     this.client._deliver(event.name, event.data, event.id);
+  }
+
+  /** Where a new connection resumes: the last event received, or, if the newest onConnect
+   *  says more (no event since it, or a new server session), that. onConnect's id never
+   *  drops events: the first stream of a session replays older ones after it. */
+  position() {
+    const last = parseId(this.lastId), connect = parseId(this._resumeFrom);
+    if (!connect) return this.lastId;
+    if (!last || last.session !== connect.session) return this._resumeFrom;
+    return last.sequence >= connect.sequence ? this.lastId : this._resumeFrom;
   }
 
   _announce(state) {
@@ -127,7 +141,8 @@ export class SharedEventStream {
     let watchdog = setTimeout(abort, SILENCE_MS);
     try {
       const headers = { Accept: "text/event-stream", Authorization: `Bearer ${this.client.token}` };
-      if (this.lastId) headers["Last-Event-ID"] = this.lastId;
+      const position = this.position();
+      if (position) headers["Last-Event-ID"] = position;
       const response = await fetch(`${this.client.base}/sse`, { headers, cache: "no-store",
                                                                  signal: connection.signal });
       if (response.status === 401) return "unauthorized";
