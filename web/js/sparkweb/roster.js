@@ -10,6 +10,7 @@ export class SparkWebRoster extends SparkWebElement {
   constructor() {
     super();
     this._contacts = new Map();       // bare JID -> {jid, name, type, show, status}
+    this._requests = new Set();       // bare JIDs asking to see the user's presence
   }
 
   attributeChangedCallback() { if (this.isConnected) this._draw(); }
@@ -19,6 +20,7 @@ export class SparkWebRoster extends SparkWebElement {
 
   setUp() {
     this.listen(this.client, "chatapi.presence", (event) => this._presence(event.detail));
+    this.listen(this.client, "chatapi.roster", () => this.reload());
     this.listen(this.client, "connection", (event) => { if (event.detail === "open") this.reload(); });
   }
 
@@ -46,6 +48,10 @@ export class SparkWebRoster extends SparkWebElement {
   }
 
   async _presence(presence) {
+    if (presence.type === "subscribe" && this.hasAttribute("editable")) {
+      this._requests.add(bareJid(presence.from));
+      return this._draw();
+    }
     const contact = this._contacts.get(bareJid(presence.from));
     if (!contact || !["available", "unavailable"].includes(presence.type)) return;
     let update = { type: presence.type, show: presence.show, status: presence.status };
@@ -91,7 +97,32 @@ export class SparkWebRoster extends SparkWebElement {
       items.length ? el("ul", { part: "list", class: "list" }, items) :
         el("p", { part: "empty", class: "muted" }, this.t("roster.empty")),
       this._message ? el("p", { part: "error", class: "error", role: "alert" }, this._message) : null,
+      this.hasAttribute("editable") ? this._requestList() : null,
       this.hasAttribute("editable") ? this._addForm() : null));
+  }
+
+  /** Contact requests: accept (POST /roster/{jid}/accept) or refuse (.../refuse). */
+  _requestList() {
+    if (!this._requests.size) return null;
+    const heading = uniqueId("requests");
+    return el("section", { part: "requests", "aria-labelledby": heading },
+      el("h3", { id: heading, part: "heading" }, this.t("roster.requests")),
+      el("ul", { part: "list", class: "list" }, [...this._requests].map((jid) =>
+        el("li", { part: "request", "data-jid": jid },
+          el("span", { class: "name" }, jid),
+          el("button", { type: "button", part: "button accept",
+                         "aria-label": this.t("roster.accept", jid),
+                         onclick: () => this._answer(jid, "accept") }, this.t("roster.acceptShort")),
+          el("button", { type: "button", part: "button refuse",
+                         "aria-label": this.t("roster.refuse", jid),
+                         onclick: () => this._answer(jid, "refuse") }, this.t("roster.refuseShort"))))));
+  }
+
+  async _answer(jid, answer) {
+    await this._change(async () => {
+      await this.client.request("POST", `/roster/${encodeURIComponent(jid)}/${answer}`);
+      this._requests.delete(jid);
+    });
   }
 
   _addForm() {
@@ -113,7 +144,9 @@ export class SparkWebRoster extends SparkWebElement {
   async _add(form) {
     await this._change(async () => {
       const jid = await this.client.jidOf(form.elements.jid.value);
-      await this.client.request("POST", "/roster", { jid, nickname: form.elements.nickname.value || null });
+      const nickname = form.elements.nickname.value.trim();
+      await this.client.request("POST", "/roster", nickname ? { jid, nickname, subscribe: true } :
+                                                              { jid, subscribe: true });
     });
   }
 
