@@ -86,7 +86,7 @@ export class SparkWebRoster extends SparkWebElement {
                        onclick: () => this._select(contact) },
           el("span", { part: "presence", class: `dot ${show}`, "aria-hidden": "true" }),
           el("span", { part: "name", class: "name" }, contact.name),
-          el("span", { part: "show", class: "visually-hidden" }, `, ${label}`),
+          el("span", { part: "show", class: "muted" }, label),
           contact.status ? el("span", { part: "status", class: "muted" }, contact.status) : null),
         this.hasAttribute("editable") ? el("button", { type: "button", part: "button remove",
           class: "icon", "aria-label": this.t("roster.remove", contact.name),
