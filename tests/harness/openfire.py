@@ -348,8 +348,8 @@ def demo():
     print("SparkWeb is serving.")
     print("  REST API     %s/" % target.rest_url)
     print("  SSE          %s/sparkweb/sse" % target.base_url)
-    print("  chat client  http://localhost:%d/sparkweb/  (open it in two browser windows, one "
-          "user in each)" % server.ports["http"])
+    print("  chat client  http://localhost:%d/sparkweb/  (one user per browser: sign in as a "
+          "second user in a private window)" % server.ports["http"])
     print("  passkeys     http://localhost:%d/sparkweb/passkeys.html  (browsers allow passkeys "
           "on localhost, never on 127.0.0.1)" % server.ports["http"])
     print("  admin console http://127.0.0.1:%d  (admin / %s)" % (

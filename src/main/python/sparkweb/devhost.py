@@ -151,7 +151,7 @@ def main(argv):
         serve_test_routes(handlers, sparkweb.services)
     print("%s %s" % (READY, base))
     if args.static:
-        print("  chat client  %s/sparkweb/  (open it in two browser windows, one user in each)"
+        print("  chat client  %s/sparkweb/  (one user per browser: sign in as a second user in a private window)"
               % base)
     for username, password in generated:
         print("  user         %s / %s" % (username, password))
