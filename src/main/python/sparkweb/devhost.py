@@ -151,8 +151,8 @@ def main(argv):
         serve_test_routes(handlers, sparkweb.services)
     print("%s %s" % (READY, base))
     if args.static:
-        print("  chat client  %s/sparkweb/  (one user per browser: sign in as a second user in a private window)"
-              % base)
+        print("  chat client  %s/sparkweb/  (one user per browser: sign in as a second user "
+              "in a private window)" % base)
     for username, password in generated:
         print("  user         %s / %s" % (username, password))
     sys.stdout.flush()
