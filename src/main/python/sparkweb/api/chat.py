@@ -42,8 +42,11 @@ def post_message(request):
     if data is None and not text:
         raise BadRequest("The message is empty.")
     message_id = UUID.randomUUID().toString()
-    request.app.sessions.get_or_start(request.user).send(
-        stanza.message(to, body=text, type=kind, data=data, chat_state="active", id=message_id))
+    message = stanza.message(to, body=text, type=kind, data=data, chat_state="active",
+                             id=message_id)
+    session = request.app.sessions.get_or_start(request.user)
+    session.send(message)
+    session.sent(message)        # the user's other tabs show it too
     return {"id": message_id, "to": to}
 
 

@@ -23,7 +23,7 @@ def _now():
     return unicode(Instant.now().toString())
 
 
-def _data(text):
+def data_fields(text):
     """``{"data": value}`` for the XEP-0335 JSON carried in a message. Any XMPP user can send
     one, so it goes through the input parser's limits; what it refuses (not JSON, too deep, a
     number beyond a double, ``NaN``) arrives as the text received with ``"dataIsText": true``
@@ -40,28 +40,64 @@ def on_connect(user):
     return CONNECT, {"username": user.username, "name": user.name, "email": user.email}
 
 
+# Who wrote a one-to-one message, as chatapi.chat and chatapi.notify events tell it: another
+# user, the user in this session (REST, echoed to the user's other tabs), or the user on another
+# client (a XEP-0280 "sent" carbon). docs/events.md explains them to page authors.
+INCOMING = {"outgoing": False, "otherDevice": False}
+SENT_HERE = {"outgoing": True, "otherDevice": False}
+SENT_ELSEWHERE = {"outgoing": True, "otherDevice": True, "carbon": "sent"}
+RECEIVED_ELSEWHERE = {"outgoing": False, "otherDevice": False, "carbon": "received"}
+
+
 def for_stanza(stanza):
     """``[(event name, payload), ...]`` for one inbound stanza (raw event excluded)."""
     if stanza.kind == "presence":
         return [(PRESENCE, _presence(stanza))]
-    if stanza.kind != "message":
+    if stanza.kind != "message" or stanza.archived is not None:
         return []
+    if stanza.carbon is not None:
+        return _carbon(stanza)
     if stanza.invite is not None:
         invite = dict(stanza.invite, type="invitation", to=stanza.recipient, timestamp=_now())
         return [(MUC, invite)]
     if stanza.type == "groupchat":
         return [(MUC, _message(stanza, subject=stanza.subject))]
+    return _chat(stanza, INCOMING)
+
+
+def for_sent(stanza):
+    """The events of a message the user sent through this session, for the user's other tabs."""
+    return _chat(stanza, SENT_HERE)
+
+
+def _carbon(stanza):
+    """A XEP-0280 copy. Only the user's own account may send one (its bare JID), else it is a
+    forgery (XEP-0280 section 11) and shows nothing."""
+    if stanza.sender is None or stanza.recipient is None or \
+            stanza.sender != stanza.recipient.partition(u"/")[0]:
+        return []
+    copied = stanza.carbon.message
+    if stanza.carbon.direction == "sent":
+        return _chat(copied, SENT_ELSEWHERE)
+    if copied.invite is not None or copied.type == "groupchat":
+        return []       # carbons of invitations and room messages are not shown twice
+    return _chat(copied, RECEIVED_ELSEWHERE)
+
+
+def _chat(stanza, origin):
     events = []
     if stanza.body is not None:
-        events.append((CHAT, _message(stanza, state=stanza.chat_state)))
+        events.append((CHAT, _message(stanza, state=stanza.chat_state, **origin)))
     elif stanza.chat_state is not None:    # a standalone chat-state notification
-        events.append((CHAT, {"type": stanza.type or "normal", "from": stanza.sender,
-                               "to": stanza.recipient, "state": stanza.chat_state,
-                               "timestamp": _now()}))
+        state = {"type": stanza.type or "normal", "from": stanza.sender,
+                 "to": stanza.recipient, "state": stanza.chat_state, "timestamp": _now()}
+        state.update(origin)
+        events.append((CHAT, state))
     if stanza.body is None and stanza.data is not None:
         notify = {"from": stanza.sender, "to": stanza.recipient, "id": stanza.id,
                   "timestamp": _now()}
-        notify.update(_data(stanza.data))
+        notify.update(data_fields(stanza.data))
+        notify.update(origin)
         events.append((NOTIFY, notify))
     return events
 
@@ -77,7 +113,7 @@ def raw(stanza):
 def _message(stanza, **extra):
     payload = {"type": stanza.type or "normal", "from": stanza.sender, "to": stanza.recipient,
                "body": stanza.body, "id": stanza.id, "timestamp": _now()}
-    payload.update(_data(stanza.data))
+    payload.update(data_fields(stanza.data))
     payload.update(extra)
     return payload
 

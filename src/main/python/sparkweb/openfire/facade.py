@@ -167,6 +167,13 @@ class OpenfireFacade(object):
         """The user's most available presence as a Stanza, or None when offline."""
         raise NotImplementedError
 
+    # --- message archive (XEP-0313; the queries themselves go through the user's session) ---
+    def may_read_room_history(self, username, room_jid):
+        """True when ``username`` is an occupant of the room ``room_jid`` (bare JID text) or
+        its member, admin or owner; False for anyone else and for a room that does not exist
+        (the caller answers both alike, so a hidden room's existence does not leak)."""
+        raise NotImplementedError
+
     # --- web server -------------------------------------------------------------------------
     def add_web_context(self, context):
         """Serve a Jetty servlet context on the HTTP-bind web server (ports 7070/7443)."""

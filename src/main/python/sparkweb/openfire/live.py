@@ -19,6 +19,7 @@ from org.jivesoftware.util import JiveGlobals
 
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
+from sparkweb.openfire import live_archive
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
@@ -164,6 +165,9 @@ class LiveOpenfire(OpenfireFacade):
             return None
         presence = XMPPServer.getInstance().getPresenceManager().getPresence(user)
         return from_packet(presence) if presence is not None else None
+
+    def may_read_room_history(self, username, room_jid):
+        return live_archive.may_read_room_history(username, room_jid)
 
     def add_web_context(self, context):
         HttpBindManager.getInstance().addJettyHandler(context)

@@ -21,6 +21,7 @@ from org.igniterealtime.openfire.plugin.sparkweb import OpenfireCall
 from org.xmpp.packet import JID, Message, Packet, Presence, Roster
 
 from sparkweb.log import RepeatedFailures, logger
+from sparkweb.openfire import live_forwarding
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("xmpp")
@@ -141,6 +142,8 @@ def _roster_request():
 
 
 def to_packet(stanza):
+    if stanza.kind == "iq":
+        return live_forwarding.iq_packet(stanza)
     if stanza.kind == "message":
         packet = Message()
         if stanza.type:
@@ -173,13 +176,22 @@ def _text(value):
 
 
 def from_packet(packet):
-    element = packet.getElement()
+    return from_element(packet.getElement(), _text(packet.getFrom()), _text(packet.getTo()),
+                        packet.toXML)
+
+
+def from_element(element, sender=None, recipient=None, xml=None):
+    """The Stanza of a stanza's element; a forwarded one (XEP-0297) names its own addresses."""
     kind = element.getName()
     result = model.Stanza(
-        kind, type=_text(element.attributeValue("type")), sender=_text(packet.getFrom()),
-        recipient=_text(packet.getTo()), id=_text(packet.getID()), xml=packet.toXML)
+        kind, type=_text(element.attributeValue("type")),
+        sender=sender or _text(element.attributeValue("from")),
+        recipient=recipient or _text(element.attributeValue("to")),
+        id=_text(element.attributeValue("id")), xml=xml or element.asXML)
     if kind == "message":
         _read_message(element, result)
+    elif kind == "iq":
+        live_forwarding.read_iq(element, result)
     elif kind == "presence":
         result.show = _text(element.elementText("show"))
         result.status = _text(element.elementText("status"))
@@ -203,6 +215,8 @@ def _read_message(element, result):
                              "from": result.sender,
                              "reason": _text(child.attributeValue("reason")),
                              "password": _text(child.attributeValue("password"))}
+        elif namespace in live_forwarding.FORWARDING_NAMESPACES:
+            live_forwarding.read_forwarded(child, result, from_element)
         elif namespace == model.NS_MUC_USER:
             invite = child.element(QName.get("invite", model.NS_MUC_USER))
             if invite is not None:

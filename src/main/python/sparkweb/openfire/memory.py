@@ -16,6 +16,7 @@ from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
+from sparkweb.openfire.memory_archive import MemoryArchive, MemoryRoomReaders
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
 
 LOG = logger("memory")
@@ -56,6 +57,8 @@ class MemoryOpenfire(OpenfireFacade):
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
         self.xmpp = MemoryXmppRouter(domain, self._contact_names)
+        self.rooms = MemoryRoomReaders()
+        self.archive = MemoryArchive(self.xmpp)   # the in-memory Monitoring plugin
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
     def add_user(self, username, password, name=u"", email=u""):
@@ -227,6 +230,9 @@ class MemoryOpenfire(OpenfireFacade):
             if session.presence is not None:
                 return session.presence
         return None
+
+    def may_read_room_history(self, username, room_jid):
+        return self.rooms.may_read(username, room_jid)
 
     def add_web_context(self, context):
         self.web_contexts.append(context)

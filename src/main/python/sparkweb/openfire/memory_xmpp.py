@@ -1,6 +1,8 @@
 """A small in-memory XMPP router for the in-memory Openfire: enough of RFC 6121 for the dev
 host and unit tests (messages to bare and full JIDs, presence broadcast to contacts with
-subscription, initial presence probes, offline messages, unavailable on close)."""
+subscription, initial presence probes, offline messages, unavailable on close), Message
+Carbons (XEP-0280) as Openfire routes them, and IQs for carbons and the archive
+(``memory_archive``)."""
 from __future__ import absolute_import
 
 import copy
@@ -12,7 +14,7 @@ from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb.errors import BadRequest
-from sparkweb.xmpp import jid
+from sparkweb.xmpp import forwarding, jid
 from sparkweb.xmpp import stanza as model
 
 _ids = itertools.count(1)
@@ -25,6 +27,7 @@ class MemorySession(object):
         self.jid = u"%s@%s/%s" % (username, router.domain, resource)
         self.listener = listener
         self.presence = None      # last available presence broadcast, None before/after
+        self.carbons = False      # XEP-0280 enabled
         self.closed = False
 
     def send(self, stanza):
@@ -46,6 +49,7 @@ class MemoryXmppRouter(object):
         self._sessions = ConcurrentHashMap()   # username -> CopyOnWriteArrayList of sessions
         self._offline = ConcurrentHashMap()    # username -> CopyOnWriteArrayList of stanzas
         self._lock = ReentrantLock()
+        self.archive = None                    # a MemoryArchive sets itself here
 
     def open(self, username, resource, listener):
         session = MemorySession(self, username, resource, listener)
@@ -67,10 +71,50 @@ class MemoryXmppRouter(object):
             session.listener.on_closed()
 
     def route(self, session, stanza):
-        if stanza.kind == "presence" and stanza.recipient is None:
+        if stanza.kind == "iq":
+            self._iq(session, stanza)
+        elif stanza.kind == "presence" and stanza.recipient is None:
             self._presence_update(session, stanza)
         elif stanza.recipient:
+            if self.archive is not None:
+                self.archive.record(stanza)
             self._deliver(stanza)
+            if stanza.kind == "message":
+                self._carbon_copies(session.username, stanza, "sent", exclude=session)
+
+    # --- IQs and Message Carbons ------------------------------------------------------------
+    def _iq(self, session, stanza):
+        if isinstance(stanza.payload, forwarding.EnableCarbons):
+            session.carbons = True
+            self.answer(session, stanza)
+        elif isinstance(stanza.payload, forwarding.ArchiveQuery) and self.archive is not None:
+            self.archive.answer(session, stanza)
+        else:
+            self.answer(session, stanza, error="service-unavailable")
+
+    def answer(self, session, request, payload=None, error=None):
+        reply = model.Stanza("iq", type="error" if error else "result", id=request.id,
+                             sender=request.recipient, recipient=session.jid)
+        reply.payload, reply.error = payload, error
+        self._hand(session, reply, session.jid)
+
+    def hand_forwarded(self, session, sender, carbon=None, archived=None):
+        wrapper = model.Stanza("message", type="chat" if carbon else None, sender=sender)
+        wrapper.carbon, wrapper.archived = carbon, archived
+        self._hand(session, wrapper, session.jid)
+
+    def _carbon_copies(self, username, stanza, direction, exclude):
+        """Openfire's rules (Forwarded.isEligibleForCarbonsDelivery), in short: chat messages,
+        normal ones with a body, chat states; never groupchat."""
+        eligible = stanza.type == "chat" or stanza.chat_state is not None or (
+            stanza.type in (None, "normal") and stanza.body is not None)
+        if not eligible or stanza.type == "groupchat":
+            return
+        own = u"%s@%s" % (username, self.domain)
+        for other in self.sessions_of(username):
+            if other is not exclude and other.carbons and other.presence is not None:
+                self.hand_forwarded(other, own, carbon=forwarding.Carbon(
+                    direction, copy.copy(stanza)))
 
     def _presence_update(self, session, stanza):
         initial = session.presence is None and stanza.type is None
@@ -99,6 +143,8 @@ class MemoryXmppRouter(object):
             return
         targets = [s for s in self.sessions_of(node)
                    if s.presence is not None and (not resource or s.jid == stanza.recipient)]
+        if resource and targets and stanza.kind == "message":
+            self._carbon_copies(node, stanza, "received", exclude=targets[0])
         if not targets and stanza.kind == "message" and stanza.body is not None:
             self._offline.putIfAbsent(node, CopyOnWriteArrayList())
             self._offline.get(node).add(stanza)

@@ -13,6 +13,8 @@ once by the first caller with no lock held, while later callers wait for it (``_
 """
 from __future__ import absolute_import
 
+import copy
+
 from java.lang import Throwable
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
 from java.util.concurrent.atomic import AtomicBoolean
@@ -24,6 +26,8 @@ from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
+from sparkweb.session import carbons
+from sparkweb.session.requests import PendingRequests
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
@@ -43,6 +47,7 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
+        self.requests = PendingRequests()         # IQs sent and not yet answered
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
         self._opening = False       # that caller has not finished yet
@@ -92,6 +97,7 @@ class UserSession(object):
         try:
             xmpp = self._openfire.open_session(self.username, self._settings.get(
                 config.SESSION_RESOURCE), self)
+            carbons.enable(xmpp, self.requests)   # before presence: offline messages follow it
             xmpp.send(model.presence())       # initial presence: routed with no lock held
             ready = True
         finally:
@@ -200,10 +206,21 @@ class UserSession(object):
         xmpp.send(stanza)
 
     # --- events ---------------------------------------------------------------------------
+    def sent(self, stanza):
+        """Shows a message the user sent through this session on all of the user's streams,
+        as ``outgoing`` (the sending page knows it by its id)."""
+        echoed = copy.copy(stanza)
+        echoed.sender = self.jid
+        self._publish(catalogue.for_sent(echoed), None)
+
     def on_stanza(self, stanza):
-        events = catalogue.for_stanza(stanza)
+        if self.requests.claim(stanza):     # answers to the session's own requests
+            return
+        self._publish(catalogue.for_stanza(stanza), stanza)
+
+    def _publish(self, events, stanza):
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
-        raw = catalogue.raw(stanza)
+        raw = catalogue.raw(stanza) if stanza is not None else None
         self._lock.lock()
         try:
             for (name, _), text in zip(events, encoded):

@@ -45,7 +45,12 @@ def xml_text(field, value):
 
 
 class Stanza(object):
-    """One message or presence. ``xml`` is the raw stanza as received, where known."""
+    """One message, presence or IQ. ``xml`` is the raw stanza as received, where known.
+
+    Forwarded messages (XEP-0297) and IQ payloads live in :mod:`sparkweb.xmpp.forwarding`:
+    ``carbon`` is a :class:`~sparkweb.xmpp.forwarding.Carbon`, ``archived`` an
+    :class:`~sparkweb.xmpp.forwarding.ArchivedResult`, ``payload`` what an IQ carries (a
+    request SparkWeb sends, or a MAM ``fin``), ``error`` the condition of an error stanza."""
 
     def __init__(self, kind, type=None, sender=None, recipient=None, id=None, body=None,
                  subject=None, thread=None, show=None, status=None, priority=None,
@@ -65,6 +70,10 @@ class Stanza(object):
         self.data = data          # JSON text carried in <json xmlns='urn:xmpp:json:0'/>
         self.invite = invite      # {"room", "from", "reason", "password"} of a MUC invitation
         self.xml = xml            # the XML text, or a function that makes it (serialise lazily)
+        self.carbon = None        # XEP-0280 copy of a message sent or received elsewhere
+        self.archived = None      # XEP-0313 result of an archive query
+        self.payload = None       # an IQ's payload
+        self.error = None         # the defined condition of a type="error" stanza
 
     def get_xml(self):
         if callable(self.xml):

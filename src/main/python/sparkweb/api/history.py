@@ -1,0 +1,121 @@
+"""Conversation history (spec tags chat and group chat): ``GET /chat/messages`` and
+``GET /groupchat/messages``, read from the server's message archive by the signed-in user's
+own XMPP session (XEP-0313), so only what that user may read: their own one-to-one archive,
+and the archive of a room they are in or are a member, admin or owner of (anyone else gets the
+404 of a room that does not exist). Without an archive (Openfire's Monitoring plugin) both are
+501.
+
+Filters: ``with`` (or the spec's ``to``: the other party, a username or JID), ``start`` and
+``end`` (ISO 8601 times or dates, or the spec's ``MM/dd/yy``; a date as ``end`` means the
+end of that day, UTC), ``keywords`` (the archive's full-text search). Paging (XEP-0059):
+``max`` messages per page (1-250, default 50); ``after`` an id gives the next page, ``before``
+an id the previous one, ``before`` empty the newest page. A page lists its messages oldest
+first, with ``first``/``last`` (the ids to page on), ``complete`` and ``count``.
+"""
+from __future__ import absolute_import
+
+from java.time import Instant, LocalDate, OffsetDateTime, ZoneOffset
+from java.time.format import DateTimeFormatter, DateTimeParseException
+
+from sparkweb.errors import BadRequest, NotFound
+from sparkweb.http.routing import Route
+from sparkweb.session import archive
+from sparkweb.xmpp import jid
+from sparkweb.xmpp.forwarding import ArchiveQuery
+from sparkweb.xmpp.stanza import xml_text
+
+DEFAULT_PAGE, MAX_PAGE = 50, 250
+MAX_TEXT = 200                # keywords, and the archive ids given to page on
+_SPEC_DATE = DateTimeFormatter.ofPattern("MM/dd/yy")
+
+
+def _time(request, name, end_of_day):
+    value = request.query(name)
+    if value is None or value == "":
+        return None
+    for parse in (lambda: OffsetDateTime.parse(value).toInstant(),
+                  lambda: _day(LocalDate.parse(value), end_of_day),
+                  lambda: _day(LocalDate.parse(value, _SPEC_DATE), end_of_day)):
+        try:
+            return unicode(parse().toString())
+        except DateTimeParseException:
+            pass
+    raise BadRequest("'%s' must be an ISO 8601 time (2026-12-02T08:00:00Z), a date "
+                     "(2026-12-02) or MM/dd/yy." % name)
+
+
+def _day(date, end_of_day):
+    start = date.atStartOfDay().toInstant(ZoneOffset.UTC)
+    return start.plusSeconds(86400).minusMillis(1) if end_of_day else start
+
+
+def _bounded_text(request, name, empty_allowed=False):
+    value = request.query(name)
+    if value is None or (value == "" and not empty_allowed):
+        return None
+    if len(value) > MAX_TEXT:
+        raise BadRequest("'%s' is longer than %d characters." % (name, MAX_TEXT))
+    return xml_text(name, value)
+
+
+def _page_size(request):
+    value = request.query("max")
+    if value is None or value == "":
+        return DEFAULT_PAGE
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise BadRequest("'max' must be a whole number from 1 to %d." % MAX_PAGE)
+    return int(value)
+
+
+def _filters(request, with_jid):
+    start, end = _time(request, "start", False), _time(request, "end", True)
+    if start is not None and end is not None and Instant.parse(start).isAfter(Instant.parse(end)):
+        raise BadRequest("'start' is after 'end'.")
+    after, before = _bounded_text(request, "after"), _bounded_text(request, "before", True)
+    if after is not None and before is not None:
+        raise BadRequest("Page with 'after' or 'before', not both.")
+    return ArchiveQuery(None, with_jid=with_jid, start=start, end=end,
+                        text=_bounded_text(request, "keywords"), max=_page_size(request),
+                        after=after, before=before)
+
+
+def get_chat_messages(request):
+    domain = request.app.openfire.xmpp_domain()
+    other = request.query("with") or request.query("to")
+    with_jid = unicode(jid.parse(other, domain)) if other else None
+    filters = _filters(request, with_jid)
+    session = request.app.sessions.get_or_start(request.user)
+    own = u"%s@%s" % (request.user, domain)
+    results, fin = archive.query(session, own, filters)
+    return archive.page(results, fin, archive.chat_message(own))
+
+
+def _room_jid(request, domain):
+    name = request.query("room")
+    if not name:
+        raise BadRequest("'room' (a room name or room JID) is required.")
+    if u"@" in name:
+        room = jid.parse(name)
+    else:
+        service = request.query("service") or request.query("serviceName") or u"conference"
+        room = jid.parse(u"%s@%s.%s" % (name, service, domain))
+    if room.resource is not None:
+        raise BadRequest("'room' names a room, not an occupant.")
+    return room.bare
+
+
+def get_groupchat_messages(request):
+    room = _room_jid(request, request.app.openfire.xmpp_domain())
+    filters = _filters(request, None)
+    hidden = NotFound("No such room, or its history is not yours to read.")
+    if not request.app.openfire.may_read_room_history(request.user, room):
+        raise hidden
+    session = request.app.sessions.get_or_start(request.user)
+    results, fin = archive.query(session, room, filters, missing=hidden)
+    return archive.page(results, fin, archive.room_message(room))
+
+
+ROUTES = [
+    Route("GET", "/chat/messages", get_chat_messages),
+    Route("GET", "/groupchat/messages", get_groupchat_messages),
+]

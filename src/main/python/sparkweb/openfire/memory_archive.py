@@ -1,0 +1,123 @@
+"""The in-memory stand-in for Openfire's Monitoring plugin: a per-user archive of one-to-one
+messages answering XEP-0313 queries with XEP-0059 paging as Openfire's plugin does (each
+user's own archive only; without the plugin, ``enabled`` False, the query is refused with
+service-unavailable). Rooms have no archive here: a room query is item-not-found.
+"""
+from __future__ import absolute_import
+
+import copy
+import itertools
+
+from java.time import Instant
+from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList, \
+    CopyOnWriteArraySet
+
+from sparkweb.xmpp import forwarding
+
+_archive_ids = itertools.count(1)
+
+
+class MemoryRoomReaders(object):
+    """Who may read which room's history: tests name them (there is no in-memory MUC yet)."""
+
+    def __init__(self):
+        self._readers = ConcurrentHashMap()
+
+    def allow(self, room_jid, username):
+        self._readers.putIfAbsent(room_jid, CopyOnWriteArraySet())
+        self._readers.get(room_jid).add(username)
+
+    def may_read(self, username, room_jid):
+        readers = self._readers.get(room_jid)
+        return readers is not None and readers.contains(username)
+
+
+class _Entry(object):
+    def __init__(self, message, stamp):
+        self.archive_id = u"%d" % next(_archive_ids)
+        self.message = message
+        self.stamp = stamp
+
+
+class MemoryArchive(object):
+    def __init__(self, router):
+        self.enabled = True
+        self._router = router
+        self._by_owner = ConcurrentHashMap()     # username -> CopyOnWriteArrayList of _Entry
+        router.archive = self
+
+    def record(self, stanza):
+        """Archives a routed one-to-one message with a body for its sender and recipient."""
+        if not self.enabled or stanza.kind != "message" or stanza.body is None or \
+                stanza.type == "groupchat":
+            return
+        kept = copy.copy(stanza)
+        kept.xml = None
+        stamp = unicode(Instant.now().toString())
+        for address in (stanza.sender, stanza.recipient):
+            node, _, rest = (address or u"").partition(u"@")
+            if rest.partition(u"/")[0] == self._router.domain:
+                self._by_owner.putIfAbsent(node, CopyOnWriteArrayList())
+                self._by_owner.get(node).add(_Entry(kept, stamp))
+
+    def answer(self, session, iq):
+        """Sends ``session`` the results and the closing IQ of the query ``iq``."""
+        query = iq.payload
+        own = u"%s@%s" % (session.username, self._router.domain)
+        if not self.enabled:
+            return self._router.answer(session, iq, error="service-unavailable")
+        if iq.recipient not in (None, own):
+            return self._router.answer(session, iq, error="item-not-found")
+        entries = [entry for entry in list(self._by_owner.get(session.username) or [])
+                   if _matches(entry, query)]
+        page, fin = _page(entries, query)
+        if page is None:
+            return self._router.answer(session, iq, error="item-not-found")
+        for entry in page:
+            result = forwarding.ArchivedResult(query.query_id, entry.archive_id, entry.stamp,
+                                               entry.message)
+            self._router.hand_forwarded(session, own, archived=result)
+        self._router.answer(session, iq, payload=fin)
+
+
+def _matches(entry, query):
+    message = entry.message
+    if query.with_jid is not None:
+        wanted = query.with_jid
+        partners = [address for address in (message.sender, message.recipient) if address]
+        if not any(address == wanted or address.partition(u"/")[0] == wanted
+                   for address in partners):
+            return False
+    stamp = Instant.parse(entry.stamp)
+    if query.start is not None and stamp.isBefore(Instant.parse(query.start)):
+        return False
+    if query.end is not None and stamp.isAfter(Instant.parse(query.end)):
+        return False
+    if query.text:
+        body = (message.body or u"").lower()
+        return all(word in body for word in query.text.lower().split())
+    return True
+
+
+def _page(entries, query):
+    """(page, ArchiveFin) as XEP-0059 defines them; page None for an unknown after/before."""
+    ids = [entry.archive_id for entry in entries]
+    size = query.max if query.max is not None else len(entries)
+    if query.before is not None:
+        if query.before == u"":
+            end = len(entries)
+        elif query.before in ids:
+            end = ids.index(query.before)
+        else:
+            return None, None
+        page, complete = entries[max(end - size, 0):end], end - size <= 0
+    else:
+        begin = 0
+        if query.after is not None:
+            if query.after not in ids:
+                return None, None
+            begin = ids.index(query.after) + 1
+        page, complete = entries[begin:begin + size], begin + size >= len(entries)
+    return page, forwarding.ArchiveFin(
+        complete=complete, first=page[0].archive_id if page else None,
+        last=page[-1].archive_id if page else None, count=len(entries))

@@ -1,0 +1,94 @@
+"""Conversation history from the server's message archive, asked for by the user's own XMPP
+session as any client asks (XEP-0313 Message Archive Management, XEP-0059 paging).
+
+The archive applies its own rules: a user's personal archive answers only that user, a room's
+archive only those the room lets read it. Openfire answers MAM when its Monitoring plugin is
+installed; without it the query is refused (service-unavailable), which is a 501 here.
+"""
+from __future__ import absolute_import
+
+from java.util import UUID
+
+from sparkweb.errors import ApiError, BadRequest, NotFound, ServiceUnavailable
+from sparkweb.events.catalogue import data_fields
+from sparkweb.session.requests import PendingRequest
+from sparkweb.xmpp import forwarding
+
+# How long a query may take. Openfire first waits until recent messages are written to its
+# database (a few seconds at most), then sends the page.
+ANSWER_SECONDS = 30
+MONITORING_MISSING = ("This server has no message archive (XEP-0313): Openfire answers archive "
+                      "queries once its Monitoring plugin is installed.")
+
+
+class ArchiveNotImplemented(ApiError):
+    status = 501
+    code = "not_implemented"
+
+
+def query(session, archive_jid, filters, missing=None):
+    """``(results, fin)`` of one page of ``archive_jid``'s archive; ``filters`` is an
+    :class:`~sparkweb.xmpp.forwarding.ArchiveQuery` (its query id is set here). ``missing`` is
+    the error for an archive that refuses to exist for the caller (item-not-found, forbidden)."""
+    filters.query_id = UUID.randomUUID().toString()
+    request = PendingRequest(forwarding.iq("set", UUID.randomUUID().toString(), filters,
+                                           recipient=archive_jid),
+                             answerer=archive_jid, query_id=filters.query_id)
+    session.requests.expect(request)
+    try:
+        session.send(request.stanza)
+        answer = request.wait(ANSWER_SECONDS)
+    finally:
+        session.requests.forget(request)
+    if answer is None:
+        raise ServiceUnavailable("The message archive did not answer in time.")
+    if answer.type == "error":
+        raise _refusal(answer.error, missing)
+    results = sorted(request.results, key=lambda result: result.stamp or u"")
+    return results, answer.payload or forwarding.ArchiveFin()
+
+
+def _refusal(condition, missing):
+    if condition in (None, "service-unavailable", "feature-not-implemented"):
+        return ArchiveNotImplemented(MONITORING_MISSING)
+    if condition in ("item-not-found", "forbidden", "not-allowed", "registration-required"):
+        return missing or NotFound("No such archive page: 'after' or 'before' names no "
+                                   "message of this archive.")
+    if condition in ("bad-request", "not-acceptable"):
+        return BadRequest("The message archive refused the query (%s)." % condition)
+    return ServiceUnavailable("The message archive failed (%s)." % condition)
+
+
+def page(results, fin, shape):
+    """The JSON answer: the page's messages, oldest first, and the XEP-0059 paging keys."""
+    return {"messages": [shape(result) for result in results], "first": fin.first,
+            "last": fin.last, "complete": fin.complete, "count": fin.count}
+
+
+def chat_message(owner_bare):
+    """A function shaping one archived one-to-one message of ``owner_bare``'s archive."""
+    def shape(result):
+        message = result.message
+        sender = message.sender or u""
+        shaped = {"id": result.archive_id, "from": message.sender, "to": message.recipient,
+                  "type": message.type or "normal", "body": message.body,
+                  "sentDate": result.stamp,
+                  "outgoing": sender.partition(u"/")[0].lower() == owner_bare.lower()}
+        shaped.update(data_fields(message.data))
+        return shaped
+    return shape
+
+
+def room_message(room_bare):
+    """A function shaping one archived message of the room ``room_bare``."""
+    def shape(result):
+        message = result.message
+        sender = message.sender or u""
+        room, _, nick = sender.partition(u"/")
+        shaped = {"id": result.archive_id, "from": message.sender, "to": message.recipient,
+                  "type": message.type or "groupchat", "body": message.body,
+                  "subject": message.subject, "sentDate": result.stamp, "room": room_bare,
+                  "nick": nick or None}
+        shaped.update(data_fields(message.data))
+        return shaped
+    return shape
