@@ -1,0 +1,141 @@
+"""GET /chat/messages and /groupchat/messages against the in-memory archive: paging both ways,
+filters, only the caller's own archive, 501 without an archive, 400 for bad input."""
+from __future__ import absolute_import
+
+from sparkweb.api import history
+from sparkweb.auth.tokens import Claims
+from sparkweb.errors import BadRequest, NotFound
+from sparkweb.session.archive import ArchiveNotImplemented
+from sparkweb.xmpp import stanza
+from jtest_carbons import OtherClient
+from jtest_sessions import RecordingStream, setup
+from support import FakeRequest, raised
+
+
+class QueryRequest(FakeRequest):
+    def __init__(self, app, username, **query):
+        FakeRequest.__init__(self, app, Claims(username, u"id", 0))
+        self._query = query
+
+    def query(self, name, default=None):
+        return self._query.get(name, default)
+
+
+def conversation(count=5):
+    openfire, clock, app = setup()
+    openfire.add_user(u"carol", u"carol-pw")
+    stream = RecordingStream()
+    app.sessions.get_or_start(u"alice").attach(stream)
+    bob = OtherClient(openfire, u"bob", u"desk")
+    for number in range(count):
+        bob.session.send(stanza.message(u"alice@example.test", body=u"line %d" % number))
+    return openfire, app, bob, stream
+
+
+def bodies(page):
+    return [message["body"] for message in page["messages"]]
+
+
+def test_a_conversation_pages_forwards_and_backwards():
+    openfire, app, bob, stream = conversation()
+    first = history.get_chat_messages(QueryRequest(app, u"alice", max=u"2"))
+    assert bodies(first) == [u"line 0", u"line 1"], first
+    assert first["count"] == 5 and first["complete"] is False, first
+    second = history.get_chat_messages(QueryRequest(app, u"alice", max=u"2", after=first["last"]))
+    assert bodies(second) == [u"line 2", u"line 3"], second
+    newest = history.get_chat_messages(QueryRequest(app, u"alice", max=u"2", before=u""))
+    assert bodies(newest) == [u"line 3", u"line 4"], newest
+    older = history.get_chat_messages(QueryRequest(app, u"alice", max=u"2",
+                                                   before=newest["first"]))
+    assert bodies(older) == [u"line 1", u"line 2"], older
+    message = first["messages"][0]
+    assert message["from"].startswith(u"bob@example.test") and message["outgoing"] is False, \
+        message
+    assert message["sentDate"] and message["id"], message
+
+
+def test_archive_results_are_no_events():
+    openfire, app, bob, stream = conversation(3)
+    before = len(stream.events)
+    history.get_chat_messages(QueryRequest(app, u"alice"))
+    assert len(stream.events) == before, "archive results became events: %r" % (
+        stream.names()[before:])
+
+
+def test_filters_with_and_keywords():
+    openfire, app, bob, stream = conversation(3)
+    carol = OtherClient(openfire, u"carol", u"desk")
+    carol.session.send(stanza.message(u"alice@example.test", body=u"carol says hello"))
+    only_carol = history.get_chat_messages(QueryRequest(app, u"alice", to=u"carol"))
+    assert bodies(only_carol) == [u"carol says hello"], only_carol
+    also_with = history.get_chat_messages(QueryRequest(app, u"alice", **{"with": u"bob"}))
+    assert len(also_with["messages"]) == 3, also_with
+    found = history.get_chat_messages(QueryRequest(app, u"alice", keywords=u"HELLO"))
+    assert bodies(found) == [u"carol says hello"], found
+    later = history.get_chat_messages(QueryRequest(app, u"alice", start=u"2999-01-01"))
+    assert later["messages"] == [], later
+
+
+def test_only_the_callers_own_archive():
+    openfire, app, bob, stream = conversation(2)
+    carol = OtherClient(openfire, u"carol", u"desk")
+    carol.session.send(stanza.message(u"bob@example.test", body=u"secret for bob"))
+    seen = history.get_chat_messages(QueryRequest(app, u"alice"))
+    assert u"secret for bob" not in bodies(seen), seen
+    seen = history.get_chat_messages(QueryRequest(app, u"alice", to=u"bob"))
+    assert u"secret for bob" not in bodies(seen), seen
+
+
+def test_without_an_archive_501_names_the_monitoring_plugin():
+    openfire, app, bob, stream = conversation(1)
+    openfire.archive.enabled = False
+    error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice")))
+    assert isinstance(error, ArchiveNotImplemented) and error.status == 501, repr(error)
+    assert u"Monitoring plugin" in error.message, error.message
+
+
+def test_bad_input_is_400():
+    openfire, app, bob, stream = conversation(1)
+    for query in ({"max": u"0"}, {"max": u"x"}, {"max": u"251"}, {"start": u"yesterday"},
+                  {"start": u"2026-12-03", "end": u"2026-12-02"}, {"after": u"1", "before": u"2"},
+                  {"to": u"a@b@c"}, {"keywords": u"\u0001"}, {"after": u"x" * 201}):
+        error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice", **query)))
+        assert isinstance(error, BadRequest), "%r gave %r" % (query, error)
+
+
+def test_an_unknown_page_id_is_404():
+    openfire, app, bob, stream = conversation(1)
+    error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice", after=u"nope")))
+    assert isinstance(error, NotFound), repr(error)
+
+
+def test_spec_dates_are_accepted():
+    openfire, app, bob, stream = conversation(1)
+    page = history.get_chat_messages(QueryRequest(app, u"alice", start=u"01/01/20",
+                                                  end=u"12/31/99"))
+    assert bodies(page) == [u"line 0"], page
+
+
+def test_a_room_the_caller_may_not_read_is_404_like_a_missing_one():
+    openfire, app, bob, stream = conversation(1)
+    hidden = raised(lambda: history.get_groupchat_messages(QueryRequest(
+        app, u"alice", room=u"secret")))
+    missing = raised(lambda: history.get_groupchat_messages(QueryRequest(
+        app, u"alice", room=u"nothing@conference.example.test")))
+    assert isinstance(hidden, NotFound) and isinstance(missing, NotFound), (hidden, missing)
+    assert hidden.message == missing.message, (hidden.message, missing.message)
+    for room in (u"", u"a@b/c", u"bad room\u0001"):
+        error = raised(lambda: history.get_groupchat_messages(QueryRequest(
+            app, u"alice", room=room)))
+        assert isinstance(error, BadRequest), "%r gave %r" % (room, error)
+
+
+def test_room_jid_has_the_dot_before_the_domain():
+    openfire, app, bob, stream = conversation(0)
+    openfire.rooms.allow(u"lounge@chat.example.test", u"alice")
+    asked = []
+    original = openfire.may_read_room_history
+    openfire.may_read_room_history = lambda user, room: asked.append(room) or original(user, room)
+    raised(lambda: history.get_groupchat_messages(QueryRequest(
+        app, u"alice", room=u"lounge", service=u"chat")))
+    assert asked == [u"lounge@chat.example.test"], asked
