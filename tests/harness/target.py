@@ -6,7 +6,11 @@ import httpx
 # that expire within a test.
 TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1",
                    "sparkweb.cors.origins": "https://allowed.example",
-                   "sparkweb.webauthn.challengeSeconds": "5"}
+                   "sparkweb.webauthn.challengeSeconds": "5",
+                   # Openfire's Monitoring plugin (where installed) archives one-to-one and room
+                   # messages only when told to; the archive tests read them back.
+                   "conversation.messageArchiving": "true",
+                   "conversation.roomArchiving": "true"}
 ALLOWED_ORIGIN = "https://allowed.example"
 GRACE_SECONDS = 3
 CHALLENGE_SECONDS = 5

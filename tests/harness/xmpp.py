@@ -54,9 +54,13 @@ class XmppClient(object):
 
 
 class XmppPeer(object):
-    """A signed-in client that stays online, records what it receives and sends on request."""
+    """A signed-in client that stays online, records what it receives and sends on request.
+    ``priority`` goes into its initial presence; ``carbons`` enables Message Carbons
+    (XEP-0280) before that presence, as modern clients do."""
 
-    def __init__(self, jid, password, address, resource="peer"):
+    def __init__(self, jid, password, address, resource="peer", priority=None, carbons=False):
+        self._priority = priority
+        self._carbons = carbons
         self.messages = queue.Queue()
         self.presences = queue.Queue()
         self.disconnected = threading.Event()   # set if the connection drops
@@ -72,6 +76,8 @@ class XmppPeer(object):
         asyncio.set_event_loop(self._loop)    # slixmpp binds to the loop current at creation
         client = self._client = slixmpp.ClientXMPP(full_jid, password)
         _accept_test_certificate(client)
+        if self._carbons:
+            client.register_plugin("xep_0280")
         client.add_event_handler("session_start", self._started)
         client.add_event_handler("message", lambda m: self.messages.put(
             {"from": str(m["from"]), "body": m["body"], "type": m["type"], "time": time.time()}))
@@ -84,7 +90,9 @@ class XmppPeer(object):
 
     async def _begin(self):
         await self._client.get_roster()
-        self._client.send_presence()
+        if self._carbons:
+            await self._client.plugin["xep_0280"].enable()
+        self._client.send_presence(ppriority=self._priority)
         self._ready.set()
 
     def _started(self, _event):

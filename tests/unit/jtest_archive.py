@@ -139,3 +139,12 @@ def test_room_jid_has_the_dot_before_the_domain():
     raised(lambda: history.get_groupchat_messages(QueryRequest(
         app, u"alice", room=u"lounge", service=u"chat")))
     assert asked == [u"lounge@chat.example.test"], asked
+
+
+def test_results_without_a_sender_count_as_the_users_own_archive():
+    """Openfire's Monitoring plugin sends personal archive results with no 'from'."""
+    openfire, app, bob, stream = conversation(2)
+    original = openfire.xmpp.hand_forwarded
+    openfire.xmpp.hand_forwarded = lambda session, sender, **kw: original(session, None, **kw)
+    page = history.get_chat_messages(QueryRequest(app, u"alice"))
+    assert bodies(page) == [u"line 0", u"line 1"], page

@@ -28,7 +28,10 @@ class PendingRequest(object):
         self._answered = CountDownLatch(1)
 
     def accepts(self, stanza):
-        return self.answerer is None or _bare(stanza.sender) == self.answerer
+        # No 'from' means the user's own account (RFC 6120 8.1.2.1): Openfire sends personal
+        # archive results so, and only the server can send a stanza without one.
+        return self.answerer is None or stanza.sender is None or \
+            _bare(stanza.sender) == self.answerer
 
     def answered(self, stanza):
         self.answer = stanza

@@ -1,0 +1,108 @@
+"""Conversation history from Openfire's message archive (its Monitoring plugin, built from
+public source and installed in OPENFIRE_HOME/plugins) through XEP-0313, on a real Openfire;
+501 once the plugin is removed."""
+import os
+import shutil
+import uuid
+
+import pytest
+
+from harness.xmpp import XmppPeer
+
+
+@pytest.fixture
+def monitoring(server):
+    server.require_optional_plugin("monitoring")
+    server.wait_for_plugin_directory("monitoring", present=True)
+    return server
+
+
+@pytest.fixture
+def bob(target):
+    peer = XmppPeer("bob@" + target.domain, target.users["bob"], target.xmpp_address,
+                    resource="desk")
+    yield peer
+    peer.close()
+
+
+def held_conversation(target, bob, tag):
+    """Alice (SparkWeb) writes three lines to bob, bob (slixmpp) answers two; returns the
+    five bodies in the order they were sent."""
+    token = target.login("alice")
+    lines = []
+    with target.client(token) as client:
+        for number in range(5):
+            text = "%s line %d" % (tag, number)
+            if number % 2 == 0:
+                assert client.post("/chat/message/bob", json={"body": text}).status_code == 200
+                bob.next_message(where=lambda m, text=text: m["body"] == text)
+            else:
+                bob.send_message("alice@" + target.domain, text)
+            lines.append(text)
+    return token, lines
+
+
+def read_all(client, params):
+    pages, after = [], None
+    while True:
+        query = dict(params, **({"after": after} if after else {}))
+        answer = client.get("/chat/messages", params=query)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        pages.append(page)
+        if page["complete"] or not page["messages"]:
+            return pages
+        after = page["last"]
+        assert len(pages) < 50, "paging does not end"
+
+
+def test_a_conversation_comes_back_paged_in_both_directions(target, monitoring, bob):
+    tag = uuid.uuid4().hex
+    token, lines = held_conversation(target, bob, tag)
+    with target.client(token) as client:
+        pages = read_all(client, {"with": "bob", "max": "2", "start": "2000-01-01"})
+        ours = [m for page in pages for m in page["messages"] if m["body"].startswith(tag)]
+        assert [m["body"] for m in ours] == lines, [m["body"] for m in ours]
+        assert all(len(page["messages"]) <= 2 for page in pages), "a page beyond max"
+        assert [m["outgoing"] for m in ours] == [True, False, True, False, True], ours
+        assert ours[1]["from"].startswith("bob@" + target.domain), ours[1]
+        newest = client.get("/chat/messages", params={"with": "bob", "max": "2", "before": ""})
+        assert newest.status_code == 200, newest.text
+        assert [m["body"] for m in newest.json()["messages"]] == lines[-2:], newest.json()
+        older = client.get("/chat/messages", params={
+            "with": "bob", "max": "2", "before": newest.json()["first"]})
+        assert [m["body"] for m in older.json()["messages"]] == lines[1:3], older.json()
+
+
+def test_another_user_never_reads_the_conversation(target, monitoring, bob):
+    tag = uuid.uuid4().hex
+    held_conversation(target, bob, tag)
+    with target.client(target.login("carol")) as client:
+        for params in ({}, {"with": "alice"}, {"with": "bob"}, {"keywords": tag}):
+            answer = client.get("/chat/messages", params=params)
+            assert answer.status_code == 200, answer.text
+            assert tag not in answer.text, "carol read alice's conversation with %r" % params
+
+
+def test_a_room_the_caller_is_not_in_is_404(target, monitoring):
+    with target.client(target.login("carol")) as client:
+        for room in ("nosuchroom", "nosuchroom@conference." + target.domain):
+            answer = client.get("/groupchat/messages", params={"room": room})
+            assert answer.status_code == 404, answer.text
+
+
+def test_without_the_monitoring_plugin_501(target, monitoring):
+    jar = monitoring.optional_plugin_jar("monitoring")
+    aside = jar + ".aside"
+    shutil.move(jar, aside)
+    try:
+        monitoring.wait_for_plugin_directory("monitoring", present=False)
+        with target.client(target.login("alice")) as client:
+            answer = client.get("/chat/messages")
+        assert answer.status_code == 501, answer.text
+        assert answer.json()["error"] == "not_implemented", answer.text
+        assert "Monitoring plugin" in answer.json()["message"], answer.text
+    finally:
+        shutil.move(aside, jar + ".part")
+        os.rename(jar + ".part", jar)
+        monitoring.wait_for_plugin_directory("monitoring", present=True)
