@@ -132,3 +132,25 @@ def test_logout_revokes_only_the_callers_token(target, alice_token, bob_token):
         with target.client(target.login("alice")) as client:
             assert client.post("/chat/message/bob", content=probe).status_code == 200
         stream.next("chatapi.chat", where=lambda e: e.data.get("body") == probe)
+
+
+def test_one_users_conversation_history_is_invisible_to_another(target, alice, carol_token):
+    """GET /chat/messages reads the caller's own archive only, whatever names the query
+    carries; a room's history needs the caller in the room (404 like a missing room)."""
+    secret = marker("history")
+    assert alice.post("/chat/message/bob", json={"body": secret}).status_code == 200
+    own = alice.get("/chat/messages", params={"with": "bob", "before": ""})
+    if own.status_code == 501:
+        pytest.skip("no message archive on this server: %s" % own.json()["message"])
+    assert own.status_code == 200 and secret in own.text, "alice misses her message: %s" % (
+        own.text[:300])
+    with target.client(carol_token) as client:
+        for params in ({}, {"with": "alice"}, {"to": "bob"}, {"with": "alice@" + target.domain},
+                       {"keywords": secret.split()[1]}, {"username": "alice"},
+                       {"before": ""}):
+            answer = client.get("/chat/messages", params=params)
+            assert answer.status_code == 200, answer.text
+            assert secret not in answer.text, "carol read alice's history with %r" % params
+        for room in ("lounge", "lounge@conference." + target.domain):
+            answer = client.get("/groupchat/messages", params={"room": room})
+            assert answer.status_code == 404, answer.text

@@ -18,7 +18,8 @@ from java.time import Instant, LocalDate, OffsetDateTime, ZoneOffset
 from java.time.format import DateTimeFormatter, DateTimeParseException
 
 from sparkweb.errors import BadRequest, NotFound
-from sparkweb.http.routing import Route
+from sparkweb.api.schemas import array_of, nullable, obj, ref
+from sparkweb.http.routing import USER, Param, Route
 from sparkweb.session import archive
 from sparkweb.xmpp import jid
 from sparkweb.xmpp.forwarding import ArchiveQuery
@@ -115,7 +116,60 @@ def get_groupchat_messages(request):
     return archive.page(results, fin, archive.room_message(room))
 
 
+MODELS = {
+    "ArchivedMessages": obj({
+        "messages": array_of(ref("ArchivedMessage")),
+        "first": nullable("string", description="Archive id of the page's first message."),
+        "last": nullable("string", description="Archive id of the page's last message: "
+                                               "'after' it is the next page."),
+        "complete": {"type": "boolean", "description": "No more pages in this direction."},
+        "count": nullable("integer", description="All messages matching the filters.")},
+        ["messages", "complete"],
+        description="One page of archived messages, oldest first. Each message also has "
+                    "'id' (its archive id), 'type' and 'data'; one-to-one messages 'outgoing' "
+                    "(the caller sent it), room messages 'room' and 'nick'."),
+}
+
+_FILTERS = {
+    "start": "Messages from this time on: ISO 8601 time or date, or MM/dd/yy (UTC).",
+    "end": "Messages up to this time: ISO 8601 time, or a date (its end, UTC) or MM/dd/yy.",
+    "keywords": "Words the messages contain (the archive's full-text search).",
+    "max": Param("Messages per page.", {"type": "integer", "minimum": 1,
+                                        "maximum": MAX_PAGE, "default": DEFAULT_PAGE}),
+    "after": "Archive id: the page after it ('last' of the page before).",
+    "before": "Archive id: the page before it ('first' of the page after); empty: the "
+              "newest page.",
+}
+_ANSWERS = {400: "A filter or paging value is malformed, or 'after' and 'before' are both "
+                 "given.",
+            404: "'after' or 'before' names no message of this archive.",
+            501: "The server has no message archive (Openfire's Monitoring plugin).",
+            503: "The archive did not answer in time."}
+
+
+def _answers(specific):
+    answers = dict(_ANSWERS)
+    answers.update(specific)
+    return answers
+
+
 ROUTES = [
-    Route("GET", "/chat/messages", get_chat_messages),
-    Route("GET", "/groupchat/messages", get_groupchat_messages),
+    Route("GET", "/chat/messages", get_chat_messages,
+          summary="Get chat messages", tag="chat", access=USER,
+          description="The caller's own one-to-one archive (XEP-0313), paged (XEP-0059).",
+          params=dict(_FILTERS, **{
+              "with": "The other party: a username of this server or a JID.",
+              "to": "The spec's name for 'with'."}),
+          answers=_answers({200: ref("ArchivedMessages")})),
+    Route("GET", "/groupchat/messages", get_groupchat_messages,
+          summary="Get groupchat messages", tag="group_chat", access=USER,
+          description="A room's archive, for its occupants, members, admins and owners.",
+          params=dict(_FILTERS, **{
+              "room": Param("A room name, or a room JID.", required=True),
+              "service": "The MUC service of a room name (default conference).",
+              "serviceName": "The same as 'service'."}),
+          answers=_answers({
+              200: ref("ArchivedMessages"),
+              404: "No such room, or the caller is not in it and not its member, admin or "
+                   "owner (the same answer for both); or 'after'/'before' names no message."})),
 ]
