@@ -10,7 +10,8 @@ TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeat
                    # Openfire's Monitoring plugin (where installed) archives one-to-one and room
                    # messages only when told to; the archive tests read them back.
                    "conversation.messageArchiving": "true",
-                   "conversation.roomArchiving": "true"}
+                   "conversation.roomArchiving": "true",
+                   "conversation.roomArchivingStanzas": "true"}
 ALLOWED_ORIGIN = "https://allowed.example"
 GRACE_SECONDS = 3
 CHALLENGE_SECONDS = 5

@@ -58,9 +58,11 @@ class XmppPeer(object):
     ``priority`` goes into its initial presence; ``carbons`` enables Message Carbons
     (XEP-0280) before that presence, as modern clients do."""
 
-    def __init__(self, jid, password, address, resource="peer", priority=None, carbons=False):
+    def __init__(self, jid, password, address, resource="peer", priority=None, carbons=False,
+                 plugins=()):
         self._priority = priority
         self._carbons = carbons
+        self._plugins = plugins
         self.messages = queue.Queue()
         self.presences = queue.Queue()
         self.disconnected = threading.Event()   # set if the connection drops
@@ -78,6 +80,8 @@ class XmppPeer(object):
         _accept_test_certificate(client)
         if self._carbons:
             client.register_plugin("xep_0280")
+        for plugin in self._plugins:
+            client.register_plugin(plugin)
         client.add_event_handler("session_start", self._started)
         client.add_event_handler("message", lambda m: self.messages.put(
             {"from": str(m["from"]), "body": m["body"], "type": m["type"], "time": time.time()}))
@@ -100,6 +104,10 @@ class XmppPeer(object):
 
     def _call(self, function, *args, **kwargs):
         self._loop.call_soon_threadsafe(lambda: function(*args, **kwargs))
+
+    def run(self, work, timeout=30):
+        """Runs ``work(client)``, a coroutine, on the client's loop; its result."""
+        return asyncio.run_coroutine_threadsafe(work(self._client), self._loop).result(timeout)
 
     def send_message(self, to, body):
         self._call(self._client.send_message, mto=to, mbody=body, mtype="chat")

@@ -91,6 +91,58 @@ def test_a_room_the_caller_is_not_in_is_404(target, monitoring):
             assert answer.status_code == 404, answer.text
 
 
+async def _join(client, room):
+    client.plugin["xep_0045"].join_muc(room, "bob")
+
+
+async def _create_room(client, room, members):
+    muc = client.plugin["xep_0045"]
+    form = client.plugin["xep_0004"].make_form(ftype="submit")     # an instant room
+    await muc.set_room_config(room, form)
+    for member in members:
+        await muc.set_affiliation(room, "member", jid=member)
+
+
+def test_a_rooms_archive_for_its_member_and_404_for_others(target, monitoring):
+    room = "history-%s@conference.%s" % (uuid.uuid4().hex[:8], target.domain)
+    tag = uuid.uuid4().hex
+    owner = XmppPeer("bob@" + target.domain, target.users["bob"], target.xmpp_address,
+                     resource="desk", plugins=("xep_0045", "xep_0004"))
+    try:
+        owner.run(lambda client: _join(client, room))
+        owner.next_presence(where=lambda p: p["from"] == room + "/bob")   # the room exists
+        owner.run(lambda client: _create_room(client, room, ["alice@" + target.domain]))
+        owner.run(lambda client: _say(client, room, tag + " in the room"))
+        with target.client(target.login("alice")) as client:
+            messages = _wait_for_room_message(client, room, tag)
+        assert messages[0]["nick"] == "bob" and messages[0]["room"] == room, repr(messages)
+        name = room.split("@")[0]
+        with target.client(target.login("carol")) as client:
+            stranger = client.get("/groupchat/messages", params={"room": name})
+            missing = client.get("/groupchat/messages", params={"room": "nothing-" + name})
+        assert stranger.status_code == 404 and tag not in stranger.text, stranger.text
+        assert stranger.json() == missing.json(), (stranger.text, missing.text)
+    finally:
+        owner.close()
+
+
+async def _say(client, room, text):
+    client.send_message(mto=room, mbody=text, mtype="groupchat")
+
+
+def _wait_for_room_message(client, room, tag, timeout=30):
+    """The archive writes asynchronously: asks again until the message is there."""
+    import time
+    deadline = time.time() + timeout
+    while True:
+        answer = client.get("/groupchat/messages", params={"room": room})
+        assert answer.status_code == 200, answer.text
+        found = [m for m in answer.json()["messages"] if (m["body"] or "").startswith(tag)]
+        if found or time.time() > deadline:
+            assert found, "the room's message never came back: %s" % answer.text[:300]
+            return found
+
+
 def test_without_the_monitoring_plugin_501(target, monitoring):
     jar = monitoring.optional_plugin_jar("monitoring")
     aside = jar + ".aside"
