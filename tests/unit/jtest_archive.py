@@ -148,3 +148,16 @@ def test_results_without_a_sender_count_as_the_users_own_archive():
     openfire.xmpp.hand_forwarded = lambda session, sender, **kw: original(session, None, **kw)
     page = history.get_chat_messages(QueryRequest(app, u"alice"))
     assert bodies(page) == [u"line 0", u"line 1"], page
+
+
+def test_room_chat_history_without_an_archive_says_so_for_the_fallback():
+    """muc's chat history calls room_chat_history and falls back to the room's own history on
+    ArchiveNotImplemented; with an archive that has no such room it is the hidden 404."""
+    from sparkweb.session import archive
+    openfire, app, bob, stream = conversation(0)
+    session = app.sessions.get(u"alice")
+    missing = raised(lambda: archive.room_chat_history(session, u"r@conference.example.test", 5))
+    assert isinstance(missing, NotFound), repr(missing)
+    openfire.archive.enabled = False
+    error = raised(lambda: archive.room_chat_history(session, u"r@conference.example.test", 5))
+    assert isinstance(error, ArchiveNotImplemented), repr(error)
