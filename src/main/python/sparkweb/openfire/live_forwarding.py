@@ -52,6 +52,7 @@ def read_iq(element, result):
     """An IQ's error condition, and the <fin/> that ends a MAM query."""
     error = element.element("error")
     if error is not None:
+        result.error = u"undefined-condition"       # unless it names one
         for condition in error.elements():
             if condition.getNamespaceURI() == NS_STANZA_ERRORS and condition.getName() != "text":
                 result.error = _text(condition.getName())

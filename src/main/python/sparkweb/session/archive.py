@@ -42,14 +42,14 @@ def query(session, archive_jid, filters, missing=None):
         session.requests.forget(request)
     if answer is None:
         raise ServiceUnavailable("The message archive did not answer in time.")
-    if answer.type == "error":
+    if answer.error is not None:
         raise _refusal(answer.error, missing)
     results = sorted(request.results, key=lambda result: result.stamp or u"")
     return results, answer.payload or forwarding.ArchiveFin()
 
 
 def _refusal(condition, missing):
-    if condition in (None, "service-unavailable", "feature-not-implemented"):
+    if condition in ("service-unavailable", "feature-not-implemented"):
         return ArchiveNotImplemented(MONITORING_MISSING)
     if condition in ("item-not-found", "forbidden", "not-allowed", "registration-required"):
         return missing or NotFound("No such archive page: 'after' or 'before' names no "
