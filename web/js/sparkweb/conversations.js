@@ -31,8 +31,12 @@ export class Conversations {
 
   _received(chat) {
     if (chat.body === null || chat.body === undefined) return;     // a chat state alone
-    this._add(bareJid(chat.from), { id: chat.id, from: bareJid(chat.from), body: chat.body,
-                                    outgoing: false, timestamp: chat.timestamp });
+    // The user's own messages (sent in another tab or on another device) belong to the
+    // conversation with their recipient (docs/events.md, "Your messages, ...").
+    const outgoing = chat.outgoing === true;
+    this._add(bareJid(outgoing ? chat.to : chat.from),
+              { id: chat.id, from: bareJid(chat.from), body: chat.body, outgoing,
+                timestamp: chat.timestamp });
   }
 
   _sent(sent) {
