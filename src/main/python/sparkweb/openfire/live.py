@@ -19,6 +19,7 @@ from org.jivesoftware.util import JiveGlobals
 
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
+from sparkweb.openfire.live_contacts import LiveContactsMixin
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
@@ -51,7 +52,7 @@ class _UserEvents(UserEventListener):
 
 
 @calls_with_openfire_loader
-class LiveOpenfire(OpenfireFacade):
+class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def __init__(self):
         self._user_events = ConcurrentHashMap()   # id(listener) -> its UserEventListener
 
