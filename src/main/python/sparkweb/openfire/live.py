@@ -19,7 +19,7 @@ from org.jivesoftware.util import JiveGlobals
 
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
-from sparkweb.openfire.live_contacts import LiveContactsMixin
+from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
@@ -147,7 +147,7 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def roster(self, username):
         roster = XMPPServer.getInstance().getRosterManager().getRoster(username)
-        return [RosterEntry(item.getJid().toBareJID(), item.getNickname(), item.getGroups(),
+        return [RosterEntry(item.getJid().toBareJID(), item.getNickname(), roster_groups(item),
                             item.getSubStatus().getValue(), item.isShared())
                 for item in roster.getRosterItems()]
 

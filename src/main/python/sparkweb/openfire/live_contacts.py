@@ -26,6 +26,17 @@ NS_VCARD = "vcard-temp"
 SEARCH_FIELDS = {"username": "Username", "name": "Name", "email": "Email"}
 
 
+def roster_groups(item):
+    """A roster item's groups as the user's clients see them: its own, then the display names
+    of the shared groups it comes from (Group.SHARED_ROSTER_DISPLAY_NAME_PROPERTY_KEY)."""
+    names = list(item.getGroups())
+    for group in item.getSharedGroups():
+        shown = group.getProperties().get("sharedRoster.displayName")
+        if shown and shown not in names:
+            names.append(shown)
+    return names
+
+
 def _require_writable_users():
     if UserManager.getUserProvider().isReadOnly():
         raise Forbidden(READ_ONLY_USERS)
