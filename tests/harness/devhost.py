@@ -31,6 +31,7 @@ class DevHost(object):
         specs += ["--contacts", "alice:bob"]
         for group in GROUPS:
             specs += ["--group", group]
+        specs += ["--admin", ADMIN]     # as Openfire's set-up makes its admin user one
         for name, value in sorted(self.properties.items()):
             specs += ["--property", "%s=%s" % (name, value)]
         command = paths.jython_command(

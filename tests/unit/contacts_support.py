@@ -57,6 +57,7 @@ class World(object):
         self.openfire = openfire_with_users()
         self.openfire.add_user(u"carol", u"carol-pw", name=u"Carol", email=u"carol@example.test")
         self.openfire.add_user(u"admin", u"admin-pw", name=u"Administrator")
+        self.openfire.set_admin(u"admin")
         self.openfire.add_contacts(u"alice", u"bob")
         self.app = services(self.openfire)
         self.app.accounts.watch()

@@ -82,6 +82,8 @@ def parse_args(argv):
                         help="username[:password]; repeatable")
     parser.add_argument("--contacts", action="append", default=[],
                         help="user1:user2, mutual contacts; repeatable (default: all users)")
+    parser.add_argument("--admin", action="append", default=[],
+                        help="username of an Openfire administrator; repeatable")
     parser.add_argument("--group", action="append", default=[],
                         help="name[:member,member[:shared display name]], a group; repeatable")
     parser.add_argument("--property", action="append", default=[],
@@ -152,6 +154,8 @@ def main(argv):
     generated = add_users(openfire, args.user)
     add_contacts(openfire, args.contacts or all_pairs(args.user))
     add_groups(openfire, args.group)
+    for username in args.admin:
+        openfire.set_admin(username)
     for assignment in args.property:
         name, _, value = assignment.partition("=")
         openfire.set_property(name, value)

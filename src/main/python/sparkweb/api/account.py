@@ -22,8 +22,9 @@ from java.util import Base64
 from sparkweb import config
 from sparkweb.api import fields
 from sparkweb.api.users import user_entity
+from sparkweb.api.schemas import TEXT, array_of, nullable, obj, ref
 from sparkweb.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
-from sparkweb.http.routing import Route
+from sparkweb.http.routing import USER, Body, Param, Route
 
 READ_ONLY = "Accounts on this server are managed elsewhere (a read-only user provider such as " \
             "LDAP): change this there."
@@ -159,8 +160,58 @@ def _directory_entry(user, show_email):
     return entry
 
 
+_PHOTO = nullable("object", properties={"type": {"type": "string", "pattern": "^image/"},
+                                        "data": {"type": "string", "contentEncoding": "base64"}},
+                  required=["type", "data"])
+MODELS = {
+    "VCard": obj({"fullName": TEXT, "nickname": TEXT, "email": TEXT, "photo": _PHOTO}),
+    "AccountChange": obj({
+        "name": {"type": "string", "maxLength": 100}, "email": {"type": "string", "maxLength": 100},
+        "vcard": ref("VCard"), "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "currentPassword": {"type": "string", "description": "Needed with password."},
+        "username": {"type": "string", "description": "The caller's own, if given."}},
+        examples=[{"name": "Alice Anders", "vcard": {"nickname": "Al"}}]),
+    "Account": obj({"username": {"type": "string"}, "name": TEXT, "email": TEXT,
+                    "properties": array_of(ref("UserProperty")), "vcard": ref("VCard"),
+                    "token": {"type": "string", "description": "After a password change."},
+                    "expires": {"type": "integer"}}, ["username"]),
+    "DirectoryPage": obj({"users": array_of(obj({"username": {"type": "string"}, "name": TEXT,
+                                                 "email": TEXT}, ["username"])),
+                          "start": {"type": "integer"}, "limit": {"type": "integer"}},
+                         ["users", "start", "limit"]),
+}
+
 ROUTES = [
-    Route("PUT", "/user", update_account),
-    Route("DELETE", "/user", delete_account),
-    Route("GET", "/users", search_users),
+    Route("PUT", "/user", update_account,
+          summary="Update authenticated user", tag="user_management", access=USER,
+          body=Body("What to change; absent members stay as they are.",
+                    json=ref("AccountChange")),
+          answers={200: ref("Account"),
+                   400: "A member is malformed, the username is not the caller's, or a new "
+                        "password comes without currentPassword.",
+                   403: "The current password is wrong, or accounts (or vCards) are managed "
+                        "elsewhere (a read-only provider such as LDAP).",
+                   404: "No user with that username was found.",
+                   413: "The photo is larger than sparkweb.account.maxPhotoBytes.",
+                   429: "Too many failed password checks (the login limits)."}),
+    Route("DELETE", "/user", delete_account,
+          summary="Delete authenticated user", tag="user_management", access=USER,
+          body=Body("The current password.", json=ref("Password")),
+          answers={200: ref("Empty"),
+                   403: "Deleting accounts is switched off, the caller is an administrator, "
+                        "accounts are managed elsewhere, or the password is wrong.",
+                   429: "Too many failed password checks (the login limits)."}),
+    Route("GET", "/users", search_users,
+          summary="Get users", tag="user_management", access=USER,
+          params={"search": "Text to look for in usernames and names (and emails, where "
+                            "shown); * is a wildcard. Empty: everybody.",
+                  "start": Param("Index of the first user to answer.",
+                                 {"type": "integer", "minimum": 0, "maximum": 10000}),
+                  "limit": Param("Users per page.",
+                                 {"type": "integer", "minimum": 1, "maximum": 100}),
+                  "propertyKey": "Not offered (properties are private): 400.",
+                  "propertyValue": "Not offered (properties are private): 400."},
+          answers={200: ref("DirectoryPage"),
+                   400: "A parameter is malformed, or properties were asked for.",
+                   403: "The user directory is switched off (sparkweb.directory.enabled)."}),
 ]

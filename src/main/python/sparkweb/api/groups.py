@@ -16,8 +16,9 @@ from java.lang import Throwable
 
 from sparkweb import config
 from sparkweb.api import fields
+from sparkweb.api.schemas import ref
 from sparkweb.errors import Forbidden, NotFound
-from sparkweb.http.routing import Route
+from sparkweb.http.routing import NO_BODY, USER, Body, Route
 from sparkweb.log import log_failure, logger
 
 LOG = logger("groups")
@@ -51,13 +52,17 @@ def _checked(request, names):
 def _change_all(request, names, joining):
     openfire = request.app.openfire
     groups = _checked(request, names)
-    change, undo = ((openfire.add_group_member, openfire.remove_group_member) if joining else
-                    (openfire.remove_group_member, openfire.add_group_member))
+    def add(group):
+        openfire.add_group_member(group, request.user)
+
+    def remove(group):
+        openfire.remove_group_member(group, request.user)
+    change, undo = (add, remove) if joining else (remove, add)
     before = set(openfire.user_groups(request.user))
     done = []
     try:
         for group in groups:
-            change(group, request.user)
+            change(group)
             done.append(group)
     except (Exception, Throwable):
         for group in reversed(done):
@@ -69,7 +74,7 @@ def _change_all(request, names, joining):
 
 def _quietly(undo, group, username):
     try:
-        undo(group, username)
+        undo(group)
     except (Exception, Throwable):
         log_failure(LOG, "Undoing a group change of %s in %s failed" % (username, group))
 
@@ -101,10 +106,31 @@ def leave_group(request):
     return _change_all(request, _path_name(request), joining=False)
 
 
+_NAMES_BODY = Body("The groups, by name.", json=ref("UserGroupsEntity"))
+_GROUP = {"groupName": "The group's name, as Openfire spells it."}
+_CLOSED = "A group is not open for self-service (sparkweb.groups.selfService) and the caller " \
+          "is not an administrator, or groups are managed elsewhere (read-only provider)."
+
 ROUTES = [
-    Route("GET", "/user/groups", get_groups),
-    Route("POST", "/user/groups", join_groups),
-    Route("DELETE", "/user/groups", leave_groups),
-    Route("POST", "/user/groups/{groupName}", join_group),
-    Route("DELETE", "/user/groups/{groupName}", leave_group),
+    Route("GET", "/user/groups", get_groups,
+          summary="Get user's groups", tag="user_management", access=USER,
+          answers={200: ref("UserGroupsEntity")}),
+    Route("POST", "/user/groups", join_groups,
+          summary="Add user to groups", tag="user_management", access=USER, body=_NAMES_BODY,
+          answers={200: ref("UserGroupsEntity"), 400: "'groupnames' is not a list of names.",
+                   403: _CLOSED, 404: "One or more groups could not be found."}),
+    Route("DELETE", "/user/groups", leave_groups,
+          summary="Delete user from groups", tag="user_management", access=USER,
+          body=_NAMES_BODY,
+          answers={200: ref("UserGroupsEntity"), 400: "'groupnames' is not a list of names.",
+                   403: _CLOSED, 404: "One or more groups could not be found."}),
+    Route("POST", "/user/groups/{groupName}", join_group,
+          summary="Add user to a group", tag="user_management", access=USER, params=_GROUP,
+          body=NO_BODY,
+          answers={200: ref("UserGroupsEntity"), 403: _CLOSED,
+                   404: "The group could not be found."}),
+    Route("DELETE", "/user/groups/{groupName}", leave_group,
+          summary="Delete user from group", tag="user_management", access=USER, params=_GROUP,
+          answers={200: ref("UserGroupsEntity"), 403: _CLOSED,
+                   404: "The group could not be found."}),
 ]

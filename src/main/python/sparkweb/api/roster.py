@@ -19,8 +19,9 @@ groups are ``"shared": true``; changing or removing one is 400.
 from __future__ import absolute_import
 
 from sparkweb.api import fields
+from sparkweb.api.schemas import NAMES, TEXT, array_of, obj, ref
 from sparkweb.errors import BadRequest, Conflict, NotFound
-from sparkweb.http.routing import Route
+from sparkweb.http.routing import NO_BODY, USER, Body, Route
 from sparkweb.xmpp import jid as jids
 from sparkweb.xmpp import roster
 
@@ -140,11 +141,64 @@ def refuse_subscription(request):
     return _answer(request, "refuse")
 
 
+_ITEM_FIELDS = {"nickname": {"type": "string", "maxLength": 1023},
+                "groups": array_of({"type": "string", "minLength": 1, "maxLength": 1023},
+                                   maxItems=100, uniqueItems=True),
+                "subscribe": {"type": "boolean", "description": "Also ask the contact to share "
+                                                                "their presence (subscribe)."}}
+MODELS = {
+    "RosterContact": obj({"jid": {"type": "string"}, "nickname": TEXT, "groups": NAMES,
+                          "subscriptionType": {"type": "integer"},
+                          "subscription": {"enum": ["none", "to", "from", "both"]},
+                          "shared": {"type": "boolean"}},
+                         ["jid", "subscription", "shared"],
+                         examples=[{"jid": "bob@example.org", "nickname": "Bob",
+                                    "groups": ["Friends"], "subscriptionType": 3,
+                                    "subscription": "both", "shared": False}]),
+    "RosterContacts": obj({"roster": array_of(ref("RosterContact"))}, ["roster"]),
+    "NewRosterItem": obj(dict(_ITEM_FIELDS, jid={"type": "string", "minLength": 1}), ["jid"],
+                         examples=[{"jid": "bob@example.org", "nickname": "Bob",
+                                    "groups": ["Friends"], "subscribe": True}]),
+    "RosterItemChange": obj(dict(_ITEM_FIELDS, jid={"type": "string"}),
+                            examples=[{"nickname": "Bobby"}]),
+    "SubscriptionAnswer": obj({"jid": {"type": "string"}, "answer": {"type": "string"}},
+                              ["jid", "answer"]),
+}
+_JID = {"jid": "The contact: a bare JID, or a username of this server."}
+_SHARED_400 = "The JID is not a bare JID, is the caller's own, or the contact comes from a " \
+              "shared group (which cannot be changed or removed)."
+
 ROUTES = [
-    Route("GET", "/roster", get_roster),
-    Route("POST", "/roster", create_roster_item),
-    Route("PUT", "/roster/{jid}", update_roster_item),
-    Route("DELETE", "/roster/{jid}", delete_roster_item),
-    Route("POST", "/roster/{jid}/accept", accept_subscription),
-    Route("POST", "/roster/{jid}/refuse", refuse_subscription),
+    Route("GET", "/roster", get_roster,
+          summary="Retrieve user roster", tag="contact_management", access=USER,
+          answers={200: ref("RosterContacts")}),
+    Route("POST", "/roster", create_roster_item,
+          summary="Create roster entry", tag="contact_management", access=USER,
+          body=Body("The new contact; subscriptionType is ignored (subscriptions are asked "
+                    "for with subscribe, and granted by the contact).", json=ref("NewRosterItem")),
+          answers={200: ref("RosterContact"),
+                   400: "A field is malformed, the JID is the caller's own or not bare, or a "
+                        "group named is a shared group.",
+                   409: "The roster already contains this contact.",
+                   503: "Openfire did not answer the roster change in time."}),
+    Route("PUT", "/roster/{jid}", update_roster_item,
+          summary="Update roster entry", tag="contact_management", access=USER, params=_JID,
+          body=Body("Fields to change; absent ones stay as they are.",
+                    json=ref("RosterItemChange")),
+          answers={200: ref("RosterContact"), 400: _SHARED_400,
+                   404: "The roster does not contain this contact.",
+                   503: "Openfire did not answer the roster change in time."}),
+    Route("DELETE", "/roster/{jid}", delete_roster_item,
+          summary="Remove roster entry", tag="contact_management", access=USER, params=_JID,
+          answers={200: ref("Empty"), 400: _SHARED_400,
+                   404: "The roster does not contain this contact.",
+                   503: "Openfire did not answer the roster change in time."}),
+    Route("POST", "/roster/{jid}/accept", accept_subscription,
+          summary="Accept a presence subscription request", tag="contact_management",
+          access=USER, params=_JID, body=NO_BODY,
+          answers={200: ref("SubscriptionAnswer"), 400: "The JID is not a bare JID."}),
+    Route("POST", "/roster/{jid}/refuse", refuse_subscription,
+          summary="Refuse a presence subscription request (or stop sharing presence)",
+          tag="contact_management", access=USER, params=_JID, body=NO_BODY,
+          answers={200: ref("SubscriptionAnswer"), 400: "The JID is not a bare JID."}),
 ]

@@ -206,6 +206,7 @@ def from_packet(packet):
 
 
 NS_STANZA_ERRORS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+IQ_ERROR_TYPE = "error"
 
 
 def _read_iq(element, result):
@@ -218,7 +219,7 @@ def _read_iq(element, result):
             _text(item.attributeValue("subscription")), _text(item.attributeValue("ask")))
             for item in query.elements("item")]
     error = element.element("error")
-    if error is not None or result.type == "error":
+    if error is not None or result.type == IQ_ERROR_TYPE:
         conditions = [child.getName() for child in (error.elements() if error is not None else ())
                       if child.getNamespaceURI() == NS_STANZA_ERRORS]
         result.error = _text(conditions[0]) if conditions else u"undefined-condition"
