@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from harness.openfire_admin import AdminConsole
+from harness.passkeys import Passkey, page_origin, register, sign_in
 from harness.sse import EventStream
 from harness.target import Target
 from harness.xmpp import XmppClient, XmppPeer, _next
@@ -124,9 +125,14 @@ def test_password_change_reaches_xmpp_and_profile_change_keeps_tokens(target, fr
     old = target.users[fresh_user]
     token, other_token = target.login(fresh_user), target.login(fresh_user)
     jid = "%s@%s" % (fresh_user, target.domain)
+    passkey = Passkey(page_origin(target))
     with target.client(token) as page:
+        assert register(page, fresh_user, passkey).status_code == 200, "no passkey to keep"
         page.post("/config/properties", json=[{"name": "contacts.theme", "value": "dark"}])
         assert page.put("/user", json={"name": "Renamed", "vcard": {"nickname": "N"}}).status_code == 200
+        with target.client() as anonymous:
+            assert sign_in(anonymous, fresh_user, passkey)[0].status_code == 200, \
+                "the passkey stopped working after PUT /user"
         assert page.get("/config/properties").json()["properties"] == [
             {"key": "contacts.theme", "value": "dark"}], "PUT /user touched properties"
         with target.client(other_token) as other:

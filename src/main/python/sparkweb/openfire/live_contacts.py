@@ -7,6 +7,7 @@ A mix-in of LiveOpenfire (which provides ``_user``).
 """
 from __future__ import absolute_import
 
+from java.lang import IllegalArgumentException, UnsupportedOperationException
 from java.util import HashSet
 from org.dom4j import DocumentHelper, QName
 from org.jivesoftware.openfire import SessionManager, XMPPServer
@@ -14,7 +15,7 @@ from org.jivesoftware.openfire.group import GroupManager, GroupNotFoundException
 from org.jivesoftware.openfire.user import UserManager
 from org.jivesoftware.openfire.vcard import VCardManager
 
-from sparkweb.errors import Forbidden
+from sparkweb.errors import BadRequest, Forbidden
 from sparkweb.openfire.facade import UserRecord
 from sparkweb.openfire.live_xmpp import calls_with_openfire_loader
 
@@ -57,10 +58,13 @@ class LiveContactsMixin(object):
     def update_user(self, username, name=None, email=None):
         _require_writable_users()
         user = self._user(username)
-        if name is not None:
-            user.setName(name)
-        if email is not None:
-            user.setEmail(email)
+        try:
+            if name is not None:
+                user.setName(name)
+            if email is not None:
+                user.setEmail(email)
+        except IllegalArgumentException:   # the provider requires a name or an email
+            raise BadRequest("This server requires a name and an email address.")
 
     def change_password(self, username, password):
         _require_writable_users()
@@ -94,7 +98,10 @@ class LiveContactsMixin(object):
         manager = UserManager.getInstance()
         if not query:
             return [_record(user) for user in manager.getUsers(start, limit)]
-        searchable = set(manager.getSearchFields())
+        try:
+            searchable = set(manager.getSearchFields())
+        except UnsupportedOperationException:   # a provider that cannot search
+            searchable = set()
         found = {}
         for field in fields:
             if SEARCH_FIELDS[field] in searchable:   # AND over fields in the provider: one each

@@ -170,4 +170,18 @@ def to_xml(stanza):
         children += "<%s xmlns='%s'/>" % (stanza.chat_state, model.NS_CHAT_STATES)
     if stanza.data is not None:
         children += "<json xmlns='%s'>%s</json>" % (model.NS_JSON, escape(stanza.data))
+    if stanza.roster is not None:
+        children += "<query xmlns='jabber:iq:roster'>%s</query>" % "".join(_item_xml(item)
+                                                                         for item in stanza.roster)
+    if stanza.error is not None:
+        children += "<error><%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>" % \
+            stanza.error
     return u"<%s%s>%s</%s>" % (stanza.kind, attributes, children, stanza.kind)
+
+
+def _item_xml(item):
+    attributes = "".join(" %s=%s" % (name, quoteattr(value)) for name, value in (
+        ("jid", item.jid), ("name", item.name), ("subscription", item.subscription),
+        ("ask", item.ask)) if value)
+    groups = "".join("<group>%s</group>" % escape(group) for group in item.groups)
+    return u"<item%s>%s</item>" % (attributes, groups)
