@@ -1,8 +1,10 @@
 """Collaboration (spec tag collaboration): link previews and HTTP upload slots, for the
 signed-in user.
 
-``GET /preview/{quality}/{url}``: ``url`` is the page's address, percent-encoded as one path
-segment (``encodeURIComponent``); ``quality`` (1-9) picks the preview image by size (see
+``GET /preview/{quality}/{url}``: ``url`` is the page's address in base64url (RFC 4648
+section 5, padding optional), because web servers (Openfire's Jetty among them) refuse an
+encoded ``/`` (``%2F``) in a path; a percent-encoded URL is taken too where the web server lets
+it through. ``quality`` (1-9) picks the preview image by size (see
 :mod:`sparkweb.outbound.metadata`). Pages are fetched through the guarded outbound client
 (docs/outbound.md) and cached for everyone; 404 when an administrator turned previews off.
 
@@ -12,19 +14,36 @@ HTTP upload service, asked for through the user's own XMPP session; the page PUT
 """
 from __future__ import absolute_import
 
+import base64
+import re
+
 from sparkweb.api.schemas import TEXT, obj
 from sparkweb.errors import BadRequest
 from sparkweb.http.routing import USER, Param, Route
 from sparkweb.session import upload
 
 QUALITIES = range(1, 10)
+BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+def page_url(text):
+    """The URL a preview request names: base64url, or (where the web server passed it) the
+    URL itself. A URL always has a ':' after its scheme, which base64url never contains."""
+    if ":" in text or not BASE64URL.match(text):
+        return text
+    data = str(text.rstrip("="))
+    try:
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode("utf-8")
+    except (TypeError, ValueError):
+        raise BadRequest("'url' is neither a URL nor base64url of one.")
 
 
 def get_preview(request):
     quality = request.params["quality"]
     if not quality.isdigit() or int(quality) not in QUALITIES:
         raise BadRequest("'quality' must be a number from 1 to 9.")
-    return request.app.previews.preview(request.user, request.params["url"], int(quality))
+    return request.app.previews.preview(request.user, page_url(request.params["url"]),
+                                        int(quality))
 
 
 def get_upload_slot(request):
@@ -60,12 +79,15 @@ ROUTES = [
           params={"quality": Param("The preview image's size on a scale 1-9: the image "
                                    "whose declared width is nearest quality x 160 px.",
                                    example="5"),
-                  "url": Param("The page's http or https URL, percent-encoded as one "
-                               "path segment.", example="https%3A%2F%2Fexample.org%2F")},
+                  "url": Param("The page's http or https URL in base64url (padding "
+                               "optional); a percent-encoded URL works only where the web "
+                               "server accepts %2F in paths, which Openfire's does not.",
+                               example="aHR0cHM6Ly93d3cuaWduaXRlcmVhbHRpbWUub3JnLw")},
           answers={200: {"$ref": "#/components/schemas/LinkPreview"},
                    400: "The quality is not 1-9, or the preview request failed: the URL is "
                         "not http(s), names a refused address or spelling, the page could "
-                        "not be fetched in time, did not answer 200, or is not HTML.",
+                        "not be fetched in time, did not answer 200, or is not HTML; or 'url' "
+                        "is neither a URL nor base64url.",
                    404: "Link previews are turned off (sparkweb.preview.enabled).",
                    429: "The user asked for more previews than sparkweb.preview.maxPerMinute "
                         "in a minute; Retry-After says when to try again."}),
