@@ -154,3 +154,48 @@ def test_one_users_conversation_history_is_invisible_to_another(target, alice, c
         for room in ("lounge", "lounge@conference." + target.domain):
             answer = client.get("/groupchat/messages", params={"room": room})
             assert answer.status_code == 404, answer.text
+
+
+# --- contacts, account and groups (issue 12) --------------------------------------------------
+def test_roster_account_and_groups_of_one_user_are_out_of_reach_of_another(
+        target, alice, bob_token):
+    carol_jid = "carol@" + target.domain
+    assert alice.post("/roster", json={"jid": carol_jid, "nickname": "alice's"}).status_code == 200
+    try:
+        with target.client(bob_token) as bob:
+            assert carol_jid not in [e["jid"] for e in bob.get("/roster").json()["roster"]], \
+                "bob reads alice's roster"
+            for method, path in (("PUT", "/roster/" + carol_jid), ("DELETE", "/roster/" + carol_jid)):
+                answer = bob.request(method, path, json={"nickname": "bob's", "jid": carol_jid})
+                assert answer.status_code == 404, "%s %s: %s" % (method, path, answer.status_code)
+            assert bob.put("/user", json={"username": "alice", "name": "Bob was here"}
+                           ).status_code == 400, "bob renamed or reached alice"
+            assert bob.get("/user/groups").json()["groupnames"] == [], "bob sees groups not his"
+            directory = bob.get("/users", params={"search": "alice"}).json()["users"]
+            assert directory == [{"username": "alice", "name": "Alice"}], directory
+        entry = [e for e in alice.get("/roster").json()["roster"] if e["jid"] == carol_jid]
+        assert entry and entry[0]["nickname"] == "alice's", "bob changed alice's contact"
+        assert alice.get("/user").json()["name"] == "Alice", "bob changed alice's account"
+    finally:
+        alice.delete("/roster/" + carol_jid)
+def test_a_link_preview_carries_nothing_of_the_caller_to_the_page(target, alice_token):
+    """The page a preview fetches sees neither the caller's token nor cookies the caller sent
+    to SparkWeb, and the shared answer holds only the page's metadata."""
+    import base64
+
+    from harness.web_fixture import WebFixture
+    web = WebFixture()
+    try:
+        web.pages["/who"] = (200, [("Content-Type", "text/html")], b"<title>Who</title>")
+        segment = base64.urlsafe_b64encode(web.url("/who").encode()).decode().rstrip("=")
+        with target.client(alice_token) as client:
+            response = client.get("/preview/5/" + segment,
+                                  headers={"Cookie": "session=alice-secret"})
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == {"url", "title", "description", "image", "siteName",
+                                        "type"}, response.json()
+        seen = dict((name.lower(), value) for name, value in web.requests[-1][1].items())
+        assert "authorization" not in seen and "cookie" not in seen, seen
+        assert alice_token not in repr(seen) and "alice" not in repr(seen).lower(), seen
+    finally:
+        web.stop()

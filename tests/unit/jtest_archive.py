@@ -4,8 +4,7 @@ from __future__ import absolute_import
 
 from sparkweb.api import history
 from sparkweb.auth.tokens import Claims
-from sparkweb.errors import BadRequest, NotFound
-from sparkweb.session.archive import ArchiveNotImplemented
+from sparkweb.errors import BadRequest, NotFound, ServiceMissing
 from sparkweb.xmpp import stanza
 from jtest_carbons import OtherClient
 from jtest_sessions import RecordingStream, setup
@@ -90,7 +89,7 @@ def test_without_an_archive_501_names_the_monitoring_plugin():
     openfire, app, bob, stream = conversation(1)
     openfire.archive.enabled = False
     error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice")))
-    assert isinstance(error, ArchiveNotImplemented) and error.status == 501, repr(error)
+    assert isinstance(error, ServiceMissing) and error.status == 501, repr(error)
     assert u"Monitoring plugin" in error.message, error.message
 
 
@@ -152,7 +151,7 @@ def test_results_without_a_sender_count_as_the_users_own_archive():
 
 def test_room_chat_history_without_an_archive_says_so_for_the_fallback():
     """muc's chat history calls room_chat_history and falls back to the room's own history on
-    ArchiveNotImplemented; with an archive that has no such room it is the hidden 404."""
+    ServiceMissing; with an archive that has no such room it is the hidden 404."""
     from sparkweb.session import archive
     openfire, app, bob, stream = conversation(0)
     session = app.sessions.get(u"alice")
@@ -160,4 +159,4 @@ def test_room_chat_history_without_an_archive_says_so_for_the_fallback():
     assert isinstance(missing, NotFound), repr(missing)
     openfire.archive.enabled = False
     error = raised(lambda: archive.room_chat_history(session, u"r@conference.example.test", 5))
-    assert isinstance(error, ArchiveNotImplemented), repr(error)
+    assert isinstance(error, ServiceMissing), repr(error)

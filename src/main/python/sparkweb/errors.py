@@ -94,6 +94,17 @@ class ServiceUnavailable(ApiError):
     code = "service_unavailable"
 
 
+class ServiceMissing(ApiError):
+    """The server lacks an XMPP service that one of Openfire's optional plugins provides."""
+    status = 501
+    code = "not_implemented"
+
+    def __init__(self, service, plugin):
+        ApiError.__init__(self, "This server has no %s: an administrator can install Openfire's "
+                                "%s plugin." % (service, plugin))
+        self.plugin = plugin
+
+
 # Status codes that Jersey answers by itself (no route matched, wrong method, ...) mapped to the
 # error code used in our JSON body, so that those answers share the shape of ours.
 CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (

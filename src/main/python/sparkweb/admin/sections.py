@@ -34,6 +34,11 @@ SECTIONS = (
     Section("privacy", [config.PROTECTED_PROPERTIES, config.USER_PROPERTIES_MAX]),
     Section("outbound", [config.OUTBOUND_ALLOW, config.OUTBOUND_CONNECT_SECONDS,
                          config.OUTBOUND_READ_SECONDS]),
+    Section("accounts", [config.ACCOUNT_DELETE_ENABLED, config.ACCOUNT_PHOTO_MAX_BYTES,
+                         config.DIRECTORY_ENABLED, config.DIRECTORY_SHOW_EMAIL,
+                         config.GROUPS_SELF_SERVICE]),
+    Section("preview", [config.PREVIEW_ENABLED, config.PREVIEW_PER_MINUTE,
+                        config.PREVIEW_CACHE_SECONDS, config.PREVIEW_CACHE_ENTRIES]),
 )
 
 # Settings read once when the plugin starts; the page says so next to them.

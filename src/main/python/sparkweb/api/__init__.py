@@ -5,8 +5,10 @@ route table last.
 """
 from __future__ import absolute_import
 
-from sparkweb.api import chat, history, login, presence, properties, users, webauthn
+from sparkweb.api import (account, chat, collaboration, groups, history, login, presence,
+                          properties, roster, users, webauthn)
 
-AREAS = (login, webauthn, users, properties, chat, history, presence)
+AREAS = (login, webauthn, users, account, groups, properties, chat, history, presence, roster,
+         collaboration)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]

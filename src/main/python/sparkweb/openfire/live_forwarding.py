@@ -9,7 +9,6 @@ from org.xmpp.packet import IQ, JID
 from sparkweb.xmpp import forwarding
 
 FORWARDING_NAMESPACES = (forwarding.NS_CARBONS, forwarding.NS_MAM)
-NS_STANZA_ERRORS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 
 def _text(value):
@@ -48,14 +47,9 @@ def read_forwarded(child, result, read_element):
                 inner[0], inner[1])
 
 
-def read_iq(element, result):
-    """An IQ's error condition, and the <fin/> that ends a MAM query."""
-    error = element.element("error")
-    if error is not None:
-        result.error = u"undefined-condition"       # unless it names one
-        for condition in error.elements():
-            if condition.getNamespaceURI() == NS_STANZA_ERRORS and condition.getName() != "text":
-                result.error = _text(condition.getName())
+def read_fin(element, result):
+    """The <fin/> that ends a MAM query, as ``result.payload`` (the error condition is read
+    with every IQ's, in live_xmpp)."""
     fin = element.element(QName.get("fin", forwarding.NS_MAM))
     if fin is not None:
         page = fin.element(QName.get("set", forwarding.NS_RSM))

@@ -12,16 +12,17 @@ import jarray
 from java.lang import Thread, Throwable, Void
 from java.lang.invoke import MethodHandles, MethodType
 from java.util import Locale, Optional
-from org.dom4j import QName
+from org.dom4j import DocumentHelper, QName
 from org.jivesoftware.openfire import SessionManager, SessionPacketRouter, XMPPServer
 from org.jivesoftware.openfire.auth import AuthToken
 from org.jivesoftware.openfire.net import VirtualConnection
 from org.jivesoftware.openfire.spi import ConnectionType
 from org.igniterealtime.openfire.plugin.sparkweb import OpenfireCall
-from org.xmpp.packet import JID, Message, Packet, Presence, Roster
+from org.xmpp.packet import IQ, JID, Message, Packet, Presence, Roster
 
 from sparkweb.log import RepeatedFailures, logger
 from sparkweb.openfire import live_forwarding
+from sparkweb.xmpp import roster as roster_model
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("xmpp")
@@ -141,10 +142,26 @@ def _roster_request():
     return Roster()   # type get, <query xmlns='jabber:iq:roster'/>
 
 
+def _roster_packet(stanza):
+    """A roster set as Openfire's roster handler needs it: an org.xmpp.packet.Roster."""
+    packet = Roster(IQ.Type.set)
+    for item in stanza.roster:
+        if item.subscription == "remove":
+            packet.addItem(JID(item.jid), Roster.Subscription.remove)
+        else:   # the server ignores a subscription other than remove (RFC 6121 2.1.5)
+            packet.addItem(JID(item.jid), item.name, None, Roster.Subscription.none,
+                           list(item.groups))
+    return packet
+
+
 def to_packet(stanza):
-    if stanza.kind == "iq":
+    if stanza.kind == "iq" and stanza.payload is not None:   # carbons, archive queries
         return live_forwarding.iq_packet(stanza)
-    if stanza.kind == "message":
+    if stanza.kind == "iq" and stanza.roster is None:   # built by xmpp.iq as XML text
+        return IQ(DocumentHelper.parseText(stanza.get_xml()).getRootElement())
+    if stanza.kind == "iq":
+        packet = _roster_packet(stanza)
+    elif stanza.kind == "message":
         packet = Message()
         if stanza.type:
             packet.setType(Message.Type.valueOf(stanza.type))
@@ -191,13 +208,35 @@ def from_element(element, sender=None, recipient=None, xml=None):
     if kind == "message":
         _read_message(element, result)
     elif kind == "iq":
-        live_forwarding.read_iq(element, result)
+        _read_iq(element, result)
+        live_forwarding.read_fin(element, result)
     elif kind == "presence":
         result.show = _text(element.elementText("show"))
         result.status = _text(element.elementText("status"))
         priority = element.elementText("priority")
         result.priority = int(priority) if priority and priority.lstrip("-").isdigit() else None
     return result
+
+
+NS_STANZA_ERRORS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+IQ_ERROR_TYPE = "error"
+
+
+def _read_iq(element, result):
+    """Roster results and pushes (their items) and the condition of an error."""
+    query = element.element(QName.get("query", roster_model.NS_ROSTER))
+    if query is not None:
+        result.roster = [roster_model.Item(
+            _text(item.attributeValue("jid")), _text(item.attributeValue("name")),
+            [_text(group.getText()) for group in item.elements("group")],
+            _text(item.attributeValue("subscription")), _text(item.attributeValue("ask")))
+            for item in query.elements("item")]
+    error = element.element("error")
+    if error is not None or result.type == IQ_ERROR_TYPE:
+        children = error.elements() if error is not None else ()
+        conditions = [child.getName() for child in children   # <text/> is no condition
+                      if child.getNamespaceURI() == NS_STANZA_ERRORS and child.getName() != "text"]
+        result.error = _text(conditions[0]) if conditions else u"undefined-condition"
 
 
 def _read_message(element, result):

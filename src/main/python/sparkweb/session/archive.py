@@ -9,48 +9,36 @@ from __future__ import absolute_import
 
 from java.util import UUID
 
-from sparkweb.errors import ApiError, BadRequest, NotFound, ServiceUnavailable
+from sparkweb.errors import BadRequest, NotFound, ServiceMissing, ServiceUnavailable
 from sparkweb.events.catalogue import data_fields
-from sparkweb.session.requests import PendingRequest
+from sparkweb.session.requests import QueryResults
 from sparkweb.xmpp import forwarding
 
 # How long a query may take. Openfire first waits until recent messages are written to its
 # database (a few seconds at most), then sends the page.
 ANSWER_SECONDS = 30
-MONITORING_MISSING = ("This server has no message archive (XEP-0313): Openfire answers archive "
-                      "queries once its Monitoring plugin is installed.")
-
-
-class ArchiveNotImplemented(ApiError):
-    status = 501
-    code = "not_implemented"
+ARCHIVE_SERVICE, ARCHIVE_PLUGIN = "message archive (XEP-0313)", "Monitoring"
 
 
 def query(session, archive_jid, filters, missing=None):
     """``(results, fin)`` of one page of ``archive_jid``'s archive; ``filters`` is an
     :class:`~sparkweb.xmpp.forwarding.ArchiveQuery` (its query id is set here). ``missing`` is
-    the error for an archive that refuses to exist for the caller (item-not-found, forbidden)."""
+    the error for an archive that refuses to exist for the caller (item-not-found, forbidden).
+    The results come as messages before the IQ's answer, which ends the page."""
     filters.query_id = UUID.randomUUID().toString()
-    request = PendingRequest(forwarding.iq("set", UUID.randomUUID().toString(), filters,
+    results = QueryResults(filters.query_id)
+    answer = session.request(forwarding.iq("set", UUID.randomUUID().toString(), filters,
                                            recipient=archive_jid),
-                             answerer=archive_jid, query_id=filters.query_id)
-    session.requests.expect(request)
-    try:
-        session.send(request.stanza)
-        answer = request.wait(ANSWER_SECONDS)
-    finally:
-        session.requests.forget(request)
-    if answer is None:
-        raise ServiceUnavailable("The message archive did not answer in time.")
+                             results=results, seconds=ANSWER_SECONDS)
     if answer.error is not None:
         raise _refusal(answer.error, missing)
-    results = sorted(request.results, key=lambda result: result.stamp or u"")
-    return results, answer.payload or forwarding.ArchiveFin()
+    ordered = sorted(results.items, key=lambda result: result.stamp or u"")
+    return ordered, answer.payload or forwarding.ArchiveFin()
 
 
 def _refusal(condition, missing):
     if condition in ("service-unavailable", "feature-not-implemented"):
-        return ArchiveNotImplemented(MONITORING_MISSING)
+        return ServiceMissing(ARCHIVE_SERVICE, ARCHIVE_PLUGIN)
     if condition in ("item-not-found", "forbidden", "not-allowed", "registration-required"):
         return missing or NotFound("No such archive page: 'after' or 'before' names no "
                                    "message of this archive.")
@@ -97,8 +85,8 @@ def room_message(room_bare):
 def room_chat_history(session, room_bare, max_messages):
     """The newest ``max_messages`` of a room's archive as the spec's MUCRoomMessageEntity
     dicts, oldest first, for ``GET /groupchat/room/{roomName}/chathistory``: the caller has
-    checked that the user may read the room. Raises :class:`ArchiveNotImplemented` when there is
-    no archive, so the caller falls back to the room's own recent history."""
+    checked that the user may read the room. Raises :class:`~sparkweb.errors.ServiceMissing`
+    when there is no archive, so the caller falls back to the room's own recent history."""
     results, _ = query(session, room_bare, forwarding.ArchiveQuery(None, max=max_messages,
                                                                   before=u""),
                        missing=NotFound("No such room, or its history is not yours to read."))

@@ -28,12 +28,15 @@ from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
 from sparkweb.session import carbons
 from sparkweb.session.requests import PendingRequests
+from sparkweb.session.queries import PendingQueries
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
+# How long a request waits for the server's answer to an IQ the session sent.
+IQ_WAIT_SECONDS = 20
 
 
 class UserSession(object):
@@ -47,7 +50,7 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
-        self.requests = PendingRequests()         # IQs sent and not yet answered
+        self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
         self._opening = False       # that caller has not finished yet
@@ -57,6 +60,7 @@ class UserSession(object):
         self._had_stream = False
         self.last_activity = clock()
         self.last_stream_closed = 0
+        self.queries = PendingQueries()     # IQ requests waiting for their answers
 
     # --- start ----------------------------------------------------------------------------
     def start_and_claim(self):
@@ -97,7 +101,7 @@ class UserSession(object):
         try:
             xmpp = self._openfire.open_session(self.username, self._settings.get(
                 config.SESSION_RESOURCE), self)
-            carbons.enable(xmpp, self.requests)   # before presence: offline messages follow it
+            carbons.enable(xmpp, self._requests)  # before presence: offline messages follow it
             xmpp.send(model.presence())       # initial presence: routed with no lock held
             ready = True
         finally:
@@ -205,6 +209,20 @@ class UserSession(object):
             raise SessionEnded(self.username)
         xmpp.send(stanza)
 
+    def request(self, iq, results=None, seconds=IQ_WAIT_SECONDS):
+        """Sends an IQ get or set and returns the server's answer (a result or an error
+        stanza); 503 when none comes in time. No lock is held while waiting. ``results``: a
+        :class:`~sparkweb.session.requests.QueryResults` gathering an archive query's results."""
+        self.touch()
+        xmpp = self._xmpp
+        if xmpp is None:
+            raise SessionEnded(self.username)
+        return self._requests.send_and_wait(iq, xmpp.send, seconds, results)
+
+    def ask(self, type, recipient, child_xml):
+        """An IQ round trip through this session: the answer's DOM element (session.queries)."""
+        return self.queries.ask(self, type, recipient, child_xml)
+
     # --- events ---------------------------------------------------------------------------
     def sent(self, stanza):
         """Shows a message the user sent through this session on all of the user's streams,
@@ -214,8 +232,8 @@ class UserSession(object):
         self._publish(catalogue.for_sent(echoed), None)
 
     def on_stanza(self, stanza):
-        if self.requests.claim(stanza):     # answers to the session's own requests
-            return
+        if self._requests.answered(stanza) or self.queries.answer(stanza):
+            return        # answers to the session's own requests, archive results
         self._publish(catalogue.for_stanza(stanza), stanza)
 
     def _publish(self, events, stanza):

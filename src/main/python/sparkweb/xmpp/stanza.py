@@ -54,7 +54,7 @@ class Stanza(object):
 
     def __init__(self, kind, type=None, sender=None, recipient=None, id=None, body=None,
                  subject=None, thread=None, show=None, status=None, priority=None,
-                 chat_state=None, data=None, invite=None, xml=None):
+                 chat_state=None, data=None, invite=None, xml=None, roster=None, error=None):
         self.kind = kind
         self.type = type
         self.sender = sender
@@ -70,10 +70,11 @@ class Stanza(object):
         self.data = data          # JSON text carried in <json xmlns='urn:xmpp:json:0'/>
         self.invite = invite      # {"room", "from", "reason", "password"} of a MUC invitation
         self.xml = xml            # the XML text, or a function that makes it (serialise lazily)
+        self.roster = roster      # IQ jabber:iq:roster: [xmpp.roster.Item], else None
+        self.error = error        # the defined condition of a type="error" stanza, e.g. u"item-not-found"
         self.carbon = None        # XEP-0280 copy of a message sent or received elsewhere
         self.archived = None      # XEP-0313 result of an archive query
         self.payload = None       # an IQ's payload
-        self.error = None         # the defined condition of a type="error" stanza
 
     def get_xml(self):
         if callable(self.xml):
