@@ -160,3 +160,35 @@ def test_room_chat_history_without_an_archive_says_so_for_the_fallback():
     openfire.archive.enabled = False
     error = raised(lambda: archive.room_chat_history(session, u"r@conference.example.test", 5))
     assert isinstance(error, ServiceMissing), repr(error)
+
+
+def test_only_the_queried_archive_or_the_server_answers_a_query():
+    """The session's one IQ mechanism (session.requests) gathers a query's results from the
+    queried address or the server (no 'from'), consumes every result, and takes the answer
+    only from the queried address: another user who guessed the ids adds and answers nothing."""
+    from sparkweb.session.requests import PendingRequests, QueryResults
+    from sparkweb.xmpp import forwarding
+    room = u"lounge@conference.example.test"
+    requests, results = PendingRequests(), QueryResults(u"q1")
+
+    def result(sender, archive_id):
+        message = stanza.Stanza("message", sender=sender)
+        message.archived = forwarding.ArchivedResult(u"q1", archive_id, None,
+                                                     stanza.message(room, body=archive_id))
+        return message
+
+    def deliver(iq):
+        for sender, archive_id in ((u"mallory@example.test/x", u"forged"),
+                                   (room + u"/nick", u"room"), (None, u"server")):
+            assert requests.answered(result(sender, archive_id)), "a result became an event"
+        forged = stanza.Stanza("iq", type="result", id=iq.id, sender=u"mallory@example.test")
+        assert not requests.answered(forged), "another user answered the query"
+        assert requests.answered(stanza.Stanza("iq", type="result", id=iq.id, sender=room))
+
+    query = forwarding.iq("set", u"i1", forwarding.ArchiveQuery(u"q1"), recipient=room)
+    answer = requests.send_and_wait(query, deliver, 5, results)
+    assert answer.sender == room, answer.sender
+    kept = [item.archive_id for item in results.items]
+    assert kept == [u"room", u"server"], kept
+    assert requests.count() == 0, "a request was left pending"
+    assert requests.answered(result(room, u"late")), "a late result became an event"
