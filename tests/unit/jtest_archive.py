@@ -104,8 +104,20 @@ def test_bad_input_is_400():
 
 def test_an_unknown_page_id_is_404():
     openfire, app, bob, stream = conversation(1)
-    error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice", after=u"nope")))
+    error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice", after=u"12345")))
     assert isinstance(error, NotFound), repr(error)
+
+
+def test_a_page_id_that_fails_the_archive_is_404_not_503():
+    """Openfire's Monitoring answers internal-server-error for a page id that is neither one
+    of its stanza ids nor a number (the fuzz test found ':' on Openfire 5.1.1): that is an
+    unknown page, a 404, not a failing archive."""
+    openfire, app, bob, stream = conversation(1)
+    for key in (u":", u"nope"):
+        for name in ("after", "before"):
+            error = raised(lambda: history.get_chat_messages(QueryRequest(
+                app, u"alice", **{name: key})))
+            assert isinstance(error, NotFound), "%s=%r gave %r" % (name, key, error)
 
 
 def test_spec_dates_are_accepted():

@@ -70,6 +70,11 @@ class MemoryArchive(object):
             return self._router.answer(session, iq, error="item-not-found")
         entries = [entry for entry in list(self._by_owner.get(session.username) or [])
                    if _matches(entry, query)]
+        key = query.after or query.before
+        if key and not key.isdigit() and key not in [entry.archive_id for entry in entries]:
+            # Monitoring looks an unknown id up as a stable stanza id, then as a number of its
+            # own, and fails the query when neither works (ConversationManager).
+            return self._router.answer(session, iq, error="internal-server-error")
         page, fin = _page(entries, query)
         if page is None:
             return self._router.answer(session, iq, error="item-not-found")

@@ -31,20 +31,28 @@ def query(session, archive_jid, filters, missing=None):
                                            recipient=archive_jid),
                              results=results, seconds=ANSWER_SECONDS)
     if answer.error is not None:
-        raise _refusal(answer.error, missing)
+        raise _refusal(answer.error, missing, filters.after or filters.before)
     ordered = sorted(results.items, key=lambda result: result.stamp or u"")
     return ordered, answer.payload or forwarding.ArchiveFin()
 
 
-def _refusal(condition, missing):
+def _refusal(condition, missing, page_key):
     if condition in ("service-unavailable", "feature-not-implemented"):
         return ServiceMissing(ARCHIVE_SERVICE, ARCHIVE_PLUGIN)
     if condition in ("item-not-found", "forbidden", "not-allowed", "registration-required"):
-        return missing or NotFound("No such archive page: 'after' or 'before' names no "
-                                   "message of this archive.")
+        return missing or _unknown_page()
+    if condition == "internal-server-error" and page_key:
+        # Openfire's Monitoring fails so on a page id that is neither one of its stable stanza
+        # ids nor a number (ConversationManager.getMessageIdForStableId): an unknown page.
+        return _unknown_page()
     if condition in ("bad-request", "not-acceptable"):
         return BadRequest("The message archive refused the query (%s)." % condition)
     return ServiceUnavailable("The message archive failed (%s)." % condition)
+
+
+def _unknown_page():
+    return NotFound("No such archive page: 'after' or 'before' names no message of this "
+                    "archive.")
 
 
 def page(results, fin, shape):
