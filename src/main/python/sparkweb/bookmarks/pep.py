@@ -16,6 +16,7 @@ know XEP-0402's ``max``: items are published with the publish-options below (a n
 from __future__ import absolute_import
 
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape, quoteattr
 
 from java.util import UUID
 
@@ -31,14 +32,26 @@ MAX_ITEMS = 1000
 OPTIONS = ((u"pubsub#persist_items", u"true"), (u"pubsub#access_model", u"whitelist"),
            (u"pubsub#max_items", unicode(MAX_ITEMS)))
 AUTOJOIN, NICK = u"autojoin", u"nick"
+XML_NAMESPACE = u"http://www.w3.org/XML/1998/namespace"
 
 
 def _q(namespace, name):
     return u"{%s}%s" % (namespace, name)
 
 
-def _xml(element):
-    return ET.tostring(element).decode("utf-8")
+def _xml(element, parent_namespace=None):
+    """``element`` as XML text with default namespaces (``<conference xmlns='...'>``), as
+    XMPP clients write it; ElementTree itself would write ``ns0:`` prefixes."""
+    namespace, _, name = element.tag[1:].partition(u"}") if element.tag.startswith(u"{") \
+        else (u"", u"", element.tag)
+    attributes = u"" if namespace == parent_namespace else u" xmlns=%s" % quoteattr(namespace)
+    for key in sorted(element.attrib):
+        shown = key.replace(u"{%s}" % XML_NAMESPACE, u"xml:")
+        if shown.startswith(u"{"):
+            continue        # a foreign-namespaced attribute: no client of bookmarks uses one
+        attributes += u" %s=%s" % (shown, quoteattr(element.attrib[key]))
+    children = u"".join(_xml(child, namespace) + escape(child.tail or u"") for child in element)
+    return u"<%s%s>%s%s</%s>" % (name, attributes, escape(element.text or u""), children, name)
 
 
 def _parse(text):

@@ -16,7 +16,6 @@ from java.util import ArrayList
 from org.jivesoftware.openfire import XMPPServer
 from org.jivesoftware.openfire.group import GroupManager, GroupNotFoundException
 from org.jivesoftware.util import NotFoundException
-from org.python.core import PyType
 
 from sparkweb.openfire.live_xmpp import calls_with_openfire_loader
 from sparkweb.openfire.shared_bookmarks import SharedBookmark, SharedBookmarkStore
@@ -60,9 +59,11 @@ def _record(bookmark):
 @calls_with_openfire_loader
 class LiveSharedBookmarks(SharedBookmarkStore):
     def __init__(self, loader):
-        self._manager = PyType.fromClass(loader.loadClass(PACKAGE + "BookmarkManager"))
-        self._bookmark = PyType.fromClass(loader.loadClass(PACKAGE + "Bookmark"))
-        self._type = PyType.fromClass(loader.loadClass(PACKAGE + "Bookmark$Type"))
+        # Jython gives a loaded Class as its Python type: static methods and constructors
+        # are called on it directly.
+        self._manager = loader.loadClass(PACKAGE + "BookmarkManager")
+        self._bookmark = loader.loadClass(PACKAGE + "Bookmark")
+        self._type = loader.loadClass(PACKAGE + "Bookmark$Type")
 
     def _load(self, bookmark_id):
         try:
