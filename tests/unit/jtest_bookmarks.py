@@ -224,3 +224,24 @@ def test_an_iq_answer_from_another_account_is_not_taken():
     assert taken == [False, False, True], "answers taken: %r" % taken
     assert answer.sender == u"alice@example.test", "wrong answer taken: %s" % answer.sender
     assert pending.count() == 0, "a pending entry stayed behind"
+
+
+def test_published_items_use_default_namespaces_as_xmpp_clients_write_them():
+    from sparkweb.bookmarks import pep
+
+    class RecordingSession(object):
+        sent = []
+
+        def request(self, stanza):
+            self.sent.append(stanza.get_xml())
+            return model.Stanza("iq", type="result", id=stanza.id)
+
+    session = RecordingSession()
+    pep.OwnBookmarks(session, u"alice@example.test").publish(pep.new_bookmark(
+        ROOM, u"Caf\u00e9 <&> \"Lobby\"", {"autojoin": u"true", "nick": u"Al", "x.y": u"1"}))
+    payload = session.sent[0]
+    assert u'<conference xmlns="urn:xmpp:bookmarks:1" autojoin="true" name=\'Caf\u00e9 ' \
+        u'&lt;&amp;&gt; "Lobby"\'>' in payload, payload
+    assert u"ns0" not in payload and u'<nick>Al</nick>' in payload, payload
+    assert u'<property xmlns="urn:xmpp:sparkweb:bookmark-property:0" name="x.y">1</property>' \
+        in payload, payload

@@ -15,10 +15,11 @@ property; the POST body is the value (text, or a JSON string). Answers are the b
 """
 from __future__ import absolute_import
 
+from sparkweb.api.schemas import FLAG, NAMES, array_of, obj, ref
 from sparkweb.bookmarks import model, pep
 from sparkweb.bookmarks.shared import SharedBookmarks
 from sparkweb.errors import BadRequest, Conflict, NotFound
-from sparkweb.http.routing import Route
+from sparkweb.http.routing import USER, Body, Param, Route
 
 MAX_SHARED_ID_DIGITS = 18       # a Java long
 
@@ -167,12 +168,84 @@ def _change_own_property(request, name, value):
     return _own_json(bookmark)
 
 
+_ID = {"type": ["integer", "string"],
+       "description": "The Bookmarks plugin's number for a shared bookmark, the room's JID for "
+                      "one of your own."}
+_PROPERTIES = {"oneOf": [array_of(ref("PropertyChange")), array_of(ref("UserProperty")),
+                         {"type": "object", "additionalProperties": {
+                             "type": ["string", "number", "boolean", "null"]}}]}
+# The spec's Bookmark with what SparkWeb adds: a string id for own bookmarks, and "shared".
+MODELS = {
+    "BookmarkEntry": obj({
+        "bookmarkID": _ID, "type": {"enum": ["url", "group_chat"]}, "name": {"type": "string"},
+        "value": {"type": "string"}, "globalBookmark": {"type": "boolean"}, "users": NAMES,
+        "groups": NAMES, "properties": array_of(ref("UserProperty")),
+        "shared": {"type": "boolean", "description": "true: Openfire's Bookmarks plugin; false: "
+                                                     "your own XEP-0402 bookmark."}},
+        ["bookmarkID", "type", "name", "value", "globalBookmark", "users", "groups",
+         "properties", "shared"],
+        examples=[{"bookmarkID": "lobby@conference.example.org", "type": "group_chat",
+                   "name": "Lobby", "value": "lobby@conference.example.org",
+                   "globalBookmark": False, "users": [], "groups": [],
+                   "properties": [{"key": "autojoin", "value": "true"}], "shared": False}]),
+    "BookmarkList": obj({"bookmark": array_of(ref("BookmarkEntry"))}, ["bookmark"]),
+    "BookmarkInput": obj({
+        "type": {"enum": ["url", "group_chat"]}, "name": {"type": "string", "maxLength": 255},
+        "value": {"type": "string", "maxLength": 1024}, "globalBookmark": FLAG,
+        "users": NAMES, "groups": NAMES, "properties": _PROPERTIES, "shared": FLAG},
+        examples=[{"type": "group_chat", "name": "Lobby",
+                   "value": "lobby@conference.example.org", "properties": {"autojoin": True}}]),
+}
+
+_TAG = "bookmarks"
+_ID_PARAM = {"bookmarkID": "A number (a shared bookmark) or a room's JID (one of your own)."}
+_NAME_PARAM = dict(_ID_PARAM, name="The property name: 1 to 100 of A-Z a-z 0-9 . _ : -")
+_ONE = ref("BookmarkEntry")
+_NOT_FOUND = "No such bookmark, or a shared one not meant for the caller."
+_SHARED_ONLY = "A shared bookmark, and the caller is no Openfire administrator."
+_NO_PLUGIN = "A shared bookmark, and Openfire's Bookmarks plugin is not installed."
+_BAD_ID = "The id is neither a number nor a room's JID, or the body is not a valid bookmark."
+_CHANGE_ANSWERS = {200: _ONE, 400: _BAD_ID, 403: _SHARED_ONLY, 404: _NOT_FOUND,
+                   501: _NO_PLUGIN, 503: "The XMPP server did not answer in time."}
+
+
+def _answers(status, answer):
+    answers = dict(_CHANGE_ANSWERS)
+    answers[status] = answer
+    return answers
+
+
 ROUTES = [
-    Route("GET", "/bookmarks", get_bookmarks),
-    Route("POST", "/bookmark", create_bookmark),
-    Route("GET", "/bookmark/{bookmarkID}", get_bookmark),
-    Route("PUT", "/bookmark/{bookmarkID}", update_bookmark),
-    Route("DELETE", "/bookmark/{bookmarkID}", delete_bookmark),
-    Route("POST", "/bookmark/{bookmarkID}/{name}", set_bookmark_property),
-    Route("DELETE", "/bookmark/{bookmarkID}/{name}", delete_bookmark_property),
+    Route("GET", "/bookmarks", get_bookmarks, summary="Get all bookmarks", tag=_TAG,
+          access=USER, params={"scope": Param(
+              "mine (default): what is meant for the caller; all: every shared bookmark "
+              "(administrators).", schema={"enum": ["mine", "all"]})},
+          answers={200: ref("BookmarkList"), 400: "'scope' is neither mine nor all.",
+                   403: "scope=all, and the caller is no Openfire administrator."}),
+    Route("POST", "/bookmark", create_bookmark, summary="Create a new bookmark", tag=_TAG,
+          access=USER, body=Body("The bookmark; shared when global, for users or groups, or "
+                                 "\"shared\": true.", json=ref("BookmarkInput")),
+          answers={200: _ONE, 400: "Not a valid bookmark (an own one is a group chat).",
+                   403: _SHARED_ONLY, 404: "A listed user or group does not exist.",
+                   409: "The caller has a bookmark of that room already.", 501: _NO_PLUGIN,
+                   503: "The XMPP server did not answer in time."}),
+    Route("GET", "/bookmark/{bookmarkID}", get_bookmark, summary="Get a specific bookmark",
+          tag=_TAG, access=USER, params=_ID_PARAM,
+          answers={200: _ONE, 400: _BAD_ID, 404: _NOT_FOUND, 501: _NO_PLUGIN,
+                   503: "The XMPP server did not answer in time."}),
+    Route("PUT", "/bookmark/{bookmarkID}", update_bookmark, summary="Update a specific bookmark",
+          tag=_TAG, access=USER, params=_ID_PARAM,
+          body=Body("The fields to change; absent ones stay.", json=ref("BookmarkInput")),
+          answers=_CHANGE_ANSWERS),
+    Route("DELETE", "/bookmark/{bookmarkID}", delete_bookmark,
+          summary="Delete a specific bookmark", tag=_TAG, access=USER, params=_ID_PARAM,
+          answers=_answers(200, ref("Empty"))),
+    Route("POST", "/bookmark/{bookmarkID}/{name}", set_bookmark_property,
+          summary="Create/Update a bookmark property", tag=_TAG, access=USER,
+          params=_NAME_PARAM,
+          body=Body("The value.", json={"type": "string"}, text="The value as text."),
+          answers=_CHANGE_ANSWERS),
+    Route("DELETE", "/bookmark/{bookmarkID}/{name}", delete_bookmark_property,
+          summary="Delete a bookmark property", tag=_TAG, access=USER, params=_NAME_PARAM,
+          answers=_CHANGE_ANSWERS),
 ]

@@ -22,6 +22,7 @@ from java.util import UUID
 
 from sparkweb.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from sparkweb.xmpp import iq
+from sparkweb.xmpp.stanza import IQ_ERROR
 
 NODE = u"urn:xmpp:bookmarks:1"
 NS_PUBSUB = u"http://jabber.org/protocol/pubsub"
@@ -142,7 +143,7 @@ class OwnBookmarks(object):
 
     def publish(self, bookmark):
         answer = self._publish(bookmark)
-        if answer.type == "error" and _precondition_failed(answer):
+        if answer.type == IQ_ERROR and _precondition_failed(answer):
             self._configure()
             answer = self._publish(bookmark)
         _raise_for(answer)
@@ -170,7 +171,7 @@ class OwnBookmarks(object):
 
     def _ask(self, kind, payload, missing_ok=False):
         answer = self._session.request(_request(kind, self._account, payload))
-        if missing_ok and answer.type == "error" and answer.error == "item-not-found":
+        if missing_ok and answer.type == IQ_ERROR and answer.error == "item-not-found":
             return None
         _raise_for(answer)
         return answer
@@ -195,7 +196,7 @@ def _precondition_failed(answer):
 
 
 def _raise_for(answer):
-    if answer.type != "error":
+    if answer.type != IQ_ERROR:
         return
     if answer.error == "item-not-found":
         raise NotFound("No such bookmark.")
