@@ -4,39 +4,14 @@ input refused with a 4xx.
 
 On a real Openfire, group ``team`` (alice) is made through the admin console, and the shared
 bookmark tests skip with the reason where the Bookmarks plugin is not installed."""
-import re
 import uuid
 
-import httpx
 import pytest
 
 from harness import targets
+from harness.openfire_admin import AdminConsole
 
 GROUP = "team"
-
-
-class AdminConsole(object):
-    """Just enough of Openfire's admin console to make a group (forms with a csrf cookie)."""
-
-    def __init__(self, server, password):
-        self.client = httpx.Client(base_url="http://127.0.0.1:%d" % server.ports["admin"],
-                                   timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
-        self.client.get("/login.jsp")
-        answer = self.client.post("/login.jsp", data={
-            "login": "true", "csrf": self.client.cookies.get("csrf"), "username": "admin",
-            "password": password, "url": "/index.jsp"})
-        assert answer.status_code == 302, "admin console login: %s" % answer.status_code
-
-    def form(self, page, fields):
-        self.client.get(page, params={"group": fields.get("group", "")})
-        return self.client.post(page, data=dict(fields, csrf=self.client.cookies.get("csrf")))
-
-    def group_with(self, name, username):
-        self.form("/group-create.jsp", {"name": name, "description": "bookmark tests",
-                                        "create": "Create"})
-        self.form("/group-edit.jsp", {"group": name, "username": username, "addMember": "Add"})
-        page = self.client.get("/group-edit.jsp", params={"group": name}).text
-        assert re.search(r"\b%s\b" % username, page), "%s is not in group %s" % (username, name)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +20,10 @@ def team(request, target):
     if target.name == "openfire":
         console = AdminConsole(targets.get_server(request.config, "openfire"),
                                target.users["admin"])
-        console.group_with(GROUP, "alice")
-        console.client.close()
+        try:
+            console.create_group(GROUP, ["alice"])
+        finally:
+            console.close()
     return GROUP
 
 
