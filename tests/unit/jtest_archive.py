@@ -4,7 +4,7 @@ from __future__ import absolute_import
 
 from sparkweb.api import history
 from sparkweb.auth.tokens import Claims
-from sparkweb.errors import BadRequest, NotFound, ServiceMissing
+from sparkweb.errors import BadRequest, NotFound, PluginMissing
 from sparkweb.xmpp import stanza
 from jtest_carbons import OtherClient
 from jtest_sessions import RecordingStream, setup
@@ -89,7 +89,7 @@ def test_without_an_archive_501_names_the_monitoring_plugin():
     openfire, app, bob, stream = conversation(1)
     openfire.archive.enabled = False
     error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice")))
-    assert isinstance(error, ServiceMissing) and error.status == 501, repr(error)
+    assert isinstance(error, PluginMissing) and error.status == 501, repr(error)
     assert u"Monitoring plugin" in error.message, error.message
 
 
@@ -163,7 +163,7 @@ def test_results_without_a_sender_count_as_the_users_own_archive():
 
 def test_room_chat_history_without_an_archive_says_so_for_the_fallback():
     """muc's chat history calls room_chat_history and falls back to the room's own history on
-    ServiceMissing; with an archive that has no such room it is the hidden 404."""
+    PluginMissing; with an archive that has no such room it is the hidden 404."""
     from sparkweb.session import archive
     openfire, app, bob, stream = conversation(0)
     session = app.sessions.get(u"alice")
@@ -171,7 +171,7 @@ def test_room_chat_history_without_an_archive_says_so_for_the_fallback():
     assert isinstance(missing, NotFound), repr(missing)
     openfire.archive.enabled = False
     error = raised(lambda: archive.room_chat_history(session, u"r@conference.example.test", 5))
-    assert isinstance(error, ServiceMissing), repr(error)
+    assert isinstance(error, PluginMissing), repr(error)
 
 
 def test_only_the_queried_archive_or_the_server_answers_a_query():
@@ -198,7 +198,7 @@ def test_only_the_queried_archive_or_the_server_answers_a_query():
         assert requests.answered(stanza.Stanza("iq", type="result", id=iq.id, sender=room))
 
     query = forwarding.iq("set", u"i1", forwarding.ArchiveQuery(u"q1"), recipient=room)
-    answer = requests.send_and_wait(query, deliver, 5, results)
+    answer = requests.send_and_wait(query, deliver, 5, u"alice@example.test/web", results)
     assert answer.sender == room, answer.sender
     kept = [item.archive_id for item in results.items]
     assert kept == [u"room", u"server"], kept

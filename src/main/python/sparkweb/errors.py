@@ -89,27 +89,31 @@ class TooManyRequests(ApiError):
     code = "too_many_requests"
 
 
+class PluginMissing(ApiError):
+    """The operation needs one of Openfire's optional plugins, which is not installed;
+    ``service``, where given, names what the plugin provides (the answer names both)."""
+    status = 501
+    code = "not_implemented"     # as the README documents every 501
+
+    def __init__(self, plugin, service=None):
+        ApiError.__init__(self, "This server has no %s: an administrator can install Openfire's "
+                                "%s plugin." % (service, plugin) if service else
+                          "This needs Openfire's %s plugin, which is not installed on this "
+                          "server." % plugin)
+        self.plugin = plugin
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     code = "service_unavailable"
-
-
-class ServiceMissing(ApiError):
-    """The server lacks an XMPP service that one of Openfire's optional plugins provides."""
-    status = 501
-    code = "not_implemented"
-
-    def __init__(self, service, plugin):
-        ApiError.__init__(self, "This server has no %s: an administrator can install Openfire's "
-                                "%s plugin." % (service, plugin))
-        self.plugin = plugin
 
 
 # Status codes that Jersey answers by itself (no route matched, wrong method, ...) mapped to the
 # error code used in our JSON body, so that those answers share the shape of ours.
 CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (
     BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
-    PayloadTooLarge, UnsupportedMediaType, TooManyRequests, ServiceUnavailable, ApiError))
+    PayloadTooLarge, UnsupportedMediaType, TooManyRequests, PluginMissing, ServiceUnavailable,
+    ApiError))
 CODES_BY_STATUS[406] = "not_acceptable"
 
 GENERIC_MESSAGES = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.",

@@ -21,6 +21,7 @@ from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire import live_archive
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
+from sparkweb.openfire import live_bookmarks
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
@@ -169,6 +170,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def may_read_room_history(self, username, room_jid):
         return live_archive.may_read_room_history(username, room_jid)
+
+    def shared_bookmarks(self):
+        return live_bookmarks.find_store()
 
     def add_web_context(self, context):
         HttpBindManager.getInstance().addJettyHandler(context)

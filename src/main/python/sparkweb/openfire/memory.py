@@ -18,6 +18,7 @@ from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
 from sparkweb.openfire.memory_account import MemoryAccountMixin
 from sparkweb.openfire.memory_archive import MemoryArchive, MemoryRoomReaders
+from sparkweb.openfire.memory_bookmarks import MemorySharedBookmarks
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
 from sparkweb.xmpp.roster import SUBSCRIPTION_NUMBERS
 
@@ -60,6 +61,8 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
         self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
         self.rooms = MemoryRoomReaders()
         self.archive = MemoryArchive(self.xmpp)   # the in-memory Monitoring plugin
+        # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
+        self.bookmarks_plugin = MemorySharedBookmarks(self.xmpp.contacts.groups)
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
     def add_user(self, username, password, name=u"", email=u""):
@@ -232,6 +235,9 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
 
     def may_read_room_history(self, username, room_jid):
         return self.rooms.may_read(username, room_jid)
+
+    def shared_bookmarks(self):
+        return self.bookmarks_plugin
 
     def add_web_context(self, context):
         self.web_contexts.append(context)

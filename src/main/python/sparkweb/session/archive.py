@@ -9,7 +9,7 @@ from __future__ import absolute_import
 
 from java.util import UUID
 
-from sparkweb.errors import BadRequest, NotFound, ServiceMissing, ServiceUnavailable
+from sparkweb.errors import BadRequest, NotFound, PluginMissing, ServiceUnavailable
 from sparkweb.events.catalogue import data_fields
 from sparkweb.session.requests import QueryResults
 from sparkweb.xmpp import forwarding
@@ -38,7 +38,7 @@ def query(session, archive_jid, filters, missing=None):
 
 def _refusal(condition, missing, page_key):
     if condition in ("service-unavailable", "feature-not-implemented"):
-        return ServiceMissing(ARCHIVE_SERVICE, ARCHIVE_PLUGIN)
+        return PluginMissing(ARCHIVE_PLUGIN, ARCHIVE_SERVICE)
     if condition in ("item-not-found", "forbidden", "not-allowed", "registration-required"):
         return missing or _unknown_page()
     if condition == "internal-server-error" and page_key:
@@ -93,7 +93,7 @@ def room_message(room_bare):
 def room_chat_history(session, room_bare, max_messages):
     """The newest ``max_messages`` of a room's archive as the spec's MUCRoomMessageEntity
     dicts, oldest first, for ``GET /groupchat/room/{roomName}/chathistory``: the caller has
-    checked that the user may read the room. Raises :class:`~sparkweb.errors.ServiceMissing`
+    checked that the user may read the room. Raises :class:`~sparkweb.errors.PluginMissing`
     when there is no archive, so the caller falls back to the room's own recent history."""
     results, _ = query(session, room_bare, forwarding.ArchiveQuery(None, max=max_messages,
                                                                   before=u""),

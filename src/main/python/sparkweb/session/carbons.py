@@ -28,7 +28,7 @@ def enable(xmpp, requests):
     :class:`~sparkweb.session.requests.PendingRequests`); True when the server agreed."""
     request = forwarding.iq("set", UUID.randomUUID().toString(), forwarding.EnableCarbons())
     try:
-        answer = requests.send_and_wait(request, xmpp.send, ANSWER_SECONDS)
+        answer = requests.send_and_wait(request, xmpp.send, ANSWER_SECONDS, xmpp.jid)
     except ApiError:
         LOG.warn("The XMPP server did not answer the Message Carbons request in time.")
         return False

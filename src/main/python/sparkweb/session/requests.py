@@ -7,10 +7,12 @@ The caller waits with no lock held; the answer arrives on whatever thread Openfi
 plugin answers archive queries from its own pool). An answer that comes after the wait gave up
 is dropped, and so is the pending entry: nothing stays behind.
 
-Who may answer: for a request sent to an address, that address's bare JID, or the server
-itself (a stanza without ``from``, RFC 6120 8.1.2.1: only the server can send one; Openfire's
-Monitoring plugin sends the results of a personal archive query so). Anybody else who guesses
-an id or a query id answers nothing and adds no results.
+An answer counts only from whom may give it, so that another account cannot answer for the
+server with a guessed id: the user's own account (bare or full JID; PEP answers from the bare
+one), the address the request went to, or the server (no address, or its domain). Archive
+results count only from the archive queried (its bare JID) or the server (no ``from``, RFC 6120
+8.1.2.1: only the server can send one; Openfire's Monitoring plugin sends the results of a
+personal archive query so); anybody else's, guessed query id or not, add nothing.
 """
 from __future__ import absolute_import
 
@@ -34,15 +36,15 @@ class QueryResults(object):
 
 
 class _Pending(object):
-    def __init__(self, iq, results):
+    def __init__(self, senders, archive, results):
+        self.senders = senders
         self.done = CountDownLatch(1)
         self.answer = None
-        self.answerer = _bare(iq.recipient)     # None: a request to the user's own account
+        self.archive = _bare(archive)     # whose archive results count
         self.results = results
 
-    def accepts(self, stanza):
-        return self.answerer is None or stanza.sender is None or \
-            _bare(stanza.sender) == self.answerer
+    def accepts_result(self, stanza):
+        return stanza.sender is None or _bare(stanza.sender) == self.archive
 
 
 class PendingRequests(object):
@@ -50,10 +52,11 @@ class PendingRequests(object):
         self._pending = ConcurrentHashMap()   # IQ id -> _Pending
         self._queries = ConcurrentHashMap()   # archive query id -> _Pending
 
-    def send_and_wait(self, iq, send, timeout_seconds, results=None):
+    def send_and_wait(self, iq, send, timeout_seconds, own_jid, results=None):
         """Sends ``iq`` with ``send`` and returns the answering stanza; 503 when none came.
-        ``results``: a :class:`QueryResults` that gathers the archive results of the query."""
-        pending = _Pending(iq, results)
+        ``own_jid``: the full JID of the session that sends it. ``results``: a
+        :class:`QueryResults` that gathers the archive results of the query."""
+        pending = _Pending(_answering(iq, own_jid), iq.recipient or own_jid, results)
         self._pending.put(iq.id, pending)
         if results is not None:
             self._queries.put(results.query_id, pending)
@@ -74,13 +77,13 @@ class PendingRequests(object):
         are dropped."""
         if stanza.kind == "message" and stanza.archived is not None:
             pending = self._queries.get(stanza.archived.query_id or u"")
-            if pending is not None and pending.accepts(stanza):
+            if pending is not None and pending.accepts_result(stanza):
                 pending.results.items.add(stanza.archived)
             return True
         if stanza.kind != "iq" or stanza.type not in ("result", "error") or stanza.id is None:
             return False
         pending = self._pending.get(stanza.id)
-        if pending is None or not pending.accepts(stanza):
+        if pending is None or stanza.sender not in pending.senders:
             return False
         pending.answer = stanza
         pending.done.countDown()
@@ -88,3 +91,9 @@ class PendingRequests(object):
 
     def count(self):
         return self._pending.size()
+
+
+def _answering(iq, own_jid):
+    """Who may answer ``iq``: None (the server), its domain, the account, the address asked."""
+    bare = own_jid.split(u"/")[0]
+    return frozenset((None, bare.split(u"@")[-1], bare, own_jid, iq.recipient))

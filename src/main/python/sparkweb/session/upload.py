@@ -7,7 +7,7 @@ without it there is no item with the feature and the answer is 501 naming the pl
 from __future__ import absolute_import
 
 from sparkweb.errors import (BadRequest, Forbidden, PayloadTooLarge,
-                             ServiceMissing, ServiceUnavailable, TooManyRequests)
+                             PluginMissing, ServiceUnavailable, TooManyRequests)
 from sparkweb.xmpp import iq
 from sparkweb.xmpp.stanza import xml_text
 
@@ -62,7 +62,7 @@ def find_service(session):
         found = iq.child(info, "query", iq.NS_DISCO_INFO)
         if found is not None and _has_feature(found):
             return jid, _max_size(found)
-    raise ServiceMissing(UPLOAD_SERVICE, UPLOAD_PLUGIN)
+    raise PluginMissing(UPLOAD_PLUGIN, UPLOAD_SERVICE)
 
 
 def _has_feature(query):
@@ -112,7 +112,7 @@ def _refusal(condition, error, service):
             return FileTooLarge(int(text))
         return PayloadTooLarge("The upload service refused the file as too large.")
     if condition in ("service-unavailable", "feature-not-implemented", "item-not-found"):
-        return ServiceMissing(UPLOAD_SERVICE, UPLOAD_PLUGIN)
+        return PluginMissing(UPLOAD_PLUGIN, UPLOAD_SERVICE)
     kind = STATUS_BY_CONDITION.get(condition, BadRequest)
     return kind("The upload service %s refused the slot: %s." % (service, condition))
 

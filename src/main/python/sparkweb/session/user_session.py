@@ -217,7 +217,7 @@ class UserSession(object):
         xmpp = self._xmpp
         if xmpp is None:
             raise SessionEnded(self.username)
-        return self._requests.send_and_wait(iq, xmpp.send, seconds, results)
+        return self._requests.send_and_wait(iq, xmpp.send, seconds, xmpp.jid, results)
 
     def ask(self, type, recipient, child_xml):
         """An IQ round trip through this session: the answer's DOM element (session.queries)."""
