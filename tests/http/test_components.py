@@ -118,6 +118,20 @@ def test_eight_tabs_share_one_stream_and_leadership_moves_without_loss(contexts,
         for tab in tabs:
             for text in first:
                 tab.wait_for_message(text)
+        # A tab joining mid-stream gets what it missed, once, from the leader; the tabs that
+        # were there already are not sent it again.
+        joining = ClientPage(context, target, "/sparkweb/examples/chat.html")
+        joining.wait_signed_in("alice")
+        joining.wait_connected()
+        for text in first:
+            joining.wait_for_message(text)
+        tabs.append(joining)
+        for tab in tabs:
+            bodies = [body for _, body in tab.messages()]
+            for text in first:
+                assert bodies.count(text) == 1, "%r shown %d times after a tab joined" % (
+                    text, bodies.count(text))
+        assert streams_of("alice") == 1, "the joining tab opened a stream of its own"
 
         meanwhile = unique("sent while the leader closed")
         sent = []
