@@ -326,12 +326,15 @@ def test_the_token_is_renewed_before_it_expires_and_shared_by_the_tabs(contexts,
     first.sign_in("alice")
     second = ClientPage(context, target)
     second.wait_signed_in("alice")
+    renewals = []
+    context.on("request", lambda r: renewals.append(r.url) if r.url.endswith("/renew") else None)
     token = first.page.evaluate(CLIENT + ".then(c => [c.token, c.expires])")
     lifetime = token[1] - int(time.time())
     context.clock.fast_forward(int(lifetime * 0.8) * 1000)   # renewal is due at 3/4
     for tab in (first, second):
         tab.page.wait_for_function(CLIENT + ".then(c => c.token && c.token !== %r)" % token[0],
                                    timeout=TIMEOUT)
+    assert len(renewals) == 1, "%d POST /renew for two tabs: %r" % (len(renewals), renewals)
     renewed = second.page.evaluate(CLIENT + ".then(c => c.token)")
     assert first.page.evaluate(CLIENT + ".then(c => c.token)") == renewed, "tabs disagree"
     with target.client(renewed) as client:

@@ -202,6 +202,7 @@ export class SparkWebClient extends EventTarget {
   /** /renew refused (the sign-in is too old to renew): the token stays until it expires. */
   _keepUntilExpiry() {
     clearTimeout(this._renewTimer);
+    if (!this._auth) return;
     const { received, lifetime } = this._auth;
     const left = (received + lifetime) * 1000 - Date.now();
     this._renewTimer = setTimeout(() => this._forget(), Math.max(left, 0));
