@@ -326,6 +326,7 @@ def test_the_token_is_renewed_before_it_expires_and_shared_by_the_tabs(contexts,
     first.sign_in("alice")
     second = ClientPage(context, target)
     second.wait_signed_in("alice")
+    second.wait_connected()
     renewals = []
     context.on("request", lambda r: renewals.append(r.url) if r.url.endswith("/renew") else None)
     token = first.page.evaluate(CLIENT + ".then(c => [c.token, c.expires])")

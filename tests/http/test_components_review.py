@@ -149,9 +149,9 @@ def test_a_chat_removed_while_typing_sends_no_paused_later(contexts, target):
     alice.page.evaluate(CLIENT + ".then(c => { window.states = []; const send = c.sendChatState"
                         ".bind(c); c.sendChatState = (to, s) => { window.states.push(s); "
                         "return send(to, s); }; })")
-    # Typed into without the focus (a blur would say "paused" at once and end the timer).
+    # Typed into without the focus (a blur, also on removal, says "paused" at once).
     alice.page.evaluate("() => { const input = document.querySelector('sparkweb-chat').shadowRoot"
-                        ".querySelector('input[name=text]'); input.value = 'abc'; "
+                        ".querySelector('input[name=text]'); input.blur(); input.value = 'abc'; "
                         "input.dispatchEvent(new Event('input')); }")
     alice.page.wait_for_function("() => window.states.includes('composing')", timeout=TIMEOUT)
     alice.page.evaluate("() => document.querySelector('sparkweb-chat').remove()")
@@ -175,9 +175,11 @@ def test_one_renewal_for_all_tabs_timed_by_the_token_lifetime_not_the_clocks(con
     tabs[0].sign_in("alice")
     tabs += [ClientPage(context, target), ClientPage(context, target)]
     seen = []
-    for tab in tabs:
+    for index, tab in enumerate(tabs):
         tab.wait_signed_in("alice")
-        tab.page.on("request", lambda r: seen.append(r.url) if r.url.endswith("/renew") else None)
+        tab.wait_connected()
+        tab.page.on("response", lambda r, index=index: seen.append((index, r.status))
+                    if r.url.endswith("/renew") else None)
     token, expires = tabs[0].page.evaluate(CLIENT + ".then(c => [c.token, c.expires])")
     lifetime = expires - int(time.time())      # both on the server's clock
     context.clock.fast_forward(int(lifetime * 0.8) * 1000)
@@ -195,6 +197,7 @@ def test_a_refused_renewal_keeps_the_token_until_it_expires(contexts, target):
         body='{"error": "unauthorized", "message": "sign in again"}'))
     alice = ClientPage(context, target)
     alice.sign_in("alice")
+    alice.wait_connected()
     seen = renewals(alice.page)
     token, expires = alice.page.evaluate(CLIENT + ".then(c => [c.token, c.expires])")
     lifetime = expires - int(time.time())

@@ -13,6 +13,7 @@ import { credentialJSON, requestOptions } from "./webauthn.js";
 
 const AUTH_KEY = "sparkweb.auth";       // localStorage: shared by the tabs of this origin
 const RENEW_AT = 0.75;                   // renew after three quarters of a token's lifetime
+const RETRY_MS = 30000;                  // a renewal that failed, or left to the leader tab
 
 /** An API answer other than 2xx: `status`, `error` (e.g. "unauthorized"), `message`. */
 export class SparkWebError extends Error {
@@ -208,23 +209,21 @@ export class SparkWebClient extends EventTarget {
     this._renewTimer = setTimeout(() => this._forget(), Math.max(left, 0));
   }
 
-  /** One tab renews (a Web Lock); the others find the new token in storage. */
+  /** One tab renews: the stream's leader (one per browser). The others find the new token in
+   *  storage. A lock around "read storage, renew" would not do: storage written in one tab
+   *  reaches the others a moment later, so a tab taking the lock next could still read the old
+   *  token and renew a second time. A tab that is not the leader looks again later, in case
+   *  no new token came (the storage event reschedules it when one does). */
   async _renewOnce() {
-    const seen = this.token;
-    const renew = async () => {
-      const current = this._readAuth();
-      if (!current) return;                       // signed out meanwhile
-      if (current.token !== seen) {               // another tab was first
-        this._auth = current;
-        return this._scheduleRenewal();
-      }
-      try { await this.renew(); } catch (error) {
-        if (error.status === 401) this._keepUntilExpiry();
-        else this._renewTimer = setTimeout(() => this._renewOnce(), 30000);
-      }
-    };
-    if (navigator.locks) await navigator.locks.request("sparkweb-renew", renew);
-    else await renew();
+    if (!this._auth) return;
+    if (!this.stream.leader) {
+      this._renewTimer = setTimeout(() => this._renewOnce(), RETRY_MS);
+      return;
+    }
+    try { await this.renew(); } catch (error) {
+      if (error.status === 401) this._keepUntilExpiry();
+      else this._renewTimer = setTimeout(() => this._renewOnce(), RETRY_MS);
+    }
   }
 
   _store(auth) {
