@@ -328,7 +328,9 @@ def test_the_token_is_renewed_before_it_expires_and_shared_by_the_tabs(contexts,
     second.wait_signed_in("alice")
     second.wait_connected()
     renewals = []
-    context.on("request", lambda r: renewals.append(r.url) if r.url.endswith("/renew") else None)
+    context.on("request", lambda r: renewals.append(
+        (r.url, r.headers.get("authorization", "")[-8:], first.page is r.frame.page, time.time()))
+        if r.url.endswith("/renew") else None)
     token = first.page.evaluate(CLIENT + ".then(c => [c.token, c.expires])")
     lifetime = token[1] - int(time.time())
     context.clock.fast_forward(int(lifetime * 0.8) * 1000)   # renewal is due at 3/4
@@ -337,6 +339,8 @@ def test_the_token_is_renewed_before_it_expires_and_shared_by_the_tabs(contexts,
                                    timeout=TIMEOUT)
     assert len(renewals) == 1, "%d POST /renew for two tabs: %r" % (len(renewals), renewals)
     renewed = second.page.evaluate(CLIENT + ".then(c => c.token)")
-    assert first.page.evaluate(CLIENT + ".then(c => c.token)") == renewed, "tabs disagree"
+    assert first.page.evaluate(CLIENT + ".then(c => c.token)") == renewed, "tabs disagree: %r" % (
+        [renewed[-8:], first.page.evaluate(CLIENT + ".then(c => [c.token.slice(-8), c.stream.leader, c._auth.received, c._auth.lifetime, Date.now()])"),
+         second.page.evaluate(CLIENT + ".then(c => [c.stream.leader, c._auth.received, c._auth.lifetime, Date.now()])"), renewals])
     with target.client(renewed) as client:
         assert client.get("/user").json()["username"] == "alice", "the renewed token is refused"
