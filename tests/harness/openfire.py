@@ -350,6 +350,7 @@ def demo():
     print("  SSE          %s/sparkweb/sse" % target.base_url)
     print("  chat client  http://localhost:%d/sparkweb/  (one user per browser: sign in as a "
           "second user in a private window)" % server.ports["http"])
+    print("  API docs     %s/sparkweb/api/docs" % target.base_url)
     print("  passkeys     http://localhost:%d/sparkweb/passkeys.html  (browsers allow passkeys "
           "on localhost, never on 127.0.0.1)" % server.ports["http"])
     print("  admin console http://127.0.0.1:%d  (admin / %s)" % (
