@@ -29,7 +29,7 @@ def test_the_description_validates_as_openapi_3_1(described):
         pytest.fail("openapi.json is not valid OpenAPI 3.1: %s" % error)
 
 
-def test_it_names_this_server_and_openfires_web_addresses(target, described):
+def test_servers_are_this_origin_then_the_web_addresses(target, described):
     urls = [server["url"] for server in described["servers"]]
     assert urls[0] == REST, "the page's own origin should come first: %s" % urls
     assert len(urls) >= 2 and all(url.endswith(REST) for url in urls), urls
