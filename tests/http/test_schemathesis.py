@@ -53,7 +53,9 @@ def server(request):
         running.stop()
 
 
-def run_schemathesis(target, *arguments):
+def run_schemathesis(target, workdir, *arguments):
+    """The schemathesis CLI against ``target``; it runs in ``workdir``, where it keeps its
+    cache (.schemathesis/), so that nothing is written into the repository."""
     rest = target.rest_url
     environment = dict(os.environ, SCHEMATHESIS_HOOKS="sparkweb_hooks",
                        PYTHONPATH=os.path.join(HERE, "schemathesis_support"),
@@ -65,13 +67,13 @@ def run_schemathesis(target, *arguments):
                "--checks", CHECKS, "--generation-with-security-parameters", "false",
                "--request-timeout", "30", "--no-color"] + list(arguments)
     return subprocess.run(command, env=environment, capture_output=True, text=True,
-                          timeout=TIMEOUT_SECONDS)
+                          timeout=TIMEOUT_SECONDS, cwd=str(workdir))
 
 
-def test_every_operation_keeps_to_its_description(server):
+def test_every_operation_keeps_to_its_description(server, tmp_path):
     described = httpx.get(server.base_url + "/sparkweb/api/openapi.json", timeout=30).json()
     operations = sum(len(item) for item in described["paths"].values())
-    result = run_schemathesis(server)
+    result = run_schemathesis(server, tmp_path)
     output = result.stdout + result.stderr
     tested = re.search(r"Tested:\s+(\d+)", output)
     assert tested and int(tested.group(1)) == operations, \
