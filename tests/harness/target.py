@@ -6,7 +6,12 @@ import httpx
 # that expire within a test.
 TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1",
                    "sparkweb.cors.origins": "https://allowed.example",
-                   "sparkweb.webauthn.challengeSeconds": "5"}
+                   "sparkweb.webauthn.challengeSeconds": "5",
+                   # Link previews: the fixture web server's loopback address is allow-listed
+                   # (every other loopback address stays refused), answers time out quickly,
+                   # and the suite's many previews stay under the per-user limit.
+                   "sparkweb.outbound.allow": "127.0.0.3", "sparkweb.outbound.readSeconds": "2",
+                   "sparkweb.preview.maxPerMinute": "1000"}
 ALLOWED_ORIGIN = "https://allowed.example"
 GRACE_SECONDS = 3
 CHALLENGE_SECONDS = 5

@@ -14,14 +14,16 @@ from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
+from sparkweb.outbound.previews import LinkPreviews
 from sparkweb.session.registry import SessionRegistry
 
 
 class Services(object):
     def __init__(self, openfire, settings, tokens, revocations, authenticator, sessions,
-                 streams, passkeys, limiter, accounts, outbound=None):
+                 streams, passkeys, limiter, accounts, outbound=None, previews=None):
         self.openfire = openfire
         self.outbound = outbound    # the guarded client for every outbound HTTP request
+        self.previews = previews    # link previews (outbound.previews), fetched through it
         self.limiter = limiter
         self.accounts = accounts
         self.sessions = sessions
@@ -55,8 +57,9 @@ def build_services(openfire, clock=millis_now):
     revocations = RevocationList(openfire, lambda: clock() // 1000)
     limiter = LoginLimiter(settings, lambda: clock() / 1000.0)
     accounts = Accounts(openfire, clock)
+    outbound = OutboundClient(settings)
     return Services(openfire, settings, tokens, revocations,
                     Authenticator(openfire, tokens, revocations, limiter, accounts),
                     SessionRegistry(openfire, settings, clock), StreamSet(),
                     PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
-                    limiter, accounts, OutboundClient(settings))
+                    limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))

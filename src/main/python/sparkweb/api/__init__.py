@@ -5,10 +5,11 @@ route table last.
 """
 from __future__ import absolute_import
 
-from sparkweb.api import (account, chat, groups, login, presence, properties, roster, schemas,
-                          users, webauthn)
+from sparkweb.api import (account, chat, collaboration, groups, login, presence, properties,
+                          roster, schemas, users, webauthn)
 
-AREAS = (login, webauthn, users, account, groups, properties, chat, presence, roster)
+AREAS = (login, webauthn, users, account, groups, properties, chat, presence, roster,
+         collaboration)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]
 
