@@ -3,6 +3,10 @@ invalid data (examples, coverage, fuzzing and stateful phases), derandomized and
 no 5xx, every status documented, answers conform to their schema, content types and headers
 as documented. Operations added to the route tables are covered without changing this test.
 
+The run signs in as a user of its own, created for it on that server ("schemathesis"): it may
+change her name, vCard, properties, presence and (PUT /user) password, and sign her out; the
+hooks follow her password and sign in again. No other test's user is touched.
+
 It runs on a server of its own (the dev host, and a real Openfire from OPENFIRE_HOME) whose
 login limits are out of reach: generated sign-ins fail by the hundred, which on a shared server
 would lock the other tests' client address out (the limits have tests of their own).
@@ -25,7 +29,7 @@ CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance,response_headers_conformance")
 TIMEOUT_SECONDS = 600
 UNLIMITED = "1000000"
-USER = "carol"   # nobody else's test user: the run changes her properties and presence
+USER = "schemathesis"    # the run's own user, created for it (see dedicated_server)
 
 
 def dedicated_server(kind):
@@ -35,11 +39,13 @@ def dedicated_server(kind):
                        "sparkweb.webauthn.maxStartsPerAddress": UNLIMITED,
                        "sparkweb.webauthn.maxStartsPerUser": UNLIMITED})
     if kind == "devhost":
-        return DevHost(properties=properties)
+        from harness.devhost import USERS
+        return DevHost(properties=properties, users=USERS + (USER,))
     if not os.environ.get("OPENFIRE_HOME"):
         pytest.skip("no real Openfire: OPENFIRE_HOME is not set")
-    from harness.openfire import LocalOpenfire
-    return LocalOpenfire(os.environ["OPENFIRE_HOME"], properties=properties)
+    from harness.openfire import USERS, LocalOpenfire
+    return LocalOpenfire(os.environ["OPENFIRE_HOME"], properties=properties,
+                         users=USERS + (USER,))
 
 
 @pytest.fixture(scope="module", params=["devhost", "openfire"])
