@@ -186,7 +186,9 @@ class LocalOpenfire(object):
                                        self.properties))
         self.install_plugin()
 
-    def start(self, timeout=180):
+    # Openfire with SparkWeb (Jython) starts in ~60 s on an idle machine; 180 s was seen to be
+    # too short with two Openfires starting at once under load average 30.
+    def start(self, timeout=420):
         paths.require_build()
         self.prepare()
         log = open(os.path.join(self.home, "console.log"), "w")
