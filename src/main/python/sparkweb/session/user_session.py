@@ -212,7 +212,7 @@ class UserSession(object):
         xmpp = self._xmpp
         if xmpp is None:
             raise SessionEnded(self.username)
-        return self._requests.send_and_wait(iq, xmpp.send, IQ_WAIT_SECONDS)
+        return self._requests.send_and_wait(iq, xmpp.send, IQ_WAIT_SECONDS, xmpp.jid)
 
     def ask(self, type, recipient, child_xml):
         """An IQ round trip through this session: the answer's DOM element (session.queries)."""
