@@ -55,6 +55,10 @@ class LiveContactsMixin(object):
             ("vcards", VCardManager.getProvider().isReadOnly()),
             ("groups", GroupManager.getInstance().isReadOnly())) if read_only)
 
+    def account_requirements(self):
+        provider = UserManager.getUserProvider()
+        return {"name": bool(provider.isNameRequired()), "email": bool(provider.isEmailRequired())}
+
     def update_user(self, username, name=None, email=None):
         _require_writable_users()
         user = self._user(username)
@@ -67,8 +71,13 @@ class LiveContactsMixin(object):
             raise BadRequest("This server requires a name and an email address.")
 
     def change_password(self, username, password):
+        """User.setPassword logs and swallows a store that fails (api.account checks that the
+        new password works); a provider that cannot store passwords throws."""
         _require_writable_users()
-        self._user(username).setPassword(password)
+        try:
+            self._user(username).setPassword(password)
+        except UnsupportedOperationException:
+            raise Forbidden(READ_ONLY_USERS)
 
     def delete_account(self, username):
         _require_writable_users()
