@@ -15,7 +15,7 @@ from org.jivesoftware.openfire.group import GroupManager, GroupNotFoundException
 from org.jivesoftware.openfire.user import UserManager
 from org.jivesoftware.openfire.vcard import VCardManager
 
-from sparkweb.errors import BadRequest, Forbidden
+from sparkweb.errors import BadRequest, Forbidden, NotFound
 from sparkweb.openfire.facade import UserRecord
 from sparkweb.openfire.live_xmpp import calls_with_openfire_loader
 
@@ -146,7 +146,10 @@ class LiveContactsMixin(object):
         manager = GroupManager.getInstance()
         if manager.isReadOnly():
             raise Forbidden(READ_ONLY_GROUPS)
-        return manager.getGroup(group_name)
+        try:
+            return manager.getGroup(group_name)
+        except GroupNotFoundException:   # deleted by an administrator since the caller looked
+            raise NotFound("There is no group %s." % group_name)
 
 
 # --- vCard fields (XEP-0054) as the facade names them ------------------------------------------
