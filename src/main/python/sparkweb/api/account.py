@@ -16,6 +16,8 @@ the provider's required name and email), and a write failing midway undoes the e
 the session and the tokens ended, so a failed deletion leaves the user signed in (503).
 ``GET /users``: the directory, when ``sparkweb.directory.enabled``: ``search``, ``start``,
 ``limit`` (at most 100); usernames and names, emails only with ``sparkweb.directory.showEmail``.
+Pages are in username order; a search considers at most the first 1000 matches of each field
+(Openfire's provider cannot page a search in order): beyond them, refine the search.
 """
 from __future__ import absolute_import
 

@@ -25,6 +25,8 @@ READ_ONLY_VCARDS = "The vCard provider is read-only."
 NS_VCARD = "vcard-temp"
 # The facade's search field names and the user provider's.
 SEARCH_FIELDS = {"username": "Username", "name": "Name", "email": "Email"}
+# Matches of one field a directory search loads at most (see search_users).
+MAX_SEARCH_MATCHES = 1000
 
 
 def roster_groups(item):
@@ -104,6 +106,11 @@ class LiveContactsMixin(object):
 
     # --- directory --------------------------------------------------------------------------
     def search_users(self, query, fields, start, limit):
+        """Pages in username order. Without a query, UserManager.getUsers pages itself (the
+        default provider sorts by username). A search cannot be paged by the provider: the
+        default one's findUsers has no ORDER BY, so its first N rows are not the first N
+        names. The matches of each field are therefore loaded (at most MAX_SEARCH_MATCHES:
+        the directory finds people, it does not list a large server) and sorted here."""
         manager = UserManager.getInstance()
         if not query:
             return [_record(user) for user in manager.getUsers(start, limit)]
@@ -116,7 +123,7 @@ class LiveContactsMixin(object):
             if SEARCH_FIELDS[field] in searchable:   # AND over fields in the provider: one each
                 only = HashSet()
                 only.add(SEARCH_FIELDS[field])
-                for user in manager.findUsers(only, query, 0, start + limit):
+                for user in manager.findUsers(only, query, 0, MAX_SEARCH_MATCHES):
                     found[user.getUsername()] = user
         return [_record(found[name]) for name in sorted(found)][start:start + limit]
 
