@@ -1,9 +1,10 @@
-"""The roster API when the server refuses for its own reasons, and when another request
+"""The roster and group APIs when the server refuses for its own reasons, and when another request
 changes the roster at the same moment."""
 from __future__ import absolute_import
 
-from sparkweb.api import roster
-from sparkweb.errors import Forbidden, ServiceUnavailable
+from sparkweb import config
+from sparkweb.api import groups, roster
+from sparkweb.errors import Forbidden, NotFound, ServiceUnavailable
 from sparkweb.xmpp import stanza as model
 from contacts_support import World
 from support import raised
@@ -44,3 +45,18 @@ def test_a_contact_deleted_right_after_it_was_added_answers_what_was_sent():
                        {"jid": u"carol", "nickname": u"Caro", "groups": [u"Friends"]})
     assert added["jid"] == u"carol@example.test" and added["nickname"] == u"Caro" and \
         added["groups"] == [u"Friends"], "answer: %r" % added
+
+
+def test_a_group_deleted_between_the_check_and_the_change_is_404():
+    world = World()
+    world.openfire.add_group(u"chess")
+    world.app.settings.set(config.GROUPS_SELF_SERVICE, u"chess")
+    checked = world.openfire.find_group
+
+    def found_then_deleted(name):          # an administrator deletes it right after the check
+        answer = checked(name)
+        world.openfire.xmpp.contacts.groups.pop(name, None)
+        return answer
+    world.openfire.find_group = found_then_deleted
+    error = raised(lambda: world.call(groups.join_group, u"alice", groupName=u"chess"))
+    assert isinstance(error, NotFound), "a group deleted meanwhile answered %r" % error

@@ -11,7 +11,7 @@ import fnmatch
 
 from java.util.concurrent import ConcurrentHashMap
 
-from sparkweb.errors import BadRequest, Forbidden
+from sparkweb.errors import BadRequest, Forbidden, NotFound
 from sparkweb.openfire.memory_contacts import MemoryGroup
 
 READ_ONLY_USERS = "The user provider is read-only: accounts are managed elsewhere (LDAP?)."
@@ -115,11 +115,16 @@ class MemoryAccountMixin(object):
         return group.name if group is not None else None
 
     def add_group_member(self, group_name, username):
-        if self.groups_read_only:
-            raise Forbidden(READ_ONLY_GROUPS)
-        self.xmpp.contacts.groups[group_name].members.add(username)
+        self._writable_group(group_name).members.add(username)
 
     def remove_group_member(self, group_name, username):
+        self._writable_group(group_name).members.discard(username)
+
+    def _writable_group(self, group_name):
+        """As live_contacts: a group deleted since the caller looked is 404."""
         if self.groups_read_only:
             raise Forbidden(READ_ONLY_GROUPS)
-        self.xmpp.contacts.groups[group_name].members.discard(username)
+        group = self.xmpp.contacts.groups.get(group_name)
+        if group is None:
+            raise NotFound("There is no group %s." % group_name)
+        return group
