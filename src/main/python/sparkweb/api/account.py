@@ -107,6 +107,14 @@ def _check_required(request, name, email):
                 member, member))
 
 
+def _email_changes(openfire, username, email):
+    """A new account email (resending the current one, as a profile form does, is no change)."""
+    if email is None:
+        return False
+    current = openfire.get_user(username)
+    return current is None or email.lower() != (current.email or u"").lower()
+
+
 def update_account(request):
     body = request.json_object('JSON {"name": ..., "email": ..., "vcard": {...}, ...}')
     if body.get("username", request.user) != request.user:
@@ -121,7 +129,7 @@ def update_account(request):
             ("vcards" in read_only and vcard):
         raise Forbidden(READ_ONLY)
     _check_required(request, name, email)
-    if password is not None or email is not None:
+    if password is not None or _email_changes(openfire, request.user, email):
         _check_current_password(request, body.get("currentPassword"))
     undo = []
     try:
