@@ -4,22 +4,31 @@ come before the answer to an archive query.
 
 The caller waits with no lock held; the answer arrives on whatever thread Openfire delivers it
 (synchronously inside the send, for most of Openfire's own handlers; Openfire's Monitoring
-plugin answers archive queries from its own pool). An answer that comes after the wait gave up
-is dropped, and so is the pending entry: nothing stays behind.
+plugin answers archive queries from its own pool).
 
-An answer counts only from whom may give it, so that another account cannot answer for the
-server with a guessed id: the user's own account (bare or full JID; PEP answers from the bare
-one), the address the request went to, or the server (no address, or its domain). Archive
-results count only from the archive queried (its bare JID) or the server (no ``from``, RFC 6120
-8.1.2.1: only the server can send one; Openfire's Monitoring plugin sends the results of a
-personal archive query so); anybody else's, guessed query id or not, add nothing.
+- An answer counts only from whom may give it, so that another account cannot answer for the
+  server with a guessed id: the user's own account (bare or full JID; PEP answers from the bare
+  one), the address the request went to, or the server (no address, or its domain).
+- An answer that comes after the wait gave up is dropped, not handed on as an event: the ids
+  given up on are remembered (a bounded number of them).
+- When the session ends, every waiter is released at once with the session's error
+  (:meth:`PendingRequests.abort_all`), and later requests fail at once too.
+- Archive results count only from the archive queried (its bare JID) or the server (no
+  ``from``, RFC 6120 8.1.2.1: only the server can send one; Openfire's Monitoring plugin sends
+  the results of a personal archive query so); anybody else's, guessed query id or not, add
+  nothing, and none ever becomes an event.
 """
 from __future__ import absolute_import
 
 from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList, CountDownLatch, \
     TimeUnit
+from java.util.concurrent.atomic import AtomicReference
 
 from sparkweb.errors import ServiceUnavailable
+
+# Ids of requests given up on, kept so that their late answers are dropped. A late answer
+# beyond this many abandoned requests is handed on like any stanza (harmless, just noise).
+ABANDONED_KEPT = 256
 
 
 def _bare(address):
@@ -36,7 +45,7 @@ class QueryResults(object):
 
 
 class _Pending(object):
-    def __init__(self, senders, archive, results):
+    def __init__(self, senders, archive=None, results=None):
         self.senders = senders
         self.done = CountDownLatch(1)
         self.answer = None
@@ -49,32 +58,39 @@ class _Pending(object):
 
 class PendingRequests(object):
     def __init__(self):
-        self._pending = ConcurrentHashMap()   # IQ id -> _Pending
-        self._queries = ConcurrentHashMap()   # archive query id -> _Pending
+        self._pending = ConcurrentHashMap()     # IQ id -> _Pending
+        self._abandoned = ConcurrentHashMap()   # IQ id -> True: gave up waiting
+        self._aborted = AtomicReference()       # the error waiters get once the session ended
+        self._queries = ConcurrentHashMap()     # archive query id -> _Pending
 
     def send_and_wait(self, iq, send, timeout_seconds, own_jid, results=None):
-        """Sends ``iq`` with ``send`` and returns the answering stanza; 503 when none came.
-        ``own_jid``: the full JID of the session that sends it. ``results``: a
-        :class:`QueryResults` that gathers the archive results of the query."""
+        """Sends ``iq`` with ``send`` and returns the answering stanza; 503 when none came,
+        the session's error when it ended meanwhile. ``own_jid``: the full JID of the session
+        that sends it. ``results``: a :class:`QueryResults` that gathers the archive results
+        of the query."""
         pending = _Pending(_answering(iq, own_jid), iq.recipient or own_jid, results)
         self._pending.put(iq.id, pending)
         if results is not None:
             self._queries.put(results.query_id, pending)
         try:
+            self._raise_if_aborted()          # after put: abort_all() sees it or this does
             send(iq)
-            if not getattr(pending.done, "await")(int(timeout_seconds * 1000),
-                                                  TimeUnit.MILLISECONDS):
-                raise ServiceUnavailable("The XMPP server did not answer in time.")
-            return pending.answer
+            getattr(pending.done, "await")(int(timeout_seconds * 1000), TimeUnit.MILLISECONDS)
+            if pending.answer is not None:
+                return pending.answer
+            self._raise_if_aborted()          # released by abort_all()
+            raise ServiceUnavailable("The XMPP server did not answer in time.")
         finally:
             self._pending.remove(iq.id)
             if results is not None:
                 self._queries.remove(results.query_id)
+            if pending.answer is None:
+                self._abandon(iq.id)
 
     def answered(self, stanza):
-        """True when ``stanza`` answers a request sent here (it is then consumed). Archive
-        results are consumed too: never events; those of no pending query (late, or forged)
-        are dropped."""
+        """True when ``stanza`` answers a request sent here, or one given up on: it is then
+        consumed (a late one dropped). Archive results are consumed too: never events; those
+        of no pending query (late, or forged) are dropped."""
         if stanza.kind == "message" and stanza.archived is not None:
             pending = self._queries.get(stanza.archived.query_id or u"")
             if pending is not None and pending.accepts_result(stanza):
@@ -83,17 +99,41 @@ class PendingRequests(object):
         if stanza.kind != "iq" or stanza.type not in ("result", "error") or stanza.id is None:
             return False
         pending = self._pending.get(stanza.id)
-        if pending is None or stanza.sender not in pending.senders:
+        if pending is None:
+            return self._abandoned.remove(stanza.id) is not None
+        if _normal(stanza.sender) not in pending.senders:
             return False
         pending.answer = stanza
         pending.done.countDown()
         return True
 
+    def abort_all(self, error):
+        """The session ended: every waiter raises ``error`` now, and so do later requests."""
+        self._aborted.compareAndSet(None, error)
+        for pending in list(self._pending.values()):
+            pending.done.countDown()
+
     def count(self):
         return self._pending.size()
+
+    def _raise_if_aborted(self):
+        error = self._aborted.get()
+        if error is not None:
+            raise error
+
+    def _abandon(self, iq_id):
+        if self._abandoned.size() >= ABANDONED_KEPT:
+            self._abandoned.clear()
+        self._abandoned.put(iq_id, True)
 
 
 def _answering(iq, own_jid):
     """Who may answer ``iq``: None (the server), its domain, the account, the address asked."""
     bare = own_jid.split(u"/")[0]
-    return frozenset((None, bare.split(u"@")[-1], bare, own_jid, iq.recipient))
+    return frozenset(_normal(jid) for jid in (
+        None, bare.split(u"@")[-1], bare, own_jid, iq.recipient))
+
+
+def _normal(jid):
+    """Compared case-insensitively (Openfire's stringprep lower-cases nodes and domains)."""
+    return jid.lower() if jid else None

@@ -35,8 +35,6 @@ LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
-# How long a request waits for the server's answer to an IQ the session sent.
-IQ_WAIT_SECONDS = 20
 
 
 class UserSession(object):
@@ -169,6 +167,7 @@ class UserSession(object):
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
         finally:
             self._lock.unlock()
+        self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
         if xmpp is not None and close_xmpp:
             _close(xmpp, self.username)
         self._close_streams()
@@ -209,7 +208,7 @@ class UserSession(object):
             raise SessionEnded(self.username)
         xmpp.send(stanza)
 
-    def request(self, iq, results=None, seconds=IQ_WAIT_SECONDS):
+    def request(self, iq, results=None, seconds=None):
         """Sends an IQ get or set and returns the server's answer (a result or an error
         stanza); 503 when none comes in time. No lock is held while waiting. ``results``: a
         :class:`~sparkweb.session.requests.QueryResults` gathering an archive query's results."""
@@ -217,6 +216,8 @@ class UserSession(object):
         xmpp = self._xmpp
         if xmpp is None:
             raise SessionEnded(self.username)
+        if seconds is None:
+            seconds = self._settings.get(config.SESSION_IQ_WAIT)
         return self._requests.send_and_wait(iq, xmpp.send, seconds, xmpp.jid, results)
 
     def ask(self, type, recipient, child_xml):
