@@ -10,8 +10,9 @@ from harness.target import TEST_PROPERTIES, Target
 READY = "SPARKWEB_DEVHOST_READY"
 USERS = ("alice", "bob", "carol")
 ADMIN = "admin"
-# Groups of the dev host's Openfire: "chess" is open for self-service, "staff" is not.
-GROUPS = ("chess", "staff:admin")
+# Groups of the dev host's Openfire: "chess" is open for self-service, "staff" is not; shared
+# bookmarks are meant for "team" (alice).
+GROUPS = ("chess", "staff:admin", "team:alice")
 SELF_SERVICE_GROUPS = {"sparkweb.groups.selfService": "chess"}
 
 

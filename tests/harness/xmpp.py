@@ -6,6 +6,8 @@ import threading
 import time
 
 import slixmpp
+from slixmpp.exceptions import IqError
+from slixmpp.xmlstream import ET
 
 
 def _accept_test_certificate(client):
@@ -102,6 +104,18 @@ class XmppPeer(object):
 
     def send_presence(self, **kwargs):
         self._call(self._client.send_presence, **kwargs)
+
+    def request(self, payload, type="get", timeout=15):
+        """Sends an IQ ``type`` with child ``payload`` (XML text) to the account itself (PEP)
+        and answers the server's answer as XML text, a result or an error."""
+        async def ask():
+            iq = self._client.make_iq(itype=type)
+            iq.append(ET.fromstring(payload))
+            try:
+                return str(await iq.send(timeout=timeout))
+            except IqError as error:
+                return str(error.iq)
+        return asyncio.run_coroutine_threadsafe(ask(), self._loop).result(timeout + 5)
 
     def next_message(self, where=lambda m: True, timeout=15):
         return _next(self.messages, where, timeout, "message")

@@ -118,6 +118,20 @@ def test_eight_tabs_share_one_stream_and_leadership_moves_without_loss(contexts,
         for tab in tabs:
             for text in first:
                 tab.wait_for_message(text)
+        # A tab joining mid-stream gets what it missed, once, from the leader; the tabs that
+        # were there already are not sent it again.
+        joining = ClientPage(context, target, "/sparkweb/examples/chat.html")
+        joining.wait_signed_in("alice")
+        joining.wait_connected()
+        for text in first:
+            joining.wait_for_message(text)
+        tabs.append(joining)
+        for tab in tabs:
+            bodies = [body for _, body in tab.messages()]
+            for text in first:
+                assert bodies.count(text) == 1, "%r shown %d times after a tab joined" % (
+                    text, bodies.count(text))
+        assert streams_of("alice") == 1, "the joining tab opened a stream of its own"
 
         meanwhile = unique("sent while the leader closed")
         sent = []
@@ -312,13 +326,21 @@ def test_the_token_is_renewed_before_it_expires_and_shared_by_the_tabs(contexts,
     first.sign_in("alice")
     second = ClientPage(context, target)
     second.wait_signed_in("alice")
+    second.wait_connected()
+    renewals = []
+    context.on("request", lambda r: renewals.append(
+        (r.url, r.headers.get("authorization", "")[-8:], first.page is r.frame.page, time.time()))
+        if r.url.endswith("/renew") else None)
     token = first.page.evaluate(CLIENT + ".then(c => [c.token, c.expires])")
     lifetime = token[1] - int(time.time())
     context.clock.fast_forward(int(lifetime * 0.8) * 1000)   # renewal is due at 3/4
     for tab in (first, second):
         tab.page.wait_for_function(CLIENT + ".then(c => c.token && c.token !== %r)" % token[0],
                                    timeout=TIMEOUT)
+    assert len(renewals) == 1, "%d POST /renew for two tabs: %r" % (len(renewals), renewals)
     renewed = second.page.evaluate(CLIENT + ".then(c => c.token)")
-    assert first.page.evaluate(CLIENT + ".then(c => c.token)") == renewed, "tabs disagree"
+    assert first.page.evaluate(CLIENT + ".then(c => c.token)") == renewed, "tabs disagree: %r" % (
+        [renewed[-8:], first.page.evaluate(CLIENT + ".then(c => [c.token.slice(-8), c.stream.leader, c._auth.received, c._auth.lifetime, Date.now()])"),
+         second.page.evaluate(CLIENT + ".then(c => [c.stream.leader, c._auth.received, c._auth.lifetime, Date.now()])"), renewals])
     with target.client(renewed) as client:
         assert client.get("/user").json()["username"] == "alice", "the renewed token is refused"

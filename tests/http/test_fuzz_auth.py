@@ -125,6 +125,11 @@ ENDPOINTS = st.one_of(
         lambda parts: "/webauthn/%s/%s" % parts)),
     st.tuples(st.sampled_from(["GET", "PUT", "DELETE"]), B64URL.map(
         lambda text: "/webauthn/credentials/" + urllib.parse.quote(text, safe=""))),
+    st.tuples(st.sampled_from(["GET", "POST"]), st.sampled_from(["/bookmarks", "/bookmark"])),
+    st.tuples(st.sampled_from(["GET", "PUT", "DELETE", "POST"]), st.tuples(
+        st.one_of(USERNAMES, st.integers(-2, 2 ** 70).map(str)),
+        st.one_of(st.just(""), USERNAMES.map(lambda name: "/" + urllib.parse.quote(name, safe=""))))
+        .map(lambda parts: "/bookmark/" + urllib.parse.quote(parts[0], safe="") + parts[1])),
 )
 
 
@@ -259,8 +264,10 @@ def test_auth_endpoints_answer_every_request_with_json_and_never_5xx(
 HOSTILE_ENDPOINTS = st.one_of(
     st.tuples(st.just("POST"), st.sampled_from([
         "/login/nobody", "/renew", "/logout", "/config/properties", "/webauthn/register/start/nobody",
-        "/webauthn/register/finish/nobody", "/webauthn/authenticate/finish/nobody"])),
-    st.tuples(st.just("PUT"), st.just("/webauthn/credentials/AAAA")))
+        "/webauthn/register/finish/nobody", "/webauthn/authenticate/finish/nobody",
+        "/bookmark", "/bookmark/1/fuzz.name", "/bookmark/room@conference.example.test/x"])),
+    st.tuples(st.sampled_from(["PUT"]), st.sampled_from([
+        "/webauthn/credentials/AAAA", "/bookmark/1", "/bookmark/room@conference.example.test"])))
 
 
 @settings(max_examples=120, deadline=None, derandomize=True, database=None,

@@ -1,5 +1,5 @@
 """One user cannot read or change another's data, in every API area that exists: user,
-config/properties, chat, presence, roster, the event stream, and logout.
+config/properties, chat, presence, roster, bookmarks, the event stream, and logout.
 
 Every endpoint acts on the signed-in user (docs/authorization.md); these tests try the ways a
 request could still reach someone else: a name in a body, a name in a path, another user's
@@ -177,3 +177,26 @@ def test_a_link_preview_carries_nothing_of_the_caller_to_the_page(target, alice_
         assert alice_token not in repr(seen) and "alice" not in repr(seen).lower(), seen
     finally:
         web.stop()
+
+
+# --- bookmarks (issue 12) -------------------------------------------------------------------
+def test_own_bookmarks_are_invisible_and_unchangeable_to_another_user(
+        target, alice, bob_token):
+    room = "isolation%s@conference.%s" % (uuid.uuid4().hex[:8], target.domain)
+    made = alice.post("/bookmark", json={"name": "alice's", "value": room,
+                                         "properties": {"nick": "Al"}})
+    assert made.status_code == 200, made.text
+    path = "/bookmark/" + room
+    try:
+        with target.client(bob_token) as bob:
+            assert room not in bob.get("/bookmarks").text, "bob lists alice's bookmark"
+            for method, url, body in (("GET", path, None), ("PUT", path, {"name": "bob's"}),
+                                      ("DELETE", path, None), ("POST", path + "/nick", "Bob"),
+                                      ("DELETE", path + "/nick", None)):
+                answer = bob.request(method, url, json=body)
+                assert answer.status_code == 404, (method, url, answer.status_code, answer.text)
+        mine = alice.get(path).json()
+        assert mine["name"] == "alice's" and mine["properties"] == [
+            {"key": "nick", "value": "Al"}], "bob changed alice's bookmark: %s" % mine
+    finally:
+        alice.delete(path)

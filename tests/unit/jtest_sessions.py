@@ -86,7 +86,7 @@ def test_deleted_user_session_ends_and_streams_close():
     assert stream.closed, "stream of a deleted user left open"
 
 
-def test_replay_after_last_event_id_and_nothing_for_foreign_ids():
+def test_replay_after_last_event_id_and_all_for_ids_of_another_session():
     openfire, clock, app = setup()
     bob = app.sessions.get_or_start(u"bob")
     first = RecordingStream()
@@ -100,9 +100,32 @@ def test_replay_after_last_event_id_and_nothing_for_foreign_ids():
     bob.attach(again, chats[0].id)
     bodies = [e.text for e in again.events if e.name == "chatapi.chat" and u'"body"' in e.text]
     assert len(bodies) == 2 and u'"two"' in bodies[0] and u'"three"' in bodies[1], bodies
+    # A page that signed out and in again (or whose session expired) still holds an id of
+    # the old session: it saw none of this one's events, so it gets all of them.
     foreign = RecordingStream()
     bob.attach(foreign, u"0-1")
-    assert not foreign.events, "replayed for an id of another session: %r" % foreign.names()
+    assert [e.id for e in foreign.events] == [e.id for e in first.events], \
+        "an id of another session did not replay all: %r" % foreign.names()
+
+
+def test_the_first_stream_of_a_new_session_with_the_old_sessions_id_gets_everything():
+    openfire, clock, app = setup()
+    bob = app.sessions.get_or_start(u"bob")
+    old = RecordingStream()
+    bob.attach(old)
+    alice = app.sessions.get_or_start(u"alice")
+    alice.send(stanza.message(u"bob@example.test", body=u"before"))
+    old_id = old.events[-1].id
+    app.sessions.end(u"bob")
+    clock.advance(1)    # a session's epoch is its start time
+    alice.send(stanza.message(u"bob@example.test", body=u"while signed out"))
+    again = app.sessions.get_or_start(u"bob")
+    assert again is not bob, "the ended session was handed out again"
+    page = RecordingStream()
+    again.attach(page, old_id)
+    bodies = [e.text for e in page.events if e.name == "chatapi.chat" and u'"body"' in e.text]
+    assert any(u"while signed out" in body for body in bodies), \
+        "the offline message was not replayed after sign-in: %r (from %s)" % (page.names(), old_id)
 
 
 def run_together(count, work, timeout=20):

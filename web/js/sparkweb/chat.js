@@ -23,7 +23,13 @@ export class SparkWebChat extends SparkWebElement {
     this.listen(this.client, "chatapi.chat", (event) => this._chatState(event.detail));
   }
 
+  disconnectedCallback() {
+    clearTimeout(this._pausedTimer);    // else "paused" goes out from an element long gone
+    super.disconnectedCallback();
+  }
+
   async render() {
+    clearTimeout(this._pausedTimer);
     this._jid = null;
     this._typing = null;
     if (!this.client.signedIn) {

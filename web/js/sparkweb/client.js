@@ -13,6 +13,7 @@ import { credentialJSON, requestOptions } from "./webauthn.js";
 
 const AUTH_KEY = "sparkweb.auth";       // localStorage: shared by the tabs of this origin
 const RENEW_AT = 0.75;                   // renew after three quarters of a token's lifetime
+const RETRY_MS = 30000;                  // a renewal that failed, or left to the leader tab
 
 /** An API answer other than 2xx: `status`, `error` (e.g. "unauthorized"), `message`. */
 export class SparkWebError extends Error {
@@ -74,10 +75,11 @@ export class SparkWebClient extends EventTarget {
     }
   }
 
-  /** A fresh token without the password; the other tabs pick it up from storage. */
+  /** A fresh token without the password; the other tabs pick it up from storage. A refusal
+   *  (the sign-in reached sparkweb.token.maxAge.seconds) leaves the current token in place. */
   async renew() {
-    const answer = await this.request("POST", "/renew");
-    this._store({ ...answer, issued: Date.now() / 1000 });
+    const answer = await this.request("POST", "/renew", undefined, { keepOnRefusal: true });
+    this._store(withLifetime(answer));
     this._scheduleRenewal();
     return answer;
   }
@@ -85,7 +87,7 @@ export class SparkWebClient extends EventTarget {
   // --- REST -------------------------------------------------------------------------------
   /** Calls `path` under /api/rest; answers the parsed JSON, throws SparkWebError otherwise.
    *  A string body goes as text/plain, anything else as JSON. */
-  async request(method, path, body, { anonymous = false } = {}) {
+  async request(method, path, body, { anonymous = false, keepOnRefusal = false } = {}) {
     const headers = { Accept: "application/json" };
     if (!anonymous && this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined && typeof body !== "string") {
@@ -103,7 +105,7 @@ export class SparkWebClient extends EventTarget {
     let answer = {};
     try { answer = text ? JSON.parse(text) : {}; } catch (error) { answer = {}; }
     if (!response.ok) {
-      if (response.status === 401 && !anonymous && this.signedIn) this._forget();
+      if (response.status === 401 && !anonymous && !keepOnRefusal && this.signedIn) this._forget();
       throw new SparkWebError(response.status, answer.error, answer.message,
                               response.headers.get("Retry-After"));
     }
@@ -150,8 +152,7 @@ export class SparkWebClient extends EventTarget {
   }
 
   _signedIn(answer) {
-    this._store({ token: answer.token, username: answer.username, expires: answer.expires,
-                  issued: Date.now() / 1000 });
+    this._store(withLifetime(answer));
     this._started();
     return answer;
   }
@@ -189,29 +190,40 @@ export class SparkWebClient extends EventTarget {
     this._scheduleRenewal();            // renewed in another tab
   }
 
+  /** Renews after three quarters of the token's lifetime, counted on this browser's clock from
+   *  when the token arrived (the server's clock may differ from the browser's). */
   _scheduleRenewal() {
     clearTimeout(this._renewTimer);
     if (!this._auth) return;
-    const { issued, expires } = this._auth;
-    const at = (issued + (expires - issued) * RENEW_AT) * 1000;
+    const { received, lifetime } = this._auth;
+    const at = (received + lifetime * RENEW_AT) * 1000;
     this._renewTimer = setTimeout(() => this._renewOnce(), Math.max(at - Date.now(), 1000));
   }
 
-  /** One tab renews (a Web Lock); the others find the new token in storage. */
+  /** /renew refused (the sign-in is too old to renew): the token stays until it expires. */
+  _keepUntilExpiry() {
+    clearTimeout(this._renewTimer);
+    if (!this._auth) return;
+    const { received, lifetime } = this._auth;
+    const left = (received + lifetime) * 1000 - Date.now();
+    this._renewTimer = setTimeout(() => this._forget(), Math.max(left, 0));
+  }
+
+  /** One tab renews: the stream's leader (one per browser). The others find the new token in
+   *  storage. A lock around "read storage, renew" would not do: storage written in one tab
+   *  reaches the others a moment later, so a tab taking the lock next could still read the old
+   *  token and renew a second time. A tab that is not the leader looks again later, in case
+   *  no new token came (the storage event reschedules it when one does). */
   async _renewOnce() {
-    const seen = this.token;
-    const renew = async () => {
-      const current = this._readAuth();
-      if (!current || current.token !== seen) {  // another tab was first
-        this._auth = current;
-        return this._scheduleRenewal();
-      }
-      try { await this.renew(); } catch (error) {
-        if (error.status !== 401) this._renewTimer = setTimeout(() => this._renewOnce(), 30000);
-      }
-    };
-    if (navigator.locks) await navigator.locks.request("sparkweb-renew", renew);
-    else await renew();
+    if (!this._auth) return;
+    if (!this.stream.leader) {
+      this._renewTimer = setTimeout(() => this._renewOnce(), RETRY_MS);
+      return;
+    }
+    try { await this.renew(); } catch (error) {
+      if (error.status === 401) this._keepUntilExpiry();
+      else this._renewTimer = setTimeout(() => this._renewOnce(), RETRY_MS);
+    }
   }
 
   _store(auth) {
@@ -222,9 +234,31 @@ export class SparkWebClient extends EventTarget {
   _readAuth() {
     try {
       const auth = JSON.parse(this._storage.getItem(AUTH_KEY));
-      return auth && auth.token && auth.expires * 1000 > Date.now() ? auth : null;
+      if (auth && !auth.lifetime && auth.issued) {       // stored by an earlier version
+        Object.assign(auth, { received: auth.issued, lifetime: auth.expires - auth.issued });
+      }
+      return auth && auth.token && auth.lifetime &&
+        (auth.received + auth.lifetime) * 1000 > Date.now() ? auth : null;
     } catch (error) { return null; }
   }
+}
+
+/** A sign-in or renewal answer as stored: with `received` (this browser's clock, seconds) and
+ *  `lifetime` (the token's own exp - iat), so that expiry and renewal never compare the
+ *  browser's clock with the server's. */
+function withLifetime(answer) {
+  const { iat, exp } = tokenClaims(answer.token);
+  const lifetime = Number.isFinite(exp - iat) && exp > iat ? exp - iat : 0;
+  return { token: answer.token, username: answer.username, expires: answer.expires,
+           received: Date.now() / 1000, lifetime };
+}
+
+/** The claims of a JWT (read, not verified: the server verifies). */
+function tokenClaims(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part + "=".repeat((4 - part.length % 4) % 4)));
+  } catch (error) { return {}; }
 }
 
 let shared = null;

@@ -13,7 +13,10 @@ export class SparkWebRoster extends SparkWebElement {
     this._requests = new Set();       // bare JIDs asking to see the user's presence
   }
 
-  attributeChangedCallback() { if (this.isConnected) this._draw(); }
+  attributeChangedCallback(name) {
+    if (name !== "selected") this._frame = null;     // texts or the form change: build anew
+    if (this.isConnected) this._draw();
+  }
 
   /** The contacts as shown: [{jid, name, type, show, status}]. */
   get contacts() { return [...this._contacts.values()]; }
@@ -25,6 +28,7 @@ export class SparkWebRoster extends SparkWebElement {
   }
 
   render() {
+    this._frame = null;
     this._contacts.clear();
     if (this.client.signedIn) this.reload();
     this._draw();
@@ -70,35 +74,93 @@ export class SparkWebRoster extends SparkWebElement {
     return contact.type === "unavailable" ? "unavailable" : contact.show || "available";
   }
 
+  /** Updates what is shown in place: the frame (heading, list, form) is built once, and each
+   *  contact's item is kept (keyed by JID) and changed, so a presence event neither moves the
+   *  focus nor clears what the user is typing into the form. */
   _draw() {
     if (!this.client.signedIn) {
+      this._frame = null;
       this.show(el("p", { part: "signed-out", class: "muted" }, this.t("signedOut")));
       return;
     }
-    const heading = uniqueId("contacts"), selected = this.getAttribute("selected");
-    const items = this.contacts.sort((a, b) => a.name.localeCompare(b.name)).map((contact) => {
-      const show = this._showKey(contact);
-      const label = this.t(`show.${show}`);
-      const current = selected && (selected === contact.jid || selected === localPart(contact.jid));
-      return el("li", { part: "item", "data-jid": contact.jid, "data-show": show },
-        el("button", { type: "button", part: current ? "contact selected" : "contact",
-                       "aria-current": current ? "true" : null,
-                       onclick: () => this._select(contact) },
-          el("span", { part: "presence", class: `dot ${show}`, "aria-hidden": "true" }),
-          el("span", { part: "name", class: "name" }, contact.name),
-          el("span", { part: "show", class: "muted" }, label),
-          contact.status ? el("span", { part: "status", class: "muted" }, contact.status) : null),
-        this.hasAttribute("editable") ? el("button", { type: "button", part: "button remove",
-          class: "icon", "aria-label": this.t("roster.remove", contact.name),
-          onclick: () => this._remove(contact) }, "×") : null);
+    if (!this._frame) this._build();
+    const { list, empty, error } = this._frame;
+    const contacts = this.contacts.sort((a, b) => a.name.localeCompare(b.name));
+    const shown = new Set();
+    contacts.forEach((contact, index) => {
+      let item = this._frame.items.get(contact.jid);
+      if (!item) {
+        item = this._item(contact);
+        this._frame.items.set(contact.jid, item);
+      }
+      this._update(item, contact);
+      if (list.children[index] !== item.node) list.insertBefore(item.node, list.children[index] || null);
+      shown.add(contact.jid);
     });
+    for (const [jid, item] of this._frame.items) {
+      if (!shown.has(jid)) { item.node.remove(); this._frame.items.delete(jid); }
+    }
+    list.hidden = !contacts.length;
+    empty.hidden = contacts.length > 0;
+    error.textContent = this._message || "";
+    error.hidden = !this._message;
+    this._drawRequests();
+  }
+
+  _build() {
+    const heading = uniqueId("contacts"), editable = this.hasAttribute("editable");
+    const frame = {
+      items: new Map(),
+      list: el("ul", { part: "list", class: "list" }),
+      empty: el("p", { part: "empty", class: "muted" }, this.t("roster.empty")),
+      error: el("p", { part: "error", class: "error", role: "alert" }),
+      requests: el("div"),
+      shownRequests: null,
+    };
+    this._frame = frame;
     this.show(el("section", { part: "roster", "aria-labelledby": heading },
       el("h2", { id: heading, part: "heading" }, this.t("roster.title")),
-      items.length ? el("ul", { part: "list", class: "list" }, items) :
-        el("p", { part: "empty", class: "muted" }, this.t("roster.empty")),
-      this._message ? el("p", { part: "error", class: "error", role: "alert" }, this._message) : null,
-      this.hasAttribute("editable") ? this._requestList() : null,
-      this.hasAttribute("editable") ? this._addForm() : null));
+      frame.list, frame.empty, frame.error, frame.requests,
+      editable ? this._addForm() : null));
+  }
+
+  _item(contact) {
+    const parts = {
+      presence: el("span", { part: "presence", "aria-hidden": "true" }),
+      name: el("span", { part: "name", class: "name" }),
+      show: el("span", { part: "show", class: "muted" }),
+      status: el("span", { part: "status", class: "muted" }),
+    };
+    const button = el("button", { type: "button", part: "contact",
+                                  onclick: () => this._select(this._contacts.get(contact.jid)) },
+      parts.presence, parts.name, parts.show, parts.status);
+    const node = el("li", { part: "item", "data-jid": contact.jid }, button,
+      this.hasAttribute("editable") ? el("button", { type: "button", part: "button remove",
+        class: "icon", "aria-label": this.t("roster.remove", contact.name),
+        onclick: () => this._remove(this._contacts.get(contact.jid) || contact) }, "×") : null);
+    return { node, button, ...parts };
+  }
+
+  _update(item, contact) {
+    const show = this._showKey(contact), selected = this.getAttribute("selected");
+    const current = selected && (selected === contact.jid || selected === localPart(contact.jid));
+    item.node.setAttribute("data-show", show);
+    item.presence.className = `dot ${show}`;
+    item.name.textContent = contact.name;
+    item.show.textContent = this.t(`show.${show}`);
+    item.status.textContent = contact.status || "";
+    item.status.hidden = !contact.status;
+    item.button.setAttribute("part", current ? "contact selected" : "contact");
+    if (current) item.button.setAttribute("aria-current", "true");
+    else item.button.removeAttribute("aria-current");
+  }
+
+  /** Redrawn only when the requests change (their buttons keep the focus otherwise). */
+  _drawRequests() {
+    const key = [...this._requests].join("\n");
+    if (!this.hasAttribute("editable") || this._frame.shownRequests === key) return;
+    this._frame.shownRequests = key;
+    this._frame.requests.replaceChildren(...[this._requestList()].filter(Boolean));
   }
 
   /** Contact requests: accept (POST /roster/{jid}/accept) or refuse (.../refuse). */
@@ -147,6 +209,7 @@ export class SparkWebRoster extends SparkWebElement {
       const nickname = form.elements.nickname.value.trim();
       await this.client.request("POST", "/roster", nickname ? { jid, nickname, subscribe: true } :
                                                               { jid, subscribe: true });
+      form.reset();                     // the form is kept across redraws: empty it once added
     });
   }
 
@@ -159,8 +222,7 @@ export class SparkWebRoster extends SparkWebElement {
       await action();
       await this.reload();
     } catch (error) {
-      this._message = error.status === 404 || error.status === 405 ?
-        this.t("roster.notSupported") : this.errorText(error);
+      this._message = this.errorText(error);
       this._draw();
     }
   }

@@ -89,6 +89,16 @@ class TooManyRequests(ApiError):
     code = "too_many_requests"
 
 
+class PluginMissing(ApiError):
+    """The operation needs one of Openfire's optional plugins, which is not installed."""
+    status = 501
+    code = "plugin_missing"
+
+    def __init__(self, plugin):
+        ApiError.__init__(self, "This needs Openfire's %s plugin, which is not installed on "
+                          "this server." % plugin)
+
+
 class ServiceUnavailable(ApiError):
     status = 503
     code = "service_unavailable"
@@ -98,7 +108,8 @@ class ServiceUnavailable(ApiError):
 # error code used in our JSON body, so that those answers share the shape of ours.
 CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (
     BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
-    PayloadTooLarge, UnsupportedMediaType, TooManyRequests, ServiceUnavailable, ApiError))
+    PayloadTooLarge, UnsupportedMediaType, TooManyRequests, PluginMissing, ServiceUnavailable,
+    ApiError))
 CODES_BY_STATUS[406] = "not_acceptable"
 
 GENERIC_MESSAGES = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.",

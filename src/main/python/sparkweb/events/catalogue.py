@@ -38,8 +38,11 @@ def _data(text):
         return {"data": text, "dataIsText": True}
 
 
-def on_connect(user):
-    return CONNECT, {"username": user.username, "name": user.name, "email": user.email}
+def on_connect(user, heartbeat_seconds):
+    """The first event of a stream; ``heartbeatSeconds`` lets a page tell a silent connection
+    (no byte for a few heartbeats) from a quiet one."""
+    return CONNECT, {"username": user.username, "name": user.name, "email": user.email,
+                     "heartbeatSeconds": heartbeat_seconds}
 
 
 def for_stanza(stanza):

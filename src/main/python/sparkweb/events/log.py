@@ -94,6 +94,11 @@ class EventLog(object):
     def all(self):
         return [event for _, event, _ in self._recent]
 
+    def is_own(self, event_id):
+        """Whether ``event_id`` ("<epoch>-<sequence>") was numbered by this log."""
+        epoch, _, sequence = (event_id or u"").partition(u"-")
+        return epoch == self.epoch and sequence.isdigit()
+
     def since(self, last_event_id):
         """Events after ``last_event_id`` still kept; [] for unknown or foreign ids."""
         epoch, _, sequence = (last_event_id or u"").partition(u"-")

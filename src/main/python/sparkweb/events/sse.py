@@ -186,7 +186,8 @@ class SseServlet(HttpServlet):
         if user is None:   # deleted since the account check, which is trusted for a few seconds
             raise Unauthorized()
         self._app.sessions.get_or_start(claims.username)
-        return claims.username, catalogue.on_connect(user)
+        return claims.username, catalogue.on_connect(
+            user, self._app.settings.get(config.SSE_HEARTBEAT))
 
     def _stream(self, request, response, username, greeting):
         response.setStatus(200)

@@ -225,6 +225,13 @@ class OpenfireFacade(object):
         """Takes the user out of an existing group (as member and as group administrator)."""
         raise NotImplementedError
 
+    # --- bookmarks (issue 12): the Bookmarks plugin; who may change shared ones: is_admin ----
+    def shared_bookmarks(self):
+        """The store of Openfire's Bookmarks plugin (a :class:`~sparkweb.openfire.
+        shared_bookmarks.SharedBookmarkStore`), or None when that plugin is not installed.
+        Asked again on every use: the plugin may come and go while SparkWeb runs."""
+        raise NotImplementedError
+
     # --- web server -------------------------------------------------------------------------
     def add_web_context(self, context):
         """Serve a Jetty servlet context on the HTTP-bind web server (ports 7070/7443)."""

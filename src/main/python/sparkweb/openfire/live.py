@@ -20,6 +20,7 @@ from org.jivesoftware.util import JiveGlobals
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
+from sparkweb.openfire import live_bookmarks
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
@@ -165,6 +166,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
             return None
         presence = XMPPServer.getInstance().getPresenceManager().getPresence(user)
         return from_packet(presence) if presence is not None else None
+
+    def shared_bookmarks(self):
+        return live_bookmarks.find_store()
 
     def add_web_context(self, context):
         HttpBindManager.getInstance().addJettyHandler(context)

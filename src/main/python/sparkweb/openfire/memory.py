@@ -17,6 +17,7 @@ from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
 from sparkweb.openfire.memory_account import MemoryAccountMixin
+from sparkweb.openfire.memory_bookmarks import MemorySharedBookmarks
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
 from sparkweb.xmpp.roster import SUBSCRIPTION_NUMBERS
 
@@ -57,6 +58,8 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
         self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
+        # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
+        self.bookmarks_plugin = MemorySharedBookmarks(self.xmpp.contacts.groups)
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
     def add_user(self, username, password, name=u"", email=u""):
@@ -226,6 +229,9 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
             if session.presence is not None:
                 return session.presence
         return None
+
+    def shared_bookmarks(self):
+        return self.bookmarks_plugin
 
     def add_web_context(self, context):
         self.web_contexts.append(context)

@@ -15,6 +15,7 @@ from java.util.concurrent.locks import ReentrantLock
 from sparkweb.errors import BadRequest
 from sparkweb.openfire.memory_contacts import MemoryContacts
 from sparkweb.openfire.memory_iq import MemoryIqHandler
+from sparkweb.openfire.memory_pep import MemoryPep
 from sparkweb.xmpp import jid
 from sparkweb.xmpp import stanza as model
 
@@ -43,6 +44,11 @@ class MemorySession(object):
     def close(self):
         self._router.close(self, notify=False)
 
+    def deliver_to_self(self, stanza):
+        """An answer of the server to this session (IQ results)."""
+        if not self.closed:
+            self.listener.on_stanza(stanza)
+
 
 class MemoryXmppRouter(object):
     def __init__(self, domain):
@@ -52,6 +58,7 @@ class MemoryXmppRouter(object):
         self._offline = ConcurrentHashMap()    # username -> CopyOnWriteArrayList of stanzas
         self._lock = ReentrantLock()
         self.iq = MemoryIqHandler(domain)       # answers IQs to the domain and its components
+        self.pep = MemoryPep(domain)           # the users' own PEP nodes (XEP-0402 bookmarks)
 
     def open(self, username, resource, listener):
         session = MemorySession(self, username, resource, listener)
@@ -84,10 +91,14 @@ class MemoryXmppRouter(object):
             self._deliver(stanza)
 
     def _iq(self, session, stanza):
-        """Roster sets, as Openfire's IQRosterHandler; IQs built as XML (xmpp.iq: service
-        discovery, upload slots) as memory_iq answers them; any other: service-unavailable."""
+        """Roster sets, as Openfire's IQRosterHandler; IQs to the user's own account as PEP
+        (memory_pep) answers them; other IQs built as XML (xmpp.iq: service discovery, upload
+        slots) as memory_iq answers them; any other: service-unavailable."""
+        own_account = u"%s@%s" % (session.username, self.domain)
         if stanza.type == "set" and stanza.roster is not None:
             answer = self.contacts.roster_set(session.username, stanza)
+        elif stanza.xml is not None and stanza.recipient == own_account:
+            return self.pep.handle(session, stanza)
         elif stanza.type in ("get", "set") and stanza.xml is not None:
             session.listener.on_stanza(self.iq.answer(session.jid, stanza))
             return

@@ -4,6 +4,10 @@ gets exactly one result or error with the same id).
 The caller waits with no lock held; the answer arrives on whatever thread Openfire delivers it
 (synchronously inside the send, for most of Openfire's own handlers). An answer that comes
 after the wait gave up is dropped, and so is the pending entry: nothing stays behind.
+
+An answer counts only from whom may give it, so that another account cannot answer for the
+server with a guessed id: the user's own account (bare or full JID; PEP answers from the bare
+one), the address the request went to, or the server (no address, or its domain).
 """
 from __future__ import absolute_import
 
@@ -13,7 +17,8 @@ from sparkweb.errors import ServiceUnavailable
 
 
 class _Pending(object):
-    def __init__(self):
+    def __init__(self, senders):
+        self.senders = senders
         self.done = CountDownLatch(1)
         self.answer = None
 
@@ -22,9 +27,10 @@ class PendingRequests(object):
     def __init__(self):
         self._pending = ConcurrentHashMap()   # IQ id -> _Pending
 
-    def send_and_wait(self, iq, send, timeout_seconds):
-        """Sends ``iq`` with ``send`` and returns the answering stanza; 503 when none came."""
-        pending = _Pending()
+    def send_and_wait(self, iq, send, timeout_seconds, own_jid):
+        """Sends ``iq`` with ``send`` and returns the answering stanza; 503 when none came.
+        ``own_jid``: the full JID of the session that sends it."""
+        pending = _Pending(_answering(iq, own_jid))
         self._pending.put(iq.id, pending)
         try:
             send(iq)
@@ -39,7 +45,7 @@ class PendingRequests(object):
         if stanza.kind != "iq" or stanza.type not in ("result", "error") or stanza.id is None:
             return False
         pending = self._pending.get(stanza.id)
-        if pending is None:
+        if pending is None or stanza.sender not in pending.senders:
             return False
         pending.answer = stanza
         pending.done.countDown()
@@ -47,3 +53,9 @@ class PendingRequests(object):
 
     def count(self):
         return self._pending.size()
+
+
+def _answering(iq, own_jid):
+    """Who may answer ``iq``: None (the server), its domain, the account, the address asked."""
+    bare = own_jid.split(u"/")[0]
+    return frozenset((None, bare.split(u"@")[-1], bare, own_jid, iq.recipient))

@@ -212,7 +212,7 @@ class UserSession(object):
         xmpp = self._xmpp
         if xmpp is None:
             raise SessionEnded(self.username)
-        return self._requests.send_and_wait(iq, xmpp.send, IQ_WAIT_SECONDS)
+        return self._requests.send_and_wait(iq, xmpp.send, IQ_WAIT_SECONDS, xmpp.jid)
 
     def ask(self, type, recipient, child_xml):
         """An IQ round trip through this session: the answer's DOM element (session.queries)."""
@@ -251,9 +251,15 @@ class UserSession(object):
             if greeting is not None:
                 stream.offer(self._log.unlogged(*greeting))
             # The first stream also gets what arrived before it (offline messages delivered
-            # at login, say); later ones only what they missed since their Last-Event-ID.
-            missed = self._log.since(last_event_id) if self._had_stream or last_event_id \
-                else self._log.all()
+            # at login, say); later ones only what they missed since their Last-Event-ID. An
+            # id of another session (the page signed out and in, or this session expired and
+            # a new one started) means the page saw none of this session's events: all of them.
+            if last_event_id and not self._log.is_own(last_event_id):
+                missed = self._log.all()
+            elif self._had_stream or last_event_id:
+                missed = self._log.since(last_event_id)
+            else:
+                missed = self._log.all()
             for event in missed:
                 stream.offer(event)
             if not stream.closed:          # an overflowing replay closes it at once

@@ -15,6 +15,7 @@ from sparkweb.errors import BadRequest
 CHAT_STATES = ("active", "composing", "paused", "inactive", "gone")   # XEP-0085
 SHOW_VALUES = ("chat", "away", "xa", "dnd")                            # RFC 6121 4.7.2.1
 MESSAGE_TYPES = ("chat", "normal", "headline", "groupchat", "error")
+IQ_ERROR = "error"     # the type of an IQ error answer, and the name of its <error/> child
 PRESENCE_TYPES = ("unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed",
                   "probe", "error")
 
