@@ -204,7 +204,9 @@ class LocalOpenfire(object):
                                        self.properties))
         self.install_plugin()
 
-    def start(self, timeout=180):
+    # Openfire with SparkWeb (Jython) starts in ~60 s on an idle machine; 180 s was seen to be
+    # too short with two Openfires starting at once under load average 30.
+    def start(self, timeout=420):
         paths.require_build()
         self.prepare()
         log = open(os.path.join(self.home, "console.log"), "w")
@@ -373,6 +375,7 @@ def demo():
     print("  SSE          %s/sparkweb/sse" % target.base_url)
     print("  chat client  http://localhost:%d/sparkweb/  (one user per browser: sign in as a "
           "second user in a private window)" % server.ports["http"])
+    print("  API docs     %s/sparkweb/api/docs" % target.base_url)
     print("  passkeys     http://localhost:%d/sparkweb/passkeys.html  (browsers allow passkeys "
           "on localhost, never on 127.0.0.1)" % server.ports["http"])
     print("  admin console http://127.0.0.1:%d  (admin / %s)" % (

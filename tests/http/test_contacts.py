@@ -4,8 +4,6 @@ import base64
 
 import pytest
 
-from harness import targets
-from harness.openfire_admin import AdminConsole
 from harness.sse import EventStream
 
 
@@ -26,24 +24,6 @@ def clean_rosters(target):
     for user, other in (("alice", "carol"), ("carol", "alice"), ("carol", "admin")):
         with target.client(target.login(user)) as client:
             client.delete("/roster/%s@%s" % (other, target.domain))
-
-
-@pytest.fixture(scope="module")
-def groups(request, target):
-    """"chess" open for self-service, "staff" (admin's) closed: the dev host has them from its
-    start, a real Openfire gets them through its admin console, and loses them afterwards."""
-    if target.name != "openfire":
-        yield
-        return
-    console = AdminConsole(targets.get_server(request.config, "openfire"), target.users["admin"])
-    console.create_group("chess")
-    console.create_group("staff", ["admin"])
-    console.save_settings(**{"sparkweb.groups.selfService": "chess"})
-    yield
-    console.save_settings(**{"sparkweb.groups.selfService": ""})
-    console.delete_group("chess")
-    console.delete_group("staff")
-    console.close()
 
 
 def test_contact_added_changed_removed_with_409_and_404(target, alice, carol_jid, clean_rosters):
@@ -143,6 +123,34 @@ def test_password_change_needs_the_current_one_and_ends_other_tokens(target):
         with target.client(fresh) as carol:
             back = carol.put("/user", json={"password": old, "currentPassword": "new-" + old})
         assert back.status_code == 200, "password not restored: %s" % back.text
+
+
+def test_a_password_change_closes_the_event_streams_of_earlier_tokens(target):
+    old = target.users["carol"]
+    token, watched = target.login("carol"), target.login("carol")
+    with EventStream(target, watched) as stream:
+        stream.next("onConnect")
+        with target.client(target.login("alice")) as alice:    # the stream is live first
+            assert alice.post("/chat/message/carol", json={"body": "before"}).status_code == 200
+            stream.next("chatapi.chat", where=lambda e: e.data.get("body") == "before")
+            with target.client(token) as carol:
+                changed = carol.put("/user", json={"password": "new-" + old,
+                                                   "currentPassword": old})
+            assert changed.status_code == 200, changed.text
+            try:
+                assert stream.ended(15), "the stream of a token ended by the change stayed open"
+                assert alice.post("/chat/message/carol", json={"body": "after"}
+                                  ).status_code == 200
+                later = []
+                while not stream.events.empty():
+                    later.append(stream.events.get_nowait())
+                assert not [e for e in later if e.name == "chatapi.chat" and
+                            e.data.get("body") == "after"], "a message after the change arrived"
+            finally:
+                with target.client(changed.json()["token"]) as carol:
+                    back = carol.put("/user", json={"password": old,
+                                                    "currentPassword": "new-" + old})
+                assert back.status_code == 200, "password not restored: %s" % back.text
 
 
 def test_account_deletion_is_off_by_default(target):

@@ -136,9 +136,11 @@ def test_logout_revokes_only_the_callers_token(target, alice_token, bob_token):
 
 # --- contacts, account and groups (issue 12) --------------------------------------------------
 def test_roster_account_and_groups_of_one_user_are_out_of_reach_of_another(
-        target, alice, bob_token):
+        target, alice, bob_token, groups):
     carol_jid = "carol@" + target.domain
     assert alice.post("/roster", json={"jid": carol_jid, "nickname": "alice's"}).status_code == 200
+    joined = alice.post("/user/groups/chess")      # something of alice's for bob to (not) see
+    assert joined.status_code == 200 and "chess" in joined.json()["groupnames"], joined.text
     try:
         with target.client(bob_token) as bob:
             assert carol_jid not in [e["jid"] for e in bob.get("/roster").json()["roster"]], \
@@ -148,13 +150,19 @@ def test_roster_account_and_groups_of_one_user_are_out_of_reach_of_another(
                 assert answer.status_code == 404, "%s %s: %s" % (method, path, answer.status_code)
             assert bob.put("/user", json={"username": "alice", "name": "Bob was here"}
                            ).status_code == 400, "bob renamed or reached alice"
-            assert bob.get("/user/groups").json()["groupnames"] == [], "bob sees groups not his"
+            assert "chess" not in bob.get("/user/groups").json()["groupnames"], \
+                "bob sees alice's group"
+            left = bob.delete("/user/groups/chess")     # bob leaving must not take alice out
+            assert left.status_code < 500, left.text
             directory = bob.get("/users", params={"search": "alice"}).json()["users"]
             assert directory == [{"username": "alice", "name": "Alice"}], directory
         entry = [e for e in alice.get("/roster").json()["roster"] if e["jid"] == carol_jid]
         assert entry and entry[0]["nickname"] == "alice's", "bob changed alice's contact"
         assert alice.get("/user").json()["name"] == "Alice", "bob changed alice's account"
+        assert "chess" in alice.get("/user/groups").json()["groupnames"], \
+            "bob took alice out of her group"
     finally:
+        alice.delete("/user/groups/chess")
         alice.delete("/roster/" + carol_jid)
 def test_a_link_preview_carries_nothing_of_the_caller_to_the_page(target, alice_token):
     """The page a preview fetches sees neither the caller's token nor cookies the caller sent

@@ -99,10 +99,13 @@ def test_delete_is_off_by_default_then_needs_the_password_and_never_takes_an_adm
                                                 {"password": u"bad"})), Forbidden)
     assert isinstance(raised(lambda: world.call(account.delete_account, u"admin",
                                                 {"password": u"admin-pw"})), Forbidden)
+    stream = world.stream(u"alice")
+    session = world.app.sessions.get(u"alice")
+    assert session is not None and not session.ended and not stream.closed, "no live session"
     world.call(account.delete_account, u"alice", {"password": u"alice-pw"})
     assert world.openfire.get_user(u"alice") is None, "not deleted"
     assert not world.token_works(u"alice"), "the token outlived the account"
-    assert world.app.sessions.get(u"alice") is None or world.app.sessions.get(u"alice").ended
+    assert session.ended and stream.closed, "the deleted user's session or stream lives on"
 
 
 def test_directory_shows_names_not_emails_or_properties_and_can_be_switched_off():

@@ -102,6 +102,11 @@ SESSION_IDLE = Setting(
     "sparkweb.session.idleSeconds", int, 600,
     "How long a session without event streams lives after the user's last REST call.",
     minimum=10, maximum=7 * 24 * 3600)
+SESSION_IQ_WAIT = Setting(
+    "sparkweb.session.iqWaitSeconds", int, 20,
+    "How long a request waits for the XMPP server's answer to a change it sent (a roster "
+    "change, say) before answering 503.",
+    minimum=1, maximum=300)
 SESSION_RESOURCE = Setting(
     "sparkweb.session.resource", unicode, u"sparkweb",
     "The XMPP resource of SparkWeb sessions, as other users' clients see it.")
@@ -262,7 +267,7 @@ ALWAYS_PROTECTED = ("sparkweb.", "webauthn", "webpush", "totp", "password", "sec
 
 ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_BUDGET_BYTES,
        BODY_READ_SECONDS, PROTECTED_PROPERTIES,
-       USER_PROPERTIES_MAX, SESSION_GRACE, SESSION_IDLE, SESSION_RESOURCE, SSE_REPLAY_EVENTS,
+       USER_PROPERTIES_MAX, SESSION_GRACE, SESSION_IDLE, SESSION_IQ_WAIT, SESSION_RESOURCE, SSE_REPLAY_EVENTS,
        SSE_REPLAY_BYTES, SSE_QUEUE_EVENTS, SSE_QUEUE_BYTES, SSE_MAX_STREAMS, SSE_HEARTBEAT,
        MAX_MESSAGE_BYTES, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
        LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,

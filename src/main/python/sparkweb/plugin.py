@@ -17,8 +17,9 @@ from sparkweb import VERSION, config
 from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
-from sparkweb.api import ROUTES
-from sparkweb.http import app as web
+from sparkweb.api import MODELS, ROUTES
+from sparkweb.http import app as web, openapi
+from sparkweb.jsontext import to_json
 from sparkweb.log import RepeatedFailures, log_failure, logger
 from sparkweb.services import build_services
 
@@ -56,7 +57,7 @@ class SparkWeb(object):
         self._undo.append(self.services.sessions.end_all)
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
-                                    gate)
+                                    gate, to_json(self.api_description()))
         # The undo goes first: a context that fails to start is in the web server already.
         self._undo.append(lambda: self.openfire.remove_web_context(context))
         self.openfire.add_web_context(context)
@@ -95,6 +96,11 @@ class SparkWeb(object):
                 undo()
             except (Exception, Throwable):   # Java exceptions are not Exceptions
                 log_failure(LOG, "A shutdown step of SparkWeb failed; continuing.")
+
+    def api_description(self):
+        """The OpenAPI document of the route tables (http.openapi), made once per start."""
+        return openapi.document(ROUTES, MODELS, web.CONTEXT_PATH + web.REST_PATH,
+                                self.openfire.web_urls(), VERSION)
 
     def rest_urls(self):
         return [base + web.CONTEXT_PATH + web.REST_PATH + "/" for base in self.openfire.web_urls()]

@@ -58,8 +58,11 @@ def build_services(openfire, clock=millis_now):
     limiter = LoginLimiter(settings, lambda: clock() / 1000.0)
     accounts = Accounts(openfire, clock)
     outbound = OutboundClient(settings)
-    return Services(openfire, settings, tokens, revocations,
-                    Authenticator(openfire, tokens, revocations, limiter, accounts),
-                    SessionRegistry(openfire, settings, clock), StreamSet(),
+    authenticator = Authenticator(openfire, tokens, revocations, limiter, accounts)
+    streams = StreamSet(authenticator.still_valid)
+    accounts.on_change(streams.close_invalid)       # password changed, account deleted
+    revocations.on_revoke(streams.close_invalid)    # logout, DELETE /user
+    return Services(openfire, settings, tokens, revocations, authenticator,
+                    SessionRegistry(openfire, settings, clock), streams,
                     PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
                     limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))

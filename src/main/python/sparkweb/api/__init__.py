@@ -6,9 +6,14 @@ route table last.
 from __future__ import absolute_import
 
 from sparkweb.api import (account, bookmarks, chat, collaboration, groups, login, presence,
-                          properties, roster, users, webauthn)
+                          properties, roster, schemas, users, webauthn)
 
 AREAS = (login, webauthn, users, account, groups, properties, chat, presence, roster,
          collaboration, bookmarks)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]
+
+# The JSON Schemas routes refer to: the spec's and shared ones, and any an area keeps as MODELS.
+MODELS = dict(schemas.MODELS)
+for _area in AREAS:
+    MODELS.update(getattr(_area, "MODELS", {}))

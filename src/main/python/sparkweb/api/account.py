@@ -5,12 +5,19 @@ directory. Self-service, so strict: nothing here reaches another account.
 ``vcard`` (``fullName``, ``nickname``, ``email``, ``photo``: ``{"type": "image/png", "data":
 base64}`` or null), and ``password`` with ``currentPassword``. No rename (a ``username`` other
 than the caller's is 400), user properties are never touched (``properties`` is ignored: see
-``/config/properties``). A wrong current password is 403 and counts as a failed login. A new
-password ends every token of the account; the answer carries a fresh one (``token``).
+``/config/properties``). A new ``password`` and a new account ``email`` both need
+``currentPassword``: the email is where password resets go, so changing it with a stolen token
+alone would hand over the account. A wrong current password is 403 and counts as a failed
+login. A new password ends every token of the account (and their event streams); the answer
+carries a fresh one (``token``). Everything is checked before anything is written (including
+the provider's required name and email), and a write failing midway undoes the earlier ones.
 ``DELETE /user``: only when ``sparkweb.account.deleteEnabled``; JSON ``{"password": ...}``
-(the current one); never for an administrator.
+(the current one); never for an administrator. The account is deleted first; only then are
+the session and the tokens ended, so a failed deletion leaves the user signed in (503).
 ``GET /users``: the directory, when ``sparkweb.directory.enabled``: ``search``, ``start``,
 ``limit`` (at most 100); usernames and names, emails only with ``sparkweb.directory.showEmail``.
+Pages are in username order; a search considers at most the first 1000 matches of each field
+(Openfire's provider cannot page a search in order): beyond them, refine the search.
 """
 from __future__ import absolute_import
 
@@ -23,9 +30,14 @@ from sparkweb import config
 from sparkweb.api import fields
 from sparkweb.api.users import user_entity
 from sparkweb.api.schemas import TEXT, array_of, nullable, obj, ref
-from sparkweb.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
+from java.lang import Throwable
+
+from sparkweb.errors import ApiError, BadRequest, Forbidden, PayloadTooLarge, \
+    ServiceUnavailable, Unauthorized
+from sparkweb.log import log_failure, logger
 from sparkweb.http.routing import USER, Body, Param, Route
 
+LOG = logger("account")
 READ_ONLY = "Accounts on this server are managed elsewhere (a read-only user provider such as " \
             "LDAP): change this there."
 PHOTO_TYPE = re.compile(r"\Aimage/[a-z0-9.+-]{1,60}\Z")
@@ -85,6 +97,24 @@ def _vcard_changes(request, body):
     return changes
 
 
+def _check_required(request, name, email):
+    """The provider's required name and email (Openfire's setName/setEmail refuse to clear
+    them), checked before anything is written."""
+    required = request.app.openfire.account_requirements()
+    for member, value in (("name", name), ("email", email)):
+        if value is not None and not value.strip() and required[member]:
+            raise BadRequest("This server requires a %s: '%s' cannot be empty." % (
+                member, member))
+
+
+def _email_changes(openfire, username, email):
+    """A new account email (resending the current one, as a profile form does, is no change)."""
+    if email is None:
+        return False
+    current = openfire.get_user(username)
+    return current is None or email.lower() != (current.email or u"").lower()
+
+
 def update_account(request):
     body = request.json_object('JSON {"name": ..., "email": ..., "vcard": {...}, ...}')
     if body.get("username", request.user) != request.user:
@@ -98,23 +128,61 @@ def update_account(request):
     if ("users" in read_only and (name, email, password) != (None, None, None)) or \
             ("vcards" in read_only and vcard):
         raise Forbidden(READ_ONLY)
-    if password is not None:
+    _check_required(request, name, email)
+    if password is not None or _email_changes(openfire, request.user, email):
         _check_current_password(request, body.get("currentPassword"))
-    if (name, email) != (None, None):
-        openfire.update_user(request.user, name=name, email=email)
-    if vcard:
-        openfire.set_vcard(request.user, vcard)
+    undo = []
+    try:
+        if (name, email) != (None, None):
+            undo.append(_restore_user(openfire, request.user))
+            openfire.update_user(request.user, name=name, email=email)
+        if vcard:
+            undo.append(_restore_vcard(openfire, request.user, vcard))
+            openfire.set_vcard(request.user, vcard)
+        fresh = _new_password(request, password) if password is not None else {}
+    except (Exception, Throwable):
+        _undo(reversed(undo), request.user)
+        raise
     answer = user_entity(request.app, request.user)
-    if password is not None:
-        answer.update(_new_password(request, password))
+    answer.update(fresh)
     return answer
 
 
+def _restore_user(openfire, username):
+    before = openfire.get_user(username)
+    name, email = before.name or u"", before.email or u""    # the values, not the record
+    return lambda: openfire.update_user(username, name=name, email=email)
+
+
+def _restore_vcard(openfire, username, changes):
+    before = openfire.get_vcard(username)
+    restore = dict((name, before.get(name)) for name in changes if name != "photo")
+    if "photo" in changes:
+        restore["photo"] = (before.get("photoType") or u"image/png", before["photo"]) \
+            if before.get("photo") else None
+    return lambda: openfire.set_vcard(username, restore)
+
+
+def _undo(steps, username):
+    for step in steps:
+        try:
+            step()
+        except (Exception, Throwable):
+            log_failure(LOG, "Undoing a partial account change of %s failed" % username)
+
+
 def _new_password(request, password):
-    """Openfire's password event ends every token of the account (auth.accounts); the caller,
-    who has just proved the password, gets a fresh one."""
+    """Sets the password, then ends every token of the account even where Openfire's event
+    did not (auth.accounts; calling it again is harmless), and checks that the new password
+    works: Openfire's User.setPassword logs and swallows a failing store, so without the check
+    a change that did not happen would answer 200. The caller, who has just proved the
+    password, gets a fresh token."""
     app = request.app
     app.openfire.change_password(request.user, password)
+    app.accounts.password_changed(request.user)
+    if not app.openfire.authenticate(request.user, password):
+        raise ServiceUnavailable("The password could not be changed (the server did not store "
+                                 "it); the old one is still valid. Try again later.")
     token, claims = app.tokens.issue(request.user, app.accounts.id_for_sign_in(request.user))
     return {"token": token, "expires": claims.expires_at}
 
@@ -129,9 +197,17 @@ def delete_account(request):
         raise Forbidden(READ_ONLY)
     body = request.json_object('JSON {"password": "<the current password>"}')
     _check_current_password(request, body.get("password", body.get("currentPassword")))
-    app.revocations.revoke(request.claims)
+    try:
+        app.openfire.delete_account(request.user)   # its event ends every token of it
+    except ApiError:
+        raise
+    except (Exception, Throwable):
+        log_failure(LOG, "Deleting the account of %s failed" % request.user)
+    if app.openfire.get_user(request.user) is not None:
+        raise ServiceUnavailable("The account could not be deleted; it is unchanged and you "
+                                 "are still signed in. Try again later.")
+    app.accounts.user_deleting(request.user)   # in case no event came: no token works now
     app.sessions.end(request.user)
-    app.openfire.delete_account(request.user)   # its event ends every other token
     return {}
 
 
@@ -168,7 +244,8 @@ MODELS = {
     "AccountChange": obj({
         "name": {"type": "string", "maxLength": 100}, "email": {"type": "string", "maxLength": 100},
         "vcard": ref("VCard"), "password": {"type": "string", "minLength": 1, "maxLength": 1024},
-        "currentPassword": {"type": "string", "description": "Needed with password."},
+        "currentPassword": {"type": "string",
+                            "description": "Needed with password and with email."},
         "username": {"type": "string", "description": "The caller's own, if given."}},
         examples=[{"name": "Alice Anders", "vcard": {"nickname": "Al"}}]),
     "Account": obj({"username": {"type": "string"}, "name": TEXT, "email": TEXT,
@@ -187,20 +264,23 @@ ROUTES = [
           body=Body("What to change; absent members stay as they are.",
                     json=ref("AccountChange")),
           answers={200: ref("Account"),
-                   400: "A member is malformed, the username is not the caller's, or a new "
-                        "password comes without currentPassword.",
+                   400: "A member is malformed, the username is not the caller's, a required "
+                        "name or email is empty, or a new password or email comes without "
+                        "currentPassword.",
                    403: "The current password is wrong, or accounts (or vCards) are managed "
                         "elsewhere (a read-only provider such as LDAP).",
                    404: "No user with that username was found.",
                    413: "The photo is larger than sparkweb.account.maxPhotoBytes.",
-                   429: "Too many failed password checks (the login limits)."}),
+                   429: "Too many failed password checks (the login limits).",
+                   503: "The server did not store the new password; nothing was changed."}),
     Route("DELETE", "/user", delete_account,
           summary="Delete authenticated user", tag="user_management", access=USER,
           body=Body("The current password.", json=ref("Password")),
           answers={200: ref("Empty"),
                    403: "Deleting accounts is switched off, the caller is an administrator, "
                         "accounts are managed elsewhere, or the password is wrong.",
-                   429: "Too many failed password checks (the login limits)."}),
+                   429: "Too many failed password checks (the login limits).",
+                   503: "The account could not be deleted; it and its sign-in are unchanged."}),
     Route("GET", "/users", search_users,
           summary="Get users", tag="user_management", access=USER,
           params={"search": "Text to look for in usernames and names (and emails, where "

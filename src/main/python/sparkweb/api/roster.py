@@ -20,7 +20,8 @@ from __future__ import absolute_import
 
 from sparkweb.api import fields
 from sparkweb.api.schemas import NAMES, TEXT, array_of, obj, ref
-from sparkweb.errors import BadRequest, Conflict, NotFound
+from sparkweb.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from sparkweb.openfire.facade import RosterEntry
 from sparkweb.http.routing import NO_BODY, USER, Body, Route
 from sparkweb.xmpp import jid as jids
 from sparkweb.xmpp import roster
@@ -31,7 +32,12 @@ SHARED_MESSAGE = "Contacts of a shared group cannot be changed or removed, and n
 ERRORS = {u"not-acceptable": (BadRequest, SHARED_MESSAGE),
           u"item-not-found": (NotFound, "The roster does not contain this contact."),
           u"bad-request": (BadRequest, "The server refused the roster change as malformed."),
-          u"jid-malformed": (BadRequest, "The server refused the contact's address.")}
+          u"jid-malformed": (BadRequest, "The server refused the contact's address."),
+          u"not-allowed": (Forbidden, "The server does not allow this roster change."),
+          u"forbidden": (Forbidden, "The server does not allow this roster change.")}
+# Conditions that say the server could not do it now, not that the request was wrong.
+SERVER_SIDE = (u"internal-server-error", u"service-unavailable", u"resource-constraint",
+               u"remote-server-timeout", u"remote-server-not-found", u"undefined-condition")
 
 
 def _entity(entry):
@@ -67,6 +73,9 @@ def _apply(request, iq):
     """Sends a roster set from the caller's session; raises what the server refused."""
     answer = request.app.sessions.get_or_start(request.user).request(iq)
     if answer.error is not None:
+        if answer.error in SERVER_SIDE:
+            raise ServiceUnavailable("The server could not change the roster now (%s)."
+                                     % (answer.error or u"no reason given"))
         error, message = ERRORS.get(answer.error, (BadRequest, "The server refused the change "
                                                    "(%s)." % answer.error))
         raise error(message)
@@ -94,7 +103,8 @@ def create_roster_item(request):
     if subscribe:
         request.app.sessions.get_or_start(request.user).send(
             roster.subscription(contact, "request"))
-    return _entity(_find(request, contact))
+    # Gone again when a concurrent DELETE came first: answer the item as it was sent.
+    return _entity(_find(request, contact) or RosterEntry(contact, nickname, groups))
 
 
 def _existing(request):

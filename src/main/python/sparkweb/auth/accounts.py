@@ -23,14 +23,17 @@ check costs only one look-up more after one.
 """
 from __future__ import absolute_import
 
-from java.util.concurrent import ConcurrentHashMap
+from java.lang import Throwable
+from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 from java.util.concurrent.atomic import AtomicLong
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
 from sparkweb.errors import Unauthorized
+from sparkweb.log import log_failure, logger
 from sparkweb.secure_random import random_token
 
+LOG = logger("accounts")
 ACCOUNT_CHECK_MILLIS = 5000
 ID_BYTES = 16
 
@@ -52,6 +55,7 @@ class Accounts(object):
         self._checked = ConcurrentHashMap()   # username -> _Checked, usable accounts only
         self._writing = ReentrantLock()       # read-modify-write of the id property
         self._generation = AtomicLong()       # bumped by every event, after its change
+        self._after_change = CopyOnWriteArrayList()   # callables(username), see on_change
 
     def current_id(self, username):
         """The id that tokens of ``username`` must carry now; None when the account does not
@@ -106,10 +110,17 @@ class Accounts(object):
         self._openfire.delete_user_property(username, config.ACCOUNT_ID_PROPERTY)
         self._forget(username)
 
+    def on_change(self, callback):
+        """``callback(username)`` runs after every change that may end tokens of the account
+        (a password change, a deletion): the event streams close theirs (events.sse)."""
+        self._after_change.add(callback)
+
     def _forget(self, username):
         """After an event's change: answers read before it, cached or about to be, are stale."""
         self._generation.incrementAndGet()
         self._checked.remove(username)
+        run_callbacks(self._after_change, username)
+
 
     def _look_up(self, username):
         if self._openfire.get_user(username) is None or self._openfire.is_locked_out(username):
@@ -118,3 +129,13 @@ class Accounts(object):
 
     def _stored(self, username):
         return self._openfire.get_user_properties(username).get(config.ACCOUNT_ID_PROPERTY)
+
+
+def run_callbacks(callbacks, username):
+    """Runs every callback; a failing one is logged and does not stop the others, nor the
+    Openfire event or the request that caused the change."""
+    for callback in list(callbacks):
+        try:
+            callback(username)
+        except (Exception, Throwable):
+            log_failure(LOG, "Acting on a change of the account %s failed" % username)

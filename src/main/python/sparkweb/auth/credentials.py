@@ -50,6 +50,16 @@ class Authenticator(object):
             raise Unauthorized()
         return claims
 
+    def still_valid(self, claims, revocation=True):
+        """Whether claims verified earlier (an event stream's, say) would still authenticate:
+        unexpired, for the account's current id, and (if ``revocation``) not revoked. Without
+        the revocation check it costs only the account id, which is cached for a while."""
+        if self._tokens.expired(claims):
+            return False
+        if claims.account != self._accounts.current_id(claims.username):
+            return False
+        return not (revocation and self._revocations.is_revoked(claims))
+
     def login(self, username, password, address=None):
         """A fresh token for a correct password; the same 401 for unknown users and bad ones,
         429 once too many logins failed for the username or the address."""

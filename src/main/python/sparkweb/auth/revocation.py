@@ -6,9 +6,11 @@ pruned whenever the list is written.
 """
 from __future__ import absolute_import
 
+from java.util.concurrent import CopyOnWriteArrayList
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
+from sparkweb.auth.accounts import run_callbacks
 
 
 def _parse(text):
@@ -25,6 +27,12 @@ class RevocationList(object):
         self._openfire = openfire
         self._clock_seconds = clock_seconds
         self._write_lock = ReentrantLock()   # read-modify-write of one property
+        self._after_revoke = CopyOnWriteArrayList()   # callables(username)
+
+    def on_revoke(self, callback):
+        """``callback(username)`` runs after each revocation (the event streams of the token
+        close: events.sse)."""
+        self._after_revoke.add(callback)
 
     def revoke(self, claims):
         self._write_lock.lock()
@@ -37,6 +45,7 @@ class RevocationList(object):
                 claims.username, config.REVOKED_TOKENS_PROPERTY, u",".join(sorted(kept)))
         finally:
             self._write_lock.unlock()
+        run_callbacks(self._after_revoke, claims.username)
 
     def is_revoked(self, claims):
         return claims.token_id in _parse(self._read(claims.username))

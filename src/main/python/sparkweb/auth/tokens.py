@@ -152,6 +152,10 @@ class TokenService(object):
             raise Unauthorized("This sign-in can no longer be renewed; sign in again.")
         return self.issue(claims.username, claims.account, claims.auth_time)
 
+    def expired(self, claims):
+        """True once verified ``claims`` have run out (as :meth:`verify` decides it)."""
+        return (claims.expires_at + CLOCK_SKEW_SECONDS) * 1000 < self._clock()
+
     def verify(self, token):
         """The :class:`Claims` of a valid token; raises Unauthorized for anything else.
 
@@ -164,7 +168,7 @@ class TokenService(object):
             if signing.verified.size() >= VERIFIED_CACHE_SIZE:
                 signing.verified.clear()
             signing.verified.put(token, claims)
-        if (claims.expires_at + CLOCK_SKEW_SECONDS) * 1000 < self._clock():
+        if self.expired(claims):
             signing.verified.remove(token)
             raise Unauthorized()
         return claims

@@ -8,6 +8,13 @@ through proxies.
 
 Query: ``token`` (EventSource cannot set headers; the Authorization header works too),
 ``raw=true`` for ``chatapi.xmpp`` events. Header ``Last-Event-ID`` replays what was missed.
+
+A stream lives only as long as its token would still be accepted: each keeps the claims it
+opened with, and a password change, an account deletion or a revocation (logout) closes at
+once every stream of that user whose claims no longer authenticate (``StreamSet.close_invalid``,
+wired in services.py). Each heartbeat checks again (expiry and the account's cached id only),
+so streams whose token expired close within a heartbeat, and a change made on another cluster
+node within a heartbeat and the account check's cache time.
 """
 from __future__ import absolute_import
 
@@ -23,7 +30,7 @@ from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import ApiError, BadRequest, Unauthorized
 from sparkweb.events import catalogue
 from sparkweb.http.response import send_error
-from sparkweb.log import logger, traceback_text
+from sparkweb.log import log_failure, logger, traceback_text
 
 LOG = logger("sse")
 RETRY_MILLIS = 2000
@@ -33,7 +40,8 @@ HEARTBEAT = String(": heartbeat\n\n").getBytes(StandardCharsets.UTF_8)
 class SseStream(WriteListener, AsyncListener):
     """One open EventSource connection. ``on_close(stream)`` is called once when it closes."""
 
-    def __init__(self, async_context, max_events, max_bytes, raw, on_close=None):
+    def __init__(self, async_context, max_events, max_bytes, raw, on_close=None, claims=None):
+        self.claims = claims      # of the token it opened with: see StreamSet.close_invalid
         self._async = async_context
         self._out = async_context.getResponse().getOutputStream()
         self._queue = LinkedBlockingQueue(max_events)
@@ -136,10 +144,14 @@ class SseStream(WriteListener, AsyncListener):
 
 
 class StreamSet(object):
-    """Every open stream of this node, for heartbeats and for closing them all on stop."""
+    """Every open stream of this node, for heartbeats and for closing them all on stop.
 
-    def __init__(self):
+    ``still_valid(claims, revocation)``: whether a stream's claims would still authenticate
+    (Authenticator.still_valid); None (tests of the writing alone) keeps every stream."""
+
+    def __init__(self, still_valid=None):
         self._streams = ConcurrentHashMap.newKeySet()
+        self._still_valid = still_valid
 
     def add(self, stream):
         self._streams.add(stream)
@@ -151,8 +163,33 @@ class StreamSet(object):
         return self._streams.size()
 
     def heartbeat(self):
+        """A comment line on every stream; first, the cheap check of each stream's token
+        (expiry, account id) closes those that would be refused now."""
         for stream in list(self._streams):
-            stream.offer_bytes(HEARTBEAT)
+            if not self._valid(stream, revocation=False):
+                LOG.debug("Closing an event stream whose token is no longer valid")
+                stream.close()
+            else:
+                stream.offer_bytes(HEARTBEAT)
+
+    def close_invalid(self, username):
+        """Closes every stream of ``username`` whose token no longer authenticates (after a
+        password change, deletion or revocation)."""
+        for stream in list(self._streams):
+            claims = stream.claims
+            if claims is not None and claims.username == username and \
+                    not self._valid(stream, revocation=True):
+                LOG.debug("Closing an event stream of %s: its token was ended" % username)
+                stream.close()
+
+    def _valid(self, stream, revocation):
+        if self._still_valid is None or stream.claims is None:
+            return True
+        try:
+            return self._still_valid(stream.claims, revocation)
+        except (Exception, Throwable):   # Openfire unreachable: the next heartbeat decides
+            log_failure(LOG, "Could not check the token of an event stream")
+            return True
 
     def close_all(self):
         for stream in list(self._streams):
@@ -172,13 +209,13 @@ class SseServlet(HttpServlet):
 
     def doGet(self, request, response):
         try:
-            username, greeting = self._open_session(request)
+            claims, greeting = self._open_session(request)
         except ApiError as error:
             return send_error(response, error)
         except (Exception, Throwable):     # Java exceptions are not Python Exceptions
             LOG.error("Could not open an event stream:\n" + traceback_text())
             return send_error(response, ApiError("Internal error."))
-        self._stream(request, response, username, greeting)
+        self._stream(request, response, claims, greeting)
 
     def _open_session(self, request):
         claims = self._app.authenticator.authenticate(_token(request))
@@ -186,10 +223,11 @@ class SseServlet(HttpServlet):
         if user is None:   # deleted since the account check, which is trusted for a few seconds
             raise Unauthorized()
         self._app.sessions.get_or_start(claims.username)
-        return claims.username, catalogue.on_connect(
+        return claims, catalogue.on_connect(
             user, self._app.settings.get(config.SSE_HEARTBEAT))
 
-    def _stream(self, request, response, username, greeting):
+    def _stream(self, request, response, claims, greeting):
+        username = claims.username
         response.setStatus(200)
         response.setContentType("text/event-stream")
         response.setCharacterEncoding("UTF-8")
@@ -201,7 +239,7 @@ class SseServlet(HttpServlet):
         stream = SseStream(async_context, settings.get(config.SSE_QUEUE_EVENTS),
                            settings.get(config.SSE_QUEUE_BYTES),
                            (request.getParameter("raw") or "").lower() in ("1", "true", "yes"),
-                           lambda closed: self._closed(username, closed))
+                           lambda closed: self._closed(username, closed), claims)
         # In the set before anything can close it, so that closing always takes it out again.
         self._app.streams.add(stream)
         try:
@@ -211,6 +249,10 @@ class SseServlet(HttpServlet):
             response.getOutputStream().setWriteListener(stream)
             self._app.sessions.attach(username, stream, request.getHeader("Last-Event-ID"),
                                       greeting)
+            # A change that ended the token after the check above but before the stream was
+            # in the set found nothing to close: look once more, now that it is there.
+            if not self._app.authenticator.still_valid(claims):
+                stream.close()
         except ApiError as error:          # the session kept ending (logouts elsewhere)
             LOG.debug("Event stream of %s not attached: %s" % (username, error.message))
             stream.close()

@@ -27,6 +27,7 @@ from sparkweb.events.sse import SseServlet
 from sparkweb.http import jetty
 from sparkweb.http.body_reader import BodyReadFilter
 from sparkweb.http.cors import CorsFilter
+from sparkweb.http.docs import DocsServlet, OpenApiServlet
 from sparkweb.http.error_pages import JsonErrorHandler, core_error_handler
 from sparkweb.http.headers import SecurityHeadersFilter
 from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
@@ -34,6 +35,8 @@ from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
 CONTEXT_PATH = "/sparkweb"
 REST_PATH = "/api/rest"
 SSE_PATH = "/sse"
+OPENAPI_PATH = "/api/openapi.json"
+DOCS_PATH = "/api/docs"
 
 
 class JerseyAnswerFilter(ContainerResponseFilter):
@@ -125,10 +128,11 @@ def _add_filter(context, servlet_filter, path, *dispatches):
     context.addFilter(holder, path, EnumSet.of(*dispatches))
 
 
-def build_context(routes, app, class_loader, static_dir=None, gate=None):
+def build_context(routes, app, class_loader, static_dir=None, gate=None, description=None):
     """The ``/sparkweb`` servlet context, ready to hand to the web server; ``gate`` (a
     :class:`RequestGate`), when given, sees every request first, and again when a request
-    whose body was read comes back to Jersey (an ASYNC dispatch)."""
+    whose body was read comes back to Jersey (an ASYNC dispatch). ``description``, the
+    OpenAPI document as JSON text, is served with the docs page (http.docs)."""
     context = jetty.ServletContextHandler(jetty.ServletContextHandler.NO_SESSIONS)
     context.setContextPath(CONTEXT_PATH)
     context.setClassLoader(class_loader)
@@ -146,6 +150,12 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None):
     sse = jetty.ServletHolder("sparkweb-sse", SseServlet(app))
     sse.setAsyncSupported(True)
     context.addServlet(sse, SSE_PATH)
+    if description is not None:
+        context.addServlet(jetty.ServletHolder("sparkweb-openapi", OpenApiServlet(description)),
+                           OPENAPI_PATH)
+        pages = jetty.ServletHolder("sparkweb-docs", DocsServlet(class_loader))
+        context.addServlet(pages, DOCS_PATH)
+        context.addServlet(pages, DOCS_PATH + "/*")
     if static_dir is not None:
         files = jetty.ServletHolder("sparkweb-web", jetty.DefaultServlet())
         files.setInitParameter("resourceBase", static_dir)

@@ -176,6 +176,12 @@ class OpenfireFacade(object):
         read-only, as with LDAP), so that a request can be refused before it changes anything."""
         raise NotImplementedError
 
+    def account_requirements(self):
+        """``{"name": bool, "email": bool}``: whether the user provider requires a name and
+        an email (Openfire then refuses to set either empty), so that a request can be refused
+        before it writes anything."""
+        raise NotImplementedError
+
     def update_user(self, username, name=None, email=None):
         """Sets the name and/or the email (None: unchanged). Forbidden (errors) when the
         user provider is read-only (LDAP)."""

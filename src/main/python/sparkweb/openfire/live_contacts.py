@@ -15,7 +15,7 @@ from org.jivesoftware.openfire.group import GroupManager, GroupNotFoundException
 from org.jivesoftware.openfire.user import UserManager
 from org.jivesoftware.openfire.vcard import VCardManager
 
-from sparkweb.errors import BadRequest, Forbidden
+from sparkweb.errors import BadRequest, Forbidden, NotFound
 from sparkweb.openfire.facade import UserRecord
 from sparkweb.openfire.live_xmpp import calls_with_openfire_loader
 
@@ -25,6 +25,8 @@ READ_ONLY_VCARDS = "The vCard provider is read-only."
 NS_VCARD = "vcard-temp"
 # The facade's search field names and the user provider's.
 SEARCH_FIELDS = {"username": "Username", "name": "Name", "email": "Email"}
+# Matches of one field a directory search loads at most (see search_users).
+MAX_SEARCH_MATCHES = 1000
 
 
 def roster_groups(item):
@@ -55,6 +57,10 @@ class LiveContactsMixin(object):
             ("vcards", VCardManager.getProvider().isReadOnly()),
             ("groups", GroupManager.getInstance().isReadOnly())) if read_only)
 
+    def account_requirements(self):
+        provider = UserManager.getUserProvider()
+        return {"name": bool(provider.isNameRequired()), "email": bool(provider.isEmailRequired())}
+
     def update_user(self, username, name=None, email=None):
         _require_writable_users()
         user = self._user(username)
@@ -67,8 +73,13 @@ class LiveContactsMixin(object):
             raise BadRequest("This server requires a name and an email address.")
 
     def change_password(self, username, password):
+        """User.setPassword logs and swallows a store that fails (api.account checks that the
+        new password works); a provider that cannot store passwords throws."""
         _require_writable_users()
-        self._user(username).setPassword(password)
+        try:
+            self._user(username).setPassword(password)
+        except UnsupportedOperationException:
+            raise Forbidden(READ_ONLY_USERS)
 
     def delete_account(self, username):
         _require_writable_users()
@@ -95,6 +106,11 @@ class LiveContactsMixin(object):
 
     # --- directory --------------------------------------------------------------------------
     def search_users(self, query, fields, start, limit):
+        """Pages in username order. Without a query, UserManager.getUsers pages itself (the
+        default provider sorts by username). A search cannot be paged by the provider: the
+        default one's findUsers has no ORDER BY, so its first N rows are not the first N
+        names. The matches of each field are therefore loaded (at most MAX_SEARCH_MATCHES:
+        the directory finds people, it does not list a large server) and sorted here."""
         manager = UserManager.getInstance()
         if not query:
             return [_record(user) for user in manager.getUsers(start, limit)]
@@ -107,7 +123,7 @@ class LiveContactsMixin(object):
             if SEARCH_FIELDS[field] in searchable:   # AND over fields in the provider: one each
                 only = HashSet()
                 only.add(SEARCH_FIELDS[field])
-                for user in manager.findUsers(only, query, 0, start + limit):
+                for user in manager.findUsers(only, query, 0, MAX_SEARCH_MATCHES):
                     found[user.getUsername()] = user
         return [_record(found[name]) for name in sorted(found)][start:start + limit]
 
@@ -137,7 +153,10 @@ class LiveContactsMixin(object):
         manager = GroupManager.getInstance()
         if manager.isReadOnly():
             raise Forbidden(READ_ONLY_GROUPS)
-        return manager.getGroup(group_name)
+        try:
+            return manager.getGroup(group_name)
+        except GroupNotFoundException:   # deleted by an administrator since the caller looked
+            raise NotFound("There is no group %s." % group_name)
 
 
 # --- vCard fields (XEP-0054) as the facade names them ------------------------------------------

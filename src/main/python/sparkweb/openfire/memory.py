@@ -60,6 +60,7 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
         self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
         # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
         self.bookmarks_plugin = MemorySharedBookmarks(self.xmpp.contacts.groups)
+        self._init_accounts()                  # vCards (memory_account)
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
     def add_user(self, username, password, name=u"", email=u""):

@@ -11,7 +11,7 @@ import fnmatch
 
 from java.util.concurrent import ConcurrentHashMap
 
-from sparkweb.errors import Forbidden
+from sparkweb.errors import BadRequest, Forbidden, NotFound
 from sparkweb.openfire.memory_contacts import MemoryGroup
 
 READ_ONLY_USERS = "The user provider is read-only: accounts are managed elsewhere (LDAP?)."
@@ -23,10 +23,15 @@ class MemoryAccountMixin(object):
     users_read_only = False       # tests set these to behave like an LDAP installation
     groups_read_only = False
     vcards_read_only = False
+    name_required = False         # a provider requiring a name or an email (isNameRequired)
+    email_required = False
+    password_store_fails = False  # User.setPassword's store failing: logged, swallowed, no event
+
+    def _init_accounts(self):
+        """Called from MemoryOpenfire.__init__: shared state exists before any thread uses it."""
+        self._vcard_store = ConcurrentHashMap()   # username -> dict of fields
 
     def _vcards(self):
-        if not hasattr(self, "_vcard_store"):
-            self._vcard_store = ConcurrentHashMap()   # username -> dict of fields
         return self._vcard_store
 
     # --- set-up: what an administrator does ---------------------------------------------------
@@ -42,18 +47,29 @@ class MemoryAccountMixin(object):
             ("users", self.users_read_only), ("vcards", self.vcards_read_only),
             ("groups", self.groups_read_only)) if read_only)
 
+    def account_requirements(self):
+        return {"name": self.name_required, "email": self.email_required}
+
     def update_user(self, username, name=None, email=None):
+        """As live_contacts on User.setName then setEmail: a required one set empty is refused
+        when its turn comes (after the name was written, as Openfire does)."""
         if self.users_read_only:
             raise Forbidden(READ_ONLY_USERS)
         record = self._user(username).record
         if name is not None:
+            if not name.strip() and self.name_required:
+                raise BadRequest("This server requires a name and an email address.")
             record.name = name
         if email is not None:
+            if not email.strip() and self.email_required:
+                raise BadRequest("This server requires a name and an email address.")
             record.email = email
 
     def change_password(self, username, password):
         if self.users_read_only:
             raise Forbidden(READ_ONLY_USERS)
+        if self.password_store_fails:
+            return
         self.set_password(username, password)
 
     def delete_account(self, username):
@@ -99,11 +115,16 @@ class MemoryAccountMixin(object):
         return group.name if group is not None else None
 
     def add_group_member(self, group_name, username):
-        if self.groups_read_only:
-            raise Forbidden(READ_ONLY_GROUPS)
-        self.xmpp.contacts.groups[group_name].members.add(username)
+        self._writable_group(group_name).members.add(username)
 
     def remove_group_member(self, group_name, username):
+        self._writable_group(group_name).members.discard(username)
+
+    def _writable_group(self, group_name):
+        """As live_contacts: a group deleted since the caller looked is 404."""
         if self.groups_read_only:
             raise Forbidden(READ_ONLY_GROUPS)
-        self.xmpp.contacts.groups[group_name].members.discard(username)
+        group = self.xmpp.contacts.groups.get(group_name)
+        if group is None:
+            raise NotFound("There is no group %s." % group_name)
+        return group

@@ -32,8 +32,6 @@ LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
-# How long a request waits for the server's answer to an IQ the session sent.
-IQ_WAIT_SECONDS = 20
 
 
 class UserSession(object):
@@ -165,6 +163,7 @@ class UserSession(object):
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
         finally:
             self._lock.unlock()
+        self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
         if xmpp is not None and close_xmpp:
             _close(xmpp, self.username)
         self._close_streams()
@@ -212,7 +211,8 @@ class UserSession(object):
         xmpp = self._xmpp
         if xmpp is None:
             raise SessionEnded(self.username)
-        return self._requests.send_and_wait(iq, xmpp.send, IQ_WAIT_SECONDS, xmpp.jid)
+        return self._requests.send_and_wait(
+            iq, xmpp.send, self._settings.get(config.SESSION_IQ_WAIT), xmpp.jid)
 
     def ask(self, type, recipient, child_xml):
         """An IQ round trip through this session: the answer's DOM element (session.queries)."""

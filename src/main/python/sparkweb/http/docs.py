@@ -1,0 +1,94 @@
+"""The API describing itself: ``GET /sparkweb/api/openapi.json`` (the document http.openapi made
+at start) and Swagger UI at ``/sparkweb/api/docs``.
+
+Swagger UI comes from the ``org.webjars:swagger-ui`` jar that the build puts on the plugin's
+class path (pinned in build.gradle; nothing from a CDN). Only the few files the page needs are
+served from it. The page itself is ``web/api-docs.html`` with its script in
+``web/js/api-docs.js`` (the pages' Content-Security-Policy allows no inline script).
+"""
+from __future__ import absolute_import
+
+from java.lang import String as JavaString
+from java.nio.charset import StandardCharsets
+from java.util import Properties
+from java.util.concurrent import ConcurrentHashMap
+from javax.servlet.http import HttpServlet
+
+from sparkweb.errors import NotFound
+from sparkweb.http.response import JSON_TYPE, send_error
+
+WEBJAR = "META-INF/resources/webjars/swagger-ui/"
+WEBJAR_POM = "META-INF/maven/org.webjars/swagger-ui/pom.properties"
+PAGE = "/api-docs.html"
+# The Swagger UI files the page loads, and their types.
+ASSETS = {"swagger-ui-bundle.js": "text/javascript; charset=UTF-8",
+          "swagger-ui.css": "text/css; charset=UTF-8",
+          "favicon-32x32.png": "image/png"}
+
+
+class OpenApiServlet(HttpServlet):
+    """Answers the OpenAPI document, serialised once."""
+
+    def __init__(self, document_json):
+        HttpServlet.__init__(self)
+        self._bytes = JavaString(document_json).getBytes(StandardCharsets.UTF_8)
+
+    def doGet(self, request, response):
+        response.setContentType(JSON_TYPE)
+        response.setContentLength(len(self._bytes))
+        response.getOutputStream().write(self._bytes)
+
+
+class DocsServlet(HttpServlet):
+    """``/api/docs``: the page (served by the static files' servlet); ``/api/docs/<file>``:
+    one of :data:`ASSETS` from the Swagger UI jar, read once and kept."""
+
+    def __init__(self, class_loader):
+        HttpServlet.__init__(self)
+        self._class_loader = class_loader
+        self._cache = ConcurrentHashMap()
+
+    def doGet(self, request, response):
+        name = (request.getPathInfo() or "/").lstrip("/")
+        if name == "":
+            return request.getRequestDispatcher(PAGE).forward(request, response)
+        data = self._asset(name) if name in ASSETS else None
+        if data is None:
+            return send_error(response, NotFound("Not found."))
+        response.setContentType(ASSETS[name])
+        response.setHeader("Cache-Control", "public, max-age=86400")
+        response.setContentLength(len(data))
+        response.getOutputStream().write(data)
+
+    def _asset(self, name):
+        data = self._cache.get(name)
+        if data is None:
+            version = swagger_ui_version(self._class_loader)
+            data = version and _read(self._class_loader, WEBJAR + version + "/" + name)
+            if data is not None:
+                self._cache.put(name, data)
+        return data
+
+
+def swagger_ui_version(class_loader):
+    """The version of the Swagger UI jar on the class path (its files live under it); None
+    when the build left it out."""
+    stream = class_loader.getResourceAsStream(WEBJAR_POM)
+    if stream is None:
+        return None
+    try:
+        properties = Properties()
+        properties.load(stream)
+        return properties.getProperty("version")
+    finally:
+        stream.close()
+
+
+def _read(class_loader, path):
+    stream = class_loader.getResourceAsStream(path)
+    if stream is None:
+        return None
+    try:
+        return stream.readAllBytes()
+    finally:
+        stream.close()

@@ -1,0 +1,101 @@
+"""Schemathesis hooks for SparkWeb (loaded through SCHEMATHESIS_HOOKS by test_schemathesis.py):
+every operation that needs a token gets the run's own user's, signed in once. The run changes
+that user, so the hooks follow: a successful ``POST /logout`` revokes the token, a successful
+``PUT /user`` with a new password changes the password (and answers the new token), and a 401
+where a token was sent means it was revoked; the next operation then signs in afresh.
+
+A documented 501 is SparkWeb's answer for an optional Openfire plugin that is not installed
+(DESIGN: "the dependent operation answers 501 naming the plugin", e.g. ``GET /upload`` without
+HTTP File Upload); schemathesis counts every 5xx as a server error, so exactly such an answer
+(documented for the operation, SparkWeb's JSON ``not_implemented`` error) is not one here.
+
+A path with a control character, ``\\`` or an encoded ``%`` is refused by the web server
+itself (Jetty's URI compliance: "400 Suspicious Path Character", "Ambiguous URI path encoding";
+an HTML page or an empty answer) before any plugin sees the request; on Openfire that is
+Openfire's web server, not SparkWeb. Failures of exactly such answers are left out; every
+answer SparkWeb gave is checked.
+"""
+import os
+from urllib.parse import unquote
+
+import httpx
+import schemathesis
+from schemathesis.core.failures import ServerError
+
+_STATE = {"token": None, "password": None}
+
+
+def _password():
+    return _STATE["password"] or os.environ["SPARKWEB_ST_PASSWORD"]
+
+
+def _sign_in():
+    user = os.environ["SPARKWEB_ST_USER"]
+    response = httpx.post("%s/login/%s" % (os.environ["SPARKWEB_ST_REST"], user),
+                          content=_password(), timeout=30)
+    if response.status_code != 200:
+        raise RuntimeError("the run's user %s cannot sign in any more (%s %s): did the run "
+                           "delete the account?" % (user, response.status_code, response.text))
+    return response.json()["token"]
+
+
+def _needs_token(case):
+    return bool(case.operation.definition.raw.get("security"))
+
+
+# No caching and no re-authentication on 401 by schemathesis: a 401 is an answer to check, and
+# the token is renewed here only when the run itself revoked it.
+@schemathesis.auth(refresh_interval=None, retry_on=[])
+class SparkWebToken(object):
+    def get(self, case, context):
+        if not _needs_token(case):
+            return None
+        if _STATE["token"] is None:
+            _STATE["token"] = _sign_in()
+        return _STATE["token"]
+
+    def set(self, case, data, context):
+        if data is not None:
+            case.headers = dict(case.headers or {}, Authorization="Bearer " + data)
+
+
+def _refused_by_the_web_server(case, response):
+    values = [unquote(str(value)) for value in (case.path_parameters or {}).values()]
+    suspicious = any(ord(char) < 0x20 or ord(char) == 0x7f or char in "\\%"
+                     for value in values for char in value)
+    from_sparkweb = response.headers.get("content-type", [""])[0].startswith("application/json")
+    return suspicious and response.status_code == 400 and not from_sparkweb
+
+
+def _missing_optional_plugin(case, failure, response):
+    documented = str(response.status_code) in case.operation.definition.raw.get("responses", {})
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    return (isinstance(failure, ServerError) and response.status_code == 501 and documented
+            and error == "not_implemented")
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response):
+    return not (_refused_by_the_web_server(case, response)
+                or _missing_optional_plugin(case, failure, response))
+
+
+def _new_password(case):
+    body = case.body if isinstance(case.body, dict) else {}
+    password = body.get("password")
+    return password if isinstance(password, str) and password else None
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    path, method, status = case.operation.path, case.method.upper(), response.status_code
+    if status == 401 and _needs_token(case):
+        _STATE["token"] = None      # revoked by an earlier operation of the run
+    elif path == "/logout" and status == 200:
+        _STATE["token"] = None
+    elif path == "/user" and method == "PUT" and status == 200 and _new_password(case):
+        _STATE["password"] = _new_password(case)
+        _STATE["token"] = response.json().get("token")
