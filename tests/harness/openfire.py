@@ -63,6 +63,23 @@ def provision():
     return docker.DockerOpenfire()
 
 
+def separate_loopback_name():
+    """A name of this machine that resolves to 127.0.0.1 (where the test Openfire listens) and
+    is not localhost: a different web origin from SparkWeb's for browsers and for SparkWeb's
+    upload check, without DNS. None when the machine has none (upload slot tests then skip)."""
+    name = socket.gethostname().lower()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        return None
+    if name in ("localhost", "127.0.0.1") or address != "127.0.0.1":
+        return None
+    return name
+
+
+UPLOAD_HOST = separate_loopback_name()
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -114,9 +131,10 @@ def server_properties(ports, extra):
         "xmpp.proxy.port": free_port(),
         "mediaproxy.enabled": "false",
         # Openfire's HTTP File Upload plugin, where installed, announces slots on the plain
-        # HTTP-bind port of this server (its default is https on the host's name).
+        # HTTP-bind port (its default is https on the host's name), under a host name other
+        # than SparkWeb's (127.0.0.1 and localhost), so that SparkWeb hands them out.
         "plugin.httpfileupload.serverspecific.announcedWebProtocol": "http",
-        "plugin.httpfileupload.serverspecific.announcedWebHost": "127.0.0.1",
+        "plugin.httpfileupload.serverspecific.announcedWebHost": UPLOAD_HOST or "127.0.0.1",
         "plugin.httpfileupload.serverspecific.announcedWebPort": ports["http"],
     }
     for prefix in ("xmpp.socket.ssl", "xmpp.server.socket", "xmpp.server.socket.ssl",

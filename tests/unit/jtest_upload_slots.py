@@ -2,9 +2,12 @@
 without an upload service like Openfire's HTTP File Upload plugin."""
 from __future__ import absolute_import
 
+from sparkweb import config
 from sparkweb.api.collaboration import get_upload_slot
 from sparkweb.errors import BadRequest, PayloadTooLarge
+from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.openfire.memory_iq import MemoryUploadService
+from sparkweb.session.upload_origin import UploadSameOrigin, check_slot
 from support import FakeRequest, openfire_with_users, raised, services
 
 CLAIMS = type("Claims", (), {"username": u"alice"})()
@@ -67,3 +70,85 @@ def test_the_services_own_refusal_maps_to_4xx_with_the_condition():
     error = raised(ask(app, u"a.txt", "10"))
     assert error is not None and error.status == 403 and "forbidden" in error.message, \
         "got %r" % error
+
+
+# --- slots on SparkWeb's own origin (an uploaded HTML file would run script as the user) -----
+
+WEB_URLS = (u"http://chat.example.test:7070", u"https://chat.example.test:7443")
+
+
+def same_origin_app(base_url, web_urls=WEB_URLS):
+    openfire = MemoryOpenfire(u"example.test", web_urls=web_urls)
+    openfire.add_user(u"alice", u"alice-pw")
+    openfire.xmpp.iq.add_component(MemoryUploadService(openfire.xmpp_domain(), 1000, base_url))
+    return services(openfire)
+
+
+def ask_from(app, host=None):
+    request = FakeRequest(app, CLAIMS, {"fileName": u"cat.html", "fileSize": "72"})
+    request.query = lambda key, default=None: u"text/html" if key == "contentType" else default
+    request.header = lambda name: host if name == "Host" else None
+    return lambda: get_upload_slot(request)
+
+
+def assert_refused(error, context):
+    assert isinstance(error, UploadSameOrigin) and error.status == 503, \
+        "%s: a same-origin slot must be refused, got %r" % (context, error)
+    assert error.body()["error"] == "upload_same_origin", "%s: %r" % (context, error.body())
+    for key in ("plugin.httpfileupload.announcedWebHost",
+                "plugin.httpfileupload.announcedWebPort",
+                "plugin.httpfileupload.announcedWebProtocol", "sparkweb.upload.allowSameOrigin"):
+        assert key in error.message, "%s: the message must name %s: %s" % (context, key,
+                                                                          error.message)
+
+
+def test_a_slot_on_openfires_web_addresses_is_refused_in_every_spelling():
+    for base_url in (u"http://chat.example.test:7070/httpfileupload",
+                     u"HTTPS://Chat.Example.TEST:7443/httpfileupload",
+                     u"https://chat.example.test:7443"):
+        assert_refused(raised(ask_from(same_origin_app(base_url))), base_url)
+
+
+def test_loopback_spellings_are_one_host_and_default_ports_count():
+    loopback = (u"http://localhost:7070", u"https://localhost:7443")
+    for base_url in (u"http://127.0.0.1:7070/httpfileupload", u"http://[::1]:7070/up",
+                     u"http://LOCALHOST:7070/up"):
+        assert_refused(raised(ask_from(same_origin_app(base_url, loopback))), base_url)
+    app = same_origin_app(u"https://chat.example.test/files", (u"https://chat.example.test",))
+    assert_refused(raised(ask_from(app)), "default port 443")
+
+
+def test_the_requests_own_origin_and_configured_page_origins_are_refused():
+    app = same_origin_app(u"https://proxy.example.test/httpfileupload")
+    assert_refused(raised(ask_from(app, u"proxy.example.test")), "the Host the page came to")
+    for setting in (config.WEBAUTHN_ORIGINS, config.CORS_ORIGINS):
+        app = same_origin_app(u"https://pages.example.test:8443/httpfileupload")
+        app.settings.set(setting, u"https://pages.example.test:8443")
+        assert_refused(raised(ask_from(app, u"chat.example.test:7443")), setting.key)
+
+
+def test_a_slot_on_another_host_port_or_scheme_is_handed_out():
+    for base_url in (u"https://files.example.test/httpfileupload",
+                     u"http://chat.example.test:7071/httpfileupload",
+                     u"https://chat.example.test:7070/httpfileupload"):
+        slot = ask_from(same_origin_app(base_url), u"chat.example.test:7443")()
+        assert slot["putUrl"].startswith(base_url) and slot["getUrl"].startswith(base_url), \
+            "%s: %r" % (base_url, slot)
+
+
+def test_only_the_get_url_on_our_origin_is_refused_too():
+    app = same_origin_app(u"https://files.example.test")
+    slot = {"putUrl": u"https://files.example.test/a", "getUrl": u"http://chat.example.test:7070/a",
+            "headers": {}}
+    assert_refused(raised(lambda: check_slot(slot, app.settings, app.openfire)), "getUrl only")
+    slot = dict(slot, getUrl=u"file:///etc/passwd")
+    error = raised(lambda: check_slot(slot, app.settings, app.openfire))
+    assert error is not None and error.status == 503, "a non-http slot: %r" % error
+
+
+def test_an_administrator_can_allow_same_origin_slots_explicitly():
+    app = same_origin_app(u"http://chat.example.test:7070/httpfileupload")
+    assert app.settings.get(config.UPLOAD_ALLOW_SAME_ORIGIN) is False, "must default to off"
+    app.settings.set(config.UPLOAD_ALLOW_SAME_ORIGIN, u"true")
+    slot = ask_from(app)()
+    assert slot["getUrl"].startswith(u"http://chat.example.test:7070/"), "allowed: %r" % slot

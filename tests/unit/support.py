@@ -45,6 +45,9 @@ class FakeRequest(object):
     def user(self):
         return self.claims.username if self.claims is not None else None
 
+    def header(self, name):
+        return None
+
 
 def raised(call):
     """What ``call()`` raised, Python or Java (Java exceptions are not Exceptions), or None."""

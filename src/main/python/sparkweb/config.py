@@ -247,6 +247,11 @@ PREVIEW_CACHE_SECONDS = Setting(
 PREVIEW_CACHE_ENTRIES = Setting(
     "sparkweb.preview.cacheEntries", int, 1000,
     "Most link previews kept at once; the oldest go first.", minimum=10, maximum=100000)
+UPLOAD_ALLOW_SAME_ORIGIN = Setting(
+    "sparkweb.upload.allowSameOrigin", _flag, False,
+    "Hand out upload slots (GET /upload/...) whose address is on the same origin as SparkWeb. "
+    "DANGEROUS: an uploaded HTML file then runs script as whoever opens it and can steal "
+    "their token. Leave off; have the HTTP File Upload plugin announce another host or port.")
 
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
@@ -271,7 +276,7 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        OUTBOUND_ALLOW, OUTBOUND_CONNECT_SECONDS, OUTBOUND_READ_SECONDS,
        ACCOUNT_DELETE_ENABLED, ACCOUNT_PHOTO_MAX_BYTES, DIRECTORY_ENABLED, DIRECTORY_SHOW_EMAIL,
        GROUPS_SELF_SERVICE, PREVIEW_ENABLED, PREVIEW_PER_MINUTE, PREVIEW_CACHE_SECONDS,
-       PREVIEW_CACHE_ENTRIES)
+       PREVIEW_CACHE_ENTRIES, UPLOAD_ALLOW_SAME_ORIGIN)
 
 
 class Settings(object):

@@ -40,6 +40,7 @@ SECTIONS = (
                          config.GROUPS_SELF_SERVICE]),
     Section("preview", [config.PREVIEW_ENABLED, config.PREVIEW_PER_MINUTE,
                         config.PREVIEW_CACHE_SECONDS, config.PREVIEW_CACHE_ENTRIES]),
+    Section("upload", [config.UPLOAD_ALLOW_SAME_ORIGIN]),
 )
 
 # Settings read once when the plugin starts; the page says so next to them.

@@ -20,7 +20,7 @@ import re
 from sparkweb.api.schemas import TEXT, obj
 from sparkweb.errors import BadRequest
 from sparkweb.http.routing import USER, Param, Route
-from sparkweb.session import upload
+from sparkweb.session import upload, upload_origin
 
 QUALITIES = range(1, 10)
 BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
@@ -51,8 +51,10 @@ def get_upload_slot(request):
     if not size.isdigit() or len(size) > 15 or int(size) <= 0:
         raise BadRequest("'fileSize' must be a positive number of bytes.")
     session = request.app.sessions.get_or_start(request.user)
-    return upload.request_slot(session, request.params["fileName"], int(size),
+    slot = upload.request_slot(session, request.params["fileName"], int(size),
                                request.query("contentType"))
+    return upload_origin.check_slot(slot, request.app.settings, request.app.openfire,
+                                    request.header("Host"))
 
 
 MODELS = {
@@ -109,5 +111,9 @@ ROUTES = [
                    429: "The upload service asks the user to wait (resource-constraint, "
                         "policy-violation).",
                    501: "The server has no HTTP upload service: install Openfire's HTTP "
-                        "File Upload plugin."}),
+                        "File Upload plugin.",
+                   503: "upload_same_origin: the upload service announces addresses on "
+                        "SparkWeb's own origin, where an uploaded file could run script as "
+                        "the user; the message names the plugin's properties to change "
+                        "(or sparkweb.upload.allowSameOrigin)."}),
 ]
