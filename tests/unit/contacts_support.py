@@ -4,7 +4,7 @@ records the events a session hands out."""
 from __future__ import absolute_import
 
 from sparkweb.errors import BadRequest
-from support import openfire_with_users, services
+from support import RecordingStream, openfire_with_users, services
 
 
 class BodyRequest(object):
@@ -32,21 +32,6 @@ class BodyRequest(object):
         if not isinstance(self.body, dict):
             raise BadRequest("Expected %s." % shape)
         return self.body
-
-
-class RecordingStream(object):
-    def __init__(self):
-        self.events = []
-        self.closed = False
-
-    def offer(self, event):
-        self.events.append(event)
-
-    def close(self):
-        self.closed = True
-
-    def named(self, name):
-        return [event for event in self.events if event.name == name]
 
 
 class World(object):

@@ -9,22 +9,7 @@ from sparkweb import config
 from sparkweb.errors import PayloadTooLarge
 from sparkweb.session.registry import SessionRegistry
 from sparkweb.xmpp import stanza
-from support import Clock, openfire_with_users, services
-
-
-class RecordingStream(object):
-    def __init__(self):
-        self.events = []
-        self.closed = False
-
-    def offer(self, event):
-        self.events.append(event)
-
-    def close(self):
-        self.closed = True
-
-    def names(self):
-        return [event.name for event in self.events]
+from support import Clock, RecordingStream, openfire_with_users, services
 
 
 def setup():

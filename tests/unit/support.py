@@ -56,3 +56,23 @@ def raised(call):
     except (Exception, Throwable) as error:
         return error
     return None
+
+
+class RecordingStream(object):
+    """An event stream that keeps what it is offered (stands in for the SSE servlet's)."""
+
+    def __init__(self):
+        self.events = []
+        self.closed = False
+
+    def offer(self, event):
+        self.events.append(event)
+
+    def close(self):
+        self.closed = True
+
+    def names(self):
+        return [event.name for event in self.events]
+
+    def named(self, name):
+        return [event for event in self.events if event.name == name]
