@@ -51,6 +51,7 @@ class SparkWeb(object):
     def _set_up(self):
         self.services = build_services(self.openfire)
         self._undo.append(self.services.accounts.watch())
+        self._undo.append(self.services.outbound.stop)   # its watchdog thread and open sockets
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
