@@ -54,11 +54,11 @@ class ClientPage(object):
         self.page.press("sparkweb-chat input[name=text]", "Enter")
         self.wait_for_message(text, outgoing=True)
 
-    def wait_for_message(self, body, outgoing=False):
+    def wait_for_message(self, body, outgoing=False, timeout=TIMEOUT):
         self.page.wait_for_function(
             """([body, outgoing]) => [...document.querySelector('sparkweb-chat').shadowRoot
                  .querySelectorAll(outgoing ? 'li.outgoing .body' : 'li.incoming .body')]
-                 .some(b => b.textContent === body)""", arg=[body, outgoing], timeout=TIMEOUT)
+                 .some(b => b.textContent === body)""", arg=[body, outgoing], timeout=timeout)
 
     def messages(self):
         """[(direction, body)] as shown, oldest first."""
