@@ -5,10 +5,10 @@ route table last.
 """
 from __future__ import absolute_import
 
-from sparkweb.api import (account, bookmarks, chat, collaboration, groups, login, presence,
-                          properties, roster, users, webauthn)
+from sparkweb.api import (account, bookmarks, chat, collaboration, groupchat, groups, login,
+                          presence, properties, roster, users, webauthn)
 
 AREAS = (login, webauthn, users, account, groups, properties, chat, presence, roster,
-         collaboration, bookmarks)
+         collaboration, bookmarks, groupchat)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]

@@ -38,6 +38,9 @@ def _data(text):
         return {"data": text, "dataIsText": True}
 
 
+data_field = _data   # for events.muc_events
+
+
 def on_connect(user, heartbeat_seconds):
     """The first event of a stream; ``heartbeatSeconds`` lets a page tell a silent connection
     (no byte for a few heartbeats) from a quiet one."""

@@ -59,6 +59,7 @@ class MemoryXmppRouter(object):
         self._lock = ReentrantLock()
         self.iq = MemoryIqHandler(domain)       # answers IQs to the domain and its components
         self.pep = MemoryPep(domain)           # the users' own PEP nodes (XEP-0402 bookmarks)
+        self.components = ConcurrentHashMap()  # domain -> service with process/session_closed
 
     def open(self, username, resource, listener):
         session = MemorySession(self, username, resource, listener)
@@ -76,11 +77,16 @@ class MemoryXmppRouter(object):
         if session.presence is not None:
             self._broadcast(session, model.presence(type="unavailable"))
         self._sessions.get(session.username).remove(session)
+        for component in list(self.components.values()):
+            component.session_closed(session)
         if notify:
             session.listener.on_closed()
 
     def route(self, session, stanza):
-        if stanza.kind == "iq":
+        component = self._component_for(stanza.recipient)
+        if component is not None:       # a room or the MUC service, before the IQ branch
+            component.process(session, stanza)
+        elif stanza.kind == "iq":
             self._iq(session, stanza)
         elif stanza.kind == "presence" and stanza.type in SUBSCRIPTION_TYPES:
             if stanza.recipient:
@@ -89,6 +95,14 @@ class MemoryXmppRouter(object):
             self._presence_update(session, stanza)
         elif stanza.recipient:
             self._deliver(stanza)
+
+    def _component_for(self, recipient):
+        """The component serving the domain of ``recipient`` (``room@conference.x/nick`` or
+        ``conference.x``), else None."""
+        if not recipient:
+            return None
+        bare = recipient.partition(u"/")[0]
+        return self.components.get(bare.partition(u"@")[2] or bare)
 
     def _iq(self, session, stanza):
         """Roster sets, as Openfire's IQRosterHandler; IQs to the user's own account as PEP
@@ -120,6 +134,9 @@ class MemoryXmppRouter(object):
         initial = session.presence is None and stanza.type is None
         session.presence = None if stanza.type == "unavailable" else stanza
         self._broadcast(session, stanza)
+        if stanza.type == "unavailable":    # and to where it sent directed presence (rooms)
+            for component in list(self.components.values()):
+                component.session_closed(session)
         if initial:
             self._probe_contacts(session)
             self._flush_offline(session)
@@ -137,6 +154,14 @@ class MemoryXmppRouter(object):
             for other in self.sessions_of(contact):
                 if other.presence is not None:
                     self._hand(session, other.presence, session.jid)
+
+    def hand_to(self, session, stanza):
+        """Delivers a component's stanza to one session (as addressed by the component)."""
+        if not session.closed:
+            self._hand(session, stanza, stanza.recipient)
+
+    def deliver(self, stanza):
+        self._deliver(stanza)
 
     def _deliver(self, stanza):
         node, _, rest = stanza.recipient.partition(u"@")
