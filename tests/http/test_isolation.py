@@ -230,3 +230,31 @@ def test_own_bookmarks_are_invisible_and_unchangeable_to_another_user(
             {"key": "nick", "value": "Al"}], "bob changed alice's bookmark: %s" % mine
     finally:
         alice.delete(path)
+
+
+# --- group chat (issue 11) --------------------------------------------------------------------
+def test_rooms_joined_by_one_user_are_not_anothers(target, alice, bob_token):
+    """Group chat: joined rooms belong to the caller's session. Bob cannot leave, post to or
+    invite from alice's room through her, does not see it as joined, and his stream does
+    not carry its messages."""
+    name = "iso-" + uuid.uuid4().hex[:8]
+    assert alice.put("/groupchat/room/" + name, json={"nick": "Alice"}).status_code == 200
+    secret = marker("room secret")
+    with EventStream(target, bob_token) as bob_stream, target.client(bob_token) as bob:
+        bob_stream.next("onConnect")
+        for response in (bob.delete("/groupchat/room/" + name),
+                         bob.post("/groupchat/room/" + name, json={"body": "x",
+                                                                   "from": "alice"}),
+                         bob.post("/groupchat/room/%s/carol" % name, content="x")):
+            assert response.status_code == 404, response.text
+        listed = bob.get("/groupchat/rooms", params={"search": name}).json()["chatRooms"]
+        assert [room["joined"] for room in listed] == [False], listed
+        assert alice.post("/groupchat/room/" + name, content=secret).status_code == 200
+        assert alice.post("/chat/message/bob", content="after the room").status_code == 200
+        seen = []
+        while not seen or seen[-1].data.get("body") != "after the room":
+            seen.append(bob_stream.next())
+    assert not [e for e in seen if secret in repr(e.data)], "bob's stream carried the room"
+    occupants = alice.get("/groupchat/room/%s/occupants" % name).json()["occupants"]
+    assert [o["nick"] for o in occupants] == ["Alice"], occupants
+    assert alice.delete("/groupchat/room/" + name).status_code == 200

@@ -5,11 +5,11 @@ route table last.
 """
 from __future__ import absolute_import
 
-from sparkweb.api import (account, bookmarks, chat, collaboration, groups, history, login,
-                          presence, properties, roster, schemas, users, webauthn)
+from sparkweb.api import (account, bookmarks, chat, collaboration, groupchat, groups, history,
+                          login, presence, properties, roster, schemas, users, webauthn)
 
 AREAS = (login, webauthn, users, account, groups, properties, chat, history, presence, roster,
-         collaboration, bookmarks)
+         collaboration, bookmarks, groupchat)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]
 

@@ -245,6 +245,25 @@ class OpenfireFacade(object):
         Asked again on every use: the plugin may come and go while SparkWeb runs."""
         raise NotImplementedError
 
+    # --- multi-user chat (XEP-0045): reading rooms; acting in them goes through a session --
+    def muc_service_exists(self, service):
+        """True when ``service`` (a subdomain such as ``conference``) is a MUC service."""
+        raise NotImplementedError
+
+    def muc_room_names(self, service):
+        """The names of every room of the service (in memory or stored)."""
+        raise NotImplementedError
+
+    def muc_room(self, service, name, viewer):
+        """The :class:`~sparkweb.openfire.muc_records.RoomRecord` of a room, read for the
+        bare JID ``viewer``; None when the service or room does not exist."""
+        raise NotImplementedError
+
+    def muc_room_history(self, service, name):
+        """The room's own recent history (what it replays on join), oldest first, as
+        :class:`~sparkweb.openfire.muc_records.RoomMessageRecord`; [] without a room."""
+        raise NotImplementedError
+
     # --- web server -------------------------------------------------------------------------
     def add_web_context(self, context):
         """Serve a Jetty servlet context on the HTTP-bind web server (ports 7070/7443)."""

@@ -20,6 +20,7 @@ from org.jivesoftware.util import JiveGlobals
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire import live_archive
+from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
 from sparkweb.openfire import live_bookmarks
 from sparkweb.openfire.live_passkeys import PasskeyTable
@@ -173,6 +174,19 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def shared_bookmarks(self):
         return live_bookmarks.find_store()
+
+    # --- multi-user chat: read in-process (live_muc) -----------------------------------------
+    def muc_service_exists(self, service):
+        return live_muc.service_exists(service)
+
+    def muc_room_names(self, service):
+        return live_muc.room_names(service)
+
+    def muc_room(self, service, name, viewer):
+        return live_muc.room(service, name, viewer)
+
+    def muc_room_history(self, service, name):
+        return live_muc.history(service, name)
 
     def add_web_context(self, context):
         HttpBindManager.getInstance().addJettyHandler(context)

@@ -22,6 +22,7 @@ from org.xmpp.packet import IQ, JID, Message, Packet, Presence, Roster
 
 from sparkweb.log import RepeatedFailures, logger
 from sparkweb.openfire import live_forwarding
+from sparkweb.openfire import live_muc_stanzas
 from sparkweb.xmpp import roster as roster_model
 from sparkweb.xmpp import stanza as model
 
@@ -157,10 +158,11 @@ def _roster_packet(stanza):
 def to_packet(stanza):
     if stanza.kind == "iq" and stanza.payload is not None:   # carbons, archive queries
         return live_forwarding.iq_packet(stanza)
-    if stanza.kind == "iq" and stanza.roster is None:   # built by xmpp.iq as XML text
+    if stanza.kind == "iq" and stanza.xml is not None:   # built by xmpp.iq as XML text
         return IQ(DocumentHelper.parseText(stanza.get_xml()).getRootElement())
-    if stanza.kind == "iq":
-        packet = _roster_packet(stanza)
+    if stanza.kind == "iq":      # a roster set, or a room's configuration (live_muc_stanzas)
+        packet = (_roster_packet(stanza) if stanza.roster is not None
+                  else live_muc_stanzas.new_iq(stanza))
     elif stanza.kind == "message":
         packet = Message()
         if stanza.type:
@@ -181,6 +183,7 @@ def to_packet(stanza):
             packet.setStatus(stanza.status)
         if stanza.priority is not None:
             packet.setPriority(stanza.priority)
+    live_muc_stanzas.add_muc_elements(stanza, packet)
     if stanza.recipient:
         packet.setTo(JID(stanza.recipient))
     if stanza.id:
@@ -215,15 +218,17 @@ def from_element(element, sender=None, recipient=None, xml=None):
         result.status = _text(element.elementText("status"))
         priority = element.elementText("priority")
         result.priority = int(priority) if priority and priority.lstrip("-").isdigit() else None
+    live_muc_stanzas.read_extras(element, result)
+    _read_error(element, result)
     return result
 
 
 NS_STANZA_ERRORS = "urn:ietf:params:xml:ns:xmpp-stanzas"
-IQ_ERROR_TYPE = "error"
+ERROR_TYPE = "error"
 
 
 def _read_iq(element, result):
-    """Roster results and pushes (their items) and the condition of an error."""
+    """Roster results and pushes: their items."""
     query = element.element(QName.get("query", roster_model.NS_ROSTER))
     if query is not None:
         result.roster = [roster_model.Item(
@@ -231,11 +236,16 @@ def _read_iq(element, result):
             [_text(group.getText()) for group in item.elements("group")],
             _text(item.attributeValue("subscription")), _text(item.attributeValue("ask")))
             for item in query.elements("item")]
+
+
+def _read_error(element, result):
+    """The defined condition of an error of any kind (an IQ's, a room's refusal of a join or
+    a message); its optional <text/> is not a condition."""
     error = element.element("error")
-    if error is not None or result.type == IQ_ERROR_TYPE:
-        children = error.elements() if error is not None else ()
-        conditions = [child.getName() for child in children   # <text/> is no condition
-                      if child.getNamespaceURI() == NS_STANZA_ERRORS and child.getName() != "text"]
+    if error is not None or result.type == ERROR_TYPE:
+        conditions = [child.getName() for child in (error.elements() if error is not None else ())
+                      if child.getNamespaceURI() == NS_STANZA_ERRORS
+                      and child.getName() != "text"]
         result.error = _text(conditions[0]) if conditions else u"undefined-condition"
 
 
@@ -250,10 +260,13 @@ def _read_message(element, result):
         elif namespace == model.NS_JSON and child.getName() == "json":
             result.data = child.getText()
         elif namespace == model.NS_CONFERENCE and child.getName() == "x":
-            result.invite = {"room": _text(child.attributeValue("jid")),
-                             "from": result.sender,
-                             "reason": _text(child.attributeValue("reason")),
-                             "password": _text(child.attributeValue("password"))}
+            # A mediated invitation carries this too (Openfire adds it): that one wins.
+            if result.invite is None or result.invite.get("direct"):
+                result.invite = {"room": _text(child.attributeValue("jid")),
+                                 "from": result.sender,
+                                 "reason": _text(child.attributeValue("reason")),
+                                 "password": _text(child.attributeValue("password")),
+                                 "direct": True}
         elif namespace in live_forwarding.FORWARDING_NAMESPACES:
             live_forwarding.read_forwarded(child, result, from_element)
         elif namespace == model.NS_MUC_USER:
@@ -262,4 +275,5 @@ def _read_message(element, result):
                 result.invite = {"room": result.sender,
                                  "from": _text(invite.attributeValue("from")),
                                  "reason": _text(invite.elementText("reason")),
-                                 "password": _text(child.elementText("password"))}
+                                 "password": _text(child.elementText("password")),
+                                 "direct": False}

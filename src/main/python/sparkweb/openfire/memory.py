@@ -19,6 +19,7 @@ from sparkweb.log import logger
 from sparkweb.openfire.memory_account import MemoryAccountMixin
 from sparkweb.openfire.memory_archive import MemoryArchive, MemoryRoomReaders
 from sparkweb.openfire.memory_bookmarks import MemorySharedBookmarks
+from sparkweb.openfire.memory_muc import MemoryMucService
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
 from sparkweb.xmpp.roster import SUBSCRIPTION_NUMBERS
 
@@ -64,6 +65,14 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
         # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
         self.bookmarks_plugin = MemorySharedBookmarks(self.xmpp.contacts.groups)
         self._init_accounts()                  # vCards (memory_account)
+        self.muc_services = ConcurrentHashMap()   # subdomain -> MemoryMucService
+        self.muc = self.add_muc_service(u"conference")
+
+    def add_muc_service(self, subdomain):
+        service = MemoryMucService(self.xmpp, subdomain)
+        self.muc_services.put(subdomain, service)
+        self.xmpp.components.put(service.domain, service)
+        return service
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
     def add_user(self, username, password, name=u"", email=u""):
@@ -239,6 +248,21 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
 
     def shared_bookmarks(self):
         return self.bookmarks_plugin
+    # --- multi-user chat: the in-memory service of memory_muc -----------------------------------
+    def muc_service_exists(self, service):
+        return self.muc_services.containsKey(service)
+
+    def muc_room_names(self, service):
+        found = self.muc_services.get(service)
+        return found.room_names() if found is not None else []
+
+    def muc_room(self, service, name, viewer):
+        found = self.muc_services.get(service)
+        return found.record(name, viewer) if found is not None else None
+
+    def muc_room_history(self, service, name):
+        found = self.muc_services.get(service)
+        return found.history(name) if found is not None else []
 
     def add_web_context(self, context):
         self.web_contexts.append(context)

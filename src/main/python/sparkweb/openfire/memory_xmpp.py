@@ -62,6 +62,7 @@ class MemoryXmppRouter(object):
         self.iq = MemoryIqHandler(domain)       # answers IQs to the domain and its components
         self.pep = MemoryPep(domain)           # the users' own PEP nodes (XEP-0402 bookmarks)
         self.archive = None                    # a MemoryArchive sets itself here
+        self.components = ConcurrentHashMap()  # domain -> service with process/session_closed
 
     def open(self, username, resource, listener):
         session = MemorySession(self, username, resource, listener)
@@ -79,11 +80,18 @@ class MemoryXmppRouter(object):
         if session.presence is not None:
             self._broadcast(session, model.presence(type="unavailable"))
         self._sessions.get(session.username).remove(session)
+        for component in list(self.components.values()):
+            component.session_closed(session)
         if notify:
             session.listener.on_closed()
 
     def route(self, session, stanza):
-        if stanza.kind == "iq":
+        # Archive queries to a room reach the archive (Monitoring's handler), not the room.
+        component = (None if isinstance(stanza.payload, forwarding.ArchiveQuery)
+                     else self._component_for(stanza.recipient))
+        if component is not None:       # a room or the MUC service, before the IQ branch
+            component.process(session, stanza)
+        elif stanza.kind == "iq":
             self._iq(session, stanza)
         elif stanza.kind == "presence" and stanza.type in SUBSCRIPTION_TYPES:
             if stanza.recipient:
@@ -96,6 +104,14 @@ class MemoryXmppRouter(object):
             self._deliver(stanza)
             if stanza.kind == "message":
                 self._carbon_copies(session.username, stanza, "sent", exclude=session)
+
+    def _component_for(self, recipient):
+        """The component serving the domain of ``recipient`` (``room@conference.x/nick`` or
+        ``conference.x``), else None."""
+        if not recipient:
+            return None
+        bare = recipient.partition(u"/")[0]
+        return self.components.get(bare.partition(u"@")[2] or bare)
 
     # --- IQs and Message Carbons ------------------------------------------------------------
     def _iq(self, session, stanza):
@@ -156,6 +172,9 @@ class MemoryXmppRouter(object):
         initial = session.presence is None and stanza.type is None
         session.presence = None if stanza.type == "unavailable" else stanza
         self._broadcast(session, stanza)
+        if stanza.type == "unavailable":    # and to where it sent directed presence (rooms)
+            for component in list(self.components.values()):
+                component.session_closed(session)
         if initial:
             self._probe_contacts(session)
             self._flush_offline(session)
@@ -173,6 +192,14 @@ class MemoryXmppRouter(object):
             for other in self.sessions_of(contact):
                 if other.presence is not None:
                     self._hand(session, other.presence, session.jid)
+
+    def hand_to(self, session, stanza):
+        """Delivers a component's stanza to one session (as addressed by the component)."""
+        if not session.closed:
+            self._hand(session, stanza, stanza.recipient)
+
+    def deliver(self, stanza):
+        self._deliver(stanza)
 
     def _deliver(self, stanza):
         node, _, rest = stanza.recipient.partition(u"@")

@@ -27,8 +27,10 @@ from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
 from sparkweb.session import carbons
+from sparkweb.session.muc import JoinedRooms
 from sparkweb.session.requests import PendingRequests
 from sparkweb.session.queries import PendingQueries
+from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
@@ -59,6 +61,7 @@ class UserSession(object):
         self.last_activity = clock()
         self.last_stream_closed = 0
         self.queries = PendingQueries()     # IQ requests waiting for their answers
+        self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
 
     # --- start ----------------------------------------------------------------------------
     def start_and_claim(self):
@@ -169,7 +172,10 @@ class UserSession(object):
             self._lock.unlock()
         self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
         if xmpp is not None and close_xmpp:
+            self.rooms.leave_all(xmpp)            # unavailable to each room, then to all
             _close(xmpp, self.username)
+        else:
+            self.rooms.forget_all()
         self._close_streams()
         if not opening:           # else the opener closes what it opened, then finishes
             self._finish()
@@ -200,7 +206,7 @@ class UserSession(object):
 
     def send(self, stanza):
         limit = self._settings.get(config.MAX_MESSAGE_BYTES)
-        if _text_bytes(stanza) > limit:
+        if text_bytes(stanza) > limit:
             raise PayloadTooLarge("The message is larger than %d bytes." % limit)
         self.touch()
         xmpp = self._xmpp
@@ -233,9 +239,13 @@ class UserSession(object):
         self._publish(catalogue.for_sent(echoed), None)
 
     def on_stanza(self, stanza):
+        # Answers to request() and ask(), consumed there; then rooms; then the catalogue.
         if self._requests.answered(stanza) or self.queries.answer(stanza):
             return        # answers to the session's own requests, archive results
-        self._publish(catalogue.for_stanza(stanza), stanza)
+        events = self.rooms.on_stanza(stanza)
+        if events is None:
+            events = catalogue.for_stanza(stanza)
+        self._publish(events, stanza)
 
     def _publish(self, events, stanza):
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
@@ -246,7 +256,7 @@ class UserSession(object):
                 self._offer(self._log.append(name, text))
             if raw is not None:
                 self._offer(self._log.append(raw[0], raw[1], raw=True,
-                                             size_hint=_raw_size_hint(stanza)))
+                                             size_hint=raw_size_hint(stanza)))
         finally:
             self._lock.unlock()
 
@@ -305,18 +315,6 @@ class UserSession(object):
                     self.last_stream_closed = now
         finally:
             self._lock.unlock()
-
-
-def _text_bytes(stanza):
-    return sum(len(text.encode("utf-8")) for text in (
-        stanza.body, stanza.data, stanza.subject, stanza.status) if text)
-
-
-def _raw_size_hint(stanza):
-    """Memory a raw event holds until (and unless) a stream asks for it: the stanza and the
-    server's parsed packet, roughly four bytes per character of text, and some overhead."""
-    return 4 * sum(len(text) for text in (stanza.body, stanza.data, stanza.subject,
-                                          stanza.status) if text) + 1024
 
 
 def _close(xmpp, username):

@@ -23,6 +23,9 @@ NS_CHAT_STATES = "http://jabber.org/protocol/chatstates"
 NS_JSON = "urn:xmpp:json:0"                                            # XEP-0335
 NS_MUC_USER = "http://jabber.org/protocol/muc#user"
 NS_CONFERENCE = "jabber:x:conference"                                 # XEP-0249
+NS_MUC = "http://jabber.org/protocol/muc"                              # XEP-0045
+NS_MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+NS_DELAY = "urn:xmpp:delay"                                            # XEP-0203
 
 # XML 1.0 section 2.2 "Char", negated. Java's regex reads a surrogate pair as one code point, so
 # only unpaired surrogates fall outside the ranges.
@@ -55,7 +58,8 @@ class Stanza(object):
 
     def __init__(self, kind, type=None, sender=None, recipient=None, id=None, body=None,
                  subject=None, thread=None, show=None, status=None, priority=None,
-                 chat_state=None, data=None, invite=None, xml=None, roster=None, error=None):
+                 chat_state=None, data=None, invite=None, xml=None, roster=None, error=None,
+                 muc=None, delay=None):
         self.kind = kind
         self.type = type
         self.sender = sender
@@ -76,6 +80,13 @@ class Stanza(object):
         self.carbon = None        # XEP-0280 copy of a message sent or received elsewhere
         self.archived = None      # XEP-0313 result of an archive query
         self.payload = None       # an IQ's payload
+        # XEP-0045. Sent: {"join": {"password": ...}} (a join presence), {"invite": {"to",
+        # "reason"}} (a mediated invitation), {"owner_submit": True} (an IQ accepting the
+        # default configuration). Received: the muc#user element read as {"codes": [int],
+        # "item": {"nick", "jid", "role", "affiliation", "actor", "reason"}, "destroy":
+        # {"jid", "reason"}}.
+        self.muc = muc
+        self.delay = delay        # {"stamp", "from"} of a XEP-0203 delay (history, offline)
 
     def get_xml(self):
         if callable(self.xml):
@@ -95,3 +106,30 @@ def message(recipient, body=None, type="chat", chat_state=None, data=None, id=No
 def presence(type=None, show=None, status=None, recipient=None, priority=None):
     return Stanza("presence", type=type, show=show, status=xml_text("status", status),
                   recipient=recipient, priority=priority)
+
+
+# --- XEP-0045: what the session sends to rooms ---------------------------------------------
+def room_join(occupant_jid, password=None):
+    """The presence that enters a room as ``room@service/nick`` (XEP-0045 7.2)."""
+    return Stanza("presence", recipient=occupant_jid,
+                  muc={"join": {"password": xml_text("password", password)}})
+
+
+def room_leave(occupant_jid):
+    return Stanza("presence", type="unavailable", recipient=occupant_jid)
+
+
+def room_message(room_jid, body=None, data=None, id=None):
+    return Stanza("message", type="groupchat", recipient=room_jid, body=xml_text("body", body),
+                  data=xml_text("data", data), id=id)
+
+
+def room_invite(room_jid, invitee, reason=None, id=None):
+    """A mediated invitation (XEP-0045 7.8.2): sent to the room, which forwards it."""
+    return Stanza("message", recipient=room_jid, id=id, muc={"invite": {
+        "to": invitee, "reason": xml_text("reason", reason)}})
+
+
+def room_accept_default_configuration(room_jid, id):
+    """The owner's empty form that turns a new, locked room into an instant room (10.1.2)."""
+    return Stanza("iq", type="set", recipient=room_jid, id=id, muc={"owner_submit": True})

@@ -1,0 +1,190 @@
+"""Group Chat (spec tag groupchat), under ``/groupchat``: XEP-0045 rooms.
+
+Acting in a room (join, leave, post, invite) is done by the signed-in user's own XMPP session,
+so Openfire's MUC service applies its rules; its refusals are JSON errors naming the XMPP
+condition (xmpp.refusals). Reading rooms (list, room, occupants, participants, chat history)
+shows what an XMPP client of the user could see (session.room_view). Rooms are
+``{roomName}`` (a name, or a full room JID) on ``serviceName`` (default ``conference``).
+``GET /groupchat/messages`` (the archive) belongs to the history area.
+"""
+from __future__ import absolute_import
+
+from sparkweb.api import groupchat_input as given
+from sparkweb.errors import BadRequest
+from sparkweb.api.schemas import obj, ref
+from sparkweb.http.routing import USER, Body, Param, Route
+from sparkweb.session import room_history, room_view
+
+ROOM_TYPES = ("public", "all")
+
+
+def _viewer(request):
+    return u"%s@%s" % (request.user, request.app.openfire.xmpp_domain())
+
+
+def _joined_rooms(request):
+    session = request.app.sessions.get(request.user)
+    return session.rooms.joined() if session is not None else {}
+
+
+def get_rooms(request):
+    kind = request.query("type", "public")
+    if kind not in ROOM_TYPES:
+        raise BadRequest("'type' must be one of %s." % ", ".join(ROOM_TYPES))
+    search = request.query("search")
+    openfire = request.app.openfire
+    service = given.service_name(request, openfire)
+    joined, viewer, rooms = _joined_rooms(request), _viewer(request), []
+    for name in sorted(openfire.muc_room_names(service)):
+        room = openfire.muc_room(service, name, viewer)
+        if room is not None and room_view.can_see(room) and room_view.matches(room, kind,
+                                                                             search):
+            rooms.append(room_view.room_entity(room, joined.get(room.jid)))
+    return {"chatRooms": rooms}
+
+
+def get_room(request):
+    address = given.room_address(request)
+    room = room_view.visible_room(request.app.openfire, _viewer(request), address)
+    return room_view.room_entity(room, _joined_rooms(request).get(address.jid))
+
+
+def get_occupants(request):
+    address = given.room_address(request)
+    room = room_view.visible_room(request.app.openfire, _viewer(request), address)
+    return {"occupants": room_view.occupant_entities(room)}
+
+
+def get_participants(request):
+    address = given.room_address(request)
+    room = room_view.visible_room(request.app.openfire, _viewer(request), address)
+    return {"participants": room_view.participant_entities(room)}
+
+
+def get_chat_history(request):
+    address = given.room_address(request)
+    room = room_view.visible_room(request.app.openfire, _viewer(request), address,
+                                  room_view.can_read_history)
+    return {"messages": room_history.room_messages(request.app, request.user, address, room)}
+
+
+def _rooms_of(request):
+    return request.app.sessions.get_or_start(request.user).rooms
+
+
+def join_room(request):
+    address = given.room_address(request)
+    nick, password = given.join_options(request, address)
+    return _rooms_of(request).join(address.jid, nick, password)
+
+
+def leave_room(request):
+    address = given.room_address(request)
+    return _rooms_of(request).leave(address.jid)
+
+
+def post_to_room(request):
+    address = given.room_address(request)
+    body, data = given.message_fields(request)
+    return _rooms_of(request).post(address.jid, body, data)
+
+
+def invite_to_room(request):
+    address = given.room_address(request)
+    invitee = given.invitee(request)
+    return _rooms_of(request).invite(address.jid, invitee, given.invitation_reason(request))
+
+
+_ROOM = Param("The room: its name, or its full JID (room@service.domain).")
+_SERVICE = Param("The MUC service (subdomain).", example="conference")
+_ROOM_PARAMS = {"roomName": _ROOM, "serviceName": _SERVICE}
+_HIDDEN = ("The service or room does not exist, or the caller may not see it (the same answer "
+           "for both).")
+_REFUSALS = {401: "not-authorized: the room's password is missing or wrong.",
+             403: "forbidden, registration-required, not-allowed or not-acceptable: the room "
+                  "refused (banned, members-only, may not create rooms, nickname rules).",
+             404: "No such service, or item-not-found: no such room (or it is locked).",
+             409: "conflict: the nickname is taken in the room.",
+             503: "service-unavailable: the room is full; or the room did not answer."}
+
+
+def _with(answers, more):
+    combined = dict(answers)
+    combined.update(more)
+    return combined
+
+
+_NOT_IN_ROOM = "The service does not exist, or the caller is not in the room."
+_TEXT = {"type": "string"}
+
+MODELS = {
+    "RoomJoin": obj({"nick": {"type": "string", "maxLength": given.MAX_NICK_CHARS},
+                     "password": {"type": "string"}},
+                    examples=[{"nick": "Alice", "password": "room password"}]),
+    "JoinedRoom": obj({"room": _TEXT, "nick": _TEXT, "created": {"type": "boolean"},
+                       "alreadyJoined": {"type": "boolean"}},
+                      ["room", "nick", "created", "alreadyJoined"]),
+    "LeftRoom": obj({"room": _TEXT, "nick": _TEXT}, ["room", "nick"]),
+    "RoomMessage": obj({"body": {"type": "string"}, "data": {"description": "Any JSON."}},
+                       examples=[{"body": "Hello, room!"}]),
+    "PostedToRoom": obj({"id": _TEXT, "room": _TEXT}, ["id", "room"]),
+    "InvitationReason": obj({"reason": {"type": "string"}}, examples=[{"reason": "Join us"}]),
+    "SentInvitation": obj({"room": _TEXT, "invited": _TEXT}, ["room", "invited"]),
+}
+
+ROUTES = [
+    Route("GET", "/groupchat/rooms", get_rooms, summary="Get chat rooms", tag="group_chat",
+          access=USER, params={
+              "serviceName": _SERVICE,
+              "type": Param("public: listed rooms; all: also the hidden and members-only rooms "
+                            "the caller belongs to.", {"enum": list(ROOM_TYPES)}),
+              "search": "Only rooms whose name or natural name contains this text."},
+          answers={200: ref("MUCRoomEntities"), 400: "'type' is neither public nor all.",
+                   404: "No such MUC service."}),
+    Route("GET", "/groupchat/room/{roomName}", get_room, summary="Get chat room",
+          tag="group_chat", access=USER, params=_ROOM_PARAMS,
+          answers={200: ref("MUCRoomEntity"), 400: "Not a valid room name.", 404: _HIDDEN}),
+    Route("GET", "/groupchat/room/{roomName}/occupants", get_occupants,
+          summary="Get room occupants", tag="group_chat", access=USER, params=_ROOM_PARAMS,
+          answers={200: ref("OccupantEntities"), 400: "Not a valid room name.", 404: _HIDDEN}),
+    Route("GET", "/groupchat/room/{roomName}/participants", get_participants,
+          summary="Get room participants", tag="group_chat", access=USER,
+          params=_ROOM_PARAMS,
+          answers={200: ref("ParticipantEntities"), 400: "Not a valid room name.",
+                   404: _HIDDEN}),
+    Route("GET", "/groupchat/room/{roomName}/chathistory", get_chat_history,
+          summary="Get room history", tag="group_chat", access=USER, params=_ROOM_PARAMS,
+          answers={200: ref("MUCRoomMessageEntities"), 400: "Not a valid room name.",
+                   404: _HIDDEN + " Only occupants and members may read it."}),
+    Route("PUT", "/groupchat/room/{roomName}", join_room, summary="Join groupchat",
+          tag="group_chat", access=USER, params=dict(_ROOM_PARAMS, nick=Param(
+              "The nickname; by default the user's name, then the username.")),
+          body=Body("Optional: the nickname and the room's password.", json=ref("RoomJoin"),
+                    required=False),
+          answers=_with(_REFUSALS, {200: ref("JoinedRoom"),
+                                    400: "Not a valid room name or nickname."})),
+    Route("DELETE", "/groupchat/room/{roomName}", leave_room, summary="Leave groupchat",
+          tag="group_chat", access=USER, params=_ROOM_PARAMS,
+          answers={200: ref("LeftRoom"), 400: "Not a valid room name.", 404: _NOT_IN_ROOM}),
+    Route("POST", "/groupchat/room/{roomName}", post_to_room,
+          summary="Post a message to a groupchat", tag="group_chat", access=USER,
+          params=_ROOM_PARAMS,
+          body=Body("The message.", json=ref("RoomMessage"), text="The message text."),
+          answers={200: ref("PostedToRoom"),
+                   400: "Not a valid room name, or the message is empty or malformed.",
+                   403: "forbidden: the room refused the message (no voice).",
+                   404: _NOT_IN_ROOM, 413: "The message is larger than "
+                   "sparkweb.chat.maxMessageBytes.",
+                   503: "The room did not answer."}),
+    Route("POST", "/groupchat/room/{roomName}/{invitedJid}", invite_to_room,
+          summary="Invite another user", tag="group_chat", access=USER,
+          params=dict(_ROOM_PARAMS, invitedJid="The invitee: a username of this server or "
+                                               "a JID."),
+          body=Body("The reason for the invitation (may be empty).",
+                    json=ref("InvitationReason"), text="The reason text.", required=False),
+          answers={200: ref("SentInvitation"),
+                   400: "Not a valid room name or invitee JID.",
+                   403: "forbidden or not-acceptable: the room does not let the caller invite "
+                        "(members-only rooms: owners and admins only).",
+                   404: _NOT_IN_ROOM}),
+]

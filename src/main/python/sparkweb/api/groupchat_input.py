@@ -1,0 +1,112 @@
+"""Reading what the group-chat routes take: the room (a name or a full room JID, on the
+service ``serviceName``), the nickname, the password, a message and a reason.
+
+A room JID is ``room@<service>.<xmpp domain>`` (with the dot the earlier plugin dropped); a
+service that is not a MUC service of this server is 404, a room name or nickname Openfire's
+JID class would refuse is 400.
+"""
+from __future__ import absolute_import
+
+from sparkweb.errors import BadRequest, NotFound
+from sparkweb.jsontext import to_json
+from sparkweb.xmpp import jid, stanza
+
+DEFAULT_SERVICE = u"conference"
+MAX_NICK_CHARS = 256
+
+
+class RoomAddress(object):
+    def __init__(self, service, name, domain):
+        self.service = service
+        self.name = name
+        self.jid = u"%s@%s.%s" % (name, service, domain)
+
+
+def service_name(request, openfire):
+    service = (request.query("serviceName") or DEFAULT_SERVICE).strip().lower()
+    if not service or u"." in service or not _label(service) or \
+            not openfire.muc_service_exists(service):
+        raise NotFound("No multi-user chat service '%s' on this server." % service[:64])
+    return service
+
+
+def _label(text):
+    return all(c.isalnum() or c in u"-_" for c in text) and len(text) <= 63
+
+
+def room_address(request):
+    """The :class:`RoomAddress` of ``{roomName}`` (and ``serviceName``)."""
+    openfire = request.app.openfire
+    domain = openfire.xmpp_domain()
+    text = request.params["roomName"]
+    if u"@" in text:
+        parsed = jid.parse(text)
+        if parsed.resource or not parsed.domain.endswith(u"." + domain):
+            raise NotFound("'%s' is not a room of this server." % text[:100])
+        service = parsed.domain[:-len(domain) - 1]
+        if not _label(service) or not openfire.muc_service_exists(service):
+            raise NotFound("No multi-user chat service '%s' on this server." % service[:64])
+        return RoomAddress(service, parsed.node, domain)
+    service = service_name(request, openfire)
+    parsed = jid.parse(text, u"%s.%s" % (service, domain))
+    if parsed.resource:
+        raise BadRequest("A room name has no '/'.")
+    return RoomAddress(service, parsed.node, domain)
+
+
+def _options(request):
+    """The JSON object of a join body ({"nick", "password"}), or {} for no or a text body."""
+    if not request.is_json() or not request.text().strip():
+        return {}
+    return request.json_object('JSON {"nick": ..., "password": ...}')
+
+
+def join_options(request, room):
+    """(nickname, password): ``nick`` from the query or the JSON body, by default the
+    user's display name, then the username; ``password`` from the JSON body only (never in a
+    URL, where logs would keep it)."""
+    body = _options(request)
+    nick = request.query("nick") or body.get("nick")
+    password = body.get("password")
+    for name, value in (("nick", nick), ("password", password)):
+        if value is not None and not isinstance(value, basestring):
+            raise BadRequest("'%s' must be a string." % name)
+    if not nick:
+        user = request.app.openfire.get_user(request.user)
+        nick = (user.name if user is not None else u"").strip() or request.user
+    if len(nick) > MAX_NICK_CHARS:
+        raise BadRequest("The nickname is longer than %d characters." % MAX_NICK_CHARS)
+    occupant = jid.parse(u"%s/%s" % (room.jid, stanza.xml_text("nick", nick)))
+    return occupant.resource, password
+
+
+def message_fields(request):
+    """(body, data as JSON text): a text body, or JSON ``{"body": ..., "data": ...}``."""
+    if not request.is_json():
+        text = request.text()
+        if not text:
+            raise BadRequest("The message is empty.")
+        return text, None
+    body = request.json_object('JSON {"body": ..., "data": ...}')
+    text, data = body.get("body"), body.get("data")
+    if text is not None and not isinstance(text, basestring):
+        raise BadRequest("'body' must be a string.")
+    if not text and data is None:
+        raise BadRequest("A message needs a 'body' or 'data'.")
+    return text, (to_json(data) if data is not None else None)
+
+
+def invitation_reason(request):
+    """The reason of an invitation: the text body, or JSON ``{"reason": ...}``; may be empty."""
+    if not request.is_json():
+        return request.text() or None
+    if not request.text().strip():
+        return None
+    reason = request.json_object('JSON {"reason": ...}').get("reason")
+    if reason is not None and not isinstance(reason, basestring):
+        raise BadRequest("'reason' must be a string.")
+    return reason
+
+
+def invitee(request):
+    return unicode(jid.parse(request.params["invitedJid"], request.app.openfire.xmpp_domain()))

@@ -1,0 +1,195 @@
+"""Acting in rooms through the user's session on the in-memory MUC service: joins and their
+refusals, leaving, posting, inviting, the events other occupants see, and the session's rooms
+at its end."""
+from __future__ import absolute_import
+
+import json
+
+from sparkweb.xmpp.refusals import XmppRefusal
+from support import openfire_with_users, raised, services
+
+ROOM = u"lounge@conference.example.test"
+
+
+class RecordingStream(object):
+    def __init__(self):
+        self.events = []
+        self.closed = False
+
+    def offer(self, event):
+        self.events.append(event)
+
+    def close(self):
+        self.closed = True
+
+    def muc(recording, **fields):   # not "self": events have a field of that name
+        found = []
+        for event in recording.events:
+            if event.name != "chatapi.muc":
+                continue
+            payload = json.loads(event.frame.tostring().decode("utf-8").split("data: ", 1)[1])
+            if all(payload.get(k) == v for k, v in fields.items()):
+                found.append(payload)
+        return found
+
+
+def _setup():
+    openfire = openfire_with_users()
+    openfire.add_user(u"carol", u"carol-pw", name=u"Carol")
+    app = services(openfire)
+    streams = {}
+    for name in (u"alice", u"bob", u"carol"):
+        streams[name] = RecordingStream()
+        app.sessions.attach(name, streams[name])
+    return openfire, app, streams
+
+
+def _rooms(app, name):
+    return app.sessions.get_or_start(name).rooms
+
+
+def test_join_creates_an_instant_room_and_others_see_join_post_leave():
+    openfire, app, streams = _setup()
+    joined = _rooms(app, u"alice").join(ROOM, u"Alice")
+    assert joined["created"] is True and joined["nick"] == u"Alice", repr(joined)
+    record = openfire.muc_room(u"conference", u"lounge", u"bob@example.test")
+    assert record is not None and not record.locked, "the new room stayed locked"
+    assert record.viewer_affiliation == u"none", record.viewer_affiliation
+    assert _rooms(app, u"bob").join(ROOM, u"Bob")["created"] is False, "bob created it again"
+    assert streams[u"alice"].muc(type="occupant", change="joined", nick=u"Bob"), \
+        "alice did not see bob join"
+    assert streams[u"bob"].muc(type="occupant", change="present", nick=u"Alice"), \
+        "bob did not get alice as present on join"
+    _rooms(app, u"bob").post(ROOM, u"hello <all>", None)
+    seen = streams[u"alice"].muc(type="groupchat", body=u"hello <all>")
+    assert seen and seen[0]["nick"] == u"Bob" and seen[0]["history"] is False, repr(seen)
+    assert seen[0]["occupantJid"] == u"bob@example.test/sparkweb", \
+        "the owner (a moderator) does not see the real JID: %r" % seen[0]["occupantJid"]
+    _rooms(app, u"carol").join(ROOM, u"Carol")
+    _rooms(app, u"bob").post(ROOM, u"again", None)
+    to_carol = streams[u"carol"].muc(type="groupchat", body=u"again")
+    assert to_carol and to_carol[0]["occupantJid"] is None, \
+        "a real JID shown to a participant in an anonymous room: %r" % to_carol
+    mine = streams[u"bob"].muc(type="groupchat", body=u"hello <all>")
+    assert mine and mine[0]["mine"] is True, "bob's own message not marked as his: %r" % mine
+    _rooms(app, u"bob").leave(ROOM)
+    assert streams[u"alice"].muc(type="occupant", change="left", nick=u"Bob"), "no leave"
+    assert _rooms(app, u"bob").joined() == {}, "bob still thinks he is in the room"
+
+
+def test_history_is_replayed_on_join_and_marked():
+    openfire, app, streams = _setup()
+    _rooms(app, u"alice").join(ROOM, u"Alice")
+    _rooms(app, u"alice").post(ROOM, u"earlier", None)
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    replayed = streams[u"bob"].muc(type="groupchat", body=u"earlier")
+    assert replayed and replayed[0]["history"] is True and replayed[0]["delay"], repr(replayed)
+
+
+def test_refusals_name_the_xmpp_condition():
+    openfire, app, streams = _setup()
+    openfire.muc.create_room(u"club", owner=u"alice@example.test", members_only=True)
+    openfire.muc.create_room(u"vault", owner=u"alice@example.test", password=u"s3cret")
+    openfire.muc.create_room(u"jail", owner=u"alice@example.test")
+    openfire.muc.set_affiliation(u"jail", u"bob@example.test", u"outcast")
+    openfire.muc.create_room(u"tiny", owner=u"alice@example.test", max_users=1)
+    bob = _rooms(app, u"bob")
+    cases = [(u"club", None, "registration-required", 403), (u"vault", None, "not-authorized", 401),
+             (u"vault", u"wrong", "not-authorized", 401), (u"jail", None, "forbidden", 403)]
+    for name, password, condition, status in cases:
+        error = raised(lambda: bob.join(u"%s@conference.example.test" % name, u"Bob", password))
+        assert isinstance(error, XmppRefusal), "%s: %r" % (name, error)
+        assert (error.code, error.status) == (condition, status), \
+            "%s: %s %s" % (name, error.code, error.status)
+    assert bob.join(u"vault@conference.example.test", u"Bob", u"s3cret")["nick"] == u"Bob"
+    _rooms(app, u"carol").join(u"tiny@conference.example.test", u"Carol")
+    full = raised(lambda: bob.join(u"tiny@conference.example.test", u"Bob"))
+    assert (full.code, full.status) == ("service-unavailable", 503), repr(full)
+    _rooms(app, u"carol").join(ROOM, u"Nick")
+    taken = raised(lambda: bob.join(ROOM, u"nick"))
+    assert (taken.code, taken.status) == ("conflict", 409), repr(taken)
+    assert ROOM not in bob.joined(), "a refused join left the room in the joined list"
+
+
+def test_room_creation_restricted():
+    openfire, app, streams = _setup()
+    openfire.muc.creation_restricted = True
+    error = raised(lambda: _rooms(app, u"bob").join(ROOM, u"Bob"))
+    assert (error.code, error.status) == ("not-allowed", 403), repr(error)
+    assert openfire.muc_room(u"conference", u"lounge", u"bob@example.test") is None, \
+        "a refused creation left a room"
+
+
+def test_mediated_invitation_reaches_the_invitee_stream():
+    openfire, app, streams = _setup()
+    _rooms(app, u"alice").join(ROOM, u"Alice")
+    _rooms(app, u"alice").invite(ROOM, u"bob@example.test", u"come in")
+    invitation = streams[u"bob"].muc(type="invitation")
+    assert invitation and invitation[0]["room"] == ROOM, repr(invitation)
+    assert invitation[0]["reason"] == u"come in" and invitation[0]["from"] == \
+        u"alice@example.test", repr(invitation)
+    assert invitation[0]["direct"] is False, repr(invitation)
+
+
+def test_members_only_invitation_by_non_admin_is_forbidden():
+    openfire, app, streams = _setup()
+    openfire.muc.create_room(u"club", owner=u"alice@example.test", members_only=True)
+    openfire.muc.set_affiliation(u"club", u"bob@example.test", u"member")
+    club = u"club@conference.example.test"
+    _rooms(app, u"bob").join(club, u"Bob")
+    error = raised(lambda: _rooms(app, u"bob").invite(club, u"carol@example.test", None))
+    assert (error.code, error.status) == ("forbidden", 403), repr(error)
+    assert not streams[u"carol"].muc(type="invitation"), "a refused invitation arrived"
+
+
+def test_kick_ban_and_destroy_reach_the_user_and_leave_the_room():
+    openfire, app, streams = _setup()
+    _rooms(app, u"alice").join(ROOM, u"Alice")
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    openfire.muc.kick(u"lounge", u"Bob", u"behave")
+    kicked = streams[u"bob"].muc(type="occupant", change="kicked")
+    assert kicked and kicked[0]["self"] is True and kicked[0]["reason"] == u"behave", \
+        repr(kicked)
+    assert ROOM not in _rooms(app, u"bob").joined(), "kicked, still joined"
+    assert streams[u"alice"].muc(type="occupant", change="kicked", nick=u"Bob", self=False)
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    openfire.muc.set_affiliation(u"lounge", u"bob@example.test", u"outcast")
+    assert streams[u"bob"].muc(type="occupant", change="banned", self=True), "no ban event"
+    assert ROOM not in _rooms(app, u"bob").joined(), "banned, still joined"
+    openfire.muc.destroy(u"lounge", u"closing")
+    destroyed = streams[u"alice"].muc(type="occupant", change="destroyed")
+    assert destroyed and destroyed[0]["reason"] == u"closing", repr(destroyed)
+    assert _rooms(app, u"alice").joined() == {}, "destroyed room still joined"
+
+
+def test_posting_needs_the_room_and_voice():
+    openfire, app, streams = _setup()
+    error = raised(lambda: _rooms(app, u"bob").post(ROOM, u"hi", None))
+    assert error is not None and error.status == 404, repr(error)
+    openfire.muc.create_room(u"stage", owner=u"alice@example.test", moderated=True)
+    stage = u"stage@conference.example.test"
+    _rooms(app, u"bob").join(stage, u"Bob")
+    muted = raised(lambda: _rooms(app, u"bob").post(stage, u"hi", None))
+    assert (muted.code, muted.status) == ("forbidden", 403), repr(muted)
+
+
+def test_session_end_leaves_every_room_with_unavailable_presence():
+    openfire, app, streams = _setup()
+    _rooms(app, u"alice").join(ROOM, u"Alice")
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    _rooms(app, u"bob").join(u"other@conference.example.test", u"Bob")
+    app.sessions.end(u"bob")
+    assert streams[u"alice"].muc(type="occupant", change="left", nick=u"Bob"), \
+        "alice did not see bob leave at his logout"
+    record = openfire.muc_room(u"conference", u"lounge", u"alice@example.test")
+    assert [o.nick for o in record.occupants] == [u"Alice"], [o.nick for o in record.occupants]
+
+
+def test_joined_rooms_survive_a_stream_reload():
+    openfire, app, streams = _setup()
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    app.sessions.detach(u"bob", streams[u"bob"])
+    again = RecordingStream()
+    app.sessions.attach(u"bob", again)
+    assert _rooms(app, u"bob").joined() == {ROOM: u"Bob"}, _rooms(app, u"bob").joined()
+    assert _rooms(app, u"bob").join(ROOM, u"Bob")["alreadyJoined"] is True
