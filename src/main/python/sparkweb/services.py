@@ -14,6 +14,8 @@ from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
+from sparkweb.push.service import WebPush
+from sparkweb.push.transport import outbound_transport
 from sparkweb.session.registry import SessionRegistry
 
 
@@ -31,6 +33,7 @@ class Services(object):
         self.revocations = revocations
         self.authenticator = authenticator
         self.passkeys = passkeys
+        self.webpush = None   # set by build_services: it observes the sessions
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -43,9 +46,14 @@ class Services(object):
         """Applies a rotation made on another cluster node the same way (housekeeping)."""
         if self.tokens.follow_stored_key(self.openfire):
             self.streams.close_all()
+        self.webpush.keys.follow_stored()
+
+    def rotate_vapid_key(self):
+        """A new Web Push key pair: every subscription made so far stops working."""
+        self.webpush.keys.rotate()
 
 
-def build_services(openfire, clock=millis_now):
+def build_services(openfire, clock=millis_now, push_transport=None):
     """Every service on ``openfire``. The user-event listener of ``accounts`` is not yet
     registered: the plugin's start does that (``accounts.watch()``) and its stop undoes it."""
     settings = config.Settings(openfire)
@@ -55,8 +63,13 @@ def build_services(openfire, clock=millis_now):
     revocations = RevocationList(openfire, lambda: clock() // 1000)
     limiter = LoginLimiter(settings, lambda: clock() / 1000.0)
     accounts = Accounts(openfire, clock)
-    return Services(openfire, settings, tokens, revocations,
-                    Authenticator(openfire, tokens, revocations, limiter, accounts),
-                    SessionRegistry(openfire, settings, clock), StreamSet(),
-                    PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
-                    limiter, accounts, OutboundClient(settings))
+    outbound = OutboundClient(settings)
+    webpush = WebPush(openfire, settings, push_transport or outbound_transport(outbound), clock)
+    services = Services(openfire, settings, tokens, revocations,
+                        Authenticator(openfire, tokens, revocations, limiter, accounts),
+                        SessionRegistry(openfire, settings, clock,
+                                        webpush.automatic.on_session_stanza), StreamSet(),
+                        PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
+                        limiter, accounts, outbound)
+    services.webpush = webpush
+    return services

@@ -20,9 +20,11 @@ from org.jivesoftware.util import JiveGlobals
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire.live_passkeys import PasskeyTable
+from sparkweb.openfire import live_webpush
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
 _PASSKEYS = PasskeyTable()
+_PUSH_SUBSCRIPTIONS = live_webpush.PushSubscriptionTable()
 LOG = logger("openfire")
 
 
@@ -54,6 +56,7 @@ class _UserEvents(UserEventListener):
 class LiveOpenfire(OpenfireFacade):
     def __init__(self):
         self._user_events = ConcurrentHashMap()   # id(listener) -> its UserEventListener
+        self._offline_listeners = live_webpush.OfflineListeners()
 
     def xmpp_domain(self):
         return XMPPServer.getInstance().getServerInfo().getXMPPDomain()
@@ -140,6 +143,25 @@ class LiveOpenfire(OpenfireFacade):
 
     def delete_passkey(self, username, credential_id):
         return _PASSKEYS.delete(username, credential_id)
+
+    # Web Push: SparkWeb's own table and Openfire's offline events, see live_webpush.
+    def push_subscriptions(self, username):
+        return _PUSH_SUBSCRIPTIONS.by_user(username)
+
+    def save_push_subscription(self, record, limit):
+        return _PUSH_SUBSCRIPTIONS.save(record, limit)
+
+    def delete_push_subscription(self, username, device=None, endpoint=None):
+        return _PUSH_SUBSCRIPTIONS.delete(username, device, endpoint)
+
+    def is_admin(self, username):
+        return live_webpush.is_admin(username)
+
+    def add_offline_listener(self, listener):
+        self._offline_listeners.add(listener)
+
+    def remove_offline_listener(self, listener):
+        self._offline_listeners.remove(listener)
 
     def open_session(self, username, resource, listener):
         return LiveSession(username, resource, listener)

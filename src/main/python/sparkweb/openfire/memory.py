@@ -16,6 +16,7 @@ from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
+from sparkweb.openfire.memory_webpush import MemoryWebPush
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
 
 LOG = logger("memory")
@@ -33,7 +34,7 @@ class _MemoryUser(object):
         self.properties = ConcurrentHashMap()
 
 
-class MemoryOpenfire(OpenfireFacade):
+class MemoryOpenfire(MemoryWebPush, OpenfireFacade):
     """Users, properties and a web server kept in memory.
 
     ``web_server`` is any object with ``add(context)``/``remove(context)`` (the dev host passes
@@ -56,6 +57,7 @@ class MemoryOpenfire(OpenfireFacade):
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
         self.xmpp = MemoryXmppRouter(domain, self._contact_names)
+        self._init_webpush()
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
     def add_user(self, username, password, name=u"", email=u""):

@@ -45,6 +45,7 @@ class MemoryXmppRouter(object):
         self._contacts_of = contacts_of        # username -> usernames with mutual subscription
         self._sessions = ConcurrentHashMap()   # username -> CopyOnWriteArrayList of sessions
         self._offline = ConcurrentHashMap()    # username -> CopyOnWriteArrayList of stanzas
+        self.offline_listeners = CopyOnWriteArrayList()   # told of each stored message
         self._lock = ReentrantLock()
 
     def open(self, username, resource, listener):
@@ -102,6 +103,8 @@ class MemoryXmppRouter(object):
         if not targets and stanza.kind == "message" and stanza.body is not None:
             self._offline.putIfAbsent(node, CopyOnWriteArrayList())
             self._offline.get(node).add(stanza)
+            for listener in list(self.offline_listeners):   # as OfflineMessageStrategy does
+                listener.message_stored(node, copy.copy(stanza))
         for target in targets:
             self._hand(target, stanza, stanza.recipient)
 
