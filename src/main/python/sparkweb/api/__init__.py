@@ -5,8 +5,8 @@ route table last.
 """
 from __future__ import absolute_import
 
-from sparkweb.api import chat, login, presence, properties, users, webauthn
+from sparkweb.api import chat, login, presence, properties, users, webauthn, webpush
 
-AREAS = (login, webauthn, users, properties, chat, presence)
+AREAS = (login, webauthn, users, properties, chat, presence, webpush)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]

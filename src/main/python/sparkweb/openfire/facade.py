@@ -163,7 +163,7 @@ class OpenfireFacade(object):
         """True when the user had that passkey."""
         raise NotImplementedError
 
-    # --- Web Push (issue 13): subscriptions in SparkWeb's table, admins, offline messages -----
+    # --- Web Push (issue 13): subscriptions in SparkWeb's table, offline messages -----------
     def push_subscriptions(self, username):
         """The user's :class:`PushSubscriptionRecord` list, oldest first."""
         raise NotImplementedError
@@ -177,10 +177,6 @@ class OpenfireFacade(object):
     def delete_push_subscription(self, username, device=None, endpoint=None):
         """Deletes the user's entry with that device name or that endpoint; True if there was
         one."""
-        raise NotImplementedError
-
-    def is_admin(self, username):
-        """True when the user is one of Openfire's administrators."""
         raise NotImplementedError
 
     def add_offline_listener(self, listener):

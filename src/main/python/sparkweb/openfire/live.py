@@ -154,9 +154,6 @@ class LiveOpenfire(OpenfireFacade):
     def delete_push_subscription(self, username, device=None, endpoint=None):
         return _PUSH_SUBSCRIPTIONS.delete(username, device, endpoint)
 
-    def is_admin(self, username):
-        return live_webpush.is_admin(username)
-
     def add_offline_listener(self, listener):
         self._offline_listeners.add(listener)
 

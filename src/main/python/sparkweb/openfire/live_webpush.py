@@ -1,6 +1,6 @@
 """Web Push subscriptions in Openfire's database (table ofSparkWebPushSub, schema 2 of
 ``database/sparkweb_<type>.sql``, added to older installations by ``database/upgrade/2``),
-administrators, and Openfire's offline-message events. Imports org.jivesoftware like the rest
+and Openfire's offline-message events. Imports org.jivesoftware like the rest
 of this package.
 
 An endpoint is one browser, so it is the key (as its SHA-256: endpoints are long): a browser
@@ -13,7 +13,6 @@ from java.sql import SQLException, Types
 from java.util.concurrent import ConcurrentHashMap
 from org.jivesoftware.database import DbConnectionManager
 from org.jivesoftware.openfire import OfflineMessageListener, OfflineMessageStrategy, XMPPServer
-from org.jivesoftware.openfire.admin import AdminManager
 
 from sparkweb.errors import ServiceUnavailable
 from sparkweb.log import RepeatedFailures, logger
@@ -132,10 +131,6 @@ def _bind(statement, values):
             statement.setLong(index, value.longValue())
         else:
             statement.setString(index, value)
-
-
-def is_admin(username):
-    return AdminManager.getInstance().isUserAdmin(username, False)
 
 
 class _OfflineEvents(OfflineMessageListener):

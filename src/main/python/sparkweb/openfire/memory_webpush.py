@@ -1,23 +1,16 @@
 """The in-memory side of the Web Push facade calls (MemoryOpenfire mixes it in): the
-subscription table with the same keys and replacement rules as ofSparkWebPushSub, a set of
-administrators, and the router's offline-message events."""
+subscription table with the same keys and replacement rules as ofSparkWebPushSub, and the router's
+offline-message events."""
 from __future__ import absolute_import
 
 import copy
 import threading
-
-from java.util.concurrent import ConcurrentHashMap
 
 
 class MemoryWebPush(object):
     def _init_webpush(self):
         self._push_rows = {}                 # endpoint -> PushSubscriptionRecord
         self._push_lock = threading.Lock()   # save is a read-check-replace, as a transaction
-        self._admins = ConcurrentHashMap()
-
-    def make_admin(self, username):
-        """Test and dev-host set-up: an Openfire administrator."""
-        self._admins.put(username, True)
 
     def push_subscriptions(self, username):
         with self._push_lock:
@@ -46,9 +39,6 @@ class MemoryWebPush(object):
                     del self._push_rows[key]
                     return True
         return False
-
-    def is_admin(self, username):
-        return self._admins.containsKey(username)
 
     def add_offline_listener(self, listener):
         self.xmpp.offline_listeners.add(listener)

@@ -24,6 +24,7 @@ from sparkweb.push.notifications import Notification
 NEUTRAL = {"chat": u"New message", "mention": u"You were mentioned", "invitation":
            u"New invitation"}
 MAX_TITLE_CHARS = 100
+PUSHED_MESSAGE_TYPES = (None, "chat", "normal")   # not headlines, not bounced errors
 # Self-presence in a room (XEP-0045 7.2.2, status 110) tells the user's nickname there.
 _SELF_PRESENCE = re.compile(r"""<status\s+code\s*=\s*["']110["']""")
 _DELAYED = re.compile(r"""urn:xmpp:delay|jabber:x:delay""")
@@ -76,9 +77,7 @@ class AutomaticPushes(object):
             return None
         if stanza.type == "groupchat":
             return "mention" if self._mentions(username, stanza) else None
-        if stanza.type == "error":
-            return None
-        return "chat"
+        return "chat" if stanza.type in PUSHED_MESSAGE_TYPES else None
 
     def _mentions(self, username, stanza):
         room, _, speaker = (stanza.sender or u"").partition(u"/")

@@ -32,14 +32,19 @@ class Notification(object):
                 "type": self.kind, "from": self.sender, "timestamp": self.timestamp}
 
     def payload_bytes(self):
-        """The UTF-8 JSON, the body cut to fit MAX_PAYLOAD_BYTES (title and url are bounded by
-        their callers)."""
-        body = self.body
-        encoded = String(to_json(self._fields(body))).getBytes("UTF-8")
-        while len(encoded) > MAX_PAYLOAD_BYTES and body:
-            excess = len(encoded) - MAX_PAYLOAD_BYTES
-            body = body[:max(len(body) - max(excess, 1) - 1, 0)] + ELLIPSIS
-            if len(body) <= 1:
-                body = u""
-            encoded = String(to_json(self._fields(body))).getBytes("UTF-8")
-        return encoded
+        """The UTF-8 JSON, the body cut (binary search on its length) to fit MAX_PAYLOAD_BYTES;
+        title and url are bounded by their callers."""
+        encoded = self._encoded(self.body)
+        if len(encoded) <= MAX_PAYLOAD_BYTES:
+            return encoded
+        fits, too_long = 0, len(self.body)
+        while too_long - fits > 1:
+            middle = (fits + too_long) // 2
+            if len(self._encoded(self.body[:middle] + ELLIPSIS)) <= MAX_PAYLOAD_BYTES:
+                fits = middle
+            else:
+                too_long = middle
+        return self._encoded(self.body[:fits] + ELLIPSIS if fits else u"")
+
+    def _encoded(self, body):
+        return String(to_json(self._fields(body))).getBytes("UTF-8")

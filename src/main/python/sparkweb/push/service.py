@@ -15,6 +15,7 @@ class WebPush(object):
     def __init__(self, openfire, settings, transport, clock):
         self.openfire = openfire
         self.settings = settings
+        self.clock = clock
         self.keys = VapidKeys(openfire)
         self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject),
                                  transport, clock)
