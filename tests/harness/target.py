@@ -6,7 +6,11 @@ import httpx
 # that expire within a test.
 TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1",
                    "sparkweb.cors.origins": "https://allowed.example",
-                   "sparkweb.webauthn.challengeSeconds": "5"}
+                   "sparkweb.webauthn.challengeSeconds": "5",
+                   # Web Push: the local push service (harness/push_service.py) on 127.0.0.1;
+                   # 127.0.0.2 is plain-http allowed but not reachable (the refusal tests).
+                   "sparkweb.webpush.plainHttpHosts": "127.0.0.1,127.0.0.2",
+                   "sparkweb.outbound.allow": "127.0.0.1"}
 ALLOWED_ORIGIN = "https://allowed.example"
 GRACE_SECONDS = 3
 CHALLENGE_SECONDS = 5

@@ -28,7 +28,7 @@ def post_subscription(request):
     device = subscriptions.device_name(request.params["resource"])
     body = request.json_object("PushSubscription JSON {endpoint, keys: {p256dh, auth}}")
     record = subscriptions.parse(body, request.user, device, request.app.settings,
-                                 request.app.webpush.clock())
+                                 request.app.webpush.clock(), request.app.outbound.policy())
     subscriptions.store(request.app.openfire, request.app.settings, record)
     return subscriptions.describe(record)
 

@@ -5,7 +5,8 @@ nickname in that room (as a word, any case), and a room invitation - when the us
 has no event stream, or every stream's page said it is hidden (PUT /webpush/visibility); and
 every message Openfire stores offline for a user with no session at all. Not pushed: the
 user's own room messages, room history replayed on joining (delayed), chat states, and
-anything for users who switched automatic pushes off (``sparkweb.webpush.automatic`` false).
+messages delivered late (a ``delay`` element: offline storage, which was pushed when stored;
+room history), anything for users who switched automatic pushes off (``sparkweb.webpush.automatic`` false).
 
 The checks on the routing thread are cheap; the user's preference, names and the sending run
 on the push pool. The title is the sender's name (their roster nickname, or their name for
@@ -47,8 +48,8 @@ class AutomaticPushes(object):
         if stanza.kind == "presence":
             self._learn_nickname(session.username, stanza)
             return
-        if stanza.kind != "message" or session.has_visible_stream():
-            return
+        if stanza.kind != "message" or session.opening or session.has_visible_stream():
+            return   # opening: offline messages, pushed when they were stored
         kind = self._kind(session.username, stanza)
         if kind is not None:
             self._queue(session.username, kind, stanza)
@@ -71,6 +72,8 @@ class AutomaticPushes(object):
             self._nicknames.put((username, room), nickname)
 
     def _kind(self, username, stanza):
+        if stanza.xml is not None and _DELAYED.search(stanza.get_xml()):
+            return None   # delivered late (offline storage, room history): pushed before
         if stanza.invite is not None:
             return "invitation"
         if not stanza.body:
@@ -84,8 +87,6 @@ class AutomaticPushes(object):
         nickname = self._nicknames.get((username, room)) or username
         if not speaker or speaker == nickname:
             return False
-        if stanza.xml is not None and _DELAYED.search(stanza.get_xml()):
-            return False    # history replayed on joining
         pattern = u"(?<![\\w])%s(?![\\w])" % re.escape(nickname)
         return re.search(pattern, stanza.body, re.IGNORECASE | re.UNICODE) is not None
 

@@ -17,7 +17,7 @@ class WebPush(object):
         self.settings = settings
         self.clock = clock
         self.keys = VapidKeys(openfire)
-        self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject),
+        self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject, clock),
                                  transport, clock)
         self.automatic = AutomaticPushes(openfire, settings, self.sender)
         self.publish_limits = PublishLimits(settings, clock)

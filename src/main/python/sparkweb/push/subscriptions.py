@@ -2,9 +2,10 @@
 
 The body is what ``PushSubscription.toJSON()`` gives: ``{"endpoint", "keys": {"p256dh",
 "auth"}, "expirationTime"}``. The endpoint must be an ``https`` URL (plain ``http`` only for
-hosts in ``sparkweb.webpush.plainHttpHosts``) without credentials or fragment; ``p256dh`` must
-be a point on P-256 and ``auth`` 16 bytes, as browsers make them. Whether the endpoint's address
-may be reached at all is the outbound client's decision, made on every send.
+hosts in ``sparkweb.webpush.plainHttpHosts``) without credentials or fragment, whose host the
+outbound client's address policy lets SparkWeb reach (no loopback, private, link-local or
+metadata addresses unless ``sparkweb.outbound.allow`` lists them; checked again on every send);
+``p256dh`` must be a point on P-256 and ``auth`` 16 bytes, as browsers make them.
 """
 from __future__ import absolute_import
 
@@ -13,6 +14,7 @@ from java.net import URI, URISyntaxException
 from sparkweb import config
 from sparkweb.errors import BadRequest, Conflict, NotFound
 from sparkweb.openfire.facade import PushSubscriptionRecord
+from sparkweb.outbound.errors import Refused
 from sparkweb.push import crypto
 
 MAX_ENDPOINT_CHARS = 1000      # the column's size
@@ -29,7 +31,7 @@ def device_name(text):
     return text
 
 
-def _endpoint(value, plain_http_hosts):
+def _endpoint(value, plain_http_hosts, policy):
     if not isinstance(value, basestring) or not value or len(value) > MAX_ENDPOINT_CHARS:
         raise BadRequest("'endpoint' must be a URL of at most %d characters."
                          % MAX_ENDPOINT_CHARS)
@@ -43,6 +45,11 @@ def _endpoint(value, plain_http_hosts):
                          "information or fragment.")
     if scheme != u"https" and not (scheme == u"http" and host in plain_http_hosts):
         raise BadRequest("'endpoint' must be an https URL.")
+    if policy is not None:
+        try:
+            policy.address_for(uri.getHost())   # IPv6 in brackets, as the client expects
+        except Refused as refused:
+            raise BadRequest("'endpoint' cannot be reached: %s" % refused.message)
     return value
 
 
@@ -70,13 +77,15 @@ def _expiration(value):
     return long(value)
 
 
-def parse(body, username, device, settings, now):
-    """The PushSubscriptionRecord of a parsed JSON body; 400 naming what is wrong."""
+def parse(body, username, device, settings, now, policy=None):
+    """The PushSubscriptionRecord of a parsed JSON body; 400 naming what is wrong. ``policy``:
+    the outbound client's AddressPolicy (None skips the address check: unit tests)."""
     keys = body.get("keys")
     if not isinstance(keys, dict):
         raise BadRequest("A subscription needs 'keys' with 'p256dh' and 'auth'.")
     return PushSubscriptionRecord(
-        username, device, _endpoint(body.get("endpoint"), settings.get(config.WEBPUSH_HTTP_HOSTS)),
+        username, device, _endpoint(body.get("endpoint"), settings.get(config.WEBPUSH_HTTP_HOSTS),
+                                    policy),
         _key(keys, "p256dh", crypto.load_public_key), _key(keys, "auth", _check_auth),
         _expiration(body.get("expirationTime")), now)
 

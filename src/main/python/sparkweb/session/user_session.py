@@ -220,6 +220,12 @@ class UserSession(object):
             except (Exception, Throwable):   # never let it disturb delivery
                 log_failure(LOG, "Web Push could not look at a stanza for %s" % self.username)
 
+    @property
+    def opening(self):
+        """True while the XMPP session starts: what arrives then (the offline messages Openfire
+        delivers on the initial presence) was there before the session."""
+        return self._opening
+
     def has_visible_stream(self):
         """True when an event stream is open whose page has not said it is hidden."""
         for stream in self._streams:
