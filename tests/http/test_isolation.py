@@ -132,3 +132,24 @@ def test_logout_revokes_only_the_callers_token(target, alice_token, bob_token):
         with target.client(target.login("alice")) as client:
             assert client.post("/chat/message/bob", content=probe).status_code == 200
         stream.next("chatapi.chat", where=lambda e: e.data.get("body") == probe)
+
+
+def test_push_subscriptions_are_the_callers_own(target, alice, bob_token):
+    """Listing, deleting and hiding streams act only on the caller's subscriptions and streams;
+    a name in the path is the caller's device name, never another user."""
+    from harness.push_service import PushService
+    service = PushService()
+    device = "iso-" + uuid.uuid4().hex[:6]
+    try:
+        assert alice.post("/webpush/subscribe/" + device,
+                          json=service.subscription(device).json()).status_code == 200
+        with target.client(bob_token) as bob:
+            assert bob.get("/webpush/subscribers").json()["subscriptions"] == [], \
+                "bob sees alice's subscriptions"
+            assert bob.delete("/webpush/subscribe/" + device).status_code == 404
+            assert bob.delete("/webpush/subscribe/alice").status_code == 404
+        mine = [s["resource"] for s in alice.get("/webpush/subscribers").json()["subscriptions"]]
+        assert device in mine, "bob's calls touched alice's subscription: %r" % mine
+    finally:
+        alice.delete("/webpush/subscribe/" + device)
+        service.close()
