@@ -168,3 +168,14 @@ def test_opting_out_stops_automatic_pushes(alice, bob, subscribe):
         device.none_within(2)
     finally:
         alice.put("/webpush/preferences", json={"automatic": True})
+
+
+def test_an_openfire_administrator_may_publish_to_anyone(target, carol, subscribe):
+    if target.name != "openfire":
+        pytest.skip("the dev host has no administrators")
+    device = subscribe(carol)
+    with target.client(target.login("admin")) as admin:
+        answer = admin.post("/webpush/publish/carol", json={"title": "Maintenance",
+                                                            "body": "at 22:00"})
+    assert answer.status_code == 200, answer.text
+    assert device.next().json()["body"] == "at 22:00"

@@ -361,3 +361,23 @@ def test_rotating_the_vapid_key_changes_the_public_key():
             "the key pair is not stored encrypted"
     finally:
         app.webpush.stop()
+
+
+def test_invitations_are_pushed_with_the_room_and_inviter():
+    transport = Transport()
+    openfire, app = app_with(transport)
+    try:
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        invite = Stanza("message", type="normal", sender=u"bob@example.test/phone",
+                        recipient=u"alice@example.test/sparkweb",
+                        invite={"room": u"lobby@conference.example.test",
+                                "from": u"bob@example.test/phone", "reason": None,
+                                "password": None})
+        note = app.webpush.automatic.notification(u"alice", "invitation", invite)
+        assert (note.title, note.body, note.tag) == (
+            u"Bob", u"Invitation to lobby@conference.example.test",
+            u"invitation:lobby@conference.example.test"), vars(note)
+        app.sessions.get_or_start(u"alice").on_stanza(invite)
+        transport.next()
+    finally:
+        app.webpush.stop()
