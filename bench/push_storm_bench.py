@@ -56,7 +56,7 @@ def main():
     properties.update({"sparkweb.webpush.publishPerMinute": "100000",
                        "sparkweb.webpush.queueSize": "100000"})
     host = DevHost(jvm_options=["-Xmx1g"], properties=properties)
-    target = host.start()
+    target = host.start(timeout=300)   # Jython boots slowly on a loaded machine
     try:
         with target.client(target.login("carol")) as carol:
             for n in range(args.devices):
