@@ -10,12 +10,15 @@ from harness.target import TEST_PROPERTIES, Target
 READY = "SPARKWEB_DEVHOST_READY"
 USERS = ("alice", "bob", "carol")
 ADMIN = "admin"
+# Groups of the dev host's Openfire: "chess" is open for self-service, "staff" is not.
+GROUPS = ("chess", "staff:admin")
+SELF_SERVICE_GROUPS = {"sparkweb.groups.selfService": "chess"}
 
 
 class DevHost(object):
     def __init__(self, jvm_options=(), properties=TEST_PROPERTIES):
         self.jvm_options = list(jvm_options)
-        self.properties = dict(properties)
+        self.properties = dict(SELF_SERVICE_GROUPS, **properties)
         self.users = dict((name, secrets.token_urlsafe(12)) for name in USERS + (ADMIN,))
         self.process = None
         self.output = []
@@ -26,6 +29,9 @@ class DevHost(object):
         for name, password in sorted(self.users.items()):
             specs += ["--user", "%s:%s" % (name, password)]
         specs += ["--contacts", "alice:bob"]
+        for group in GROUPS:
+            specs += ["--group", group]
+        specs += ["--admin", ADMIN]     # as Openfire's set-up makes its admin user one
         for name, value in sorted(self.properties.items()):
             specs += ["--property", "%s=%s" % (name, value)]
         command = paths.jython_command(

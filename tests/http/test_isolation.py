@@ -153,3 +153,25 @@ def test_push_subscriptions_are_the_callers_own(target, alice, bob_token):
     finally:
         alice.delete("/webpush/subscribe/" + device)
         service.close()
+# --- contacts, account and groups (issue 12) --------------------------------------------------
+def test_roster_account_and_groups_of_one_user_are_out_of_reach_of_another(
+        target, alice, bob_token):
+    carol_jid = "carol@" + target.domain
+    assert alice.post("/roster", json={"jid": carol_jid, "nickname": "alice's"}).status_code == 200
+    try:
+        with target.client(bob_token) as bob:
+            assert carol_jid not in [e["jid"] for e in bob.get("/roster").json()["roster"]], \
+                "bob reads alice's roster"
+            for method, path in (("PUT", "/roster/" + carol_jid), ("DELETE", "/roster/" + carol_jid)):
+                answer = bob.request(method, path, json={"nickname": "bob's", "jid": carol_jid})
+                assert answer.status_code == 404, "%s %s: %s" % (method, path, answer.status_code)
+            assert bob.put("/user", json={"username": "alice", "name": "Bob was here"}
+                           ).status_code == 400, "bob renamed or reached alice"
+            assert bob.get("/user/groups").json()["groupnames"] == [], "bob sees groups not his"
+            directory = bob.get("/users", params={"search": "alice"}).json()["users"]
+            assert directory == [{"username": "alice", "name": "Alice"}], directory
+        entry = [e for e in alice.get("/roster").json()["roster"] if e["jid"] == carol_jid]
+        assert entry and entry[0]["nickname"] == "alice's", "bob changed alice's contact"
+        assert alice.get("/user").json()["name"] == "Alice", "bob changed alice's account"
+    finally:
+        alice.delete("/roster/" + carol_jid)

@@ -257,6 +257,25 @@ WEBPUSH_RETRIES = Setting(
     "sparkweb.webpush.retries", int, 3,
     "How often a notification is sent again after a push service answered 429 or 5xx (with "
     "growing delays, honouring Retry-After).", minimum=0, maximum=10)
+# The user's own account, the user directory and groups (api/account.py, api/groups.py).
+ACCOUNT_DELETE_ENABLED = Setting(
+    "sparkweb.account.deleteEnabled", _flag, False,
+    "Let users delete their own account (DELETE /user, with their current password). "
+    "Administrators never can.")
+ACCOUNT_PHOTO_MAX_BYTES = Setting(
+    "sparkweb.account.maxPhotoBytes", int, 64 * 1024,
+    "Largest vCard photo (decoded bytes) a user may set through PUT /user; larger is 413.",
+    minimum=1024, maximum=512 * 1024)
+DIRECTORY_ENABLED = Setting(
+    "sparkweb.directory.enabled", _flag, True,
+    "Let signed-in users search the user directory (GET /users: usernames and names).")
+DIRECTORY_SHOW_EMAIL = Setting(
+    "sparkweb.directory.showEmail", _flag, False,
+    "Show (and search) email addresses in the user directory.")
+GROUPS_SELF_SERVICE = Setting(
+    "sparkweb.groups.selfService", _names, (),
+    "Comma-separated names of existing groups users may join and leave themselves "
+    "(/user/groups). Administrators may join and leave any group.")
 
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
@@ -286,6 +305,8 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        WEBPUSH_SUBJECT, WEBPUSH_MAX_SUBSCRIPTIONS, WEBPUSH_HTTP_HOSTS, WEBPUSH_AUTOMATIC,
        WEBPUSH_NEUTRAL_TEXT, WEBPUSH_TTL, WEBPUSH_PUBLISH_PER_MINUTE, WEBPUSH_THREADS,
        WEBPUSH_QUEUE, WEBPUSH_RETRIES)
+       ACCOUNT_DELETE_ENABLED, ACCOUNT_PHOTO_MAX_BYTES, DIRECTORY_ENABLED, DIRECTORY_SHOW_EMAIL,
+       GROUPS_SELF_SERVICE)
 
 
 class Settings(object):

@@ -82,6 +82,10 @@ def parse_args(argv):
                         help="username[:password]; repeatable")
     parser.add_argument("--contacts", action="append", default=[],
                         help="user1:user2, mutual contacts; repeatable (default: all users)")
+    parser.add_argument("--admin", action="append", default=[],
+                        help="username of an Openfire administrator; repeatable")
+    parser.add_argument("--group", action="append", default=[],
+                        help="name[:member,member[:shared display name]], a group; repeatable")
     parser.add_argument("--property", action="append", default=[],
                         help="name=value, an Openfire system property; repeatable")
     parser.add_argument("--test-routes", action="store_true",
@@ -106,6 +110,13 @@ def add_users(openfire, specs):
         if len(parts) < 2 or not parts[1]:
             generated.append((username, password))
     return generated
+
+
+def add_groups(openfire, specs):
+    for spec in specs:
+        name, _, rest = spec.partition(":")
+        members, _, shared_as = rest.partition(":")
+        openfire.add_group(name, [m for m in members.split(",") if m], shared_as or None)
 
 
 def all_pairs(user_specs):
@@ -142,6 +153,9 @@ def main(argv):
     openfire = MemoryOpenfire(args.domain, JettyWebServer(handlers), [base])
     generated = add_users(openfire, args.user)
     add_contacts(openfire, args.contacts or all_pairs(args.user))
+    add_groups(openfire, args.group)
+    for username in args.admin:
+        openfire.set_admin(username)
     for assignment in args.property:
         name, _, value = assignment.partition("=")
         openfire.set_property(name, value)

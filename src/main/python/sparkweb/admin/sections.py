@@ -39,6 +39,9 @@ SECTIONS = (
                         config.WEBPUSH_TTL, config.WEBPUSH_PUBLISH_PER_MINUTE,
                         config.WEBPUSH_HTTP_HOSTS,
                         config.WEBPUSH_RETRIES, config.WEBPUSH_THREADS, config.WEBPUSH_QUEUE]),
+    Section("accounts", [config.ACCOUNT_DELETE_ENABLED, config.ACCOUNT_PHOTO_MAX_BYTES,
+                         config.DIRECTORY_ENABLED, config.DIRECTORY_SHOW_EMAIL,
+                         config.GROUPS_SELF_SERVICE]),
 )
 
 # Settings read once when the plugin starts; the page says so next to them.

@@ -5,8 +5,9 @@ route table last.
 """
 from __future__ import absolute_import
 
-from sparkweb.api import chat, login, presence, properties, users, webauthn, webpush
+from sparkweb.api import (account, chat, groups, login, presence, properties, roster, users,
+                          webauthn, webpush)
 
-AREAS = (login, webauthn, users, properties, chat, presence, webpush)
+AREAS = (login, webauthn, users, account, groups, properties, chat, presence, roster, webpush)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]

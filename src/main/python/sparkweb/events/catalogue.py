@@ -10,6 +10,7 @@ import base64
 from java.time import Instant
 
 from sparkweb.json_input import JsonInputError, parse
+from sparkweb.xmpp.roster import SUBSCRIPTION_NUMBERS
 
 CONNECT = "onConnect"
 CHAT = "chatapi.chat"
@@ -17,6 +18,7 @@ PRESENCE = "chatapi.presence"
 MUC = "chatapi.muc"
 NOTIFY = "chatapi.notify"
 RAW = "chatapi.xmpp"
+ROSTER = "chatapi.roster"
 
 
 def _now():
@@ -44,6 +46,8 @@ def for_stanza(stanza):
     """``[(event name, payload), ...]`` for one inbound stanza (raw event excluded)."""
     if stanza.kind == "presence":
         return [(PRESENCE, _presence(stanza))]
+    if stanza.kind == "iq" and stanza.type == "set" and stanza.roster:
+        return [(ROSTER, _roster_push(stanza))]
     if stanza.kind != "message":
         return []
     if stanza.invite is not None:
@@ -85,3 +89,13 @@ def _message(stanza, **extra):
 def _presence(stanza):
     return {"type": stanza.type or "available", "show": stanza.show, "status": stanza.status,
             "from": stanza.sender, "to": stanza.recipient, "timestamp": _now()}
+
+
+def _roster_push(stanza):
+    """A roster push (RFC 6121 2.1.6): a contact added, changed or removed, by this session,
+    another client of the user, or a subscription handshake."""
+    return {"items": [{"jid": item.jid, "nickname": item.name, "groups": item.groups,
+                       "subscription": item.subscription or "none",
+                       "subscriptionType": SUBSCRIPTION_NUMBERS.get(item.subscription or "none", 0),
+                       "ask": item.ask} for item in stanza.roster],
+            "timestamp": _now()}

@@ -207,6 +207,64 @@ class OpenfireFacade(object):
         """The user's most available presence as a Stanza, or None when offline."""
         raise NotImplementedError
 
+    # --- contacts, the user's own account, groups (issue 12; live_contacts, memory_account) ----
+    # Changes of the roster are not here: they are roster sets and presence stanzas the user's
+    # own session sends (xmpp.roster), so that the server applies its rules and pushes them.
+    # Whether the caller is an administrator: is_admin, above.
+    def read_only_stores(self):
+        """Which of ``users``, ``vcards``, ``groups`` Openfire cannot change (their provider is
+        read-only, as with LDAP), so that a request can be refused before it changes anything."""
+        raise NotImplementedError
+
+    def update_user(self, username, name=None, email=None):
+        """Sets the name and/or the email (None: unchanged). Forbidden (errors) when the
+        user provider is read-only (LDAP)."""
+        raise NotImplementedError
+
+    def change_password(self, username, password):
+        """Sets a new password, with Openfire's password-changed event (which ends every token
+        of the account, see auth.accounts). Forbidden when the provider is read-only."""
+        raise NotImplementedError
+
+    def delete_account(self, username):
+        """Deletes the user through UserManager (events, roster, vCard, properties and groups
+        go with it) and closes every XMPP session of theirs. Forbidden when read-only."""
+        raise NotImplementedError
+
+    def get_vcard(self, username):
+        """The user's vCard (vcard-temp) fields as a dict: ``fullName``, ``nickname``,
+        ``email``, ``photoType``, ``photo`` (base64 text); absent ones left out."""
+        raise NotImplementedError
+
+    def set_vcard(self, username, changes):
+        """Sets the vCard fields of ``changes`` (``fullName``, ``nickname``, ``email``, and
+        ``photo`` as ``(type, base64)``; None removes the field),
+        keeping every other element of the vCard. Forbidden when the provider is read-only."""
+        raise NotImplementedError
+
+    def search_users(self, query, fields, start, limit):
+        """Users of whom one of ``fields`` (of ``username``, ``name``, ``email``: those the
+        user provider can search) contains ``query`` (``*`` a wildcard; empty: everybody), as
+        UserRecords sorted by username, ``limit`` of them from index ``start``."""
+        raise NotImplementedError
+
+    def user_groups(self, username):
+        """Names of the groups ``username`` is a member or an administrator of, sorted."""
+        raise NotImplementedError
+
+    def find_group(self, name):
+        """The group's name as Openfire spells it, or None when there is no such group."""
+        raise NotImplementedError
+
+    def add_group_member(self, group_name, username):
+        """Adds the user to an existing group. Forbidden when the group provider is
+        read-only; never creates a group."""
+        raise NotImplementedError
+
+    def remove_group_member(self, group_name, username):
+        """Takes the user out of an existing group (as member and as group administrator)."""
+        raise NotImplementedError
+
     # --- web server -------------------------------------------------------------------------
     def add_web_context(self, context):
         """Serve a Jetty servlet context on the HTTP-bind web server (ports 7070/7443)."""

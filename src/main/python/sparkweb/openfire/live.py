@@ -19,6 +19,7 @@ from org.jivesoftware.util import JiveGlobals
 
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
+from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire import live_webpush
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
@@ -53,7 +54,7 @@ class _UserEvents(UserEventListener):
 
 
 @calls_with_openfire_loader
-class LiveOpenfire(OpenfireFacade):
+class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def __init__(self):
         self._user_events = ConcurrentHashMap()   # id(listener) -> its UserEventListener
         self._offline_listeners = live_webpush.OfflineListeners()
@@ -165,7 +166,7 @@ class LiveOpenfire(OpenfireFacade):
 
     def roster(self, username):
         roster = XMPPServer.getInstance().getRosterManager().getRoster(username)
-        return [RosterEntry(item.getJid().toBareJID(), item.getNickname(), item.getGroups(),
+        return [RosterEntry(item.getJid().toBareJID(), item.getNickname(), roster_groups(item),
                             item.getSubStatus().getValue(), item.isShared())
                 for item in roster.getRosterItems()]
 

@@ -18,9 +18,10 @@ from org.jivesoftware.openfire.auth import AuthToken
 from org.jivesoftware.openfire.net import VirtualConnection
 from org.jivesoftware.openfire.spi import ConnectionType
 from org.igniterealtime.openfire.plugin.sparkweb import OpenfireCall
-from org.xmpp.packet import JID, Message, Packet, Presence, Roster
+from org.xmpp.packet import IQ, JID, Message, Packet, Presence, Roster
 
 from sparkweb.log import RepeatedFailures, logger
+from sparkweb.xmpp import roster as roster_model
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("xmpp")
@@ -140,8 +141,22 @@ def _roster_request():
     return Roster()   # type get, <query xmlns='jabber:iq:roster'/>
 
 
+def _roster_packet(stanza):
+    """A roster set as Openfire's roster handler needs it: an org.xmpp.packet.Roster."""
+    packet = Roster(IQ.Type.set)
+    for item in stanza.roster:
+        if item.subscription == "remove":
+            packet.addItem(JID(item.jid), Roster.Subscription.remove)
+        else:   # the server ignores a subscription other than remove (RFC 6121 2.1.5)
+            packet.addItem(JID(item.jid), item.name, None, Roster.Subscription.none,
+                           list(item.groups))
+    return packet
+
+
 def to_packet(stanza):
-    if stanza.kind == "message":
+    if stanza.kind == "iq":
+        packet = _roster_packet(stanza)
+    elif stanza.kind == "message":
         packet = Message()
         if stanza.type:
             packet.setType(Message.Type.valueOf(stanza.type))
@@ -180,12 +195,34 @@ def from_packet(packet):
         recipient=_text(packet.getTo()), id=_text(packet.getID()), xml=packet.toXML)
     if kind == "message":
         _read_message(element, result)
+    elif kind == "iq":
+        _read_iq(element, result)
     elif kind == "presence":
         result.show = _text(element.elementText("show"))
         result.status = _text(element.elementText("status"))
         priority = element.elementText("priority")
         result.priority = int(priority) if priority and priority.lstrip("-").isdigit() else None
     return result
+
+
+NS_STANZA_ERRORS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+IQ_ERROR_TYPE = "error"
+
+
+def _read_iq(element, result):
+    """Roster results and pushes (their items) and the condition of an error."""
+    query = element.element(QName.get("query", roster_model.NS_ROSTER))
+    if query is not None:
+        result.roster = [roster_model.Item(
+            _text(item.attributeValue("jid")), _text(item.attributeValue("name")),
+            [_text(group.getText()) for group in item.elements("group")],
+            _text(item.attributeValue("subscription")), _text(item.attributeValue("ask")))
+            for item in query.elements("item")]
+    error = element.element("error")
+    if error is not None or result.type == IQ_ERROR_TYPE:
+        conditions = [child.getName() for child in (error.elements() if error is not None else ())
+                      if child.getNamespaceURI() == NS_STANZA_ERRORS]
+        result.error = _text(conditions[0]) if conditions else u"undefined-condition"
 
 
 def _read_message(element, result):

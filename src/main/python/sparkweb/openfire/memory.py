@@ -16,8 +16,10 @@ from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
+from sparkweb.openfire.memory_account import MemoryAccountMixin
 from sparkweb.openfire.memory_webpush import MemoryWebPush
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
+from sparkweb.xmpp.roster import SUBSCRIPTION_NUMBERS
 
 LOG = logger("memory")
 
@@ -34,7 +36,7 @@ class _MemoryUser(object):
         self.properties = ConcurrentHashMap()
 
 
-class MemoryOpenfire(MemoryWebPush, OpenfireFacade):
+class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
     """Users, properties and a web server kept in memory.
 
     ``web_server`` is any object with ``add(context)``/``remove(context)`` (the dev host passes
@@ -52,11 +54,10 @@ class MemoryOpenfire(MemoryWebPush, OpenfireFacade):
         self._web_urls = list(web_urls)
         self.admin_locale = Locale.ENGLISH   # tests set another
         self.web_contexts = []
-        self._contacts = ConcurrentHashMap()   # username -> {contact: True}, kept mutual
         self._passkeys = ConcurrentHashMap()   # credential id -> PasskeyRecord
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
-        self.xmpp = MemoryXmppRouter(domain, self._contact_names)
+        self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
         self._init_webpush()
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
@@ -71,6 +72,7 @@ class MemoryOpenfire(MemoryWebPush, OpenfireFacade):
         username = _user_key(username)
         self._tell_listeners(lambda listener: listener.user_deleting(username))
         self._users.remove(username)
+        self.xmpp.contacts.forget_user(username)
         if close_sessions:
             for session in self.xmpp.sessions_of(username):
                 self.xmpp.close(session)
@@ -90,13 +92,7 @@ class MemoryOpenfire(MemoryWebPush, OpenfireFacade):
 
     def add_contacts(self, first, second):
         """Makes two users each other's contacts with a 'both' subscription."""
-        for one, other in ((first, second), (second, first)):
-            self._contacts.putIfAbsent(one, ConcurrentHashMap())
-            self._contacts.get(one).put(other, True)
-
-    def _contact_names(self, username):
-        contacts = self._contacts.get(username)
-        return list(contacts.keySet()) if contacts is not None else []
+        self.xmpp.contacts.add_mutual(first, second)
 
     def lock_out(self, username, locked=True):
         if locked:
@@ -218,11 +214,14 @@ class MemoryOpenfire(MemoryWebPush, OpenfireFacade):
         return self.xmpp.open(username, resource, listener)
 
     def roster(self, username):
-        return [RosterEntry(u"%s@%s" % (name, self._domain), name.capitalize(), (), 3)
-                for name in sorted(self._contact_names(username))]
+        return [RosterEntry(item.jid, item.name, item.groups,
+                            SUBSCRIPTION_NUMBERS[item.subscription], shared)
+                for item, shared in sorted(self.xmpp.contacts.items(username),
+                                           key=lambda entry: entry[0].jid)]
 
     def can_probe(self, username, target_username):
-        return username == target_username or target_username in self._contact_names(username)
+        return username == target_username or \
+            target_username in self.xmpp.contacts.sources(username)
 
     def current_presence(self, username):
         for session in self.xmpp.sessions_of(username):

@@ -1,6 +1,7 @@
 """A small in-memory XMPP router for the in-memory Openfire: enough of RFC 6121 for the dev
 host and unit tests (messages to bare and full JIDs, presence broadcast to contacts with
-subscription, initial presence probes, offline messages, unavailable on close)."""
+subscription, initial presence probes, offline messages, unavailable on close, roster sets and
+subscription handshakes through ``memory_contacts``)."""
 from __future__ import absolute_import
 
 import copy
@@ -12,8 +13,11 @@ from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb.errors import BadRequest
+from sparkweb.openfire.memory_contacts import MemoryContacts
 from sparkweb.xmpp import jid
 from sparkweb.xmpp import stanza as model
+
+SUBSCRIPTION_TYPES = ("subscribe", "subscribed", "unsubscribe", "unsubscribed")
 
 _ids = itertools.count(1)
 
@@ -40,9 +44,9 @@ class MemorySession(object):
 
 
 class MemoryXmppRouter(object):
-    def __init__(self, domain, contacts_of):
+    def __init__(self, domain):
         self.domain = domain
-        self._contacts_of = contacts_of        # username -> usernames with mutual subscription
+        self.contacts = MemoryContacts(domain, self._deliver_to_user, self._share_presence)
         self._sessions = ConcurrentHashMap()   # username -> CopyOnWriteArrayList of sessions
         self._offline = ConcurrentHashMap()    # username -> CopyOnWriteArrayList of stanzas
         self.offline_listeners = CopyOnWriteArrayList()   # told of each stored message
@@ -68,10 +72,33 @@ class MemoryXmppRouter(object):
             session.listener.on_closed()
 
     def route(self, session, stanza):
-        if stanza.kind == "presence" and stanza.recipient is None:
+        if stanza.kind == "iq":
+            self._iq(session, stanza)
+        elif stanza.kind == "presence" and stanza.type in SUBSCRIPTION_TYPES:
+            if stanza.recipient:
+                self.contacts.subscription(session.username, stanza)
+        elif stanza.kind == "presence" and stanza.recipient is None:
             self._presence_update(session, stanza)
         elif stanza.recipient:
             self._deliver(stanza)
+
+    def _iq(self, session, stanza):
+        """Roster sets, as Openfire's IQRosterHandler; any other IQ: service-unavailable."""
+        if stanza.type == "set" and stanza.roster is not None:
+            answer = self.contacts.roster_set(session.username, stanza)
+        else:
+            answer = model.Stanza("iq", type="error", id=stanza.id, error=u"service-unavailable")
+        self._hand(session, answer, session.jid)
+
+    def _deliver_to_user(self, username, stanza, available_only):
+        for session in self.sessions_of(username):
+            if session.presence is not None or not available_only:
+                self._hand(session, stanza, session.jid)
+
+    def _share_presence(self, username, contact):
+        for session in self.sessions_of(username):
+            if session.presence is not None:
+                self._deliver_to_user(contact, session.presence, True)
 
     def _presence_update(self, session, stanza):
         initial = session.presence is None and stanza.type is None
@@ -80,15 +107,17 @@ class MemoryXmppRouter(object):
         if initial:
             self._probe_contacts(session)
             self._flush_offline(session)
+            for request in self.contacts.pending_requests(session.username):
+                self._hand(session, request, session.jid)
 
     def _broadcast(self, session, stanza):
-        for contact in list(self._contacts_of(session.username)) + [session.username]:
+        for contact in list(self.contacts.receivers(session.username)) + [session.username]:
             for other in self.sessions_of(contact):
                 if other is not session:
                     self._hand(other, stanza, u"%s@%s" % (contact, self.domain))
 
     def _probe_contacts(self, session):
-        for contact in self._contacts_of(session.username):
+        for contact in self.contacts.sources(session.username):
             for other in self.sessions_of(contact):
                 if other.presence is not None:
                     self._hand(session, other.presence, session.jid)
@@ -144,4 +173,18 @@ def to_xml(stanza):
         children += "<%s xmlns='%s'/>" % (stanza.chat_state, model.NS_CHAT_STATES)
     if stanza.data is not None:
         children += "<json xmlns='%s'>%s</json>" % (model.NS_JSON, escape(stanza.data))
+    if stanza.roster is not None:
+        children += "<query xmlns='jabber:iq:roster'>%s</query>" % "".join(_item_xml(item)
+                                                                         for item in stanza.roster)
+    if stanza.error is not None:
+        children += "<error><%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>" % \
+            stanza.error
     return u"<%s%s>%s</%s>" % (stanza.kind, attributes, children, stanza.kind)
+
+
+def _item_xml(item):
+    attributes = "".join(" %s=%s" % (name, quoteattr(value)) for name, value in (
+        ("jid", item.jid), ("name", item.name), ("subscription", item.subscription),
+        ("ask", item.ask)) if value)
+    groups = "".join("<group>%s</group>" % escape(group) for group in item.groups)
+    return u"<item%s>%s</item>" % (attributes, groups)

@@ -24,12 +24,15 @@ from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
+from sparkweb.session.requests import PendingRequests
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
+# How long a request waits for the server's answer to an IQ the session sent.
+IQ_WAIT_SECONDS = 20
 
 
 class UserSession(object):
@@ -44,6 +47,7 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
+        self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
         self._opening = False       # that caller has not finished yet
@@ -200,8 +204,19 @@ class UserSession(object):
             raise SessionEnded(self.username)
         xmpp.send(stanza)
 
+    def request(self, iq):
+        """Sends an IQ get or set and returns the server's answer (a result or an error
+        stanza); 503 when none comes in time. No lock is held while waiting."""
+        self.touch()
+        xmpp = self._xmpp
+        if xmpp is None:
+            raise SessionEnded(self.username)
+        return self._requests.send_and_wait(iq, xmpp.send, IQ_WAIT_SECONDS)
+
     # --- events ---------------------------------------------------------------------------
     def on_stanza(self, stanza):
+        if self._requests.answered(stanza):
+            return
         events = catalogue.for_stanza(stanza)
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
         raw = catalogue.raw(stanza)

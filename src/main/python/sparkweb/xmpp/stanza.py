@@ -45,11 +45,11 @@ def xml_text(field, value):
 
 
 class Stanza(object):
-    """One message or presence. ``xml`` is the raw stanza as received, where known."""
+    """One message, presence or IQ. ``xml`` is the raw stanza as received, where known."""
 
     def __init__(self, kind, type=None, sender=None, recipient=None, id=None, body=None,
                  subject=None, thread=None, show=None, status=None, priority=None,
-                 chat_state=None, data=None, invite=None, xml=None):
+                 chat_state=None, data=None, invite=None, xml=None, roster=None, error=None):
         self.kind = kind
         self.type = type
         self.sender = sender
@@ -65,6 +65,8 @@ class Stanza(object):
         self.data = data          # JSON text carried in <json xmlns='urn:xmpp:json:0'/>
         self.invite = invite      # {"room", "from", "reason", "password"} of a MUC invitation
         self.xml = xml            # the XML text, or a function that makes it (serialise lazily)
+        self.roster = roster      # IQ jabber:iq:roster: [xmpp.roster.Item], else None
+        self.error = error        # the defined condition of a type="error" stanza, e.g. u"item-not-found"
 
     def get_xml(self):
         if callable(self.xml):

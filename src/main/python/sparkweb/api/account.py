@@ -1,0 +1,217 @@
+"""User Management (spec tag user_management): the signed-in user's own account and the user
+directory. Self-service, so strict: nothing here reaches another account.
+
+``PUT /user``: a partial update; absent members stay as they are. ``name``, ``email``,
+``vcard`` (``fullName``, ``nickname``, ``email``, ``photo``: ``{"type": "image/png", "data":
+base64}`` or null), and ``password`` with ``currentPassword``. No rename (a ``username`` other
+than the caller's is 400), user properties are never touched (``properties`` is ignored: see
+``/config/properties``). A wrong current password is 403 and counts as a failed login. A new
+password ends every token of the account; the answer carries a fresh one (``token``).
+``DELETE /user``: only when ``sparkweb.account.deleteEnabled``; JSON ``{"password": ...}``
+(the current one); never for an administrator.
+``GET /users``: the directory, when ``sparkweb.directory.enabled``: ``search``, ``start``,
+``limit`` (at most 100); usernames and names, emails only with ``sparkweb.directory.showEmail``.
+"""
+from __future__ import absolute_import
+
+import re
+
+from java.lang import IllegalArgumentException
+from java.util import Base64
+
+from sparkweb import config
+from sparkweb.api import fields
+from sparkweb.api.users import user_entity
+from sparkweb.api.schemas import TEXT, array_of, nullable, obj, ref
+from sparkweb.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
+from sparkweb.http.routing import USER, Body, Param, Route
+
+READ_ONLY = "Accounts on this server are managed elsewhere (a read-only user provider such as " \
+            "LDAP): change this there."
+PHOTO_TYPE = re.compile(r"\Aimage/[a-z0-9.+-]{1,60}\Z")
+EMAIL = re.compile(u"\\A[^@\\s]+@[^@\\s]+\\Z")
+MAX_PASSWORD = 1024
+
+
+def _check_current_password(request, password):
+    """The caller's current password, checked like a login (and counted by the same limits:
+    a stolen token must not become a way to guess the password). Wrong: 403, not 401, so that
+    a page does not take it for an expired token."""
+    if not isinstance(password, basestring) or not password:
+        raise BadRequest("'currentPassword' (the current password) is required.")
+    try:
+        request.app.authenticator.check_password(request.user, password, request.client_address)
+    except Unauthorized:
+        raise Forbidden("The current password is wrong.")
+
+
+def _email(body, name):
+    value = fields.text(body, name, None, max_length=100)
+    if value and not EMAIL.match(value):
+        raise BadRequest("'%s' is not an email address." % name)
+    return value
+
+
+def _photo(request, value):
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("type"), basestring) or \
+            not PHOTO_TYPE.match(value["type"]) or not isinstance(value.get("data"), basestring):
+        raise BadRequest("'photo' must be null or {\"type\": \"image/...\", \"data\": base64}.")
+    try:
+        raw = Base64.getDecoder().decode(value["data"])
+    except IllegalArgumentException:
+        raise BadRequest("'photo.data' is not base64.")
+    limit = request.app.settings.get(config.ACCOUNT_PHOTO_MAX_BYTES)
+    if len(raw) > limit:
+        raise PayloadTooLarge("The photo is larger than %d bytes." % limit)
+    return value["type"], Base64.getEncoder().encodeToString(raw)
+
+
+def _vcard_changes(request, body):
+    vcard = body.get("vcard")
+    if vcard is None:
+        return {}
+    if not isinstance(vcard, dict):
+        raise BadRequest("'vcard' must be an object.")
+    changes = {}
+    for name in ("fullName", "nickname"):
+        if name in vcard:
+            changes[name] = fields.text(vcard, name, None)
+    if "email" in vcard:
+        changes["email"] = _email(vcard, "email")
+    if "photo" in vcard:
+        changes["photo"] = _photo(request, vcard["photo"])
+    return changes
+
+
+def update_account(request):
+    body = request.json_object('JSON {"name": ..., "email": ..., "vcard": {...}, ...}')
+    if body.get("username", request.user) != request.user:
+        raise BadRequest("An account cannot be renamed.")
+    name = fields.text(body, "name", None, max_length=100)
+    email = _email(body, "email")
+    vcard = _vcard_changes(request, body)
+    password = fields.text(body, "password", None, max_length=MAX_PASSWORD, empty=False)
+    openfire = request.app.openfire
+    read_only = openfire.read_only_stores()
+    if ("users" in read_only and (name, email, password) != (None, None, None)) or \
+            ("vcards" in read_only and vcard):
+        raise Forbidden(READ_ONLY)
+    if password is not None:
+        _check_current_password(request, body.get("currentPassword"))
+    if (name, email) != (None, None):
+        openfire.update_user(request.user, name=name, email=email)
+    if vcard:
+        openfire.set_vcard(request.user, vcard)
+    answer = user_entity(request.app, request.user)
+    if password is not None:
+        answer.update(_new_password(request, password))
+    return answer
+
+
+def _new_password(request, password):
+    """Openfire's password event ends every token of the account (auth.accounts); the caller,
+    who has just proved the password, gets a fresh one."""
+    app = request.app
+    app.openfire.change_password(request.user, password)
+    token, claims = app.tokens.issue(request.user, app.accounts.id_for_sign_in(request.user))
+    return {"token": token, "expires": claims.expires_at}
+
+
+def delete_account(request):
+    app = request.app
+    if not app.settings.get(config.ACCOUNT_DELETE_ENABLED):
+        raise Forbidden("Deleting one's own account is switched off on this server.")
+    if app.openfire.is_admin(request.user):
+        raise Forbidden("An administrator's account cannot be deleted through the API.")
+    if "users" in app.openfire.read_only_stores():
+        raise Forbidden(READ_ONLY)
+    body = request.json_object('JSON {"password": "<the current password>"}')
+    _check_current_password(request, body.get("password", body.get("currentPassword")))
+    app.revocations.revoke(request.claims)
+    app.sessions.end(request.user)
+    app.openfire.delete_account(request.user)   # its event ends every other token
+    return {}
+
+
+def search_users(request):
+    settings = request.app.settings
+    if not settings.get(config.DIRECTORY_ENABLED):
+        raise Forbidden("The user directory is switched off on this server.")
+    if request.query("propertyKey") is not None or request.query("propertyValue") is not None:
+        raise BadRequest("Users cannot be searched by their properties, which are private.")
+    query = (request.query("search") or u"").strip()
+    if len(query) > 100:
+        raise BadRequest("'search' may have at most 100 characters.")
+    start = fields.integer(request, "start", 0, 0, 10000)
+    limit = fields.integer(request, "limit", 50, 1, 100)
+    show_email = settings.get(config.DIRECTORY_SHOW_EMAIL)
+    searched = ("username", "name", "email") if show_email else ("username", "name")
+    users = request.app.openfire.search_users(query, searched, start, limit)
+    return {"users": [_directory_entry(user, show_email) for user in users],
+            "start": start, "limit": limit}
+
+
+def _directory_entry(user, show_email):
+    entry = {"username": user.username, "name": user.name}
+    if show_email:
+        entry["email"] = user.email
+    return entry
+
+
+_PHOTO = nullable("object", properties={"type": {"type": "string", "pattern": "^image/"},
+                                        "data": {"type": "string", "contentEncoding": "base64"}},
+                  required=["type", "data"])
+MODELS = {
+    "VCard": obj({"fullName": TEXT, "nickname": TEXT, "email": TEXT, "photo": _PHOTO}),
+    "AccountChange": obj({
+        "name": {"type": "string", "maxLength": 100}, "email": {"type": "string", "maxLength": 100},
+        "vcard": ref("VCard"), "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "currentPassword": {"type": "string", "description": "Needed with password."},
+        "username": {"type": "string", "description": "The caller's own, if given."}},
+        examples=[{"name": "Alice Anders", "vcard": {"nickname": "Al"}}]),
+    "Account": obj({"username": {"type": "string"}, "name": TEXT, "email": TEXT,
+                    "properties": array_of(ref("UserProperty")), "vcard": ref("VCard"),
+                    "token": {"type": "string", "description": "After a password change."},
+                    "expires": {"type": "integer"}}, ["username"]),
+    "DirectoryPage": obj({"users": array_of(obj({"username": {"type": "string"}, "name": TEXT,
+                                                 "email": TEXT}, ["username"])),
+                          "start": {"type": "integer"}, "limit": {"type": "integer"}},
+                         ["users", "start", "limit"]),
+}
+
+ROUTES = [
+    Route("PUT", "/user", update_account,
+          summary="Update authenticated user", tag="user_management", access=USER,
+          body=Body("What to change; absent members stay as they are.",
+                    json=ref("AccountChange")),
+          answers={200: ref("Account"),
+                   400: "A member is malformed, the username is not the caller's, or a new "
+                        "password comes without currentPassword.",
+                   403: "The current password is wrong, or accounts (or vCards) are managed "
+                        "elsewhere (a read-only provider such as LDAP).",
+                   404: "No user with that username was found.",
+                   413: "The photo is larger than sparkweb.account.maxPhotoBytes.",
+                   429: "Too many failed password checks (the login limits)."}),
+    Route("DELETE", "/user", delete_account,
+          summary="Delete authenticated user", tag="user_management", access=USER,
+          body=Body("The current password.", json=ref("Password")),
+          answers={200: ref("Empty"),
+                   403: "Deleting accounts is switched off, the caller is an administrator, "
+                        "accounts are managed elsewhere, or the password is wrong.",
+                   429: "Too many failed password checks (the login limits)."}),
+    Route("GET", "/users", search_users,
+          summary="Get users", tag="user_management", access=USER,
+          params={"search": "Text to look for in usernames and names (and emails, where "
+                            "shown); * is a wildcard. Empty: everybody.",
+                  "start": Param("Index of the first user to answer.",
+                                 {"type": "integer", "minimum": 0, "maximum": 10000}),
+                  "limit": Param("Users per page.",
+                                 {"type": "integer", "minimum": 1, "maximum": 100}),
+                  "propertyKey": "Not offered (properties are private): 400.",
+                  "propertyValue": "Not offered (properties are private): 400."},
+          answers={200: ref("DirectoryPage"),
+                   400: "A parameter is malformed, or properties were asked for.",
+                   403: "The user directory is switched off (sparkweb.directory.enabled)."}),
+]
