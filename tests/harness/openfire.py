@@ -113,6 +113,11 @@ def server_properties(ports, extra):
         "xmpp.proxy.enabled": "false",
         "xmpp.proxy.port": free_port(),
         "mediaproxy.enabled": "false",
+        # Openfire's HTTP File Upload plugin, where installed, announces slots on the plain
+        # HTTP-bind port of this server (its default is https on the host's name).
+        "plugin.httpfileupload.serverspecific.announcedWebProtocol": "http",
+        "plugin.httpfileupload.serverspecific.announcedWebHost": "127.0.0.1",
+        "plugin.httpfileupload.serverspecific.announcedWebPort": ports["http"],
     }
     for prefix in ("xmpp.socket.ssl", "xmpp.server.socket", "xmpp.server.socket.ssl",
                    "xmpp.component.socket", "xmpp.component.ssl", "xmpp.multiplex.socket",

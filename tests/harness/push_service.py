@@ -100,9 +100,9 @@ class PushService(object):
             def log_message(self, *args):
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.4", 0), Handler)
         self._server.daemon_threads = True
-        self.base_url = "http://127.0.0.1:%d" % self._server.server_address[1]
+        self.base_url = "http://127.0.0.4:%d" % self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         self.requests = 0

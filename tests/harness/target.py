@@ -7,10 +7,15 @@ import httpx
 TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1",
                    "sparkweb.cors.origins": "https://allowed.example",
                    "sparkweb.webauthn.challengeSeconds": "5",
-                   # Web Push: the local push service (harness/push_service.py) on 127.0.0.1;
+                   # Web Push: the local push service (harness/push_service.py) on 127.0.0.4;
                    # 127.0.0.2 is plain-http allowed but not reachable (the refusal tests).
-                   "sparkweb.webpush.plainHttpHosts": "127.0.0.1,127.0.0.2",
-                   "sparkweb.outbound.allow": "127.0.0.1"}
+                   # Link previews: the fixture web server's loopback address 127.0.0.3.
+                   # Every other loopback address stays refused; answers time out quickly,
+                   # and the suite's many previews stay under the per-user limit.
+                   "sparkweb.webpush.plainHttpHosts": "127.0.0.4,127.0.0.2",
+                   "sparkweb.outbound.allow": "127.0.0.3,127.0.0.4",
+                   "sparkweb.outbound.readSeconds": "2",
+                   "sparkweb.preview.maxPerMinute": "1000"}
 ALLOWED_ORIGIN = "https://allowed.example"
 GRACE_SECONDS = 3
 CHALLENGE_SECONDS = 5

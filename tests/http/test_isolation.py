@@ -175,3 +175,24 @@ def test_roster_account_and_groups_of_one_user_are_out_of_reach_of_another(
         assert alice.get("/user").json()["name"] == "Alice", "bob changed alice's account"
     finally:
         alice.delete("/roster/" + carol_jid)
+def test_a_link_preview_carries_nothing_of_the_caller_to_the_page(target, alice_token):
+    """The page a preview fetches sees neither the caller's token nor cookies the caller sent
+    to SparkWeb, and the shared answer holds only the page's metadata."""
+    import base64
+
+    from harness.web_fixture import WebFixture
+    web = WebFixture()
+    try:
+        web.pages["/who"] = (200, [("Content-Type", "text/html")], b"<title>Who</title>")
+        segment = base64.urlsafe_b64encode(web.url("/who").encode()).decode().rstrip("=")
+        with target.client(alice_token) as client:
+            response = client.get("/preview/5/" + segment,
+                                  headers={"Cookie": "session=alice-secret"})
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == {"url", "title", "description", "image", "siteName",
+                                        "type"}, response.json()
+        seen = dict((name.lower(), value) for name, value in web.requests[-1][1].items())
+        assert "authorization" not in seen and "cookie" not in seen, seen
+        assert alice_token not in repr(seen) and "alice" not in repr(seen).lower(), seen
+    finally:
+        web.stop()

@@ -87,7 +87,7 @@ def test_malformed_subscriptions_are_400(alice, push_service):
 def test_a_loopback_endpoint_is_refused_while_not_allow_listed(alice, push_service):
     # 127.0.0.2 may use plain http (plainHttpHosts) but is not in sparkweb.outbound.allow.
     body = push_service.subscription("loopback").json()
-    body["endpoint"] = body["endpoint"].replace("127.0.0.1", "127.0.0.2")
+    body["endpoint"] = body["endpoint"].replace("127.0.0.4", "127.0.0.2")
     answer = alice.post("/webpush/subscribe/loopback", json=body)
     assert answer.status_code == 400 and "reached" in answer.text, answer.text
 

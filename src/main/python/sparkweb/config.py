@@ -276,6 +276,20 @@ GROUPS_SELF_SERVICE = Setting(
     "sparkweb.groups.selfService", _names, (),
     "Comma-separated names of existing groups users may join and leave themselves "
     "(/user/groups). Administrators may join and leave any group.")
+PREVIEW_ENABLED = Setting(
+    "sparkweb.preview.enabled", _flag, True,
+    "Whether GET /preview/{quality}/{url} fetches link previews; when off it answers 404.")
+PREVIEW_PER_MINUTE = Setting(
+    "sparkweb.preview.maxPerMinute", int, 30,
+    "Link previews one user may request per minute (cached ones too); more are answered 429.",
+    minimum=1, maximum=10000)
+PREVIEW_CACHE_SECONDS = Setting(
+    "sparkweb.preview.cacheSeconds", int, 3600,
+    "How long a link preview is kept and served to every user who asks for the same link "
+    "(failures: at most 60 s).", minimum=1, maximum=7 * 24 * 3600)
+PREVIEW_CACHE_ENTRIES = Setting(
+    "sparkweb.preview.cacheEntries", int, 1000,
+    "Most link previews kept at once; the oldest go first.", minimum=10, maximum=100000)
 
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
@@ -306,7 +320,8 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        WEBPUSH_NEUTRAL_TEXT, WEBPUSH_TTL, WEBPUSH_PUBLISH_PER_MINUTE, WEBPUSH_THREADS,
        WEBPUSH_QUEUE, WEBPUSH_RETRIES,
        ACCOUNT_DELETE_ENABLED, ACCOUNT_PHOTO_MAX_BYTES, DIRECTORY_ENABLED, DIRECTORY_SHOW_EMAIL,
-       GROUPS_SELF_SERVICE)
+       GROUPS_SELF_SERVICE, PREVIEW_ENABLED, PREVIEW_PER_MINUTE, PREVIEW_CACHE_SECONDS,
+       PREVIEW_CACHE_ENTRIES)
 
 
 class Settings(object):

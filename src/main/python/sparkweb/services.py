@@ -14,6 +14,7 @@ from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
+from sparkweb.outbound.previews import LinkPreviews
 from sparkweb.push.service import WebPush
 from sparkweb.push.transport import outbound_transport
 from sparkweb.session.registry import SessionRegistry
@@ -21,9 +22,10 @@ from sparkweb.session.registry import SessionRegistry
 
 class Services(object):
     def __init__(self, openfire, settings, tokens, revocations, authenticator, sessions,
-                 streams, passkeys, limiter, accounts, outbound=None):
+                 streams, passkeys, limiter, accounts, outbound=None, previews=None):
         self.openfire = openfire
         self.outbound = outbound    # the guarded client for every outbound HTTP request
+        self.previews = previews    # link previews (outbound.previews), fetched through it
         self.limiter = limiter
         self.accounts = accounts
         self.sessions = sessions
@@ -70,6 +72,6 @@ def build_services(openfire, clock=millis_now, push_transport=None):
                         SessionRegistry(openfire, settings, clock,
                                         webpush.automatic.on_session_stanza), StreamSet(),
                         PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
-                        limiter, accounts, outbound)
+                        limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))
     services.webpush = webpush
     return services

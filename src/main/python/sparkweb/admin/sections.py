@@ -42,6 +42,8 @@ SECTIONS = (
     Section("accounts", [config.ACCOUNT_DELETE_ENABLED, config.ACCOUNT_PHOTO_MAX_BYTES,
                          config.DIRECTORY_ENABLED, config.DIRECTORY_SHOW_EMAIL,
                          config.GROUPS_SELF_SERVICE]),
+    Section("preview", [config.PREVIEW_ENABLED, config.PREVIEW_PER_MINUTE,
+                        config.PREVIEW_CACHE_SECONDS, config.PREVIEW_CACHE_ENTRIES]),
 )
 
 # Settings read once when the plugin starts; the page says so next to them.

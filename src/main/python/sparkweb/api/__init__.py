@@ -5,9 +5,10 @@ route table last.
 """
 from __future__ import absolute_import
 
-from sparkweb.api import (account, chat, groups, login, presence, properties, roster, users,
-                          webauthn, webpush)
+from sparkweb.api import (account, chat, collaboration, groups, login, presence, properties,
+                          roster, users, webauthn, webpush)
 
-AREAS = (login, webauthn, users, account, groups, properties, chat, presence, roster, webpush)
+AREAS = (login, webauthn, users, account, groups, properties, chat, presence, roster,
+         collaboration, webpush)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]

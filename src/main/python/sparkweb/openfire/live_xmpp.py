@@ -12,7 +12,7 @@ import jarray
 from java.lang import Thread, Throwable, Void
 from java.lang.invoke import MethodHandles, MethodType
 from java.util import Locale, Optional
-from org.dom4j import QName
+from org.dom4j import DocumentHelper, QName
 from org.jivesoftware.openfire import SessionManager, SessionPacketRouter, XMPPServer
 from org.jivesoftware.openfire.auth import AuthToken
 from org.jivesoftware.openfire.net import VirtualConnection
@@ -154,6 +154,8 @@ def _roster_packet(stanza):
 
 
 def to_packet(stanza):
+    if stanza.kind == "iq" and stanza.roster is None:   # built by xmpp.iq as XML text
+        return IQ(DocumentHelper.parseText(stanza.get_xml()).getRootElement())
     if stanza.kind == "iq":
         packet = _roster_packet(stanza)
     elif stanza.kind == "message":

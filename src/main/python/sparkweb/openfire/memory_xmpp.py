@@ -14,6 +14,7 @@ from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb.errors import BadRequest
 from sparkweb.openfire.memory_contacts import MemoryContacts
+from sparkweb.openfire.memory_iq import MemoryIqHandler
 from sparkweb.xmpp import jid
 from sparkweb.xmpp import stanza as model
 
@@ -51,6 +52,7 @@ class MemoryXmppRouter(object):
         self._offline = ConcurrentHashMap()    # username -> CopyOnWriteArrayList of stanzas
         self.offline_listeners = CopyOnWriteArrayList()   # told of each stored message
         self._lock = ReentrantLock()
+        self.iq = MemoryIqHandler(domain)       # answers IQs to the domain and its components
 
     def open(self, username, resource, listener):
         session = MemorySession(self, username, resource, listener)
@@ -83,9 +85,13 @@ class MemoryXmppRouter(object):
             self._deliver(stanza)
 
     def _iq(self, session, stanza):
-        """Roster sets, as Openfire's IQRosterHandler; any other IQ: service-unavailable."""
+        """Roster sets, as Openfire's IQRosterHandler; IQs built as XML (xmpp.iq: service
+        discovery, upload slots) as memory_iq answers them; any other: service-unavailable."""
         if stanza.type == "set" and stanza.roster is not None:
             answer = self.contacts.roster_set(session.username, stanza)
+        elif stanza.type in ("get", "set") and stanza.xml is not None:
+            session.listener.on_stanza(self.iq.answer(session.jid, stanza))
+            return
         else:
             answer = model.Stanza("iq", type="error", id=stanza.id, error=u"service-unavailable")
         self._hand(session, answer, session.jid)

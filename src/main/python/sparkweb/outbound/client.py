@@ -37,10 +37,11 @@ RESERVED_HEADERS = ("host", "content-length", "transfer-encoding", "connection",
 
 
 class OutboundClient(object):
-    def __init__(self, settings, resolve=resolve_with_java, on_connect=None):
+    def __init__(self, settings, resolve=resolve_with_java, on_connect=None, tls=None):
         self._settings = settings
         self._resolve = resolve
         self._on_connect = on_connect
+        self._tls = tls     # an SSLSocketFactory; None: the JVM's default trust
 
     def policy(self):
         """The address policy as configured now (the push sender may use it on its own)."""
@@ -69,7 +70,7 @@ class OutboundClient(object):
                 config.OUTBOUND_READ_SECONDS)
             socket.setSoTimeout(1000 * self._settings.get(config.OUTBOUND_READ_SECONDS))
             if target.scheme == "https":
-                socket = _tls(socket, target)
+                socket = _tls(self._tls or SSLSocketFactory.getDefault(), socket, target)
             sent = [("User-Agent", USER_AGENT)] + list(headers)
             wire.write_request(BufferedOutputStream(socket.getOutputStream()), method, target,
                                sent, body)
@@ -101,11 +102,11 @@ class OutboundClient(object):
         return socket
 
 
-def _tls(socket, target):
+def _tls(factory, socket, target):
     """TLS over the connected socket, verifying the certificate against the URL's host name
     (not the address), with that name as SNI."""
     name = target.host.strip("[]")
-    tls = SSLSocketFactory.getDefault().createSocket(socket, name, target.port, True)
+    tls = factory.createSocket(socket, name, target.port, True)
     parameters = tls.getSSLParameters()
     parameters.setEndpointIdentificationAlgorithm("HTTPS")
     if not target.host.startswith("[") and not name.replace(".", "").isdigit():

@@ -25,6 +25,7 @@ from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
 from sparkweb.session.requests import PendingRequests
+from sparkweb.session.queries import PendingQueries
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
@@ -57,6 +58,7 @@ class UserSession(object):
         self._had_stream = False
         self.last_activity = clock()
         self.last_stream_closed = 0
+        self.queries = PendingQueries()     # IQ requests waiting for their answers
 
     # --- start ----------------------------------------------------------------------------
     def start_and_claim(self):
@@ -213,9 +215,13 @@ class UserSession(object):
             raise SessionEnded(self.username)
         return self._requests.send_and_wait(iq, xmpp.send, IQ_WAIT_SECONDS)
 
+    def ask(self, type, recipient, child_xml):
+        """An IQ round trip through this session: the answer's DOM element (session.queries)."""
+        return self.queries.ask(self, type, recipient, child_xml)
+
     # --- events ---------------------------------------------------------------------------
     def on_stanza(self, stanza):
-        if self._requests.answered(stanza):
+        if self._requests.answered(stanza) or self.queries.answer(stanza):
             return
         events = catalogue.for_stanza(stanza)
         encoded = [to_json(payload) for _, payload in events]   # outside the lock

@@ -1,0 +1,137 @@
+"""Link previews: a page fetched through the guarded client, read by :mod:`.metadata`, cached.
+
+- One fetch for many users: answers (and failures, for a shorter time) are cached per URL,
+  bounded in number and expiring; a request for a URL being fetched waits for that fetch
+  instead of starting its own.
+- A per-user limit of previews per minute (cache hits count too: it bounds what one account
+  can make the server do); beyond it 429 with Retry-After.
+- At most 1 MB of a page is read (the head, where the metadata is, comes first); only HTML is
+  parsed; refusals and failures are 400 with the reason, as the spec documents for the route.
+"""
+from __future__ import absolute_import
+
+import threading
+import traceback
+from collections import OrderedDict
+
+from java.lang import Throwable
+from java.util.concurrent import CompletableFuture, TimeUnit, TimeoutException
+from java.util.concurrent.atomic import AtomicInteger
+
+from sparkweb import config
+from sparkweb.errors import ApiError, BadRequest, NotFound, TooManyRequests
+from sparkweb.outbound import urls
+from sparkweb.outbound.errors import Failed, Refused
+from sparkweb.log import logger
+from sparkweb.outbound.metadata import preview_for, read_page
+
+LOG = logger("preview")
+MAX_PAGE_BYTES = 1024 * 1024
+FAILURE_SECONDS = 60
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class LinkPreviews(object):
+    def __init__(self, settings, client, clock):
+        self._settings = settings
+        self._client = client
+        self._clock = clock              # milliseconds
+        self._lock = threading.Lock()
+        self._cache = OrderedDict()      # url -> [expires millis, CompletableFuture]
+        self._windows = {}               # username -> [window start millis, count]
+        self.fetches = AtomicInteger()   # pages fetched so far (tests read it)
+
+    def preview(self, username, url, quality):
+        if not self._settings.get(config.PREVIEW_ENABLED):
+            raise NotFound("Link previews are turned off on this server.")
+        self._count(username)
+        try:
+            target = urls.parse(url)
+        except Refused as refusal:
+            raise BadRequest(refusal.message)
+        future, mine = self._future(target.url)
+        if mine:
+            self._complete(future, target.url)
+        return preview_for(self._outcome(future), quality)
+
+    def _future(self, key):
+        """The cache entry's future for ``key`` and whether the caller must fetch it."""
+        now = self._clock()
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is not None and entry[0] > now:
+                return entry[1], False
+            future = CompletableFuture()
+            self._cache.pop(key, None)
+            self._cache[key] = [now + 1000 * self._settings.get(config.PREVIEW_CACHE_SECONDS),
+                                future]
+            self._trim(now)
+            return future, True
+
+    def _trim(self, now):
+        limit = self._settings.get(config.PREVIEW_CACHE_ENTRIES)
+        if len(self._cache) > limit:
+            for key in [key for key, entry in self._cache.items() if entry[0] <= now]:
+                del self._cache[key]
+        while len(self._cache) > limit:
+            self._cache.popitem(last=False)
+
+    def _complete(self, future, url):
+        try:
+            self.fetches.incrementAndGet()
+            future.complete(self._fetch(url))
+        except ApiError as error:
+            self._shorten(url, future)
+            future.complete(error)
+        except (Exception, Throwable):
+            LOG.warn("Link preview of a page failed unexpectedly:\n%s" % traceback.format_exc())
+            self._shorten(url, future)
+            future.complete(BadRequest("The preview request failed."))
+
+    def _shorten(self, url, future):
+        with self._lock:
+            entry = self._cache.get(url)
+            if entry is not None and entry[1] is future:
+                entry[0] = min(entry[0], self._clock() + 1000 * FAILURE_SECONDS)
+
+    def _outcome(self, future):
+        # The fetch itself is bounded: four hops (three redirects), each within both timeouts.
+        wait = 4 * (self._settings.get(config.OUTBOUND_CONNECT_SECONDS) +
+                    self._settings.get(config.OUTBOUND_READ_SECONDS)) + 5
+        try:
+            outcome = future.get(wait, TimeUnit.SECONDS)
+        except TimeoutException:
+            raise BadRequest("The page took too long to fetch.")
+        if isinstance(outcome, ApiError):
+            raise outcome
+        return outcome
+
+    def _fetch(self, url):
+        try:
+            answer = self._client.request("GET", url, headers=[("Accept", "text/html")],
+                                          max_bytes=MAX_PAGE_BYTES)
+        except (Refused, Failed) as problem:
+            raise BadRequest("No preview: %s" % problem.message)
+        if answer.status != 200:
+            raise BadRequest("No preview: the page answered %d." % answer.status)
+        content_type = answer.header("content-type") or ""
+        if content_type.split(";")[0].strip().lower() not in HTML_TYPES:
+            raise BadRequest("No preview: the link is not an HTML page (%s)." % (
+                content_type.split(";")[0].strip()[:60] or "no content type"))
+        return read_page(answer.body, content_type, answer.url)
+
+    def _count(self, username):
+        now = self._clock()
+        limit = self._settings.get(config.PREVIEW_PER_MINUTE)
+        with self._lock:
+            if len(self._windows) > 1000:
+                for name in [n for n, w in self._windows.items() if w[0] + 60000 <= now]:
+                    del self._windows[name]
+            window = self._windows.get(username)
+            if window is None or window[0] + 60000 <= now:
+                window = self._windows[username] = [now, 0]
+            if window[1] >= limit:
+                retry = max(1, (window[0] + 60000 - now + 999) // 1000)
+                raise TooManyRequests("Too many link previews; try again in %d s." % retry,
+                                      {"Retry-After": str(retry)})
+            window[1] += 1

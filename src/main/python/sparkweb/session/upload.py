@@ -1,0 +1,138 @@
+"""HTTP File Upload (XEP-0363) through the user's own XMPP session: find the server's upload
+service by service discovery, check the file against its maximum size, ask for a slot.
+
+Openfire offers the service with its HTTP File Upload plugin (``httpfileupload.<domain>``);
+without it there is no item with the feature and the answer is 501 naming the plugin.
+"""
+from __future__ import absolute_import
+
+from sparkweb.errors import (ApiError, BadRequest, Forbidden, PayloadTooLarge,
+                             ServiceUnavailable, TooManyRequests)
+from sparkweb.xmpp import iq
+from sparkweb.xmpp.stanza import xml_text
+
+NS_UPLOAD = "urn:xmpp:http:upload:0"
+# XEP-0363 section 5: the only headers a slot may ask the uploader to send.
+PUT_HEADERS = ("authorization", "cookie", "expires")
+LONGEST_NAME = 255
+STATUS_BY_CONDITION = {"bad-request": BadRequest, "not-acceptable": BadRequest,
+                       "forbidden": Forbidden, "not-allowed": Forbidden,
+                       "not-authorized": Forbidden, "resource-constraint": TooManyRequests,
+                       "policy-violation": TooManyRequests}
+
+
+class NoUploadService(ApiError):
+    status = 501
+    code = "not_implemented"
+
+    def __init__(self):
+        ApiError.__init__(self, "This server has no HTTP upload service (XEP-0363): an "
+                                "administrator can install Openfire's HTTP File Upload plugin.")
+
+
+class FileTooLarge(PayloadTooLarge):
+    def __init__(self, limit):
+        PayloadTooLarge.__init__(self, "The file is larger than the upload service's limit "
+                                       "of %d bytes." % limit)
+        self.limit = limit
+
+    def body(self):
+        return dict(PayloadTooLarge.body(self), maxFileSize=self.limit)
+
+
+def request_slot(session, file_name, size, content_type=None):
+    """``{putUrl, getUrl, headers}`` for a file of ``size`` bytes named ``file_name``."""
+    _check_name(file_name)
+    if content_type is not None:
+        _check_content_type(content_type)
+    service, limit = find_service(session)
+    if limit is not None and size > limit:
+        raise FileTooLarge(limit)
+    answer = session.ask("get", service, iq.element(
+        "request", NS_UPLOAD, filename=file_name, size=str(size), content_type=content_type))
+    condition, error = iq.error_condition(answer)
+    if condition is not None:
+        raise _refusal(condition, error, service)
+    return _slot(answer)
+
+
+def find_service(session):
+    """(service JID, maximum file size or None): the first item of the server's disco#items
+    whose disco#info has the upload feature. 501 when there is none."""
+    domain = session.jid.split("@")[-1].split("/")[0]
+    items = session.ask("get", domain, iq.element("query", iq.NS_DISCO_ITEMS))
+    query = iq.child(items, "query", iq.NS_DISCO_ITEMS)
+    for item in iq.children(query, "item") if query is not None else []:
+        jid = item.getAttribute("jid")
+        if not jid or item.getAttribute("node"):
+            continue
+        info = session.ask("get", jid, iq.element("query", iq.NS_DISCO_INFO))
+        found = iq.child(info, "query", iq.NS_DISCO_INFO)
+        if found is not None and _has_feature(found):
+            return jid, _max_size(found)
+    raise NoUploadService()
+
+
+def _has_feature(query):
+    return any(feature.getAttribute("var") == NS_UPLOAD
+               for feature in iq.children(query, "feature"))
+
+
+def _max_size(query):
+    """The ``max-file-size`` field of the service's upload form (XEP-0363 section 3)."""
+    for form in iq.children(query, "x", iq.NS_DATA_FORMS):
+        fields = dict((field.getAttribute("var"), field) for field in iq.children(form, "field"))
+        form_type = fields.get("FORM_TYPE")
+        if form_type is None or _value(form_type) != NS_UPLOAD or "max-file-size" not in fields:
+            continue
+        value = _value(fields["max-file-size"])
+        if value and value.isdigit():
+            return int(value)
+    return None
+
+
+def _value(field):
+    value = iq.child(field, "value")
+    return value.getTextContent().strip() if value is not None else None
+
+
+def _slot(answer):
+    slot = iq.child(answer, "slot", NS_UPLOAD)
+    put = iq.child(slot, "put", NS_UPLOAD) if slot is not None else None
+    get = iq.child(slot, "get", NS_UPLOAD) if slot is not None else None
+    if put is None or get is None or not put.getAttribute("url") or not get.getAttribute("url"):
+        raise ServiceUnavailable("The upload service answered without a usable slot.")
+    headers = {}
+    for header in iq.children(put, "header", NS_UPLOAD):
+        name = header.getAttribute("name")
+        if name.lower() in PUT_HEADERS:
+            headers[name] = " ".join(header.getTextContent().split())
+    return {"putUrl": put.getAttribute("url"), "getUrl": get.getAttribute("url"),
+            "headers": headers}
+
+
+def _refusal(condition, error, service):
+    too_large = iq.child(error, "file-too-large", NS_UPLOAD)
+    if too_large is not None:
+        limit = iq.child(too_large, "max-file-size", NS_UPLOAD)
+        text = limit.getTextContent().strip() if limit is not None else ""
+        if text.isdigit():
+            return FileTooLarge(int(text))
+        return PayloadTooLarge("The upload service refused the file as too large.")
+    if condition in ("service-unavailable", "feature-not-implemented", "item-not-found"):
+        return NoUploadService()
+    kind = STATUS_BY_CONDITION.get(condition, BadRequest)
+    return kind("The upload service %s refused the slot: %s." % (service, condition))
+
+
+def _check_name(file_name):
+    if not file_name.strip() or len(file_name) > LONGEST_NAME or "/" in file_name:
+        raise BadRequest("'fileName' must be 1 to %d characters without '/'." % LONGEST_NAME)
+    xml_text("fileName", file_name)
+
+
+def _check_content_type(content_type):
+    if len(content_type) > 255 or "/" not in content_type or any(
+            ord(char) < 33 or ord(char) > 126 for char in content_type.replace(" ", "")):
+        raise BadRequest("'contentType' must be a media type such as image/jpeg.")
+
