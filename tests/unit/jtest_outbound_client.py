@@ -3,9 +3,12 @@
 redirects re-checked, timeouts, the size cap, what is sent."""
 from __future__ import absolute_import
 
-from java.lang import System
-from java.net import InetAddress
-from java.util.concurrent import CopyOnWriteArrayList
+import jarray
+from java.io import IOException
+from java.lang import InterruptedException, Runnable, System, Thread
+from java.net import InetAddress, ServerSocket
+from java.util.concurrent import (Callable, CopyOnWriteArrayList, Executors, TimeUnit,
+                                  TimeoutException)
 
 from outbound_fixtures import Page, PageServer, RecordingListener
 from sparkweb import config
@@ -205,3 +208,93 @@ def test_a_closed_port_is_a_connection_failure():
     client, _ = client_with("127.0.0.2")
     error = raised(lambda: client.request("GET", "http://127.0.0.2:%d/" % port))
     assert isinstance(error, Failed) and error.reason == "connect", "got %r" % error
+
+
+class _Drip(Runnable):
+    """Accepts connections and sends a TLS record header announcing 16 KiB, then one byte every
+    ``pause`` ms: each read gets a byte in time, the handshake never ends."""
+
+    def __init__(self, server, pause):
+        self.server = server
+        self.pause = pause
+
+    def run(self):
+        while not self.server.isClosed():
+            try:
+                connection = self.server.accept()
+            except IOException:
+                return
+            try:
+                output = connection.getOutputStream()
+                output.write(jarray.array("\x16\x03\x03\x40\x00", "b"))
+                for _ in range(200):
+                    output.flush()
+                    Thread.sleep(self.pause)   # pacing the drip, not synchronising
+                    output.write(1)
+            except (IOException, InterruptedException):
+                pass
+            finally:
+                connection.close()
+
+
+class _Raised(Callable):
+    """What ``call()`` raised, as a Callable (a plain lambda would be taken as a Runnable, whose
+    Future answers None)."""
+
+    def __init__(self, call):
+        self.call_ = call
+
+    def call(self):
+        return raised(self.call_)
+
+
+def _request_on_thread(client, url):
+    pool = Executors.newSingleThreadExecutor()
+    try:
+        started = System.currentTimeMillis()
+        future = pool.submit(_Raised(lambda: client.request("GET", url)))
+        try:
+            error = future.get(20, TimeUnit.SECONDS)
+        except TimeoutException:
+            error = None
+        return error, System.currentTimeMillis() - started
+    finally:
+        pool.shutdownNow()
+
+
+def test_a_tls_server_dripping_bytes_cannot_hold_the_request_past_the_deadline():
+    server = ServerSocket(0, 5, InetAddress.getByName("127.0.0.2"))
+    dripping = Thread(_Drip(server, 300), "dripping-server")
+    dripping.setDaemon(True)
+    dripping.start()
+    client, _ = client_with("127.0.0.2", OUTBOUND_READ_SECONDS=1, OUTBOUND_CONNECT_SECONDS=1)
+    try:
+        error, elapsed = _request_on_thread(client, "https://127.0.0.2:%d/" % server.getLocalPort())
+        assert error is not None, "the request was still running after 20 s"
+        assert isinstance(error, Failed) and error.reason == "timeout", "got %r" % error
+        assert elapsed < 2000 + 3000, "took %d ms for a 1+1 s deadline" % elapsed
+    finally:
+        server.close()
+        getattr(client, "stop", lambda: None)()   # (named so the test fails on its assertion)
+
+
+def test_stop_ends_requests_blocked_on_a_silent_server():
+    listener = RecordingListener("127.0.0.2", hold=True)
+    client, _ = client_with("127.0.0.2", OUTBOUND_READ_SECONDS=60)
+    pool = Executors.newSingleThreadExecutor()
+    try:
+        future = pool.submit(_Raised(lambda: client.request(
+            "GET", "http://127.0.0.2:%d/" % listener.port)))
+        deadline = System.currentTimeMillis() + 10000
+        while listener.count() == 0 and System.currentTimeMillis() < deadline:
+            Thread.onSpinWait()
+        assert listener.count() == 1, "the client never connected"
+        client.stop()
+        try:
+            error = future.get(10, TimeUnit.SECONDS)
+        except TimeoutException:
+            error = None
+        assert isinstance(error, Failed), "the request outlived stop(): %r" % error
+    finally:
+        pool.shutdownNow()
+        listener.stop()

@@ -10,8 +10,10 @@ Each hop: the URL is read strictly (:mod:`.urls`), its host turned into one chec
 certificate against the host's name (which is also sent as SNI and Host). Redirects (GET and
 HEAD only, at most ``redirects``, default 3) are new hops with the same checks. Nothing of the
 caller's is sent unless passed in ``headers``: no cookies, no URL user information, a fixed
-User-Agent. Connect and read timeouts come from the settings (the read timeout bounds the
-whole answer, so a server dripping a byte at a time cannot hold a thread); at most
+User-Agent. Connect and read timeouts come from the settings; a watchdog closes every hop's
+socket once connect + read seconds are over, so a server dripping a byte at a time (also
+inside a TLS record or the handshake) cannot hold a thread; :meth:`stop` closes all open
+sockets (plugin unload). Sockets never go through a JVM-wide proxy. At most
 ``max_bytes`` of a body are read (``truncated`` says more was there).
 
 ``on_connect(address, port)`` is called before every connection attempt: tests record it to
@@ -20,8 +22,11 @@ prove that refused requests never connect.
 from __future__ import absolute_import
 
 from java.io import BufferedInputStream, BufferedOutputStream, IOException
-from java.lang import System
-from java.net import InetSocketAddress, Socket, SocketTimeoutException
+from java.lang import Runnable, System, Thread
+from java.net import InetSocketAddress, Proxy, Socket, SocketTimeoutException
+from java.util.concurrent import (ConcurrentHashMap, Executors, RejectedExecutionException,
+                                  ThreadFactory, TimeUnit)
+from java.util.concurrent.atomic import AtomicBoolean
 from javax.net.ssl import SNIHostName, SSLException, SSLSocketFactory
 
 from sparkweb import VERSION, config
@@ -42,6 +47,16 @@ class OutboundClient(object):
         self._resolve = resolve
         self._on_connect = on_connect
         self._tls = tls     # an SSLSocketFactory; None: the JVM's default trust
+        # Socket read timeouts bound single reads only (a TLS record dripped a byte at a time
+        # passes them): the watchdog closes each socket at its hop's deadline instead.
+        self._watchdog = Executors.newSingleThreadScheduledExecutor(_Daemon())
+        self._open = ConcurrentHashMap()   # socket -> True: closed by stop()
+
+    def stop(self):
+        """Ends the watchdog and closes every open socket: requests blocked on them end."""
+        self._watchdog.shutdownNow()
+        for socket in list(self._open.keySet()):
+            _close(socket)
 
     def policy(self):
         """The address policy as configured now (the push sender may use it on its own)."""
@@ -64,42 +79,84 @@ class OutboundClient(object):
 
     def _exchange(self, policy, method, target, headers, body, max_bytes):
         address = policy.address_for(target.host)
-        socket = self._connect(address, target)
+        read_millis = 1000 * self._settings.get(config.OUTBOUND_READ_SECONDS)
+        connect_millis = 1000 * self._settings.get(config.OUTBOUND_CONNECT_SECONDS)
+        socket = Socket(Proxy.NO_PROXY)
+        self._open.put(socket, True)
+        expired = AtomicBoolean(False)
         try:
-            deadline = System.currentTimeMillis() + 1000 * self._settings.get(
-                config.OUTBOUND_READ_SECONDS)
-            socket.setSoTimeout(1000 * self._settings.get(config.OUTBOUND_READ_SECONDS))
+            alarm = self._watchdog.schedule(_Expire(socket, expired), connect_millis +
+                                            read_millis, TimeUnit.MILLISECONDS)
+        except RejectedExecutionException:
+            self._open.remove(socket)
+            raise Failed("stopped", "SparkWeb is stopping.")
+        try:
+            self._connect(socket, address, target, connect_millis)
+            deadline = System.currentTimeMillis() + read_millis
+            socket.setSoTimeout(read_millis)
+            stream = socket   # closing the plain socket also ends a TLS one layered on it
             if target.scheme == "https":
-                socket = _tls(self._tls or SSLSocketFactory.getDefault(), socket, target)
+                stream = _tls(self._tls or SSLSocketFactory.getDefault(), socket, target)
             sent = [("User-Agent", USER_AGENT)] + list(headers)
-            wire.write_request(BufferedOutputStream(socket.getOutputStream()), method, target,
+            wire.write_request(BufferedOutputStream(stream.getOutputStream()), method, target,
                                sent, body)
-            reader = wire.Reader(BufferedInputStream(socket.getInputStream()), socket, deadline)
+            reader = wire.Reader(BufferedInputStream(stream.getInputStream()), stream, deadline)
             return wire.read_response(reader, method, max_bytes)
         except SocketTimeoutException:
             raise Failed("timeout", "The server took too long to answer.")
         except SSLException as error:
-            raise Failed("tls", "TLS with %s failed: %s" % (target.host, error.getMessage()))
+            raise _expired_or(expired, Failed("tls", "TLS with %s failed: %s" % (
+                target.host, error.getMessage())))
         except IOException as error:
-            raise Failed("io", "Reading from %s failed: %s" % (target.host, error.getMessage()))
+            raise _expired_or(expired, Failed("io", "Reading from %s failed: %s" % (
+                target.host, error.getMessage())))
         finally:
+            alarm.cancel(False)
             socket.close()
+            self._open.remove(socket)
 
-    def _connect(self, address, target):
+    def _connect(self, socket, address, target, connect_millis):
         if self._on_connect is not None:
             self._on_connect(address, target.port)
-        socket = Socket()
         try:
-            socket.connect(InetSocketAddress(address, target.port),
-                           1000 * self._settings.get(config.OUTBOUND_CONNECT_SECONDS))
+            socket.connect(InetSocketAddress(address, target.port), connect_millis)
         except SocketTimeoutException:
-            socket.close()
             raise Failed("timeout", "Connecting to %s timed out." % target.host)
         except IOException as error:
-            socket.close()
             raise Failed("connect", "Cannot connect to %s: %s" % (target.host,
                                                                   error.getMessage()))
-        return socket
+
+
+class _Daemon(ThreadFactory):
+    def newThread(self, runnable):
+        thread = Thread(runnable, "sparkweb-outbound-watchdog")
+        thread.setDaemon(True)
+        return thread
+
+
+class _Expire(Runnable):
+    """The watchdog's task: closes a socket whose hop ran past its deadline."""
+
+    def __init__(self, socket, expired):
+        self._socket = socket
+        self._expired = expired
+
+    def run(self):
+        self._expired.set(True)
+        _close(self._socket)
+
+
+def _close(socket):
+    try:
+        socket.close()
+    except IOException:
+        pass
+
+
+def _expired_or(expired, failure):
+    if expired.get():
+        return Failed("timeout", "The server took too long to answer.")
+    return failure
 
 
 def _tls(factory, socket, target):

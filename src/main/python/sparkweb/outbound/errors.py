@@ -17,7 +17,7 @@ class Refused(Exception):
 class Failed(Exception):
     """The request was made and went wrong: no connection, a timeout, a malformed or too
     large answer. ``reason`` is ``connect``, ``timeout``, ``too_large``, ``protocol`` or
-    ``io``."""
+    ``io`` (``stopped``: the plugin is stopping)."""
 
     def __init__(self, reason, message):
         Exception.__init__(self, message)
