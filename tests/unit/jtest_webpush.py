@@ -381,3 +381,20 @@ def test_invitations_are_pushed_with_the_room_and_inviter():
         transport.next()
     finally:
         app.webpush.stop()
+
+
+# --- reviewer's findings ------------------------------------------------------------------
+def test_one_corrupt_subscription_does_not_stop_delivery_to_the_others():
+    transport = Transport()
+    openfire, app = app_with(transport)
+    try:
+        openfire.save_push_subscription(PushSubscriptionRecord(
+            u"alice", u"broken", u"https://push.example/0", u"not-a-key", u"x"), 10)
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        app.webpush.sender.send_to_user(u"alice", Notification(u"T", u"B", "chat"))
+        url = transport.next()[0]
+        assert url == u"https://push.example/1", "sent to %r" % url
+        app.webpush.sender.stop()
+        assert app.webpush.sender.counts()["failed"] == 1, app.webpush.sender.counts()
+    finally:
+        app.webpush.stop()

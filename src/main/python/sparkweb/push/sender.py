@@ -9,7 +9,9 @@ push service (RFC 8030):
 - 404, 410: the subscription is gone (unsubscribed, expired) and is deleted;
 - 429, 5xx, no answer: sent again up to ``sparkweb.webpush.retries`` times, after 1, 2, 4 ...
   seconds or the ``Retry-After`` the service asked for, whichever is longer (at most 5 min);
-- anything else (400, 403 after a key rotation, 413): failed, counted.
+- anything else (400, 403 after a key rotation, 413): failed, counted;
+- a subscription whose request cannot be built (corrupt keys): failed, counted, the user's
+  other subscriptions still served.
 
 Requests go out through the guarded outbound client (``transport``); an endpoint it refuses
 (an address not allowed) is counted as refused, never retried.
@@ -122,15 +124,24 @@ class PushSender(object):
     def _fan_out(self, username, notification):
         payload = notification.payload_bytes()
         for subscription in self._openfire.push_subscriptions(username):
-            self._deliver(subscription, notification, payload, 0)
+            try:   # one subscription that cannot be sent to must not cost the others theirs
+                self._deliver(subscription, notification, payload, 0)
+            except (Exception, Throwable):
+                self._count("failed")
+                self._failures.failed()
 
     def _deliver(self, subscription, notification, payload, attempt):
         if subscription.expiration_time is not None and \
                 subscription.expiration_time <= self._clock():
             self._prune(subscription)
             return
-        request = self._builder.build(subscription, payload, self._settings.get(
-            config.WEBPUSH_TTL), notification.urgency, notification.topic)
+        try:
+            request = self._builder.build(subscription, payload, self._settings.get(
+                config.WEBPUSH_TTL), notification.urgency, notification.topic)
+        except (Exception, Throwable):   # corrupt keys: this subscription only
+            self._count("failed")
+            self._failures.failed()
+            return
         try:
             answer = self._transport(request.url, request.headers, request.body)
         except TransportRefused:
