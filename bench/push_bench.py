@@ -7,7 +7,8 @@ checks the VAPID JWT and decrypts every 50th notification like a real push servi
 would, and only counts the others (so that its own decryption does not limit the rate). SparkWeb's
 push sender runs in Jython (bench/jython/push_rate.py) with webpush-java's aes128gcm encryption,
 the VAPID header and the guarded outbound client, one new connection per push as in
-production. Build first (gradle assemble). Prints a JSON summary as its last line.
+production. Build first (gradle assemble). Prints a JSON summary as its last line and fails
+unless every push (warm-up included) was sent and received.
 """
 import argparse
 import json
@@ -65,6 +66,10 @@ def main():
         result.update({"received": service.counted, "verified_and_decrypted": verified,
                        "refused_by_service": problems[:3], "cpus": os.cpu_count()})
         print(json.dumps(result))
+        sent = result["counts"]["sent"]
+        if not sent == service.counted == result["total_pushes"]:
+            raise SystemExit("FAILED: %d pushes, %d sent, %d received by the service"
+                             % (result["total_pushes"], sent, service.counted))
     finally:
         os.unlink(listing.name)
         service.close()
