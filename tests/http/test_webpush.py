@@ -102,7 +102,8 @@ def test_a_contact_publishes_to_every_device_decryptably(alice, bob, subscribe, 
         delivery = device.next()
         note = delivery.json()
         assert (note["title"], note["body"], note["url"], note["tag"]) == \
-            ("Hi", "tea at 5?", "/sparkweb/", "tea"), note
+            ("bob@%s: Hi" % target.domain, "tea at 5?", "/sparkweb/",
+             "publish:bob@%s:tea" % target.domain), note
         assert note["from"] == "bob@" + target.domain, note
         assert delivery.vapid_key == key, "signed with another key than GET /vapidkey"
         assert delivery.headers.get("Topic"), "no Topic: %r" % delivery.headers

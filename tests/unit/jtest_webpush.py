@@ -398,3 +398,13 @@ def test_one_corrupt_subscription_does_not_stop_delivery_to_the_others():
         assert app.webpush.sender.counts()["failed"] == 1, app.webpush.sender.counts()
     finally:
         app.webpush.stop()
+
+
+
+def test_a_published_tag_cannot_replace_another_conversations_notification():
+    note = publishing.notification({"title": u"Alice", "body": u"x", "tag": u"chat:carol"},
+                                   u"Bob", u"bob@example.test")
+    assert note.tag == u"publish:bob@example.test:chat:carol", "tag %r" % note.tag
+    assert u"bob@example.test" in note.title, "the sender is hidden: %r" % note.title
+    plain = publishing.notification({"body": u"x"}, u"Bob", u"bob@example.test")
+    assert plain.tag == u"publish:bob@example.test", "default tag %r" % plain.tag
