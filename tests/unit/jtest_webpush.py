@@ -400,6 +400,24 @@ def test_one_corrupt_subscription_does_not_stop_delivery_to_the_others():
         app.webpush.stop()
 
 
+def test_pending_retries_are_capped_and_the_excess_dropped_and_counted():
+    transport = Transport(*([PushAnswer(503, u"300")] * 8))   # retries far beyond the test
+    openfire, app = app_with(transport)
+    try:
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        sender = app.webpush.sender
+        sender.MAX_PENDING_RETRIES = 3
+        for _ in range(8):
+            sender.send_to_user(u"alice", Notification(u"T", u"B", "chat"))
+        for _ in range(8):
+            transport.next()
+        sender.stop()   # waits for the workers: every answer judged
+        counts = sender.counts()
+        assert counts.get("retried") == 3, "retries %r" % counts
+        assert counts.get("retry_dropped") == 5, "dropped retries %r" % counts
+    finally:
+        app.webpush.stop()
+
 
 def test_a_published_tag_cannot_replace_another_conversations_notification():
     note = publishing.notification({"title": u"Alice", "body": u"x", "tag": u"chat:carol"},

@@ -13,6 +13,9 @@ push service (RFC 8030):
 - a subscription whose request cannot be built (corrupt keys): failed, counted, the user's
   other subscriptions still served.
 
+At most ``MAX_PENDING_RETRIES`` retries wait at a time; beyond, they are dropped and counted
+(``retry_dropped``).
+
 Requests go out through the guarded outbound client (``transport``); an endpoint it refuses
 (an address not allowed) is counted as refused, never retried.
 """
@@ -28,7 +31,8 @@ from sparkweb.log import RepeatedFailures, logger
 
 LOG = logger("webpush")
 MAX_RETRY_DELAY_SECONDS = 300
-COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried")
+COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried",
+            "retry_dropped")
 
 
 class TransportRefused(Exception):
@@ -78,6 +82,9 @@ def retry_delay_seconds(attempt, retry_after):
 
 
 class PushSender(object):
+    # Retries waiting for their time; beyond, a retry is dropped and counted: a push service
+    # failing for hours must not grow the scheduler's queue without bound.
+    MAX_PENDING_RETRIES = 1000
     """``builder`` makes the encrypted request (push.encryption.RequestBuilder); ``transport``
     sends it: ``transport(url, headers, body)`` -> PushAnswer, raising
     TransportRefused or any other error for no answer."""
@@ -97,6 +104,7 @@ class PushSender(object):
             _DaemonThreads("sparkweb-push-retry"))
         self._failures = RepeatedFailures(LOG, "Sending a push notification")
         self._counts = dict((name, AtomicLong(0)) for name in COUNTERS)
+        self._pending_retries = AtomicLong(0)
 
     def counts(self):
         return dict((name, counter.get()) for name, counter in self._counts.items())
@@ -159,6 +167,10 @@ class PushSender(object):
             self._prune(subscription)
         elif (status == 429 or status >= 500) and \
                 attempt < self._settings.get(config.WEBPUSH_RETRIES):
+            if self._pending_retries.incrementAndGet() > self.MAX_PENDING_RETRIES:
+                self._pending_retries.decrementAndGet()
+                self._count("retry_dropped")
+                return
             self._count("retried")
             self._retry_later(subscription, notification, payload, attempt + 1,
                               retry_delay_seconds(attempt, answer.retry_after))
@@ -168,13 +180,14 @@ class PushSender(object):
 
     def _retry_later(self, subscription, notification, payload, attempt, delay_seconds):
         def again():
+            self._pending_retries.decrementAndGet()
             if not self.submit(lambda: self._deliver(subscription, notification, payload,
                                                      attempt)):
                 LOG.debug("Push retry dropped: the sending queue is full")
         try:
             self._later.schedule(_Task(again, self._failures), delay_seconds, TimeUnit.SECONDS)
         except RejectedExecutionException:   # stopping
-            pass
+            self._pending_retries.decrementAndGet()
 
     def _prune(self, subscription):
         self._openfire.delete_push_subscription(subscription.username,
