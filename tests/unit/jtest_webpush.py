@@ -426,3 +426,36 @@ def test_a_published_tag_cannot_replace_another_conversations_notification():
     assert u"bob@example.test" in note.title, "the sender is hidden: %r" % note.title
     plain = publishing.notification({"body": u"x"}, u"Bob", u"bob@example.test")
     assert plain.tag == u"publish:bob@example.test", "default tag %r" % plain.tag
+
+
+def test_a_body_naming_the_delay_namespace_is_still_pushed_and_a_delay_element_is_not():
+    transport = Transport()
+    openfire, app = app_with(transport)
+    try:
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        automatic = app.webpush.automatic
+        text = u"see urn:xmpp:delay and jabber:x:delay"
+        mentioned = chat(text)
+        mentioned.xml = (u"<message type='chat' from='bob@example.test/phone'><body>%s</body>"
+                         u"</message>" % text)
+        assert automatic._kind(u"alice", mentioned) == "chat", "a body suppressed its push"
+        delayed = chat(u"old")
+        delayed.xml = (u"<message type='chat'><body>old</body><delay xmlns=\"urn:xmpp:delay\" "
+                       u"stamp='2026-01-01T00:00:00Z'/></message>")
+        assert automatic._kind(u"alice", delayed) is None, "a delayed message was pushed"
+    finally:
+        app.webpush.stop()
+
+
+def test_only_chat_and_normal_messages_stored_offline_are_pushed():
+    transport = Transport()
+    openfire, app = app_with(transport)
+    try:
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        for kind in ("headline", "error"):
+            app.webpush.automatic.message_stored(u"alice", chat(u"x", type=kind))
+        assert transport.nothing_more(), "a headline or error message was pushed"
+        app.webpush.automatic.message_stored(u"alice", chat(u"x", type="normal"))
+        transport.next()
+    finally:
+        app.webpush.stop()

@@ -28,7 +28,10 @@ MAX_TITLE_CHARS = 100
 PUSHED_MESSAGE_TYPES = (None, "chat", "normal")   # not headlines, not bounced errors
 # Self-presence in a room (XEP-0045 7.2.2, status 110) tells the user's nickname there.
 _SELF_PRESENCE = re.compile(r"""<status\s+code\s*=\s*["']110["']""")
-_DELAYED = re.compile(r"""urn:xmpp:delay|jabber:x:delay""")
+# A delay element (XEP-0203, or the legacy XEP-0091 x): matched on tags only - text (a body
+# that names the namespace) cannot contain '<' in serialised XML.
+_DELAYED = re.compile(r"""<(?:[\w.-]+:)?(?:delay|x)\b[^>]*\bxmlns(?::[\w.-]+)?\s*=\s*"""
+                      r"""["'](?:urn:xmpp:delay|jabber:x:delay)["']""")
 
 
 def _bare(address):
@@ -57,7 +60,7 @@ class AutomaticPushes(object):
     def message_stored(self, username, stanza):
         """Openfire stored a message offline for ``username`` (no session at all)."""
         kind = "invitation" if stanza.invite is not None else (
-            "chat" if stanza.body and stanza.type != "groupchat" else None)
+            "chat" if stanza.body and stanza.type in PUSHED_MESSAGE_TYPES else None)
         if kind is not None:
             self._queue(username, kind, stanza)
 
