@@ -7,10 +7,14 @@ import httpx
 TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeatSeconds": "1",
                    "sparkweb.cors.origins": "https://allowed.example",
                    "sparkweb.webauthn.challengeSeconds": "5",
-                   # Link previews: the fixture web server's loopback address is allow-listed
-                   # (every other loopback address stays refused), answers time out quickly,
+                   # Web Push: the local push service (harness/push_service.py) on 127.0.0.4;
+                   # 127.0.0.2 is plain-http allowed but not reachable (the refusal tests).
+                   # Link previews: the fixture web server's loopback address 127.0.0.3.
+                   # Every other loopback address stays refused; answers time out quickly,
                    # and the suite's many previews stay under the per-user limit.
-                   "sparkweb.outbound.allow": "127.0.0.3", "sparkweb.outbound.readSeconds": "2",
+                   "sparkweb.webpush.plainHttpHosts": "127.0.0.4,127.0.0.2",
+                   "sparkweb.outbound.allow": "127.0.0.3,127.0.0.4",
+                   "sparkweb.outbound.readSeconds": "2",
                    "sparkweb.preview.maxPerMinute": "1000",
                    # Openfire's Monitoring plugin (where installed) archives one-to-one and room
                    # messages only when told to; the archive tests read them back.

@@ -156,6 +156,27 @@ def test_one_users_conversation_history_is_invisible_to_another(target, alice, c
             assert answer.status_code == 404, answer.text
 
 
+def test_push_subscriptions_are_the_callers_own(target, alice, bob_token):
+    """Listing, deleting and hiding streams act only on the caller's subscriptions and streams;
+    a name in the path is the caller's device name, never another user."""
+    from harness.push_service import PushService
+    service = PushService()
+    device = "iso-" + uuid.uuid4().hex[:6]
+    try:
+        assert alice.post("/webpush/subscribe/" + device,
+                          json=service.subscription(device).json()).status_code == 200
+        with target.client(bob_token) as bob:
+            assert bob.get("/webpush/subscribers").json()["subscriptions"] == [], \
+                "bob sees alice's subscriptions"
+            assert bob.delete("/webpush/subscribe/" + device).status_code == 404
+            assert bob.delete("/webpush/subscribe/alice").status_code == 404
+        mine = [s["resource"] for s in alice.get("/webpush/subscribers").json()["subscriptions"]]
+        assert device in mine, "bob's calls touched alice's subscription: %r" % mine
+    finally:
+        alice.delete("/webpush/subscribe/" + device)
+        service.close()
+
+
 # --- contacts, account and groups (issue 12) --------------------------------------------------
 def test_roster_account_and_groups_of_one_user_are_out_of_reach_of_another(
         target, alice, bob_token, groups):

@@ -298,3 +298,23 @@ def test_stop_ends_requests_blocked_on_a_silent_server():
     finally:
         pool.shutdownNow()
         listener.stop()
+
+
+def test_an_idn_host_is_resolved_and_sent_in_its_ascii_form():
+    server = PageServer("127.0.0.2")
+    server.pages["/"] = Page(body="hello")
+    lookups = CopyOnWriteArrayList()
+
+    def resolve(name):
+        lookups.add(name)
+        return [InetAddress.getByName("127.0.0.2")]
+    client, _ = client_with("127.0.0.2", resolve=resolve)
+    try:
+        error = raised(lambda: client.request("GET", u"http://b\u00fccher.example:%d/" %
+                                              server.port))
+        assert error is None, "an IDN host failed: %r" % error
+        assert list(lookups) == ["xn--bcher-kva.example"], "lookups %s" % list(lookups)
+        host = server.requests.get(0)["headers"]["host"]
+        assert host == ["xn--bcher-kva.example:%d" % server.port], "Host header %s" % host
+    finally:
+        server.stop()

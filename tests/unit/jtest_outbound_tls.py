@@ -128,3 +128,16 @@ def test_tls_names_the_host_verifies_it_and_refuses_untrusted_or_mismatched_cert
             "a self-signed certificate was trusted by default: %r" % untrusted
     finally:
         server.stop()
+
+
+def test_an_idn_host_is_named_in_ascii_for_sni_and_the_certificate_check():
+    store = make_keystore()
+    server = TlsServer(store)
+    try:
+        error = raised(lambda: client(trusting(store)).request(
+            "GET", u"https://b\u00fccher.example:%d/" % server.port))
+        assert isinstance(error, Failed) and error.reason == "tls", \
+            "a certificate for tls.example passed for another name, or no clean error: %r" % error
+        assert list(server.names) == ["xn--bcher-kva.example"], "SNI %s" % list(server.names)
+    finally:
+        server.stop()

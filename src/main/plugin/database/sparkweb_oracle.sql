@@ -1,4 +1,4 @@
-REM SparkWeb schema 1: WebAuthn credentials (passkeys), one row per credential.
+REM SparkWeb schema 2. WebAuthn credentials (passkeys), one row per credential.
 REM credentialKey is the SHA-256 (hex) of the raw credential id, which may be 1023
 REM bytes long: too long for a key column in every database.
 
@@ -18,4 +18,21 @@ CREATE TABLE ofSparkWebPasskey (
 );
 CREATE INDEX ofSparkWebPasskey_user_idx ON ofSparkWebPasskey (username);
 
-INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 1);
+REM Web Push subscriptions, one row per browser or device of a user (issue 13).
+REM endpointKey is the SHA-256 (hex) of the endpoint URL: an endpoint identifies one
+REM browser and may be 1000 characters long, too long for a key column everywhere.
+
+CREATE TABLE ofSparkWebPushSub (
+  endpointKey     VARCHAR2(64)    NOT NULL,
+  username        VARCHAR2(64)    NOT NULL,
+  deviceName      VARCHAR2(100)   NOT NULL,
+  endpoint        VARCHAR2(1000)  NOT NULL,
+  p256dh          VARCHAR2(100)   NOT NULL,
+  authSecret      VARCHAR2(50)    NOT NULL,
+  expirationTime  NUMBER(19),
+  createdAt       NUMBER(19)       NOT NULL,
+  CONSTRAINT ofSparkWebPushSub_pk PRIMARY KEY (endpointKey)
+);
+CREATE INDEX ofSparkWebPushSub_user_idx ON ofSparkWebPushSub (username);
+
+INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 2);

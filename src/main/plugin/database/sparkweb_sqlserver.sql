@@ -1,4 +1,4 @@
-/* SparkWeb schema 1: WebAuthn credentials (passkeys), one row per credential. */
+/* SparkWeb schema 2. WebAuthn credentials (passkeys), one row per credential. */
 /* credentialKey is the SHA-256 (hex) of the raw credential id, which may be 1023 */
 /* bytes long: too long for a key column in every database. */
 
@@ -18,4 +18,21 @@ CREATE TABLE ofSparkWebPasskey (
 );
 CREATE INDEX ofSparkWebPasskey_user_idx ON ofSparkWebPasskey (username);
 
-INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 1);
+/* Web Push subscriptions, one row per browser or device of a user (issue 13). */
+/* endpointKey is the SHA-256 (hex) of the endpoint URL: an endpoint identifies one */
+/* browser and may be 1000 characters long, too long for a key column everywhere. */
+
+CREATE TABLE ofSparkWebPushSub (
+  endpointKey     NVARCHAR(64)    NOT NULL,
+  username        NVARCHAR(64)    NOT NULL,
+  deviceName      NVARCHAR(100)   NOT NULL,
+  endpoint        NVARCHAR(1000)  NOT NULL,
+  p256dh          NVARCHAR(100)   NOT NULL,
+  authSecret      NVARCHAR(50)    NOT NULL,
+  expirationTime  BIGINT,
+  createdAt       BIGINT       NOT NULL,
+  CONSTRAINT ofSparkWebPushSub_pk PRIMARY KEY (endpointKey)
+);
+CREATE INDEX ofSparkWebPushSub_user_idx ON ofSparkWebPushSub (username);
+
+INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 2);

@@ -214,6 +214,54 @@ OUTBOUND_READ_SECONDS = Setting(
     "How long the answer to an outbound request may take, from connection to last byte.",
     minimum=1, maximum=120)
 
+def _hosts(text):
+    """Host names or addresses, lower-cased; ``[...]`` around IPv6 literals is dropped."""
+    return tuple(name.lower().strip(u"[]") for name in _names(text))
+
+
+# --- Web Push (issue 13) -------------------------------------------------------------------
+WEBPUSH_SUBJECT = Setting(
+    "sparkweb.webpush.subject", unicode, u"",
+    "The VAPID contact (RFC 8292 'sub') push services may write to about this server: a "
+    "mailto: or https: URL. Empty: mailto: the admin address Openfire knows.")
+WEBPUSH_MAX_SUBSCRIPTIONS = Setting(
+    "sparkweb.webpush.maxSubscriptionsPerUser", int, 10,
+    "Browsers or devices one user may subscribe for push notifications.", minimum=1,
+    maximum=100)
+WEBPUSH_HTTP_HOSTS = Setting(
+    "sparkweb.webpush.plainHttpHosts", _hosts, (),
+    "Hosts whose push endpoints may be plain http:// (test and special networks); every "
+    "other endpoint must be https://. The address checks of outbound requests still apply.")
+WEBPUSH_AUTOMATIC = Setting(
+    "sparkweb.webpush.automatic", _flag, True,
+    "Push one-to-one messages, mentions in rooms and invitations to users with no visible "
+    "SparkWeb page, and messages Openfire stores offline. Users can switch it off for "
+    "themselves.")
+WEBPUSH_NEUTRAL_TEXT = Setting(
+    "sparkweb.webpush.neutralText", _flag, False,
+    "Privacy: automatic pushes carry a neutral text ('New message') instead of the message "
+    "text, which then never passes through the browser vendor's push service.")
+WEBPUSH_TTL = Setting(
+    "sparkweb.webpush.ttlSeconds", int, 86400,
+    "How long a push service keeps an undelivered notification (the TTL header).",
+    minimum=0, maximum=28 * 24 * 3600)
+WEBPUSH_PUBLISH_PER_MINUTE = Setting(
+    "sparkweb.webpush.publishPerMinute", int, 30,
+    "Notifications one user may send to others with POST /webpush/publish per minute; more "
+    "are answered 429.", minimum=1, maximum=100000)
+WEBPUSH_THREADS = Setting(
+    "sparkweb.webpush.threads", int, 4,
+    "Threads that encrypt and send push notifications (read at plugin start).",
+    minimum=1, maximum=64)
+WEBPUSH_QUEUE = Setting(
+    "sparkweb.webpush.queueSize", int, 10000,
+    "Push notifications waiting to be sent; beyond this new ones are dropped and counted, so "
+    "a slow push service never slows message delivery (read at plugin start).",
+    minimum=10, maximum=1000000)
+WEBPUSH_RETRIES = Setting(
+    "sparkweb.webpush.retries", int, 3,
+    "How often a notification is sent again after a push service answered 429 or 5xx (with "
+    "growing delays, honouring Retry-After).", minimum=0, maximum=10)
 # The user's own account, the user directory and groups (api/account.py, api/groups.py).
 ACCOUNT_DELETE_ENABLED = Setting(
     "sparkweb.account.deleteEnabled", _flag, False,
@@ -257,6 +305,10 @@ UPLOAD_ALLOW_SAME_ORIGIN = Setting(
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
 WEBAUTHN_KEY_PROPERTY = "sparkweb.webauthn.key"
 REVOKED_TOKENS_PROPERTY = "sparkweb.token.revoked"
+# The VAPID key pair, "<public>.<private>" in base64url, stored encrypted (push.vapid).
+WEBPUSH_VAPID_PROPERTY = "sparkweb.webpush.vapid.key"
+# User property: "false" when the user switched automatic pushes off (PUT /webpush/preferences).
+WEBPUSH_OPT_OUT_PROPERTY = "sparkweb.webpush.automatic"
 # User property: the random id tokens of this account carry (auth.accounts); replaced when the
 # password changes, gone with the account.
 ACCOUNT_ID_PROPERTY = "sparkweb.token.account"
@@ -274,6 +326,9 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS,
        WEBAUTHN_MAX_CREDENTIALS, WEBAUTHN_STARTS_PER_ADDRESS, WEBAUTHN_STARTS_PER_USER,
        OUTBOUND_ALLOW, OUTBOUND_CONNECT_SECONDS, OUTBOUND_READ_SECONDS,
+       WEBPUSH_SUBJECT, WEBPUSH_MAX_SUBSCRIPTIONS, WEBPUSH_HTTP_HOSTS, WEBPUSH_AUTOMATIC,
+       WEBPUSH_NEUTRAL_TEXT, WEBPUSH_TTL, WEBPUSH_PUBLISH_PER_MINUTE, WEBPUSH_THREADS,
+       WEBPUSH_QUEUE, WEBPUSH_RETRIES,
        ACCOUNT_DELETE_ENABLED, ACCOUNT_PHOTO_MAX_BYTES, DIRECTORY_ENABLED, DIRECTORY_SHOW_EMAIL,
        GROUPS_SELF_SERVICE, PREVIEW_ENABLED, PREVIEW_PER_MINUTE, PREVIEW_CACHE_SECONDS,
        PREVIEW_CACHE_ENTRIES, UPLOAD_ALLOW_SAME_ORIGIN)

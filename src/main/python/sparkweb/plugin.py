@@ -51,7 +51,9 @@ class SparkWeb(object):
     def _set_up(self):
         self.services = build_services(self.openfire)
         self._undo.append(self.services.accounts.watch())
-        self._undo.append(self.services.outbound.stop)   # its watchdog thread and open sockets
+        self._undo.append(self.services.webpush.stop)
+        self._undo.append(self.services.outbound.stop)   # first: push threads blocked in reads end
+        self._undo.append(self.services.webpush.listen())
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
@@ -69,7 +71,8 @@ class SparkWeb(object):
     def _serve_admin_page(self):
         """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""
         page = SettingsPage(self.services.settings, self.services.rotate_signing_key, self.openfire,
-                            self.effective_urls, self.activity)
+                            self.effective_urls, self.activity, self.services.rotate_vapid_key,
+                            self.services.webpush.sender.counts)
         loader = self._class_loader
         AdminPageServlet.setHandler(
             AdminHandler(page, lambda: Texts(loader, self.openfire.locale())))

@@ -15,6 +15,8 @@ from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
+from sparkweb.push.service import WebPush
+from sparkweb.push.transport import outbound_transport
 from sparkweb.session.registry import SessionRegistry
 
 
@@ -33,6 +35,7 @@ class Services(object):
         self.revocations = revocations
         self.authenticator = authenticator
         self.passkeys = passkeys
+        self.webpush = None   # set by build_services: it observes the sessions
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -45,9 +48,14 @@ class Services(object):
         """Applies a rotation made on another cluster node the same way (housekeeping)."""
         if self.tokens.follow_stored_key(self.openfire):
             self.streams.close_all()
+        self.webpush.keys.follow_stored()
+
+    def rotate_vapid_key(self):
+        """A new Web Push key pair: every subscription made so far stops working."""
+        self.webpush.keys.rotate()
 
 
-def build_services(openfire, clock=millis_now):
+def build_services(openfire, clock=millis_now, push_transport=None):
     """Every service on ``openfire``. The user-event listener of ``accounts`` is not yet
     registered: the plugin's start does that (``accounts.watch()``) and its stop undoes it."""
     settings = config.Settings(openfire)
@@ -62,7 +70,11 @@ def build_services(openfire, clock=millis_now):
     streams = StreamSet(authenticator.still_valid)
     accounts.on_change(streams.close_invalid)       # password changed, account deleted
     revocations.on_revoke(streams.close_invalid)    # logout, DELETE /user
-    return Services(openfire, settings, tokens, revocations, authenticator,
-                    SessionRegistry(openfire, settings, clock), streams,
-                    PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
-                    limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))
+    webpush = WebPush(openfire, settings, push_transport or outbound_transport(outbound), clock)
+    services = Services(openfire, settings, tokens, revocations, authenticator,
+                        SessionRegistry(openfire, settings, clock,
+                                        webpush.automatic.on_session_stanza), streams,
+                        PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
+                        limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))
+    services.webpush = webpush
+    return services

@@ -12,7 +12,8 @@ from sparkweb.admin import fields, render
 from sparkweb.admin.render import PAGE
 from sparkweb.admin.sections import page_sections
 
-NOTICES = {"settings": "sparkweb.settings.saved", "key": "sparkweb.settings.key.rotated"}
+NOTICES = {"settings": "sparkweb.settings.saved", "key": "sparkweb.settings.key.rotated",
+           "vapid": "sparkweb.settings.vapid.rotated"}
 
 
 class Answer(object):
@@ -33,9 +34,12 @@ def same_token(expected, given):
 class SettingsPage(object):
     """``urls()`` answers the effective URLs: ``{"rest": [...], "sse": [...]}``."""
 
-    def __init__(self, settings, rotate_key, openfire, urls, activity=lambda: None):
+    def __init__(self, settings, rotate_key, openfire, urls, activity=lambda: None,
+                 rotate_vapid=None, push_counts=None):
         self._settings = settings
         self._activity = activity   # {"streams": n, "sessions": n} of this node, or None
+        self._rotate_vapid = rotate_vapid   # ends every push subscription (Web Push key)
+        self._push_counts = push_counts     # the push sender's counters, shown beside it
         self._rotate_key = rotate_key   # signs every user out (Services.rotate_signing_key)
         self._openfire = openfire
         self._urls = urls
@@ -53,6 +57,8 @@ class SettingsPage(object):
             return self._save(texts, csrf, form)
         if action == "rotate":
             return self._rotate(texts, csrf, form)
+        if action == "rotate-vapid" and self._rotate_vapid is not None:
+            return self._rotate_web_push_key(texts, csrf, form)
         return Answer(400, self._html(texts, csrf, {}, {}, None,
                                       [texts.text("sparkweb.settings.error.action")]))
 
@@ -88,10 +94,18 @@ class SettingsPage(object):
         self._rotate_key()
         return Answer(303, location=PAGE + "?saved=key")
 
+    def _rotate_web_push_key(self, texts, csrf, form):
+        if form.get("confirm") != "yes":
+            return Answer(400, self._html(texts, csrf, {}, {}, None,
+                                          [texts.text("sparkweb.settings.vapid.unconfirmed")]))
+        self._rotate_vapid()
+        return Answer(303, location=PAGE + "?saved=vapid")
+
     def _html(self, texts, csrf, submitted, errors, notice_key, messages=()):
+        counts = self._push_counts() if self._push_counts is not None else None
         return render.page(texts, csrf, self._rows(submitted), errors, self._urls(),
                            texts.text(notice_key) if notice_key else None, messages,
-                           self._activity())
+                           self._activity(), counts)
 
     def _rows(self, submitted):
         """[(section, [(setting, shown text), ...]), ...] with submitted text where re-shown."""

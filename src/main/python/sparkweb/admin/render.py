@@ -18,7 +18,7 @@ def esc(value):
             .replace(u">", u"&gt;").replace(u'"', u"&quot;").replace(u"'", u"&#39;"))
 
 
-def page(texts, csrf, rows, errors, urls, notice, messages, activity=None):
+def page(texts, csrf, rows, errors, urls, notice, messages, activity=None, push_counts=None):
     t = lambda key, *args: esc(texts.text(key, *args))
     parts = [u'<html><head><title>%s</title><meta name="pageID" content="%s"/></head><body>'
              % (t("sparkweb.settings.title"), esc(PAGE_ID)),
@@ -35,6 +35,8 @@ def page(texts, csrf, rows, errors, urls, notice, messages, activity=None):
     if activity is not None:
         parts.append(_activity(t, activity))
     parts.append(_rotation(t, csrf))
+    if push_counts is not None:
+        parts.append(_vapid_rotation(t, csrf, push_counts))
     parts.append(u"</body></html>")
     return u"\n".join(parts)
 
@@ -118,6 +120,18 @@ def _rotation(t, csrf):
             % (esc(PAGE), _hidden(csrf, "rotate"), t("sparkweb.settings.key.confirm"),
                t("sparkweb.settings.key.rotate")))
     return _box(t("sparkweb.settings.key.title"), t("sparkweb.settings.key.help"), form)
+
+
+def _vapid_rotation(t, csrf, counts):
+    """The Web Push key's rotation, which ends every subscription, and the sender's counts."""
+    form = (u'<p>%s</p><form action="%s" method="post">%s<p><input type="checkbox" '
+            u'id="confirm-vapid" name="confirm" value="yes"/> <label for="confirm-vapid">%s'
+            u'</label></p><p><input type="submit" value="%s"/></p></form>'
+            % (t("sparkweb.settings.vapid.counts", counts["sent"], counts["dropped"],
+                 counts["failed"], counts["pruned"]),
+               esc(PAGE), _hidden(csrf, "rotate-vapid"), t("sparkweb.settings.vapid.confirm"),
+               t("sparkweb.settings.vapid.rotate")))
+    return _box(t("sparkweb.settings.vapid.title"), t("sparkweb.settings.vapid.help"), form)
 
 
 def _short(key):

@@ -35,6 +35,11 @@ SECTIONS = (
     Section("privacy", [config.PROTECTED_PROPERTIES, config.USER_PROPERTIES_MAX]),
     Section("outbound", [config.OUTBOUND_ALLOW, config.OUTBOUND_CONNECT_SECONDS,
                          config.OUTBOUND_READ_SECONDS]),
+    Section("webpush", [config.WEBPUSH_SUBJECT, config.WEBPUSH_AUTOMATIC,
+                        config.WEBPUSH_NEUTRAL_TEXT, config.WEBPUSH_MAX_SUBSCRIPTIONS,
+                        config.WEBPUSH_TTL, config.WEBPUSH_PUBLISH_PER_MINUTE,
+                        config.WEBPUSH_HTTP_HOSTS,
+                        config.WEBPUSH_RETRIES, config.WEBPUSH_THREADS, config.WEBPUSH_QUEUE]),
     Section("accounts", [config.ACCOUNT_DELETE_ENABLED, config.ACCOUNT_PHOTO_MAX_BYTES,
                          config.DIRECTORY_ENABLED, config.DIRECTORY_SHOW_EMAIL,
                          config.GROUPS_SELF_SERVICE]),
@@ -44,7 +49,7 @@ SECTIONS = (
 )
 
 # Settings read once when the plugin starts; the page says so next to them.
-APPLIES_AT_START = (config.SSE_HEARTBEAT,)
+APPLIES_AT_START = (config.SSE_HEARTBEAT, config.WEBPUSH_THREADS, config.WEBPUSH_QUEUE)
 
 
 def page_sections(declared=SECTIONS, all_settings=config.ALL):

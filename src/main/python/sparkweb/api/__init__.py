@@ -6,10 +6,10 @@ route table last.
 from __future__ import absolute_import
 
 from sparkweb.api import (account, bookmarks, chat, collaboration, groupchat, groups, history,
-                          login, presence, properties, roster, schemas, users, webauthn)
+                          login, presence, properties, roster, schemas, users, webauthn, webpush)
 
 AREAS = (login, webauthn, users, account, groups, properties, chat, history, presence, roster,
-         collaboration, bookmarks, groupchat)
+         collaboration, bookmarks, groupchat, webpush)
 
 ROUTES = [route for area in AREAS for route in area.ROUTES]
 

@@ -20,6 +20,7 @@ from __future__ import absolute_import
 
 from java.lang import String, Throwable
 from java.nio.charset import StandardCharsets
+from java.util import UUID
 from java.util.concurrent import ConcurrentHashMap, LinkedBlockingQueue
 from java.util.concurrent.atomic import AtomicBoolean, AtomicInteger, AtomicLong
 from javax.servlet import AsyncListener, WriteListener
@@ -53,6 +54,11 @@ class SseStream(WriteListener, AsyncListener):
         self._raw = raw
         self._listening = False   # no writes until the container calls onWritePossible
         self._on_close = on_close
+        # Sent to the page in onConnect ("stream"): the page names its stream when it reports
+        # that it is hidden (PUT /webpush/visibility/{stream}); Web Push counts hidden pages as
+        # closed. Volatile enough: one writer (that request), readers tolerate a stale value.
+        self.id = UUID.randomUUID().toString()
+        self.hidden = False
 
     @property
     def closed(self):
@@ -247,8 +253,9 @@ class SseServlet(HttpServlet):
             stream.offer_bytes(String("retry: %d\n\n" % RETRY_MILLIS).getBytes(
                 StandardCharsets.UTF_8))
             response.getOutputStream().setWriteListener(stream)
+            name, fields = greeting
             self._app.sessions.attach(username, stream, request.getHeader("Last-Event-ID"),
-                                      greeting)
+                                      (name, dict(fields, stream=stream.id)))
             # A change that ended the token after the check above but before the stream was
             # in the set found nothing to close: look once more, now that it is there.
             if not self._app.authenticator.still_valid(claims):

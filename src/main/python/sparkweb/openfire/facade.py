@@ -54,6 +54,22 @@ class PasskeyRecord(object):
         self.last_used_at = last_used_at
 
 
+class PushSubscriptionRecord(object):
+    """One browser's Web Push subscription (``PushSubscription.toJSON()``) for a user:
+    ``device`` is the name the page gave it (the ``{resource}`` of the API), ``p256dh`` and
+    ``auth`` the browser's keys (base64url), times epoch milliseconds."""
+
+    def __init__(self, username, device, endpoint, p256dh, auth, expiration_time=None,
+                 created_at=0):
+        self.username = username
+        self.device = device
+        self.endpoint = endpoint
+        self.p256dh = p256dh
+        self.auth = auth
+        self.expiration_time = expiration_time
+        self.created_at = created_at
+
+
 class OpenfireFacade(object):
     """What SparkWeb asks of Openfire. Subclasses implement every method."""
 
@@ -145,6 +161,30 @@ class OpenfireFacade(object):
 
     def delete_passkey(self, username, credential_id):
         """True when the user had that passkey."""
+        raise NotImplementedError
+
+    # --- Web Push (issue 13): subscriptions in SparkWeb's table, offline messages -----------
+    def push_subscriptions(self, username):
+        """The user's :class:`PushSubscriptionRecord` list, oldest first."""
+        raise NotImplementedError
+
+    def save_push_subscription(self, record, limit):
+        """Stores ``record``, replacing the entry with the same endpoint (whoever's it was: an
+        endpoint is one browser) and the user's entry with the same device name. False, and
+        nothing changed, when the user would then have more than ``limit`` entries."""
+        raise NotImplementedError
+
+    def delete_push_subscription(self, username, device=None, endpoint=None):
+        """Deletes the user's entry with that device name or that endpoint; True if there was
+        one."""
+        raise NotImplementedError
+
+    def add_offline_listener(self, listener):
+        """``listener.message_stored(username, stanza)`` for every message the server stores
+        offline for a local user (who then has no available session)."""
+        raise NotImplementedError
+
+    def remove_offline_listener(self, listener):
         raise NotImplementedError
 
     # --- XMPP -------------------------------------------------------------------------------

@@ -24,9 +24,11 @@ from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
 from sparkweb.openfire import live_bookmarks
 from sparkweb.openfire.live_passkeys import PasskeyTable
+from sparkweb.openfire import live_webpush
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
 _PASSKEYS = PasskeyTable()
+_PUSH_SUBSCRIPTIONS = live_webpush.PushSubscriptionTable()
 LOG = logger("openfire")
 
 
@@ -58,6 +60,7 @@ class _UserEvents(UserEventListener):
 class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def __init__(self):
         self._user_events = ConcurrentHashMap()   # id(listener) -> its UserEventListener
+        self._offline_listeners = live_webpush.OfflineListeners()
 
     def xmpp_domain(self):
         return XMPPServer.getInstance().getServerInfo().getXMPPDomain()
@@ -144,6 +147,22 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def delete_passkey(self, username, credential_id):
         return _PASSKEYS.delete(username, credential_id)
+
+    # Web Push: SparkWeb's own table and Openfire's offline events, see live_webpush.
+    def push_subscriptions(self, username):
+        return _PUSH_SUBSCRIPTIONS.by_user(username)
+
+    def save_push_subscription(self, record, limit):
+        return _PUSH_SUBSCRIPTIONS.save(record, limit)
+
+    def delete_push_subscription(self, username, device=None, endpoint=None):
+        return _PUSH_SUBSCRIPTIONS.delete(username, device, endpoint)
+
+    def add_offline_listener(self, listener):
+        self._offline_listeners.add(listener)
+
+    def remove_offline_listener(self, listener):
+        self._offline_listeners.remove(listener)
 
     def open_session(self, username, resource, listener):
         return LiveSession(username, resource, listener)

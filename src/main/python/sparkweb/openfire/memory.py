@@ -20,6 +20,7 @@ from sparkweb.openfire.memory_account import MemoryAccountMixin
 from sparkweb.openfire.memory_archive import MemoryArchive, MemoryRoomReaders
 from sparkweb.openfire.memory_bookmarks import MemorySharedBookmarks
 from sparkweb.openfire.memory_muc import MemoryMucService
+from sparkweb.openfire.memory_webpush import MemoryWebPush
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
 from sparkweb.xmpp.roster import SUBSCRIPTION_NUMBERS
 
@@ -38,7 +39,7 @@ class _MemoryUser(object):
         self.properties = ConcurrentHashMap()
 
 
-class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
+class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
     """Users, properties and a web server kept in memory.
 
     ``web_server`` is any object with ``add(context)``/``remove(context)`` (the dev host passes
@@ -67,6 +68,7 @@ class MemoryOpenfire(MemoryAccountMixin, OpenfireFacade):
         self._init_accounts()                  # vCards (memory_account)
         self.muc_services = ConcurrentHashMap()   # subdomain -> MemoryMucService
         self.muc = self.add_muc_service(u"conference")
+        self._init_webpush()
 
     def add_muc_service(self, subdomain):
         service = MemoryMucService(self.xmpp, subdomain)

@@ -58,6 +58,7 @@ class MemoryXmppRouter(object):
         self.contacts = MemoryContacts(domain, self._deliver_to_user, self._share_presence)
         self._sessions = ConcurrentHashMap()   # username -> CopyOnWriteArrayList of sessions
         self._offline = ConcurrentHashMap()    # username -> CopyOnWriteArrayList of stanzas
+        self.offline_listeners = CopyOnWriteArrayList()   # told of each stored message
         self._lock = ReentrantLock()
         self.iq = MemoryIqHandler(domain)       # answers IQs to the domain and its components
         self.pep = MemoryPep(domain)           # the users' own PEP nodes (XEP-0402 bookmarks)
@@ -213,6 +214,8 @@ class MemoryXmppRouter(object):
         if not targets and stanza.kind == "message" and stanza.body is not None:
             self._offline.putIfAbsent(node, CopyOnWriteArrayList())
             self._offline.get(node).add(stanza)
+            for listener in list(self.offline_listeners):   # as OfflineMessageStrategy does
+                listener.message_stored(node, copy.copy(stanza))
         for target in targets:
             self._hand(target, stanza, stanza.recipient)
 

@@ -6,7 +6,8 @@ from __future__ import absolute_import
 import re
 import urllib
 
-from java.net import URI, URISyntaxException
+from java.lang import IllegalArgumentException
+from java.net import IDN, URI, URISyntaxException
 
 from sparkweb.outbound.errors import Refused
 
@@ -54,7 +55,21 @@ def parse(text):
         raise Refused("spelling", "Percent-encoded host names are not fetched.")
     if not path.startswith("/"):
         path = "/" + path
-    return Target(scheme, host.lower(), port, _escape(path))
+    return Target(scheme, _ascii_host(host).lower(), port, _escape(path))
+
+
+def _ascii_host(host):
+    """An internationalised name in its ASCII (punycode) form: what DNS, the Host header, SNI
+    and the certificate check all use."""
+    try:
+        ascii_host = IDN.toASCII(host) if not host.startswith("[") \
+            else host
+    except IllegalArgumentException:
+        raise Refused("malformed", "The URL's host is not a valid internationalised name.")
+    try:
+        return str(ascii_host)
+    except UnicodeError:
+        raise Refused("malformed", "The URL's host is not a valid name.")
 
 
 def _host_and_port(authority, scheme):

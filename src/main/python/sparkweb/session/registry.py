@@ -26,8 +26,9 @@ ATTEMPTS = 3
 
 
 class SessionRegistry(object):
-    def __init__(self, openfire, settings, clock):
+    def __init__(self, openfire, settings, clock, on_stanza=None):
         self._openfire = openfire
+        self._on_stanza = on_stanza   # told of every stanza a session received (Web Push)
         self._settings = settings
         self._clock = clock
         self._sessions = ConcurrentHashMap()
@@ -49,7 +50,7 @@ class SessionRegistry(object):
             session = self._sessions.get(username)
             if session is None:
                 candidate = UserSession(username, self._openfire, self._settings, self._clock,
-                                        self._forget)
+                                        self._forget, self._on_stanza)
                 session = self._sessions.putIfAbsent(username, candidate) or candidate
             try:
                 result = use(session.start_and_claim())

@@ -40,8 +40,9 @@ END_WAIT_SECONDS = 30
 
 
 class UserSession(object):
-    def __init__(self, username, openfire, settings, clock, on_ended):
+    def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None):
         self.username = username
+        self._on_stanza = on_stanza   # after the streams had it; Web Push decides there
         self._openfire = openfire
         self._settings = settings
         self._clock = clock
@@ -259,6 +260,33 @@ class UserSession(object):
                                              size_hint=raw_size_hint(stanza)))
         finally:
             self._lock.unlock()
+        if self._on_stanza is not None:
+            try:
+                self._on_stanza(self, stanza)
+            except (Exception, Throwable):   # never let it disturb delivery
+                log_failure(LOG, "Web Push could not look at a stanza for %s" % self.username)
+
+    @property
+    def opening(self):
+        """True while the XMPP session starts: what arrives then (the offline messages Openfire
+        delivers on the initial presence) was there before the session."""
+        return self._opening
+
+    def has_visible_stream(self):
+        """True when an event stream is open whose page has not said it is hidden."""
+        for stream in self._streams:
+            if not stream.hidden:
+                return True
+        return False
+
+    def set_stream_hidden(self, stream_id, hidden):
+        """Records the page visibility of one of this session's streams; False if it has no
+        stream of that id."""
+        for stream in self._streams:
+            if stream.id == stream_id:
+                stream.hidden = hidden
+                return True
+        return False
 
     def _offer(self, event):
         for stream in self._streams:

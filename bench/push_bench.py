@@ -1,0 +1,79 @@
+"""Web Push benchmark: encrypted, signed pushes per second to a local push service.
+
+    python3 bench/push_bench.py [--pushes 5000] [--subscriptions 20] [--threads 4]
+
+The local push service (tests/harness/push_service.py) runs in this process on loopback; it
+checks the VAPID JWT and decrypts every 50th notification like a real push service and browser
+would, and only counts the others (so that its own decryption does not limit the rate). SparkWeb's
+push sender runs in Jython (bench/jython/push_rate.py) with webpush-java's aes128gcm encryption,
+the VAPID header and the guarded outbound client, one new connection per push as in
+production. Build first (gradle assemble). Prints a JSON summary as its last line and fails
+unless every push (warm-up included) was sent and received.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+from harness import paths  # noqa: E402
+from harness.push_service import PushService  # noqa: E402
+
+SAMPLE_EVERY = 50
+
+
+class CountingPushService(PushService):
+    """Answers every push 201; verifies and decrypts one in SAMPLE_EVERY fully."""
+
+    def __init__(self):
+        PushService.__init__(self)
+        self.counted = 0
+
+    def _handle(self, request):
+        self.counted += 1
+        if self.counted % SAMPLE_EVERY == 1:
+            return PushService._handle(self, request)
+        request.rfile.read(int(request.headers.get("Content-Length", 0)))
+        self._answer(request, 201)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pushes", type=int, default=5000)
+    parser.add_argument("--subscriptions", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    paths.require_build()
+    service = CountingPushService()
+    subscriptions = [service.subscription("bench%d" % n) for n in range(args.subscriptions)]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as listing:
+        json.dump([s.json() for s in subscriptions], listing)
+    try:
+        output = subprocess.run(paths.jython_command(
+            [paths.PYTHON_SOURCES], [os.path.join(HERE, "jython", "push_rate.py"), listing.name,
+                                     str(args.pushes), str(args.threads)], ["-Xmx512m"]),
+            capture_output=True, text=True, timeout=900)
+        lines = [line for line in output.stdout.splitlines() if line.startswith("{")]
+        if not lines:
+            raise SystemExit("the sender did not report:\n" + output.stdout[-2000:] +
+                             output.stderr[-2000:])
+        result = json.loads(lines[-1])
+        verified = sum(s.deliveries.qsize() for s in subscriptions)
+        problems = [p for s in subscriptions for p in s.problems]
+        result.update({"received": service.counted, "verified_and_decrypted": verified,
+                       "refused_by_service": problems[:3], "cpus": os.cpu_count()})
+        print(json.dumps(result))
+        sent = result["counts"]["sent"]
+        if not sent == service.counted == result["total_pushes"]:
+            raise SystemExit("FAILED: %d pushes, %d sent, %d received by the service"
+                             % (result["total_pushes"], sent, service.counted))
+    finally:
+        os.unlink(listing.name)
+        service.close()
+
+
+if __name__ == "__main__":
+    main()

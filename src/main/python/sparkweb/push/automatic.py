@@ -1,0 +1,139 @@
+"""Automatic notifications: what reaches a user while none of their SparkWeb pages is visible.
+
+Pushed: a one-to-one message with a body, a group-chat message whose body names the user's
+nickname in that room (as a word, any case), and a room invitation - when the user's session
+has no event stream, or every stream's page said it is hidden (PUT /webpush/visibility); and
+every message Openfire stores offline for a user with no session at all. Not pushed: the
+user's own room messages, room history replayed on joining (delayed), chat states, and
+messages delivered late (a ``delay`` element: offline storage, which was pushed when stored;
+room history), anything for users who switched automatic pushes off (``sparkweb.webpush.automatic`` false).
+
+The checks on the routing thread are cheap; the user's preference, names and the sending run
+on the push pool. The title is the sender's name (their roster nickname, or their name for
+local users), the body the text or, with ``sparkweb.webpush.neutralText``, a neutral one; the
+tag (one per conversation) lets a newer notification replace an older one.
+"""
+from __future__ import absolute_import
+
+import re
+
+from java.util.concurrent import ConcurrentHashMap
+
+from sparkweb import config
+from sparkweb.push.notifications import Notification
+
+NEUTRAL = {"chat": u"New message", "mention": u"You were mentioned", "invitation":
+           u"New invitation"}
+MAX_TITLE_CHARS = 100
+PUSHED_MESSAGE_TYPES = (None, "chat", "normal")   # not headlines, not bounced errors
+# Self-presence in a room (XEP-0045 7.2.2, status 110) tells the user's nickname there.
+_SELF_PRESENCE = re.compile(r"""<status\s+code\s*=\s*["']110["']""")
+# A delay element (XEP-0203, or the legacy XEP-0091 x): matched on tags only - text (a body
+# that names the namespace) cannot contain '<' in serialised XML.
+_DELAYED = re.compile(r"""<(?:[\w.-]+:)?(?:delay|x)\b[^>]*\bxmlns(?::[\w.-]+)?\s*=\s*"""
+                      r"""["'](?:urn:xmpp:delay|jabber:x:delay)["']""")
+
+
+def _bare(address):
+    return (address or u"").partition(u"/")[0]
+
+
+class AutomaticPushes(object):
+    def __init__(self, openfire, settings, sender):
+        self._openfire = openfire
+        self._settings = settings
+        self._sender = sender
+        self._nicknames = ConcurrentHashMap()   # (username, room) -> the user's nickname
+
+    # --- on the routing thread --------------------------------------------------------------
+    def on_session_stanza(self, session, stanza):
+        """Called by a user's session for each stanza it received (after the streams had it)."""
+        if stanza.kind == "presence":
+            self._learn_nickname(session.username, stanza)
+            return
+        if stanza.kind != "message" or session.opening or session.has_visible_stream():
+            return   # opening: offline messages, pushed when they were stored
+        kind = self._kind(session.username, stanza)
+        if kind is not None:
+            self._queue(session.username, kind, stanza)
+
+    def message_stored(self, username, stanza):
+        """Openfire stored a message offline for ``username`` (no session at all)."""
+        kind = "invitation" if stanza.invite is not None else (
+            "chat" if stanza.body and stanza.type in PUSHED_MESSAGE_TYPES else None)
+        if kind is not None:
+            self._queue(username, kind, stanza)
+
+    def _learn_nickname(self, username, stanza):
+        sender = stanza.sender or u""
+        room, _, nickname = sender.partition(u"/")
+        if not nickname or stanza.xml is None or not _SELF_PRESENCE.search(stanza.get_xml()):
+            return
+        if stanza.type == "unavailable":
+            self._nicknames.remove((username, room))
+        else:
+            self._nicknames.put((username, room), nickname)
+
+    def _kind(self, username, stanza):
+        if stanza.xml is not None and _DELAYED.search(stanza.get_xml()):
+            return None   # delivered late (offline storage, room history): pushed before
+        if stanza.invite is not None:
+            return "invitation"
+        if not stanza.body:
+            return None
+        if stanza.type == "groupchat":
+            return "mention" if self._mentions(username, stanza) else None
+        return "chat" if stanza.type in PUSHED_MESSAGE_TYPES else None
+
+    def _mentions(self, username, stanza):
+        room, _, speaker = (stanza.sender or u"").partition(u"/")
+        nickname = self._nicknames.get((username, room)) or username
+        if not speaker or speaker == nickname:
+            return False
+        pattern = u"(?<![\\w])%s(?![\\w])" % re.escape(nickname)
+        return re.search(pattern, stanza.body, re.IGNORECASE | re.UNICODE) is not None
+
+    def _queue(self, username, kind, stanza):
+        if self._settings.get(config.WEBPUSH_AUTOMATIC):
+            self._sender.submit(lambda: self._push(username, kind, stanza))
+
+    # --- on the push pool ---------------------------------------------------------------------
+    def _push(self, username, kind, stanza):
+        if self._opted_out(username):
+            return
+        self._sender.send_to_user(username, self.notification(username, kind, stanza))
+
+    def _opted_out(self, username):
+        value = self._openfire.get_user_properties(username).get(config.WEBPUSH_OPT_OUT_PROPERTY)
+        return value == u"false"
+
+    def notification(self, username, kind, stanza):
+        neutral = self._settings.get(config.WEBPUSH_NEUTRAL_TEXT)
+        if kind == "invitation":
+            room = stanza.invite.get("room") or _bare(stanza.sender)
+            title = self._name_of(username, stanza.invite.get("from") or stanza.sender)
+            body = NEUTRAL[kind] if neutral else u"Invitation to %s" % room
+            tag = u"invitation:" + _bare(room)
+            return Notification(title, body, kind, tag=tag, sender=_bare(stanza.sender))
+        if kind == "mention":
+            room, _, speaker = stanza.sender.partition(u"/")
+            title = u"%s (%s)" % (speaker, room.partition(u"@")[0])
+            tag = u"groupchat:" + room
+        else:
+            title = self._name_of(username, stanza.sender)
+            tag = u"chat:" + _bare(stanza.sender)
+        body = NEUTRAL[kind] if neutral else stanza.body
+        return Notification(title[:MAX_TITLE_CHARS], body, kind, tag=tag,
+                            sender=_bare(stanza.sender), urgency="high")
+
+    def _name_of(self, username, address):
+        bare = _bare(address)
+        for entry in self._openfire.roster(username):
+            if entry.jid == bare and entry.nickname:
+                return entry.nickname[:MAX_TITLE_CHARS]
+        node, _, domain = bare.rpartition(u"@")
+        if node and domain == self._openfire.xmpp_domain():
+            user = self._openfire.get_user(node)
+            if user is not None and user.name:
+                return user.name[:MAX_TITLE_CHARS]
+        return bare[:MAX_TITLE_CHARS]

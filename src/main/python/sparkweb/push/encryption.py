@@ -1,0 +1,116 @@
+"""Builds the encrypted, signed request for one notification: webpush-java encrypts the payload
+with aes128gcm (RFC 8291, the subscription's p256dh and auth) and writes the TTL, Urgency and
+Topic headers (RFC 8030); the VAPID header (RFC 8292) is added here.
+
+Only the request is built here; sending goes through the guarded outbound client (sender).
+"""
+from __future__ import absolute_import
+
+from java.lang import String
+from java.security import MessageDigest
+from java.net import URI
+from java.util.concurrent import ConcurrentHashMap
+from nl.martijndwars.webpush import Notification, Urgency
+from org.jose4j.jws import AlgorithmIdentifiers, JsonWebSignature
+from org.jose4j.jwt import JwtClaims, NumericDate
+from org.igniterealtime.openfire.plugin.sparkweb import PushRequests
+
+from sparkweb.push import crypto
+
+# Push services take at most 4096 bytes of body (RFC 8030 section 7.2); aes128gcm adds 86
+# bytes of header (salt, record size, key id), one padding delimiter and a 16-byte tag.
+MAX_BODY_BYTES = 4096
+MAX_PAYLOAD_BYTES = MAX_BODY_BYTES - 86 - 1 - 16
+
+TOKEN_LIFETIME_MILLIS = 12 * 3600 * 1000
+TOKEN_REUSE_MILLIS = 3600 * 1000
+MAX_CACHED_TOKENS = 10000
+
+URGENCIES = {"very-low": Urgency.VERY_LOW, "low": Urgency.LOW, "normal": Urgency.NORMAL,
+             "high": Urgency.HIGH}
+
+
+def topic_for(tag):
+    """An RFC 8030 Topic (at most 32 characters of the base64url alphabet) for a tag, so
+    that a newer notification of one conversation replaces an undelivered older one."""
+    if not tag:
+        return None
+    digest = MessageDigest.getInstance("SHA-256").digest(String(tag).getBytes("UTF-8"))
+    return crypto.b64url(digest)[:32]
+
+
+class PreparedRequest(object):
+    def __init__(self, url, headers, body):
+        self.url = url
+        self.headers = headers
+        self.body = body
+
+
+class VapidTokens(object):
+    """The VAPID JWT (ES256, jose4j) for a push service's origin, remembered for an hour: a
+    signature per request would cost as much as the encryption. ``aud`` is the origin with its
+    port (RFC 8292 section 2), ``exp`` 12 hours ahead (at most 24 are allowed)."""
+
+    def __init__(self, vapid_keys, subject, clock):
+        self._vapid_keys = vapid_keys
+        self._subject = subject        # functions: the key and the setting may change
+        self._clock = clock
+        self._tokens = ConcurrentHashMap()   # (key, subject, audience) -> (header, made at)
+
+    def header(self, endpoint):
+        key, subject, audience = self._vapid_keys.current, self._subject(), _origin(endpoint)
+        now = self._clock()
+        cached = self._tokens.get((key.public_key, subject, audience))
+        if cached is not None and now - cached[1] < TOKEN_REUSE_MILLIS:
+            return cached[0]
+        if self._tokens.size() >= MAX_CACHED_TOKENS:
+            self._tokens.clear()
+        header = u"vapid t=%s, k=%s" % (_sign(key, subject, audience, now), key.public_key)
+        self._tokens.put((key.public_key, subject, audience), (header, now))
+        return header
+
+
+def _origin(endpoint):
+    uri = URI(endpoint)
+    port = uri.getPort()
+    default = {"https": 443, "http": 80}.get(uri.getScheme().lower())
+    return u"%s://%s%s" % (uri.getScheme().lower(), uri.getHost().lower(),
+                           u"" if port in (-1, default) else u":%d" % port)
+
+
+def _sign(key, subject, audience, now):
+    claims = JwtClaims()
+    claims.setAudience(audience)
+    claims.setExpirationTime(NumericDate.fromMilliseconds(now + TOKEN_LIFETIME_MILLIS))
+    claims.setSubject(subject)
+    signature = JsonWebSignature()
+    signature.setHeader("typ", "JWT")
+    signature.setAlgorithmHeaderValue(AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256)
+    signature.setPayload(claims.toJson())
+    signature.setKey(key.private)
+    return signature.getCompactSerialization()
+
+
+class RequestBuilder(object):
+    """Thread-safe: webpush-java keeps no per-request state in its service object."""
+
+    def __init__(self, vapid_keys, subject, clock):
+        self._preparer = PushRequests()
+        self._tokens = VapidTokens(vapid_keys, subject, clock)
+
+    def build(self, subscription, payload, ttl, urgency="normal", topic=None):
+        """The request for ``payload`` (a byte[] of UTF-8, at most MAX_PAYLOAD_BYTES) to one
+        subscription (a PushSubscriptionRecord)."""
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            raise ValueError("payload too large")
+        notification = (Notification.builder().endpoint(subscription.endpoint)
+                        .userPublicKey(crypto.b64url_decode(subscription.p256dh))
+                        .userAuth(crypto.b64url_decode(subscription.auth))
+                        .payload(payload).ttl(ttl)
+                        .urgency(URGENCIES[urgency]))
+        if topic:
+            notification = notification.topic(topic)
+        request = self._preparer.prepare(notification.build())
+        headers = dict(request.getHeaders())
+        headers["Authorization"] = self._tokens.header(subscription.endpoint)
+        return PreparedRequest(request.getUrl(), headers, request.getBody())

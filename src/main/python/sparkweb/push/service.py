@@ -1,0 +1,36 @@
+"""Web Push as one service: the VAPID key, the sender, automatic pushes and the publish limits,
+wired from a facade, a transport and the settings. ``start()`` registers what listens to
+Openfire and returns the undo steps; ``stop()`` ends the sending threads."""
+from __future__ import absolute_import
+
+from sparkweb import config
+from sparkweb.push.automatic import AutomaticPushes
+from sparkweb.push.encryption import RequestBuilder
+from sparkweb.push.publishing import PublishLimits
+from sparkweb.push.sender import PushSender
+from sparkweb.push.vapid import VapidKeys
+
+
+class WebPush(object):
+    def __init__(self, openfire, settings, transport, clock):
+        self.openfire = openfire
+        self.settings = settings
+        self.clock = clock
+        self.keys = VapidKeys(openfire)
+        self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject, clock),
+                                 transport, clock)
+        self.automatic = AutomaticPushes(openfire, settings, self.sender)
+        self.publish_limits = PublishLimits(settings, clock)
+
+    def subject(self):
+        """The VAPID ``sub``: the setting, or mailto: the domain's admin address."""
+        return self.settings.get(config.WEBPUSH_SUBJECT) or \
+            u"mailto:admin@" + self.openfire.xmpp_domain()
+
+    def listen(self):
+        """Hears offline messages from now on; returns the undo."""
+        self.openfire.add_offline_listener(self.automatic)
+        return lambda: self.openfire.remove_offline_listener(self.automatic)
+
+    def stop(self):
+        self.sender.stop()

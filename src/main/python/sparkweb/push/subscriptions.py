@@ -1,0 +1,108 @@
+"""Checking and storing a browser's PushSubscription for a user.
+
+The body is what ``PushSubscription.toJSON()`` gives: ``{"endpoint", "keys": {"p256dh",
+"auth"}, "expirationTime"}``. The endpoint must be an ``https`` URL (plain ``http`` only for
+hosts in ``sparkweb.webpush.plainHttpHosts``) without credentials or fragment, whose host the
+outbound client's address policy lets SparkWeb reach (no loopback, private, link-local or
+metadata addresses unless ``sparkweb.outbound.allow`` lists them; checked again on every send);
+``p256dh`` must be a point on P-256 and ``auth`` 16 bytes, as browsers make them.
+"""
+from __future__ import absolute_import
+
+from java.net import URI, URISyntaxException
+
+from sparkweb import config
+from sparkweb.errors import BadRequest, Conflict, NotFound
+from sparkweb.openfire.facade import PushSubscriptionRecord
+from sparkweb.outbound.errors import Refused
+from sparkweb.push import crypto
+
+MAX_ENDPOINT_CHARS = 1000      # the column's size
+MAX_DEVICE_CHARS = 100
+MAX_EXPIRATION_MILLIS = 253402300799999   # year 9999: beyond is no time a browser gives
+
+
+def device_name(text):
+    """The ``{resource}`` of the path: 1-100 characters, no control characters."""
+    if not text or len(text) > MAX_DEVICE_CHARS or any(ord(c) < 32 or ord(c) == 127
+                                                      for c in text):
+        raise BadRequest("The device name must be 1-%d characters without control characters."
+                         % MAX_DEVICE_CHARS)
+    return text
+
+
+def _endpoint(value, plain_http_hosts, policy):
+    if not isinstance(value, basestring) or not value or len(value) > MAX_ENDPOINT_CHARS:
+        raise BadRequest("'endpoint' must be a URL of at most %d characters."
+                         % MAX_ENDPOINT_CHARS)
+    try:
+        uri = URI(value)
+    except URISyntaxException:
+        raise BadRequest("'endpoint' is not a valid URL.")
+    scheme, host = (uri.getScheme() or u"").lower(), (uri.getHost() or u"").lower().strip(u"[]")
+    if not host or uri.getRawUserInfo() is not None or uri.getRawFragment() is not None:
+        raise BadRequest("'endpoint' must be an https URL with a host and without user "
+                         "information or fragment.")
+    if scheme != u"https" and not (scheme == u"http" and host in plain_http_hosts):
+        raise BadRequest("'endpoint' must be an https URL.")
+    if policy is not None:
+        try:
+            policy.address_for(uri.getHost())   # IPv6 in brackets, as the client expects
+        except Refused as refused:
+            raise BadRequest("'endpoint' cannot be reached: %s" % refused.message)
+    return value
+
+
+def _key(keys, name, check):
+    value = keys.get(name)
+    try:
+        raw = crypto.b64url_decode(value)
+        check(raw)
+    except ValueError:
+        raise BadRequest("'keys.%s' is not a key a browser makes." % name)
+    return value.rstrip(u"=")
+
+
+def _check_auth(raw):
+    if len(raw) != crypto.AUTH_SECRET_BYTES:
+        raise ValueError("auth must be 16 bytes")
+
+
+def _expiration(value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, long, float)) or \
+            not 0 <= value <= MAX_EXPIRATION_MILLIS:
+        raise BadRequest("'expirationTime' must be null or epoch milliseconds.")
+    return long(value)
+
+
+def parse(body, username, device, settings, now, policy=None):
+    """The PushSubscriptionRecord of a parsed JSON body; 400 naming what is wrong. ``policy``:
+    the outbound client's AddressPolicy (None skips the address check: unit tests)."""
+    keys = body.get("keys")
+    if not isinstance(keys, dict):
+        raise BadRequest("A subscription needs 'keys' with 'p256dh' and 'auth'.")
+    return PushSubscriptionRecord(
+        username, device, _endpoint(body.get("endpoint"), settings.get(config.WEBPUSH_HTTP_HOSTS),
+                                    policy),
+        _key(keys, "p256dh", crypto.load_public_key), _key(keys, "auth", _check_auth),
+        _expiration(body.get("expirationTime")), now)
+
+
+def store(openfire, settings, record):
+    limit = settings.get(config.WEBPUSH_MAX_SUBSCRIPTIONS)
+    if not openfire.save_push_subscription(record, limit):
+        raise Conflict("You have %d push subscriptions, the most allowed; unsubscribe one "
+                       "first." % limit)
+
+
+def delete(openfire, username, device):
+    if not openfire.delete_push_subscription(username, device=device):
+        raise NotFound("You have no push subscription named '%s'." % device[:40])
+
+
+def describe(record):
+    """What the owner sees of a subscription (never the keys)."""
+    return {"resource": record.device, "endpoint": record.endpoint,
+            "expirationTime": record.expiration_time, "createdAt": record.created_at}

@@ -1,0 +1,58 @@
+"""The page side of Web Push in a real browser (Debian's Chromium, Playwright): the demo page
+web/push.html registers SparkWeb's service worker and tries to subscribe; a push delivered
+through the DevTools protocol (ServiceWorker.deliverPushMessage, as the browser's push service
+would) is shown as a notification, read back with registration.getNotifications()."""
+import json
+
+import pytest
+
+from harness.passkeys import page_origin
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+def test_the_service_worker_shows_a_pushed_notification(browser, target):
+    origin = page_origin(target)
+    context = browser.new_context()
+    try:
+        context.grant_permissions(["notifications"], origin=origin)
+        page = context.new_page()
+        devtools = context.new_cdp_session(page)
+        registrations = []
+        devtools.on("ServiceWorker.workerRegistrationUpdated",
+                    lambda event: registrations.extend(event["registrations"]))
+        devtools.send("ServiceWorker.enable")
+        page.goto(origin + "/sparkweb/push.html")
+        page.fill("#username", "alice")
+        page.fill("#password", target.users["alice"])
+        page.click("#login button")
+        # Subscribing needs the browser vendor's push service, which a test machine cannot
+        # reach; the page says whether it worked. The service worker is registered either way.
+        # (Functions, not strings: the page's CSP forbids evaluating strings.)
+        page.wait_for_function("() => document.getElementById('out').textContent.includes("
+                               "'Notifications are')", timeout=30000)
+        page.wait_for_function("async () => { const r = await navigator.serviceWorker"
+                               ".getRegistration('/sparkweb/'); return !!(r && r.active); }",
+                               timeout=30000)
+        scope = origin + "/sparkweb/"
+        ids = []
+        for _ in range(100):   # the CDP event of the registration, bounded
+            ids = [r["registrationId"] for r in registrations if r["scopeURL"] == scope]
+            if ids:
+                break
+            page.evaluate("() => new Promise(done => setTimeout(done, 100))")
+        assert ids, "no service worker registration for %s: %r" % (scope, registrations)
+        note = {"title": "Bob", "body": "tea at 5?", "url": "/sparkweb/push.html",
+                "tag": "chat:bob@example.test", "type": "chat"}
+        devtools.send("ServiceWorker.deliverPushMessage", {
+            "origin": origin, "registrationId": ids[-1], "data": json.dumps(note)})
+        shown = page.wait_for_function(
+            """async () => {
+                 const r = await navigator.serviceWorker.getRegistration('/sparkweb/');
+                 const n = await r.getNotifications();
+                 return n.length ? n.map(x => ({title: x.title, body: x.body, tag: x.tag})) : null;
+               }""", timeout=20000).json_value()
+        assert shown == [{"title": "Bob", "body": "tea at 5?", "tag": "chat:bob@example.test"}], \
+            shown
+    finally:
+        context.close()

@@ -1,0 +1,87 @@
+// Web Push for SparkWeb pages and web components: window.SparkWebPush.
+//   await SparkWebPush.subscribe(token, "laptop");   // service worker, permission, subscription
+//   await SparkWebPush.unsubscribe(token, "laptop");
+//   SparkWebPush.reportVisibility(token, streamId);  // streamId: onConnect's "stream"
+// A rotated server key (settings page) is noticed on the next subscribe(), which then makes a
+// new subscription with the new key.
+"use strict";
+(function (global) {
+  const api = "/sparkweb/api/rest";
+  const worker = "/sparkweb/sparkweb-sw.js";
+
+  function headers(token, json) {
+    const result = { Authorization: "Bearer " + token };
+    if (json) { result["Content-Type"] = "application/json"; }
+    return result;
+  }
+
+  function toBytes(base64url) {
+    const text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") +
+                      "=".repeat((4 - base64url.length % 4) % 4));
+    return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  }
+
+  function sameKey(subscription, key) {
+    const given = subscription.options && subscription.options.applicationServerKey;
+    if (!given) { return false; }
+    const a = new Uint8Array(given), b = toBytes(key);
+    return a.length === b.length && a.every((value, i) => value === b[i]);
+  }
+
+  async function check(answer) {
+    if (!answer.ok) {
+      let message = answer.statusText;
+      try { message = (await answer.json()).message; } catch (ignored) { /* not JSON */ }
+      throw new Error(message);
+    }
+    return answer.json();
+  }
+
+  async function register() {
+    await navigator.serviceWorker.register(worker, { scope: "/sparkweb/" });
+    return navigator.serviceWorker.ready;
+  }
+
+  async function subscribe(token, device) {
+    if (!("serviceWorker" in navigator) || !("PushManager" in global)) {
+      throw new Error("This browser has no Web Push.");
+    }
+    const registration = await register();
+    if ((await Notification.requestPermission()) !== "granted") {
+      throw new Error("Notifications are not allowed for this site.");
+    }
+    const key = (await check(await fetch(api + "/webpush/vapidkey",
+                                         { headers: headers(token) }))).publicKey;
+    let subscription = await registration.pushManager.getSubscription();
+    if (subscription && !sameKey(subscription, key)) {
+      await subscription.unsubscribe();
+      subscription = null;
+    }
+    if (!subscription) {
+      subscription = await registration.pushManager.subscribe(
+        { userVisibleOnly: true, applicationServerKey: toBytes(key) });
+    }
+    await check(await fetch(api + "/webpush/subscribe/" + encodeURIComponent(device), {
+      method: "POST", headers: headers(token, true),
+      body: JSON.stringify(subscription.toJSON()) }));
+    return subscription;
+  }
+
+  async function unsubscribe(token, device) {
+    await check(await fetch(api + "/webpush/subscribe/" + encodeURIComponent(device),
+                            { method: "DELETE", headers: headers(token) }));
+    const registration = await navigator.serviceWorker.getRegistration("/sparkweb/");
+    const subscription = registration && await registration.pushManager.getSubscription();
+    if (subscription) { await subscription.unsubscribe(); }
+  }
+
+  function reportVisibility(token, streamId) {
+    const report = () => fetch(api + "/webpush/visibility/" + encodeURIComponent(streamId), {
+      method: "PUT", headers: headers(token, true), keepalive: true,
+      body: JSON.stringify({ hidden: document.visibilityState === "hidden" }) });
+    document.addEventListener("visibilitychange", report);
+    return report();
+  }
+
+  global.SparkWebPush = { register, subscribe, unsubscribe, reportVisibility };
+})(window);
