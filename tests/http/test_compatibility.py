@@ -45,6 +45,10 @@ BUILT = {("POST", "/login/{username}"), ("GET", "/user"), ("GET", "/config/globa
          ("POST", "/webauthn/authenticate/start/{username}"),
          ("POST", "/webauthn/authenticate/finish/{username}")}
 
+# Methods SparkWeb adds on a spec path, each because an issue asked for it: unsubscribing a
+# browser (issue 13). Anything else on a spec path must be the spec's method.
+ADDED_ON_SPEC_PATHS = {("DELETE", "/webpush/subscribe/{resource}")}
+
 
 @pytest.fixture(scope="module")
 def described(target):
@@ -68,7 +72,7 @@ def test_every_described_operation_on_a_spec_path_uses_the_specs_method(describe
     spec_paths = set(path for _, path in SPEC_OPERATIONS)
     for method, path in described:
         if path in spec_paths:
-            assert (method, path) in SPEC_OPERATIONS, \
+            assert (method, path) in SPEC_OPERATIONS or (method, path) in ADDED_ON_SPEC_PATHS, \
                 "%s %s: the spec has other methods on this path" % (method, path)
 
 
