@@ -253,6 +253,11 @@ class UserSession(object):
         if events is None:
             events = catalogue.for_stanza(stanza)
         self._publish(events, stanza)
+        if self._on_stanza is not None:
+            try:
+                self._on_stanza(self, stanza)
+            except (Exception, Throwable):   # never let it disturb delivery
+                log_failure(LOG, "Web Push could not look at a stanza for %s" % self.username)
 
     def _publish(self, events, stanza):
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
@@ -266,11 +271,6 @@ class UserSession(object):
                                              size_hint=raw_size_hint(stanza)))
         finally:
             self._lock.unlock()
-        if self._on_stanza is not None:
-            try:
-                self._on_stanza(self, stanza)
-            except (Exception, Throwable):   # never let it disturb delivery
-                log_failure(LOG, "Web Push could not look at a stanza for %s" % self.username)
 
     @property
     def opening(self):
