@@ -90,6 +90,7 @@ ROUTES = [
           summary="Trade a valid token for a fresh one", tag="web_authentication", access=USER,
           body=NO_BODY, answers={200: ref("Token")}),
     Route("POST", "/logout", logout,
-          summary="Revoke this token; end the XMPP session unless another device streams", tag="web_authentication",
+          summary="Revoke this token; end the XMPP session unless another device streams",
+          tag="web_authentication",
           access=USER, body=NO_BODY, answers={200: ref("Empty")}),
 ]
