@@ -46,11 +46,11 @@ export class SparkWebGroupchat extends SparkWebElement {
     if (!this.client.signedIn) return this._note("signed-out", this.t("signedOut"));
     if (!this.room) return this._note("no-room", this.t("groupchat.none"));
     const room = this.room, service = this.service;
-    let entity;
+    let entity, jid;
     try {
       const domain = await this.client.domain();
-      this._jid = room.includes("@") ? room.split("/")[0] : `${room.trim().toLowerCase()}@${service}.${domain}`;
-      entity = await this.client.request("GET", this._path());
+      jid = room.includes("@") ? room.split("/")[0] : `${room.trim().toLowerCase()}@${service}.${domain}`;
+      entity = await this.client.request("GET", this._path("", jid));
     } catch (error) {
       entity = error.status === 404 ? { joined: false, roomName: room } : null;
       if (!entity && generation === this._generation) {
@@ -59,14 +59,15 @@ export class SparkWebGroupchat extends SparkWebElement {
       if (!entity) return;
     }
     if (generation !== this._generation) return;      // a later render draws
+    this._jid = jid;
     this._title = entity.naturalName || entity.roomName || room;
-    this._nick = entity.nick || this._nick || null;
+    this._nick = entity.nick || (joined ? this._nick : null);
     if (entity.joined || joined) this._drawRoom(entity);
     else this._drawOutside();
   }
 
-  _path(suffix = "") {
-    return `/groupchat/room/${encodeURIComponent(this._jid)}${suffix}`;
+  _path(suffix = "", jid = this._jid) {
+    return `/groupchat/room/${encodeURIComponent(jid)}${suffix}`;
   }
 
   _note(part, text, kind = "muted") {
