@@ -93,6 +93,44 @@ def test_replay_after_last_event_id_and_all_for_ids_of_another_session():
         "an id of another session did not replay all: %r" % foreign.names()
 
 
+def test_on_connect_says_where_the_stream_starts_so_resuming_from_it_misses_nothing():
+    """onConnect's id is the position the stream starts from: the id before the first event
+    replayed to it, or the newest when nothing is replayed. A page that received onConnect
+    and nothing else resumes from that id: it gets what that stream was about to send, not
+    the whole log again (the page's own fallback before: the session's start, "<epoch>-0")."""
+    openfire, clock, app = setup()
+    bob = app.sessions.get_or_start(u"bob")
+    watcher = RecordingStream()
+    bob.attach(watcher)
+    alice = app.sessions.get_or_start(u"alice")
+    for text in (u"one", u"two", u"three"):
+        alice.send(stanza.message(u"bob@example.test", body=text))
+    chats = [e for e in watcher.events if e.name == "chatapi.chat" and u'"body"' in e.text]
+    greeting = (u"onConnect", {u"username": u"bob"})
+
+    def attached(last_event_id):
+        stream = RecordingStream()
+        bob.attach(stream, last_event_id, greeting)
+        assert stream.events and stream.events[0].name == "onConnect", stream.names()
+        return stream
+
+    resumed = attached(chats[0].id)
+    assert resumed.events[0].id == chats[0].id, \
+        "onConnect of a stream resuming from %s says %s" % (chats[0].id, resumed.events[0].id)
+    dropped = attached(resumed.events[0].id)     # lost right after its onConnect
+    assert [e.id for e in dropped.events[1:]] == [e.id for e in resumed.events[1:]], \
+        "resuming from onConnect's id lost events: %r" % dropped.names()
+    newest = watcher.events[-1].id
+    joining = attached(None)                     # a later stream: nothing replayed
+    assert [e.id for e in joining.events] == [newest], \
+        "a stream without replay: %r, newest %s" % ([e.id for e in joining.events], newest)
+    foreign = attached(u"0-1")                   # everything replayed
+    first = foreign.events[1].id
+    epoch, _, number = first.partition(u"-")
+    assert foreign.events[0].id == u"%s-%d" % (epoch, int(number) - 1), \
+        "onConnect %s before a full replay from %s" % (foreign.events[0].id, first)
+
+
 def test_the_first_stream_of_a_new_session_with_the_old_sessions_id_gets_everything():
     openfire, clock, app = setup()
     bob = app.sessions.get_or_start(u"bob")

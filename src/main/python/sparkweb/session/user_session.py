@@ -299,16 +299,15 @@ class UserSession(object):
             stream.offer(event)
 
     def attach(self, stream, last_event_id=None, greeting=None):
-        """Adds a stream: first ``greeting`` (the onConnect event, carrying the id of the
-        newest event so far), then what it missed since ``last_event_id``, then live events.
+        """Adds a stream: first ``greeting`` (the onConnect event, carrying the id the stream
+        starts from: see EventLog.unlogged), then what it missed since ``last_event_id``, then
+        live events.
         False when the session has ended (the stream is left untouched). Beyond the streams a
         user may have, the oldest are closed."""
         self._lock.lock()
         try:
             if self.ended:
                 return False
-            if greeting is not None:
-                stream.offer(self._log.unlogged(*greeting))
             # The first stream also gets what arrived before it (offline messages delivered
             # at login, say); later ones only what they missed since their Last-Event-ID. An
             # id of another session (the page signed out and in, or this session expired and
@@ -319,6 +318,8 @@ class UserSession(object):
                 missed = self._log.since(last_event_id)
             else:
                 missed = self._log.all()
+            if greeting is not None:
+                stream.offer(self._log.unlogged(greeting[0], greeting[1], missed))
             for event in missed:
                 stream.offer(event)
             if not stream.closed:          # an overflowing replay closes it at once
