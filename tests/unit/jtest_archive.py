@@ -143,13 +143,16 @@ def test_a_room_the_caller_may_not_read_is_404_like_a_missing_one():
 
 def test_room_jid_has_the_dot_before_the_domain():
     openfire, app, bob, stream = conversation(0)
-    openfire.rooms.allow(u"lounge@chat.example.test", u"alice")
+    openfire.add_muc_service(u"chat")
     asked = []
-    original = openfire.may_read_room_history
-    openfire.may_read_room_history = lambda user, room: asked.append(room) or original(user, room)
+    original = openfire.muc_room
+    openfire.muc_room = lambda service, name, viewer: asked.append((service, name)) or \
+        original(service, name, viewer)
     raised(lambda: history.get_groupchat_messages(QueryRequest(
         app, u"alice", room=u"lounge", service=u"chat")))
-    assert asked == [u"lounge@chat.example.test"], asked
+    raised(lambda: history.get_groupchat_messages(QueryRequest(
+        app, u"alice", room=u"lounge@chat.example.test")))
+    assert asked == [(u"chat", u"lounge")] * 2, asked
 
 
 def test_results_without_a_sender_count_as_the_users_own_archive():

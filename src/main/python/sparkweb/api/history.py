@@ -20,7 +20,8 @@ from java.time.format import DateTimeFormatter, DateTimeParseException
 from sparkweb.errors import BadRequest, NotFound
 from sparkweb.api.schemas import array_of, nullable, obj, ref
 from sparkweb.http.routing import USER, Param, Route
-from sparkweb.session import archive
+from sparkweb.api.groupchat_input import RoomAddress
+from sparkweb.session import archive, room_view
 from sparkweb.xmpp import jid
 from sparkweb.xmpp.forwarding import ArchiveQuery
 from sparkweb.xmpp.stanza import xml_text
@@ -91,29 +92,42 @@ def get_chat_messages(request):
     return archive.page(results, fin, archive.chat_message(own))
 
 
-def _room_jid(request, domain):
-    name = request.query("room")
+def _hidden():
+    return NotFound("No such room, or its history is not yours to read.")
+
+
+def _room_address(request, openfire):
+    """The room of ``room`` (a name on ``service``, or a room JID); a service that is none of
+    this server's MUC services is the 404 of a hidden room."""
+    domain, name = openfire.xmpp_domain(), request.query("room")
     if not name:
         raise BadRequest("'room' (a room name or room JID) is required.")
     if u"@" in name:
         room = jid.parse(name)
+        service = room.domain[:-len(domain) - 1] if room.domain.endswith(u"." + domain) \
+            else None
     else:
         service = request.query("service") or request.query("serviceName") or u"conference"
         room = jid.parse(u"%s@%s.%s" % (name, service, domain))
+        service = room.domain[:-len(domain) - 1]
     if room.resource is not None:
         raise BadRequest("'room' names a room, not an occupant.")
-    return room.bare
+    if not service or not openfire.muc_service_exists(service):
+        raise _hidden()
+    return RoomAddress(service, room.node, domain)
 
 
 def get_groupchat_messages(request):
-    room = _room_jid(request, request.app.openfire.xmpp_domain())
+    openfire = request.app.openfire
+    address = _room_address(request, openfire)
     filters = _filters(request, None)
-    hidden = NotFound("No such room, or its history is not yours to read.")
-    if not request.app.openfire.may_read_room_history(request.user, room):
-        raise hidden
+    viewer = u"%s@%s" % (request.user, openfire.xmpp_domain())
+    room = openfire.muc_room(address.service, address.name, viewer)
+    if room is None or not room_view.can_read_history(room):
+        raise _hidden()      # the same for a missing room and one the caller may not read
     session = request.app.sessions.get_or_start(request.user)
-    results, fin = archive.query(session, room, filters, missing=hidden)
-    return archive.page(results, fin, archive.room_message(room))
+    results, fin = archive.query(session, address.jid, filters, missing=_hidden())
+    return archive.page(results, fin, archive.room_message(address.jid))
 
 
 MODELS = {

@@ -92,12 +92,14 @@ def room_message(room_bare):
 
 def room_chat_history(session, room_bare, max_messages):
     """The newest ``max_messages`` of a room's archive as the spec's MUCRoomMessageEntity
-    dicts, oldest first, for ``GET /groupchat/room/{roomName}/chathistory``: the caller has
-    checked that the user may read the room. Raises :class:`~sparkweb.errors.PluginMissing`
-    when there is no archive, so the caller falls back to the room's own recent history."""
+    dicts, oldest first, for ``GET /groupchat/room/{roomName}/chathistory`` (session.
+    room_history): the caller has checked that the user may read the room. Raises
+    :class:`~sparkweb.errors.PluginMissing` when there is no archive, NotFound when the archive
+    refuses the user, ServiceUnavailable when it fails or does not answer."""
     results, _ = query(session, room_bare, forwarding.ArchiveQuery(None, max=max_messages,
                                                                   before=u""),
                        missing=NotFound("No such room, or its history is not yours to read."))
     return [{"body": result.message.body, "from": result.message.sender,
              "to": result.message.recipient, "type": result.message.type or "groupchat",
-             "delayFrom": room_bare, "delayStamp": result.stamp} for result in results]
+             "subject": result.message.subject, "delayFrom": room_bare,
+             "delayStamp": result.stamp} for result in results]
