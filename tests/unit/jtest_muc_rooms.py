@@ -193,3 +193,37 @@ def test_joined_rooms_survive_a_stream_reload():
     app.sessions.attach(u"bob", again)
     assert _rooms(app, u"bob").joined() == {ROOM: u"Bob"}, _rooms(app, u"bob").joined()
     assert _rooms(app, u"bob").join(ROOM, u"Bob")["alreadyJoined"] is True
+
+
+def test_a_refused_send_leaves_no_awaited_answer_behind():
+    """Review R11-1: a join or post refused before it went out (a character XML forbids, too
+    large) once left its awaited answer behind; the next join of the room then waited for it
+    and failed (503 after 10 s), and each refused post stayed for the session's life."""
+    openfire, app, streams = _setup()
+    alice = _rooms(app, u"alice")
+    error = raised(lambda: alice.join(ROOM, u"Alice", u"bad\u0001password"))
+    assert error is not None and error.status == 400, repr(error)
+    assert alice.join(ROOM, u"Alice")["nick"] == u"Alice", "the next join failed"
+    for body in (u"x\u0001", u"x" * 70000):
+        refused = raised(lambda: alice.post(ROOM, body, None))
+        assert refused is not None and refused.status in (400, 413), repr(refused)
+    assert alice._answers.isEmpty(), "awaited answers left: %r" % list(alice._answers.keySet())
+
+
+def test_presence_or_message_from_a_room_we_are_not_in_is_no_room_event():
+    """Review R11-2, R11-9: anyone may send a user a presence claiming status 110 ("this is
+    you") or a groupchat message; neither makes a joined room nor a room event."""
+    from sparkweb.xmpp import stanza as model
+    from jtest_carbons import OtherClient
+    openfire, app, streams = _setup()
+    mallory = OtherClient(openfire, u"bob", u"forger", carbons=False)
+    alice_jid = app.sessions.get(u"alice").jid
+    mallory.session.send(model.Stanza("presence", recipient=alice_jid, muc={
+        "codes": [110, 201], "item": {"nick": None, "jid": None, "role": u"moderator",
+                                      "affiliation": u"owner"}}))
+    mallory.session.send(model.Stanza("message", type="groupchat", recipient=alice_jid,
+                                      body=u"forged room message"))
+    assert _rooms(app, u"alice").joined() == {}, _rooms(app, u"alice").joined()
+    assert streams[u"alice"].muc() == [], "room events from a user: %r" % streams[u"alice"].muc()
+    _rooms(app, u"alice").join(ROOM, u"Alice")
+    assert list(_rooms(app, u"alice").joined()) == [ROOM], _rooms(app, u"alice").joined()

@@ -74,14 +74,16 @@ class JoinedRooms(object):
         current = self._nicks.get(room)
         if current is not None:
             return {"room": room, "nick": current, "created": False, "alreadyJoined": True}
+        presence = model.room_join(u"%s/%s" % (room, nick), password)   # 400 before waiting
         answer, mine = self._expect(("join", room))
         if mine:
             self._occupants.putIfAbsent(room, ConcurrentHashMap())
-            self._send(model.room_join(u"%s/%s" % (room, nick), password))
-        reply = self._await(("join", room), answer)
-        if reply.type == ERROR or self._nicks.get(room) is None:
-            if self._nicks.get(room) is None:
+        try:
+            reply = self._await(("join", room), answer, presence if mine else None)
+        finally:
+            if self._nicks.get(room) is None:      # refused, unanswered or never sent
                 self._occupants.remove(room)
+        if reply.type == ERROR or self._nicks.get(room) is None:
             raise XmppRefusal(reply.error if reply.type == ERROR else "forbidden")
         created = 201 in _codes(reply)
         if created and mine:
@@ -92,18 +94,17 @@ class JoinedRooms(object):
     def leave(self, room):
         nick = self._require(room)
         answer, mine = self._expect(("leave", room))
-        if mine:
-            self._send(model.room_leave(u"%s/%s" % (room, nick)))
-        self._await(("leave", room), answer, refuse=False)
+        self._await(("leave", room), answer,
+                    model.room_leave(u"%s/%s" % (room, nick)) if mine else None, refuse=False)
         self._forget(room)
         return {"room": room, "nick": nick}
 
     def post(self, room, body, data):
         self._require(room)
         message_id = _new_id()
+        message = model.room_message(room, body=body, data=data, id=message_id)
         answer, _ = self._expect(("message", message_id))
-        self._send(model.room_message(room, body=body, data=data, id=message_id))
-        reply = self._await(("message", message_id), answer)
+        reply = self._await(("message", message_id), answer, message)
         if reply.type == ERROR:
             raise XmppRefusal(reply.error)
         return {"id": message_id, "room": room}
@@ -148,8 +149,10 @@ class JoinedRooms(object):
         room = room.lower()
         if stanza.kind == "message" and stanza.id and stanza.type in (ERROR, "groupchat"):
             self._fill(("message", stanza.id), stanza)
-        if stanza.kind == "presence" and (stanza.muc is not None or (
-                stanza.type == ERROR and room in self._pending_joins())):
+        ours = self._nicks.containsKey(room) or room in self._pending_joins()
+        if not ours:       # not a room we are in or joining: whatever it says, not a room's
+            return None
+        if stanza.kind == "presence" and (stanza.muc is not None or stanza.type == ERROR):
             return self._room_presence(stanza, room, nick)
         if stanza.kind == "message" and stanza.type == "groupchat":
             occupants = self._occupants.get(room) or {}
@@ -201,8 +204,13 @@ class JoinedRooms(object):
         existing = self._answers.putIfAbsent(key, answer)
         return (existing, False) if existing is not None else (answer, True)
 
-    def _await(self, key, answer, refuse=True):
+    def _await(self, key, answer, stanza=None, refuse=True):
+        """Sends ``stanza`` (None: another request sent it) and waits for the answer to
+        ``key``; the awaited answer goes whatever happens, a refused send included (too
+        large, the session ended), so that no stale one answers the next request."""
         try:
+            if stanza is not None:
+                self._send(stanza)
             reply = answer.wait()
         finally:
             self._answers.remove(key, answer)
