@@ -156,6 +156,9 @@ def test_lists_and_real_jids_only_for_those_who_may_see_them(target, carol, alic
     open_name, open_room = new_room(target, "open")
     carol.create_room(open_room, "Carol", non_anonymous=True)
     with target.client(bob_token) as bob:
+        outside = bob.get("/groupchat/room/%s/occupants" % open_name).json()["occupants"]
+        assert outside and all(o["userAddress"] is None for o in outside), \
+            "attack A1: real JIDs shown to a non-occupant: %r" % outside
         assert bob.put("/groupchat/room/" + open_name).status_code == 200
         occupants = bob.get("/groupchat/room/%s/occupants" % open_name).json()["occupants"]
         assert any((o["userAddress"] or "").startswith("carol@") for o in occupants), occupants

@@ -89,6 +89,8 @@ def test_real_jids_only_in_non_anonymous_rooms_or_to_moderators():
     assert addresses(u"bob", u"open") == [None, None], addresses(u"bob", u"open")
     assert None not in addresses(u"alice", u"open"), "a moderator does not see real JIDs"
     assert None not in addresses(u"bob", u"glass"), "a non-anonymous room hides real JIDs"
+    assert addresses(u"carol", u"glass") == [None, None], \
+        "attack A1: real JIDs shown to a non-occupant: %r" % addresses(u"carol", u"glass")
     participants = groupchat.get_participants(Request(app, u"bob", {"roomName": u"open"}))
     assert [p["nick"] for p in participants["participants"]] == [u"Bob"], participants
 
