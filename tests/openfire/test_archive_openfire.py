@@ -135,6 +135,13 @@ def test_a_rooms_archive_for_its_member_and_404_for_others(target, monitoring):
         owner.run(lambda client: _say(client, room, tag + " in the room"))
         with target.client(target.login("alice")) as client:
             messages = _wait_for_room_message(client, room, tag)
+            # Review R11-13: other spellings of the room's service were checked on this room
+            # and queried elsewhere (a remote domain: 503 after 30 s); each is the 404 now.
+            for query in ({"room": room + "." + target.domain},
+                          {"room": room.split("@")[0] + "@conference"},
+                          {"room": room.split("@")[0], "service": "conference." + target.domain}):
+                answer = client.get("/groupchat/messages", params=query, timeout=20)
+                assert answer.status_code == 404, (query, answer.status_code, answer.text)
         assert messages[0]["nick"] == "bob" and messages[0]["room"] == room, repr(messages)
         name = room.split("@")[0]
         with target.client(target.login("carol")) as client:
