@@ -31,6 +31,7 @@ from sparkweb.session.muc import JoinedRooms
 from sparkweb.session.requests import PendingRequests
 from sparkweb.session.queries import PendingQueries
 from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
+from sparkweb.xmpp import iq as iq_stanzas
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
@@ -243,10 +244,24 @@ class UserSession(object):
         # Answers to request() and ask(), consumed there; then rooms; then the catalogue.
         if self._requests.answered(stanza) or self.queries.answer(stanza):
             return        # answers to the session's own requests, archive results
+        if stanza.kind == "iq" and stanza.type in ("get", "set") and stanza.roster is None:
+            self._answer_request(stanza)
         events = self.rooms.on_stanza(stanza)
         if events is None:
             events = catalogue.for_stanza(stanza)
         self._publish(events, stanza)
+
+    def _answer_request(self, stanza):
+        """Answers an IQ request from another entity (a room's ping, disco, version) as a
+        client must; sent on the XMPP session directly: an answer is no activity of the user
+        and must not keep the session alive."""
+        xmpp = self._xmpp
+        if xmpp is None or not stanza.sender:
+            return
+        try:
+            xmpp.send(iq_stanzas.answer_to(stanza))
+        except (Exception, Throwable):     # the requester times out, as with no client
+            log_failure(LOG, "Answering an IQ to %s failed" % self.username)
 
     def _publish(self, events, stanza):
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
