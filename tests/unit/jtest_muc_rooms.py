@@ -227,3 +227,19 @@ def test_presence_or_message_from_a_room_we_are_not_in_is_no_room_event():
     assert streams[u"alice"].muc() == [], "room events from a user: %r" % streams[u"alice"].muc()
     _rooms(app, u"alice").join(ROOM, u"Alice")
     assert list(_rooms(app, u"alice").joined()) == [ROOM], _rooms(app, u"alice").joined()
+
+
+def test_an_invitation_reason_counts_towards_the_message_size_limit():
+    """Review R11-8: the reason (which the room forwards to anyone invited) was not counted,
+    so a 1 MB reason reached the invitee's stream; a join's password is counted too."""
+    openfire, app, streams = _setup()
+    alice = _rooms(app, u"alice")
+    alice.join(ROOM, u"Alice")
+    refused = raised(lambda: alice.invite(ROOM, u"bob@example.test", u"r" * 70000))
+    assert refused is not None and refused.status == 413, repr(refused)
+    assert not streams[u"bob"].muc(type="invitation"), "the oversized invitation arrived"
+    too_long = raised(lambda: _rooms(app, u"bob").join(ROOM, u"Bob", u"p" * 70000))
+    assert too_long is not None and too_long.status == 413, repr(too_long)
+    assert alice.invite(ROOM, u"bob@example.test", u"r" * 100)["invited"] == \
+        u"bob@example.test"
+    assert streams[u"bob"].muc(type="invitation"), "a normal invitation did not arrive"
