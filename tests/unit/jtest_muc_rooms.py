@@ -243,3 +243,32 @@ def test_an_invitation_reason_counts_towards_the_message_size_limit():
     assert alice.invite(ROOM, u"bob@example.test", u"r" * 100)["invited"] == \
         u"bob@example.test"
     assert streams[u"bob"].muc(type="invitation"), "a normal invitation did not arrive"
+
+
+def test_a_mediated_invitation_not_sent_by_a_room_is_dropped():
+    """Attack A10, review R11-15: only the room says who invited (XEP-0045 7.8.2). A user who
+    sends a muc#user invitation "from bob" made alice's page (and her Web Push) name bob."""
+    from sparkweb.xmpp import stanza as model
+    from jtest_carbons import OtherClient
+    openfire, app, streams = _setup()
+    session = app.sessions.get(u"alice")
+    seen = []
+    session._on_stanza = lambda owner, received: seen.append(received)
+    carol = OtherClient(openfire, u"carol", u"forger", carbons=False)
+    for sender_room in (u"carol@example.test/forger", u"carol@example.test",
+                        u"x@nosuchservice.example.test"):
+        forged = model.Stanza("message", recipient=session.jid, invite={
+            "room": sender_room, "from": u"bob@example.test", "reason": u"urgent",
+            "password": None, "direct": False})
+        forged.sender = sender_room
+        session.on_stanza(forged)
+    carol.session.send(model.Stanza("message", recipient=session.jid, invite={
+        "room": u"carol@example.test/forger", "from": u"bob@example.test",
+        "reason": u"urgent", "password": None, "direct": False}))
+    assert streams[u"alice"].muc(type="invitation") == [], streams[u"alice"].muc()
+    assert [s.invite for s in seen] == [None] * 4, [s.invite for s in seen]
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    _rooms(app, u"bob").invite(ROOM, u"alice@example.test", u"real")
+    real = streams[u"alice"].muc(type="invitation")
+    assert [(i["room"], i["from"], i["reason"]) for i in real] == [
+        (ROOM, u"bob@example.test", u"real")], real

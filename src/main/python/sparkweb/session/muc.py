@@ -245,5 +245,21 @@ class JoinedRooms(object):
         self._occupants.remove(room)
 
 
+def sent_by_a_room(sender, openfire):
+    """True when ``sender`` can be a room sending a mediated invitation (XEP-0045 7.8.2: only
+    the room says who invited): a bare JID on one of this server's MUC services, or on a
+    remote server (whose server-to-server connection vouches for its domain). A user of this
+    server, or anything with a resource, is not a room."""
+    bare, slash, _ = (sender or u"").partition(u"/")
+    if slash or u"@" not in bare:
+        return False
+    domain, service_domain = openfire.xmpp_domain(), bare.partition(u"@")[2].lower()
+    if service_domain == domain:
+        return False
+    if service_domain.endswith(u"." + domain):
+        return openfire.muc_service_exists(service_domain[:-len(domain) - 1])
+    return True
+
+
 def _codes(stanza):
     return (stanza.muc or {}).get("codes") or []

@@ -27,7 +27,7 @@ from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
 from sparkweb.session import carbons
-from sparkweb.session.muc import JoinedRooms
+from sparkweb.session.muc import JoinedRooms, sent_by_a_room
 from sparkweb.session.requests import PendingRequests
 from sparkweb.session.queries import PendingQueries
 from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
@@ -246,6 +246,10 @@ class UserSession(object):
             return        # answers to the session's own requests, archive results
         if stanza.kind == "iq" and stanza.type in ("get", "set") and stanza.roster is None:
             self._answer_request(stanza)
+        if stanza.invite is not None and not stanza.invite.get("direct") and \
+                not sent_by_a_room(stanza.sender, self._openfire):
+            stanza.invite = None     # a forged "mediated invitation from <someone>": no event,
+            #                          no push naming that someone
         events = self.rooms.on_stanza(stanza)
         if events is None:
             events = catalogue.for_stanza(stanza)
