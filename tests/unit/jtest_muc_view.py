@@ -124,3 +124,27 @@ def test_nick_and_role_changes_become_events():
     openfire.muc.set_affiliation(u"glass", u"bob@example.test", u"admin")
     role = stream.muc(change="role", nick=u"B2")
     assert role and role[0]["role"] == u"moderator", repr(stream.muc(type="occupant"))
+
+
+class JoinRequest(Request):
+    def is_json(self):
+        return False
+
+    def text(self):
+        return u""
+
+
+def test_a_display_name_that_makes_no_nickname_falls_back_to_the_username():
+    """Review R11-6: a join without 'nick' took the display name and refused it (400) when it
+    was too long or had a character a nickname may not have; the username serves then."""
+    openfire, app = _setup()
+    for number, name in enumerate((u"x" * 300, u"Eve \u202e", u"Bell \u0007")):
+        user = u"user%d" % number
+        openfire.add_user(user, u"pw", name=name)
+        joined = groupchat.join_room(JoinRequest(app, user, {"roomName": u"glass"}))
+        assert joined["nick"] == user, "display name %r: %r" % (name, joined)
+    given = raised(lambda: groupchat.join_room(JoinRequest(
+        app, u"user0", {"roomName": u"open"}, {"nick": u"n" * 300})))
+    assert given is not None and given.status == 400, "a nickname given is still checked"
+    joined = groupchat.join_room(JoinRequest(app, u"bob", {"roomName": u"glass"}))
+    assert joined["nick"] == u"Bob", joined
