@@ -16,6 +16,7 @@ from __future__ import absolute_import
 
 from java.time import Instant, LocalDate, OffsetDateTime, ZoneOffset
 from java.time.format import DateTimeFormatter, DateTimeParseException
+from java.util.regex import Pattern
 
 from sparkweb.errors import BadRequest, NotFound
 from sparkweb.api.schemas import array_of, nullable, obj, ref
@@ -29,6 +30,10 @@ from sparkweb.xmpp.stanza import xml_text
 DEFAULT_PAGE, MAX_PAGE = 50, 250
 MAX_TEXT = 200                # keywords, and the archive ids given to page on
 _SPEC_DATE = DateTimeFormatter.ofPattern("MM/dd/yy")
+_UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                        "[0-9a-fA-F]{12}")
+_DIGITS = Pattern.compile("[0-9]{1,19}")
+_LONG_MAX = 2 ** 63 - 1
 
 
 def _time(request, name, end_of_day):
@@ -39,9 +44,14 @@ def _time(request, name, end_of_day):
                   lambda: _day(LocalDate.parse(value), end_of_day),
                   lambda: _day(LocalDate.parse(value, _SPEC_DATE), end_of_day)):
         try:
-            return unicode(parse().toString())
+            instant = parse()
         except DateTimeParseException:
-            pass
+            continue
+        # XEP-0082 times have four-digit years; the archive ignores (and logs as an error)
+        # any other, which would answer everything instead of nothing.
+        if not 1 <= OffsetDateTime.ofInstant(instant, ZoneOffset.UTC).getYear() <= 9999:
+            raise BadRequest("'%s' must be a time in the years 0001 to 9999." % name)
+        return unicode(instant.toString())
     raise BadRequest("'%s' must be an ISO 8601 time (2026-12-02T08:00:00Z), a date "
                      "(2026-12-02) or MM/dd/yy." % name)
 
@@ -60,6 +70,17 @@ def _bounded_text(request, name, empty_allowed=False):
     return xml_text(name, value)
 
 
+def _page_key(request, name, empty_allowed=False):
+    """An archive id to page on: the archive's ids are numbers (of at most 19 digits, a
+    database key) or UUIDs (stable stanza ids, XEP-0359). Anything else names no message, and
+    is answered so without asking: Openfire's archive fails on it and logs an error."""
+    value = _bounded_text(request, name, empty_allowed)
+    if not value or _UUID.matcher(value).matches() or (
+            _DIGITS.matcher(value).matches() and int(value) <= _LONG_MAX):
+        return value
+    raise archive.unknown_page()
+
+
 def _page_size(request):
     value = request.query("max")
     if value is None or value == "":
@@ -73,7 +94,7 @@ def _filters(request, with_jid):
     start, end = _time(request, "start", False), _time(request, "end", True)
     if start is not None and end is not None and Instant.parse(start).isAfter(Instant.parse(end)):
         raise BadRequest("'start' is after 'end'.")
-    after, before = _bounded_text(request, "after"), _bounded_text(request, "before", True)
+    after, before = _page_key(request, "after"), _page_key(request, "before", True)
     if after is not None and before is not None:
         raise BadRequest("Page with 'after' or 'before', not both.")
     return ArchiveQuery(None, with_jid=with_jid, start=start, end=end,

@@ -40,17 +40,17 @@ def _refusal(condition, missing, page_key):
     if condition in ("service-unavailable", "feature-not-implemented"):
         return PluginMissing(ARCHIVE_PLUGIN, ARCHIVE_SERVICE)
     if condition in ("item-not-found", "forbidden", "not-allowed", "registration-required"):
-        return missing or _unknown_page()
+        return missing or unknown_page()
     if condition == "internal-server-error" and page_key:
         # Openfire's Monitoring fails so on a page id that is neither one of its stable stanza
         # ids nor a number (ConversationManager.getMessageIdForStableId): an unknown page.
-        return _unknown_page()
+        return unknown_page()
     if condition in ("bad-request", "not-acceptable"):
         return BadRequest("The message archive refused the query (%s)." % condition)
     return ServiceUnavailable("The message archive failed (%s)." % condition)
 
 
-def _unknown_page():
+def unknown_page():
     return NotFound("No such archive page: 'after' or 'before' names no message of this "
                     "archive.")
 
