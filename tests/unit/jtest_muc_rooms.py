@@ -272,3 +272,29 @@ def test_a_mediated_invitation_not_sent_by_a_room_is_dropped():
     real = streams[u"alice"].muc(type="invitation")
     assert [(i["room"], i["from"], i["reason"]) for i in real] == [
         (ROOM, u"bob@example.test", u"real")], real
+
+
+def test_mine_and_the_senders_jid_are_those_of_the_message_not_of_the_nickname_now():
+    """Review R11-14, R11-16: a replayed message of an earlier occupant whose nickname this
+    user (or someone else) holds now was marked mine, and named the current holder's JID."""
+    openfire, app, streams = _setup()
+    glass = u"glass@conference.example.test"
+    openfire.muc.create_room(u"glass", owner=u"carol@example.test",
+                             can_anyone_discover_jid=True)
+    _rooms(app, u"bob").join(glass, u"Same")
+    _rooms(app, u"bob").post(glass, u"by bob", None)
+    _rooms(app, u"bob").leave(glass)
+    _rooms(app, u"carol").join(glass, u"Same")
+    _rooms(app, u"alice").join(glass, u"Alice")
+    replayed = streams[u"alice"].muc(type="groupchat", body=u"by bob")
+    assert replayed and replayed[0]["history"] is True, replayed
+    assert replayed[0]["occupantJid"] == u"bob@example.test/sparkweb", \
+        "the replayed message names %r" % replayed[0]["occupantJid"]
+    _rooms(app, u"carol").leave(glass)
+    _rooms(app, u"alice").leave(glass)
+    _rooms(app, u"alice").join(glass, u"Same")
+    again = streams[u"alice"].muc(type="groupchat", body=u"by bob")
+    assert [m["mine"] for m in again] == [False, False], "bob's message marked alice's: %r" % (
+        again,)
+    _rooms(app, u"alice").post(glass, u"by alice", None)
+    assert [m["mine"] for m in streams[u"alice"].muc(body=u"by alice")] == [True]

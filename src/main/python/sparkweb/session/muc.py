@@ -19,7 +19,8 @@ from __future__ import absolute_import
 
 from java.lang import Throwable
 from java.util import UUID
-from java.util.concurrent import ConcurrentHashMap, CountDownLatch, TimeUnit
+from java.util.concurrent import ConcurrentHashMap, ConcurrentLinkedQueue, CountDownLatch, \
+    TimeUnit
 
 from sparkweb.errors import NotFound, ServiceUnavailable
 from sparkweb.events import muc_events
@@ -30,6 +31,7 @@ from sparkweb.xmpp.refusals import NoAnswer, XmppRefusal
 LOG = logger("muc")
 ANSWER_SECONDS = 10        # how long a REST call waits for the room's answer
 ERROR = u"error"           # the type of a stanza that reports a refusal
+POSTED_IDS = 500           # posted message ids remembered for "mine"
 
 
 def _new_id():
@@ -53,6 +55,27 @@ class _Answer(object):
         return self.stanza
 
 
+class PostedIds(object):
+    """The ids of the last :data:`POSTED_IDS` messages the session posted, which rooms echo
+    (XEP-0045 7.4): what makes a room message ``mine`` (a nickname is not: an earlier occupant
+    may have had it)."""
+
+    def __init__(self):
+        self._ids = ConcurrentHashMap()
+        self._order = ConcurrentLinkedQueue()
+
+    def add(self, message_id):
+        self._ids.put(message_id, True)
+        self._order.add(message_id)
+        while self._order.size() > POSTED_IDS:
+            oldest = self._order.poll()
+            if oldest is not None:
+                self._ids.remove(oldest)
+
+    def contains(self, message_id):
+        return message_id is not None and self._ids.containsKey(message_id)
+
+
 class JoinedRooms(object):
     def __init__(self, send, request):
         self._send = send                      # the session's send (limits, activity)
@@ -60,6 +83,7 @@ class JoinedRooms(object):
         self._nicks = ConcurrentHashMap()      # room JID -> our nickname there
         self._occupants = ConcurrentHashMap()  # room JID -> {nick: real JID or None}
         self._answers = ConcurrentHashMap()    # (kind, key) -> _Answer
+        self._posted = PostedIds()             # ids of the messages this session posted
 
     # --- what the REST API asks ---------------------------------------------------------------
     def nick_in(self, room):
@@ -103,6 +127,7 @@ class JoinedRooms(object):
         self._require(room)
         message_id = _new_id()
         message = model.room_message(room, body=body, data=data, id=message_id)
+        self._posted.add(message_id)           # before it is sent: the room echoes it at once
         answer, _ = self._expect(("message", message_id))
         reply = self._await(("message", message_id), answer, message)
         if reply.type == ERROR:
@@ -155,11 +180,20 @@ class JoinedRooms(object):
         if stanza.kind == "presence" and (stanza.muc is not None or stanza.type == ERROR):
             return self._room_presence(stanza, room, nick)
         if stanza.kind == "message" and stanza.type == "groupchat":
-            occupants = self._occupants.get(room) or {}
-            known = occupants.get(nick)
-            return muc_events.for_message(stanza, room, nick, known[0] if known else None,
-                                          mine=nick == self._nicks.get(room))
+            return muc_events.for_message(stanza, room, nick, self._sender_jid(stanza, room,
+                                                                               nick),
+                                          mine=self._posted.contains(stanza.id))
         return None
+
+    def _sender_jid(self, stanza, room, nick):
+        """The sender's real JID as the room disclosed it: for a replayed message the delay's
+        ``from`` (the sender then; the nickname may have another holder now), for a live one
+        the occupant's as its presence gave it."""
+        if stanza.delay is not None:
+            sender = (stanza.delay or {}).get("from") or u""
+            return sender if sender and sender.partition(u"/")[0].lower() != room else None
+        known = (self._occupants.get(room) or {}).get(nick)
+        return known[0] if known else None
 
     def _room_presence(self, stanza, room, nick):
         codes = _codes(stanza)
