@@ -245,3 +245,25 @@ def test_published_items_use_default_namespaces_as_xmpp_clients_write_them():
     assert u"ns0" not in payload and u'<nick>Al</nick>' in payload, payload
     assert u'<property xmlns="urn:xmpp:sparkweb:bookmark-property:0" name="x.y">1</property>' \
         in payload, payload
+
+
+def test_only_administrators_see_with_whom_a_shared_bookmark_is_shared():
+    """Attack A12: a recipient saw every other recipient and the names of groups they are not
+    in; the Bookmarks plugin shows XMPP clients the bookmark only."""
+    _, app = world()
+    made = shared(app, u"layoffs", users=[u"bob", u"carol"], groups=[u"team"])
+    params = {"bookmarkID": unicode(made["bookmarkID"])}
+    for got in (call(app, api.get_bookmark, u"bob", params=params),
+                [b for b in call(app, api.get_bookmarks, u"bob")["bookmark"]
+                 if b["name"] == u"layoffs"][0]):
+        assert (got["users"], got["groups"]) == ([], []), "bob sees the audience: %r" % got
+    admin = call(app, api.get_bookmark, u"admin", params=params)
+    assert (admin["users"], admin["groups"]) == ([u"bob", u"carol"], [u"team"]), admin
+
+
+def test_scope_all_is_for_administrators_with_or_without_the_plugin():
+    """Review R12-4: without the Bookmarks plugin a non-administrator's ?scope=all was 200."""
+    openfire, app = world()
+    openfire.bookmarks_plugin = None
+    assert status(app, api.get_bookmarks, u"bob", query={"scope": "all"}) == 403, "scope=all"
+    assert call(app, api.get_bookmarks, u"admin", query={"scope": "all"})["bookmark"] == []

@@ -134,10 +134,13 @@ def properties_json(properties):
     return [{"key": name, "value": properties[name]} for name in sorted(properties)]
 
 
-def shared_json(bookmark):
+def shared_json(bookmark, audience=True):
+    """``audience``: with whom it is shared (``users``, ``groups``), for administrators only:
+    the Bookmarks plugin shows XMPP clients the bookmark, never who else got it."""
     return {"bookmarkID": bookmark.bookmark_id, "type": bookmark.type, "name": bookmark.name,
             "value": bookmark.value, "globalBookmark": bookmark.is_global,
-            "users": list(bookmark.users), "groups": list(bookmark.groups),
+            "users": list(bookmark.users) if audience else [],
+            "groups": list(bookmark.groups) if audience else [],
             "properties": properties_json(bookmark.properties), "shared": True}
 
 
