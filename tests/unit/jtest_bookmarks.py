@@ -267,3 +267,18 @@ def test_scope_all_is_for_administrators_with_or_without_the_plugin():
     openfire.bookmarks_plugin = None
     assert status(app, api.get_bookmarks, u"bob", query={"scope": "all"}) == 403, "scope=all"
     assert call(app, api.get_bookmarks, u"admin", query={"scope": "all"})["bookmark"] == []
+
+
+def test_shared_names_and_values_fit_every_database_of_the_plugin():
+    """Review R12-1: values of up to 1024 characters were accepted; the plugin's MySQL column
+    holds 255 (Oracle and DB2 count bytes) and its setters drop what does not fit, which left
+    a half-applied change and a 500."""
+    openfire, app = world()
+    fits = u"https://example.org/" + u"a" * (255 - len(u"https://example.org/"))
+    assert shared(app, u"fits", value=fits, globalBookmark=True)["value"] == fits
+    for fields in ({"value": fits + u"a"}, {"name": u"\u00e9" * 128},
+                   {"value": u"https://example.org/" + u"\u00e9" * 118}):
+        body = dict({"type": "url", "name": u"too-long", "value": u"https://example.org/",
+                     "globalBookmark": True}, **fields)
+        assert status(app, api.create_bookmark, u"admin", body=body) == 400, fields
+    assert names(app, u"admin", query={"scope": "all"}) == [u"fits"], "a refused one was stored"

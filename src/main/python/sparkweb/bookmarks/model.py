@@ -102,8 +102,8 @@ def _type(value):
 def _text(key, value, limit):
     if not isinstance(value, basestring) or not value.strip():
         raise BadRequest("'%s' must be a non-empty string." % key)
-    if len(value) > limit:
-        raise BadRequest("'%s' may have at most %d characters." % (key, limit))
+    if len(value.encode("utf-8")) > limit:
+        raise BadRequest("'%s' may have at most %d bytes (UTF-8)." % (key, limit))
     return xml_text(key, value)
 
 
