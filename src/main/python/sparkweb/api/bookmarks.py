@@ -194,7 +194,7 @@ MODELS = {
     "BookmarkList": obj({"bookmark": array_of(ref("BookmarkEntry"))}, ["bookmark"]),
     "BookmarkInput": obj({
         "type": {"enum": ["url", "group_chat"]}, "name": {"type": "string", "maxLength": 255},
-        "value": {"type": "string", "maxLength": 1024}, "globalBookmark": FLAG,
+        "value": {"type": "string", "maxLength": 255}, "globalBookmark": FLAG,
         "users": NAMES, "groups": NAMES, "properties": _PROPERTIES, "shared": FLAG},
         examples=[{"type": "group_chat", "name": "Lobby",
                    "value": "lobby@conference.example.org", "properties": {"autojoin": True}}]),
