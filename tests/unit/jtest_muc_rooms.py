@@ -298,3 +298,17 @@ def test_mine_and_the_senders_jid_are_those_of_the_message_not_of_the_nickname_n
         again,)
     _rooms(app, u"alice").post(glass, u"by alice", None)
     assert [m["mine"] for m in streams[u"alice"].muc(body=u"by alice")] == [True]
+
+
+def test_the_same_users_other_client_shares_its_nickname():
+    """Review R11-10: Openfire refuses a nickname only when another user holds it; the
+    user's phone in the room as "Alice" does not keep SparkWeb out as "Alice"."""
+    from sparkweb.xmpp import stanza as model
+    from jtest_carbons import OtherClient
+    openfire, app, streams = _setup()
+    openfire.muc.create_room(u"lounge", owner=u"carol@example.test")
+    phone = OtherClient(openfire, u"alice", u"phone", carbons=False)
+    phone.session.send(model.room_join(ROOM + u"/Alice"))
+    assert _rooms(app, u"alice").join(ROOM, u"Alice")["nick"] == u"Alice", "refused"
+    taken = raised(lambda: _rooms(app, u"bob").join(ROOM, u"alice"))
+    assert (taken.code, taken.status) == ("conflict", 409), repr(taken)

@@ -193,8 +193,8 @@ class MemoryMucService(object):
             return "service-unavailable"
         if room.locked and not created and affiliation != "owner":
             return "item-not-found"
-        holder = room.by_nick(nick)
-        if holder is not None:
+        holder = room.by_nick(nick)       # the same user's other client may share it
+        if holder is not None and bare_jid(holder.session.jid) != bare:
             return "conflict"
         given = ((stanza.muc or {}).get("join") or {}).get("password")
         if room.password is not None and given != room.password:
