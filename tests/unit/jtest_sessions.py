@@ -423,3 +423,25 @@ def test_a_start_that_fails_is_tried_afresh_by_the_next_request():
     session = registry.get_or_start(u"bob")
     assert not session.ended and session.jid, "the next request got no live session"
     assert len(openfire.xmpp.sessions_of(u"bob")) == 1, "XMPP sessions of bob"
+
+
+def test_iq_requests_from_others_are_answered_pings_with_a_result():
+    """Review R11-3: a client answers every IQ get/set (RFC 6120 8.2.3). Openfire's MUC
+    service pings idle occupants and removes those that do not answer; the session answered
+    nothing."""
+    from sparkweb.xmpp import stanza as model
+    openfire, clock, app = setup()
+    session = app.sessions.get_or_start(u"alice")
+    routed = []
+    original = openfire.xmpp.route
+    openfire.xmpp.route = lambda sender, sent: routed.append(sent) or original(sender, sent)
+    room = u"lounge@conference.example.test"
+    for id, child in ((u"p1", u"<ping xmlns='urn:xmpp:ping'/>"),
+                      (u"d1", u"<query xmlns='http://jabber.org/protocol/disco#info'/>")):
+        session.on_stanza(model.Stanza("iq", type="get", id=id, sender=room,
+                                       recipient=session.jid,
+                                       xml=u"<iq type='get' id='%s'>%s</iq>" % (id, child)))
+    session.on_stanza(model.Stanza("iq", type="result", id=u"r1", sender=room))
+    answers = [(s.type, s.id, s.recipient) for s in routed if s.kind == "iq"]
+    assert answers == [(u"result", u"p1", room), (u"error", u"d1", room)], answers
+    assert u"service-unavailable" in routed[1].get_xml(), routed[1].get_xml()
