@@ -282,3 +282,44 @@ def test_shared_names_and_values_fit_every_database_of_the_plugin():
                      "globalBookmark": True}, **fields)
         assert status(app, api.create_bookmark, u"admin", body=body) == 400, fields
     assert names(app, u"admin", query={"scope": "all"}) == [u"fits"], "a refused one was stored"
+
+
+def test_two_tabs_creating_one_room_at_once_get_one_bookmark_and_a_409():
+    """The first create is held inside its duplicate check until the second has started;
+    without serialising the user's read-change-publish both passed it and both got 200."""
+    from java.lang import Thread
+    from java.util.concurrent import CountDownLatch, TimeUnit
+    from sparkweb.bookmarks import pep
+    openfire, app = world()
+    first_inside, second_started = CountDownLatch(1), CountDownLatch(1)
+    original_all = pep.OwnBookmarks.all
+    calls = []
+
+    def held_all(self):
+        found = original_all(self)
+        calls.append(1)
+        if len(calls) == 1:
+            first_inside.countDown()
+            # Until the second has read too (it can only when nothing serialises them).
+            second_started.await(2, TimeUnit.SECONDS)
+        else:
+            second_started.countDown()
+        return found
+    pep.OwnBookmarks.all = held_all
+    results = []
+    body = {"name": u"lobby", "value": ROOM}
+    try:
+        first = Thread(lambda: results.append(status(app, api.create_bookmark, u"alice",
+                                                     body=body)))
+        first.start()
+        assert first_inside.await(20, TimeUnit.SECONDS), "the first create never ran"
+        second = Thread(lambda: results.append(status(app, api.create_bookmark, u"alice",
+                                                      body=body)))
+        second.start()
+        first.join(30000)
+        second.join(30000)
+    finally:
+        pep.OwnBookmarks.all = original_all
+    statuses = sorted(200 if s == "None" else s for s in results)
+    assert len(results) == 2, "a create did not finish: %r" % results
+    assert statuses == [200, 409], "two creates of one room answered %r" % results

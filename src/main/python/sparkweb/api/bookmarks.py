@@ -15,13 +15,16 @@ property; the POST body is the value (text, or a JSON string). Answers are the b
 """
 from __future__ import absolute_import
 
+from java.util.concurrent import TimeUnit
+
 from sparkweb.api.schemas import FLAG, NAMES, array_of, obj, ref
 from sparkweb.bookmarks import model, pep
 from sparkweb.bookmarks.shared import SharedBookmarks
-from sparkweb.errors import BadRequest, Conflict, NotFound
+from sparkweb.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from sparkweb.http.routing import USER, Body, Param, Route
 
 MAX_SHARED_ID_DIGITS = 18       # a Java long
+EDIT_WAIT_SECONDS = 30          # for another change of the user's own bookmarks to finish
 
 
 def _shared(request):
@@ -44,6 +47,21 @@ def _shared_id(request):
 
 def _room(request):
     return model.check_value(u"group_chat", request.params["bookmarkID"], None)
+
+
+def _one_edit_at_a_time(change):
+    """Runs a read-change-publish of the caller's own bookmarks alone: two tabs creating one
+    room would both pass the duplicate check, two property changes would lose one. (Another
+    XMPP client of the user can still race: PEP has no compare-and-set.)"""
+    def serialised(request, *args):
+        lock = request.app.sessions.get_or_start(request.user).pep_edits
+        if not lock.tryLock(EDIT_WAIT_SECONDS, TimeUnit.SECONDS):
+            raise ServiceUnavailable("Another change of your bookmarks is still under way.")
+        try:
+            return change(request, *args)
+        finally:
+            lock.unlock()
+    return serialised
 
 
 def _own_bookmark(request):
@@ -91,6 +109,11 @@ def create_bookmark(request):
         raise BadRequest("Your own bookmarks are group chats (XEP-0402); URL bookmarks are "
                          "shared bookmarks, which administrators make.")
     room = model.check_value(u"group_chat", fields["value"], None)
+    return _create_own(request, room, fields)
+
+
+@_one_edit_at_a_time
+def _create_own(request, room, fields):
     own = _own(request)
     existing = own.all()
     if any(b.room == room for b in existing):
@@ -109,6 +132,11 @@ def update_bookmark(request):
     bookmark_id = _shared_id(request)
     if bookmark_id is not None:
         return model.shared_json(_shared(request).update(bookmark_id, fields))
+    return _update_own(request, fields)
+
+
+@_one_edit_at_a_time
+def _update_own(request, fields):
     bookmark = _own_bookmark(request)
     if fields.get("type", u"group_chat") != u"group_chat" or fields.get("globalBookmark") or \
             fields.get("users") or fields.get("groups"):
@@ -158,6 +186,7 @@ def delete_bookmark_property(request):
     return _change_own_property(request, name, None)
 
 
+@_one_edit_at_a_time
 def _change_own_property(request, name, value):
     bookmark = _own_bookmark(request)
     properties = bookmark.properties

@@ -63,6 +63,9 @@ class UserSession(object):
         self.last_activity = clock()
         self.last_stream_closed = 0
         self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
+        # One read-change-publish of the user's own PEP data (bookmarks) at a time: never
+        # taken by delivery, so holding it while a request waits for its answer is safe.
+        self.pep_edits = ReentrantLock()
 
     # --- start ----------------------------------------------------------------------------
     def start_and_claim(self):
