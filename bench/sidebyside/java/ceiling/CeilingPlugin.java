@@ -1,0 +1,80 @@
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee8.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee8.servlet.ServletHolder;
+import org.jivesoftware.openfire.container.Plugin;
+import org.jivesoftware.openfire.container.PluginManager;
+import org.jivesoftware.openfire.http.HttpBindManager;
+import org.jivesoftware.openfire.user.User;
+import org.jivesoftware.openfire.user.UserManager;
+import org.jivesoftware.openfire.user.UserNotFoundException;
+
+/**
+ * Benchmark only, never shipped: the ceiling for SparkWeb's Jython+Jersey path in
+ * bench/sidebyside_bench.py. A plain servlet on the same Jetty (Openfire's HTTP-bind server)
+ * answering GET /bench-ceiling/user?username=NAME with the JSON SparkWeb's GET /user gives for
+ * a user without visible properties or vCard, from the same UserManager lookup. It checks no
+ * token: the difference to SparkWeb includes the token check, which SparkWeb must keep.
+ */
+public final class CeilingPlugin implements Plugin {
+    private ServletContextHandler context;
+
+    @Override
+    public void initializePlugin(PluginManager manager, File pluginDirectory) {
+        context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
+        context.setContextPath("/bench-ceiling");
+        context.setClassLoader(CeilingPlugin.class.getClassLoader());
+        context.addServlet(new ServletHolder(new UserServlet()), "/user");
+        HttpBindManager.getInstance().addJettyHandler(context);
+    }
+
+    @Override
+    public void destroyPlugin() {
+        HttpBindManager.getInstance().removeJettyHandler(context);
+    }
+
+    static final class UserServlet extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response)
+                throws IOException {
+            User user;
+            try {
+                user = UserManager.getInstance().getUser(request.getParameter("username"));
+            } catch (UserNotFoundException | IllegalArgumentException missing) {
+                response.sendError(404);
+                return;
+            }
+            StringBuilder json = new StringBuilder(128).append("{\"username\":");
+            quote(json, user.getUsername()).append(",\"name\":");
+            quote(json, user.getName()).append(",\"email\":");
+            quote(json, user.getEmail()).append(",\"properties\":{},\"vcard\":{}}");
+            byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
+            response.setContentType("application/json");
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
+        }
+
+        private static StringBuilder quote(StringBuilder json, String text) {
+            if (text == null) {
+                return json.append("null");
+            }
+            json.append('"');
+            for (char c : text.toCharArray()) {
+                if (c == '"' || c == '\\') {
+                    json.append('\\').append(c);
+                } else if (c < 0x20) {
+                    json.append(String.format("\\u%04x", (int) c));
+                } else {
+                    json.append(c);
+                }
+            }
+            return json.append('"');
+        }
+    }
+}
