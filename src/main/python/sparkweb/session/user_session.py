@@ -260,7 +260,7 @@ class UserSession(object):
                                              size_hint=raw_size_hint(stanza)))
         finally:
             self._lock.unlock()
-        if self._on_stanza is not None:
+        if self._on_stanza is not None and stanza is not None:   # sent(): nothing received
             try:
                 self._on_stanza(self, stanza)
             except (Exception, Throwable):   # never let it disturb delivery
