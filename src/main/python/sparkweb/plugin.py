@@ -51,6 +51,7 @@ class SparkWeb(object):
     def _set_up(self):
         self.services = build_services(self.openfire)
         self._undo.append(self.services.accounts.watch())
+        self._undo.append(self.openfire.watch_vcards())
         self._undo.append(self.services.webpush.stop)
         self._undo.append(self.services.outbound.stop)   # first: push threads blocked in reads end
         self._undo.append(self.services.webpush.listen())
