@@ -386,19 +386,3 @@ def test_a_start_that_fails_is_tried_afresh_by_the_next_request():
     assert not session.ended and session.jid, "the next request got no live session"
     assert len(openfire.xmpp.sessions_of(u"bob")) == 1, "XMPP sessions of bob"
 
-
-def test_a_message_the_user_sent_is_not_handed_to_the_received_stanza_hook():
-    """The hook (Web Push) is for stanzas the session received. A sent message has none: the
-    hook used to be called with None, failed, and logged a traceback for every POST
-    /chat/message (seen in a JFR profile of the send path: a WARN with a traceback per send)."""
-    openfire, clock = openfire_with_users(), Clock()
-    app = services(openfire, clock)
-    seen = []
-    registry = SessionRegistry(openfire, app.settings, clock,
-                               on_stanza=lambda session, received: seen.append(received))
-    session = registry.get_or_start(u"alice")
-    message = stanza.message(u"bob@example.test", body=u"hello", type="chat", id=u"m1")
-    session.send(message)
-    session.sent(message)
-    assert None not in seen, "the hook was called without a stanza: %r" % seen
-    registry.end_all()
