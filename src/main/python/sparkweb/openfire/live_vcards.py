@@ -18,8 +18,7 @@ from __future__ import absolute_import
 from java.lang import System
 from java.util.concurrent import ConcurrentHashMap
 from java.util.concurrent.atomic import AtomicBoolean, AtomicLong
-from org.jivesoftware.openfire.event import VCardEventDispatcher
-from org.jivesoftware.openfire.vcard import VCardListener
+from org.jivesoftware.openfire.vcard import VCardEventDispatcher, VCardListener
 
 MISSING_SECONDS = 10
 MAX_REMEMBERED = 100000   # bounded memory; past it, absences are simply not remembered
