@@ -67,6 +67,9 @@ public final class CeilingPlugin implements Plugin {
             quote(json, user.getEmail()).append(",\"properties\":[");
             String separator = "";
             for (Map.Entry<String, String> property : new TreeMap<>(properties).entrySet()) {
+                if (property.getKey().toLowerCase().startsWith("sparkweb.")) {
+                    continue;   // protected, as SparkWeb's own (the benchmark users have no others)
+                }
                 json.append(separator).append("{\"key\":");
                 quote(json, property.getKey()).append(",\"value\":");
                 quote(json, property.getValue()).append('}');
