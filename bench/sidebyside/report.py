@@ -35,6 +35,9 @@ def _latency_block(result, rate):
             continue
         flag = " (generator-limited)" if (row.get("send_lag_p99_ms") or 0) > SEND_LAG_LIMIT_MS \
             or (row.get("loop_lag_p99_ms") or 0) > SEND_LAG_LIMIT_MS else ""
+        if row.get("received", 0) < row.get("sent", 0):
+            flag += " (server fell behind: %d not delivered within 5 s)" % (
+                row["sent"] - row.get("received", 0))
         lines.append("  %-36s %8s %8s %8s %5d/%-5d %10s %10s  %s%s" % (
             row["name"], _f(row.get("p50_ms")), _f(row.get("p99_ms")), _f(row.get("max_ms")),
             row.get("received", 0), row.get("sent", 0), _f(row.get("send_lag_p99_ms")),
