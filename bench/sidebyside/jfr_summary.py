@@ -63,14 +63,16 @@ def locks(recording, top):
 
 
 def gc(recording):
-    pauses = [_duration_ms(event) for event in events(recording, "jdk.GarbageCollection", 0)]
+    """Stop-the-world pauses (a collection's duration includes its concurrent phases)."""
+    pauses = [_duration_ms(event, "longestPause") for event in
+              events(recording, "jdk.GarbageCollection", 0)]
     if pauses:
-        print("GC: %d collections, %.0f ms in all, longest %.1f ms" % (
-            len(pauses), sum(pauses), max(pauses)))
+        print("GC: %d collections, longest pause %.1f ms, pauses over 50 ms: %d" % (
+            len(pauses), max(pauses), sum(1 for pause in pauses if pause > 50)))
 
 
-def _duration_ms(event):
-    found = re.search(r"duration = ([\d.]+) (ms|s|us)", event)
+def _duration_ms(event, field="duration"):
+    found = re.search(field + r" = ([\d.]+) (ms|s|us)", event)
     if not found:
         return 0.0
     value = float(found.group(1))
