@@ -148,6 +148,29 @@ def test_password_change_reaches_xmpp_and_profile_change_keeps_tokens(target, fr
     target.users[fresh_user] = "new-" + old
 
 
+
+def test_a_vcard_set_by_the_users_xmpp_client_shows_at_once_after_one_was_missing(
+        target, fresh_user):
+    """SparkWeb remembers users without a vCard (openfire/live_vcards: Openfire queries its
+    database for them on every lookup); a vCard made meanwhile by any client must still show
+    on the very next GET /user, and a deleted one must go."""
+    with target.client(target.login(fresh_user)) as page:
+        assert page.get("/user").json()["vcard"] == {}, "a fresh user has a vCard"
+        assert page.get("/user").json()["vcard"] == {}, "the remembered absence answers"
+        phone = peer(target, fresh_user)
+        try:
+            answer = phone.request("<vCard xmlns='vcard-temp'><NICKNAME>Phone-made</NICKNAME>"
+                                   "</vCard>", type="set")
+            assert "type=\"result\"" in answer or "type='result'" in answer, answer
+            assert page.get("/user").json()["vcard"].get("nickname") == "Phone-made", \
+                "the vCard set over XMPP is not seen after an absence was remembered"
+            answer = phone.request("<vCard xmlns='vcard-temp'/>", type="set")
+            assert "type=\"result\"" in answer or "type='result'" in answer, answer
+        finally:
+            phone.close()
+        assert "nickname" not in page.get("/user").json()["vcard"], \
+            "the vCard emptied over XMPP still shows its old nickname"
+
 def refused_over_xmpp(jid, password, target):
     """True only when the server answered the sign-in with a failure (not for a connection
     that never got that far, which would make a refusal check pass for nothing)."""

@@ -189,3 +189,27 @@ def _first_answer_other_than(status, client, url, seconds):
         if answer.statusCode() != status or time.time() > deadline:
             return answer
         Thread.sleep(10)
+
+
+def test_the_warm_up_runs_the_rest_path_unauthorised_and_ends_with_stop():
+    """After start, the warm-up thread sends in-process requests through Jersey: every one is
+    refused (401 for its unusable token, 404), and stop() ends the thread."""
+    server, handlers, base = _serve()
+    openfire = MemoryOpenfire(u"example.test", JettyWebServer(handlers), [base])
+    openfire.add_user(u"alice", u"alice-pw")
+    try:
+        plugin = SparkWeb(openfire, LOADER).start()
+        warm_up = plugin.warm_up
+        deadline = time.time() + 30
+        while warm_up.sent.get() < 50 and time.time() < deadline:
+            Thread.sleep(20)
+        assert warm_up.sent.get() >= 50, "the warm-up sent %d requests in 30 s" % (
+            warm_up.sent.get())
+        assert set(warm_up.statuses) <= set([401, 404]) and 401 in warm_up.statuses, \
+            "warm-up answers: %r" % warm_up.statuses
+        plugin.stop()
+        alive = [thread for thread in Thread.getAllStackTraces().keySet()
+                 if thread.getName() == "sparkweb-warm-up" and thread.isAlive()]
+        assert not alive, "the warm-up thread outlived stop()"
+    finally:
+        server.stop()

@@ -19,6 +19,7 @@ from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
 from sparkweb.http import app as web, openapi
+from sparkweb.http.warm_up import WarmUp
 from sparkweb.jsontext import to_json
 from sparkweb.log import RepeatedFailures, log_failure, logger
 from sparkweb.services import build_services
@@ -35,6 +36,7 @@ class SparkWeb(object):
         self._static_dir = static_dir
         self._undo = []
         self.services = None
+        self.warm_up = None
 
     def start(self):
         """Runs the set-up steps. If one fails, the steps before it are undone and the failure
@@ -51,6 +53,7 @@ class SparkWeb(object):
     def _set_up(self):
         self.services = build_services(self.openfire)
         self._undo.append(self.services.accounts.watch())
+        self._undo.append(self.openfire.watch_vcards())
         self._undo.append(self.services.webpush.stop)
         self._undo.append(self.services.outbound.stop)   # first: push threads blocked in reads end
         self._undo.append(self.services.webpush.listen())
@@ -66,6 +69,9 @@ class SparkWeb(object):
         self.openfire.add_web_context(context)
         self._undo.append(gate.close)   # before the removal: no request may be in Jersey as it stops
         self._undo.append(self.services.streams.close_all)
+        # Last in, so first out: its in-process requests end before the gate closes.
+        self.warm_up = WarmUp(context.getServletHandler().getServlet(web.REST_SERVLET)).start()
+        self._undo.append(self.warm_up.stop)
         self._serve_admin_page()
 
     def _serve_admin_page(self):

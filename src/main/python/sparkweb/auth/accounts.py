@@ -20,6 +20,12 @@ event has forgotten it: each answer is cached with the events' generation as it 
 the read, and an answer of an earlier generation is never trusted. One generation for all
 users (not one per user) so that there is no per-user state to expire; events are rare, and a
 check costs only one look-up more after one.
+When a user's answer runs out while many requests of that user are running, one of them looks
+up and the others wait for its answer (a lock per stripe of usernames) instead of all asking
+Openfire at once: Openfire serialises lock-out look-ups of one user on a lock, with a database
+query each for a user who is not locked out, and the side-by-side benchmark's JFR showed 16
+requests queueing there every 5 s (5.7 s of waits in 30 s). The waiters then take the fresh
+answer; none is served a stale one.
 """
 from __future__ import absolute_import
 
@@ -36,6 +42,7 @@ from sparkweb.secure_random import random_token
 LOG = logger("accounts")
 ACCOUNT_CHECK_MILLIS = 5000
 ID_BYTES = 16
+LOOK_UP_STRIPES = 64
 
 
 class _Checked(object):
@@ -56,15 +63,34 @@ class Accounts(object):
         self._writing = ReentrantLock()       # read-modify-write of the id property
         self._generation = AtomicLong()       # bumped by every event, after its change
         self._after_change = CopyOnWriteArrayList()   # callables(username), see on_change
+        self._look_ups = [ReentrantLock() for _ in range(LOOK_UP_STRIPES)]   # one look-up at a time per stripe
 
     def current_id(self, username):
         """The id that tokens of ``username`` must carry now; None when the account does not
         exist, is locked out, or never signed in."""
+        checked = self._trusted(username)
+        if checked is not None:
+            return checked.account_id
+        stripe = self._look_ups[hash(username) % LOOK_UP_STRIPES]
+        stripe.lock()
+        try:
+            checked = self._trusted(username)     # looked up while this thread waited
+            if checked is not None:
+                return checked.account_id
+            return self._refresh(username)
+        finally:
+            stripe.unlock()
+
+    def _trusted(self, username):
+        checked = self._checked.get(username)
+        if checked is not None and checked.until > self._clock() and \
+                checked.generation == self._generation.get():
+            return checked
+        return None
+
+    def _refresh(self, username):
         now = self._clock()
         generation = self._generation.get()     # before the read: see the module docstring
-        checked = self._checked.get(username)
-        if checked is not None and checked.until > now and checked.generation == generation:
-            return checked.account_id
         account_id = self._look_up(username)
         if account_id is None:
             self._checked.remove(username)

@@ -37,6 +37,7 @@ REST_PATH = "/api/rest"
 SSE_PATH = "/sse"
 OPENAPI_PATH = "/api/openapi.json"
 DOCS_PATH = "/api/docs"
+REST_SERVLET = "sparkweb-rest"
 
 
 class JerseyAnswerFilter(ContainerResponseFilter):
@@ -144,7 +145,7 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None, descrip
     _add_filter(context, CorsFilter(app.settings), "/*", DispatcherType.REQUEST)
     _add_filter(context, BodyReadFilter(app.settings), REST_PATH + "/*", DispatcherType.REQUEST,
                 DispatcherType.ASYNC)
-    rest = jetty.ServletHolder("sparkweb-rest", ServletContainer(build_jersey(routes, app)))
+    rest = jetty.ServletHolder(REST_SERVLET, ServletContainer(build_jersey(routes, app)))
     rest.setAsyncSupported(True)    # the body filter reads bodies asynchronously
     context.addServlet(rest, REST_PATH + "/*")
     sse = jetty.ServletHolder("sparkweb-sse", SseServlet(app))

@@ -136,6 +136,11 @@ class OpenfireFacade(object):
     def remove_user_listener(self, listener):
         raise NotImplementedError
 
+    def watch_vcards(self):
+        """Starts following vCard changes, so that :meth:`get_vcard` may remember users
+        without one (Openfire asks its database each time); returns the undo."""
+        raise NotImplementedError
+
     # --- passkeys (WebAuthn credentials, in SparkWeb's database table) ---------------------
     def passkeys(self, username):
         """The user's :class:`PasskeyRecord` list, oldest first."""

@@ -22,6 +22,7 @@ from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
 from sparkweb.openfire import live_bookmarks
+from sparkweb.openfire.live_vcards import MissingVCards
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire import live_webpush
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
@@ -60,6 +61,7 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def __init__(self):
         self._user_events = ConcurrentHashMap()   # id(listener) -> its UserEventListener
         self._offline_listeners = live_webpush.OfflineListeners()
+        self._missing_vcards = MissingVCards()     # see live_vcards
 
     def xmpp_domain(self):
         return XMPPServer.getInstance().getServerInfo().getXMPPDomain()
@@ -125,6 +127,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
         adapter = self._user_events.remove(id(listener))
         if adapter is not None:
             UserEventDispatcher.removeListener(adapter)
+
+    def watch_vcards(self):
+        return self._missing_vcards.start()
 
     # Passkeys: SparkWeb's own table, see live_passkeys.
     def passkeys(self, username):

@@ -90,7 +90,7 @@ class LiveContactsMixin(object):
 
     # --- vCard ------------------------------------------------------------------------------
     def get_vcard(self, username):
-        element = VCardManager.getInstance().getVCard(username)
+        element = self._missing_vcards.lookup(username, VCardManager.getInstance().getVCard)
         return _vcard_fields(element) if element is not None else {}
 
     def set_vcard(self, username, changes):

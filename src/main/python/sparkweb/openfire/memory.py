@@ -182,6 +182,9 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
     def remove_user_listener(self, listener):
         self._user_listeners.remove(listener)
 
+    def watch_vcards(self):
+        return lambda: None     # vCards are a dict here: nothing to remember, nothing to follow
+
     # Passkeys go in and out as copies, as rows of a database do: a record a caller holds
     # does not change under it when another sign-in moves the stored counter.
     def passkeys(self, username):

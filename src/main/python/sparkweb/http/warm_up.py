@@ -1,0 +1,87 @@
+"""Warm-up after start: the REST path exercised in-process until the JVM has compiled it.
+
+A fresh plugin answers its first requests many times slower than later ones: Jython's dispatch,
+Jersey's routing and the pipeline run interpreted until the JIT has seen them often enough (the
+side-by-side benchmark showed GET /user still getting faster a minute after start). So once the
+web context is up, one background thread sends requests straight into Jersey's application
+handler (no socket, no servlet filters, nothing logged): GET /user with a token signed by a key
+nobody has (the whole token check runs, ending in 401: nothing is ever authorised) and a GET of
+a path that does not exist (404). It stops after :data:`SECONDS` or :data:`REQUESTS`, yields
+between requests so that Openfire's own start is not held up, and :meth:`WarmUp.stop` ends it
+before the context goes away (plugin stop).
+"""
+from __future__ import absolute_import
+
+import base64
+
+from java.lang import Runnable, System, Thread, Throwable
+from java.net import URI
+from java.util.concurrent import TimeUnit
+from java.util.concurrent.atomic import AtomicBoolean, AtomicInteger
+from org.glassfish.jersey.internal import MapPropertiesDelegate
+from org.glassfish.jersey.server import ContainerRequest
+
+from sparkweb.log import logger
+from sparkweb.secure_random import base64url, random_bytes
+
+LOG = logger("http")
+SECONDS = 10
+REQUESTS = 5000
+BASE = URI.create("http://warm-up.invalid/sparkweb/api/rest/")
+PATHS = ("user", "user", "user", "no-such-route")
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip("=")
+
+
+def unusable_token():
+    """A well-formed HS256 token signed with a random key that is thrown away."""
+    return ".".join([_b64('{"alg":"HS256","typ":"JWT"}'),
+                     _b64('{"iss":"sparkweb","sub":"warm-up","exp":4102444800}'),
+                     base64url(random_bytes(32))])
+
+
+class WarmUp(Runnable):
+    def __init__(self, servlet_holder, seconds=SECONDS, requests=REQUESTS):
+        self._holder = servlet_holder
+        self._seconds = seconds
+        self._requests = requests
+        self._stopped = AtomicBoolean(False)
+        self.sent = AtomicInteger()
+        self.statuses = {}
+        self._thread = None
+
+    def start(self):
+        self._thread = Thread(self, "sparkweb-warm-up")
+        self._thread.setDaemon(True)
+        self._thread.setPriority(Thread.MIN_PRIORITY)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_millis=10000):
+        self._stopped.set(True)
+        if self._thread is not None:
+            self._thread.join(timeout_millis)
+
+    def run(self):
+        started = System.nanoTime()
+        deadline = started + TimeUnit.SECONDS.toNanos(self._seconds)
+        try:
+            handler = self._holder.getServlet().getApplicationHandler()   # Jersey, initialised
+            token = unusable_token()
+            while not self._stopped.get() and System.nanoTime() < deadline and \
+                    self.sent.get() < self._requests:
+                path = PATHS[self.sent.get() % len(PATHS)]
+                request = ContainerRequest(BASE, BASE.resolve(path), "GET", None,
+                                           MapPropertiesDelegate(), handler.getConfiguration())
+                request.getHeaders().add("Authorization", token)
+                status = handler.apply(request).get(10, TimeUnit.SECONDS).getStatus()
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+                self.sent.incrementAndGet()
+                Thread.yield()
+        except (Exception, Throwable):   # a warm-up that fails costs nothing but its benefit
+            if not self._stopped.get():
+                LOG.debug("The warm-up stopped early")
+        LOG.debug("Warm-up: %d requests in %d ms" % (
+            self.sent.get(), (System.nanoTime() - started) // 1000000))
