@@ -46,12 +46,16 @@ def run_script(connection, path):
 
 
 class Database(object):
-    """A fresh in-memory HSQLDB with Openfire's ofVersion and SparkWeb's schema; also the pool."""
+    """A fresh in-memory HSQLDB with Openfire's ofVersion and SparkWeb's schema; also the pool.
+    Openfire runs its embedded HSQLDB with table locks (the default, LOCKS); ``mvcc`` makes it
+    behave like the other databases Openfire supports."""
 
-    def __init__(self, script=os.path.join(SCHEMA, "sparkweb_hsqldb.sql")):
+    def __init__(self, mvcc=False, script=os.path.join(SCHEMA, "sparkweb_hsqldb.sql")):
         self.url = "jdbc:hsqldb:mem:push%d" % DATABASES.incrementAndGet()
         connection = self.getConnection()
         try:
+            if mvcc:   # as PostgreSQL, MySQL, Oracle and SQL Server run: readers never wait
+                connection.createStatement().execute("SET DATABASE TRANSACTION CONTROL MVCC")
             connection.createStatement().execute(
                 "CREATE TABLE ofVersion (name VARCHAR(50) NOT NULL, version INTEGER NOT NULL)")
             run_script(connection, script)
@@ -164,8 +168,8 @@ def test_entries_are_stored_replaced_and_deleted():
     assert database.rows(u"alice") == [], database.rows(u"alice")
 
 
-def test_two_nodes_subscribing_two_devices_at_once_stay_within_the_limit():
-    database = Database()
+def _two_nodes_subscribing_two_devices_at_once_stay_within_the_limit(mvcc):
+    database = Database(mvcc)
     gate = Gate(database)
     node_a, node_b = PushSubscriptionTable(gate), PushSubscriptionTable(gate)
     outcomes = at_once([lambda: node_a.save(record(u"laptop", u"https://push.example/a"), 1),
@@ -176,8 +180,8 @@ def test_two_nodes_subscribing_two_devices_at_once_stay_within_the_limit():
         "two subscriptions passed a limit of 1: %r" % database.rows(u"alice")
 
 
-def test_one_node_many_devices_at_once_stay_within_the_limit():
-    database = Database()
+def _one_node_many_devices_at_once_stay_within_the_limit(mvcc):
+    database = Database(mvcc)
     table = PushSubscriptionTable(Gate(database, parties=8))
     outcomes = at_once([(lambda n=n: table.save(record(u"device%d" % n,
                                                        u"https://push.example/%d" % n), 3))
@@ -187,8 +191,8 @@ def test_one_node_many_devices_at_once_stay_within_the_limit():
     assert len(database.rows(u"alice")) == 3, database.rows(u"alice")
 
 
-def test_the_same_browser_subscribing_twice_at_once_keeps_one_entry():
-    database = Database()
+def _the_same_browser_subscribing_twice_at_once_keeps_one_entry(mvcc):
+    database = Database(mvcc)
     gate = Gate(database)
     node_a, node_b = PushSubscriptionTable(gate), PushSubscriptionTable(gate)
     outcomes = at_once([lambda: node_a.save(record(u"laptop", u"https://push.example/same"), 5),
@@ -200,8 +204,8 @@ def test_the_same_browser_subscribing_twice_at_once_keeps_one_entry():
         "one endpoint must be one entry: %r" % database.rows(u"alice")
 
 
-def test_one_device_resubscribing_twice_at_once_keeps_one_entry():
-    database = Database()
+def _one_device_resubscribing_twice_at_once_keeps_one_entry(mvcc):
+    database = Database(mvcc)
     gate = Gate(database)
     node_a, node_b = PushSubscriptionTable(gate), PushSubscriptionTable(gate)
     outcomes = at_once([lambda: node_a.save(record(u"laptop", u"https://push.example/old"), 5),
@@ -210,3 +214,52 @@ def test_one_device_resubscribing_twice_at_once_keeps_one_entry():
         "one device subscribing twice at once: both saves replace: %r" % (outcomes,)
     assert len(database.rows(u"alice")) == 1, \
         "one device name must be one entry: %r" % database.rows(u"alice")
+
+
+def test_two_nodes_subscribing_two_devices_at_once_stay_within_the_limit_with_table_locks():
+    _two_nodes_subscribing_two_devices_at_once_stay_within_the_limit(False)
+
+
+def test_two_nodes_subscribing_two_devices_at_once_stay_within_the_limit_with_row_versions():
+    _two_nodes_subscribing_two_devices_at_once_stay_within_the_limit(True)
+
+
+def test_one_node_many_devices_at_once_stay_within_the_limit_with_table_locks():
+    _one_node_many_devices_at_once_stay_within_the_limit(False)
+
+
+def test_one_node_many_devices_at_once_stay_within_the_limit_with_row_versions():
+    _one_node_many_devices_at_once_stay_within_the_limit(True)
+
+
+def test_the_same_browser_subscribing_twice_at_once_keeps_one_entry_with_table_locks():
+    _the_same_browser_subscribing_twice_at_once_keeps_one_entry(False)
+
+
+def test_the_same_browser_subscribing_twice_at_once_keeps_one_entry_with_row_versions():
+    _the_same_browser_subscribing_twice_at_once_keeps_one_entry(True)
+
+
+def test_one_device_resubscribing_twice_at_once_keeps_one_entry_with_table_locks():
+    _one_device_resubscribing_twice_at_once_keeps_one_entry(False)
+
+
+def test_one_device_resubscribing_twice_at_once_keeps_one_entry_with_row_versions():
+    _one_device_resubscribing_twice_at_once_keeps_one_entry(True)
+
+
+def test_a_schema_2_installation_is_upgraded_to_the_slot_constraints():
+    database = Database(script=os.path.join(SCHEMA, "upgrade", "2", "sparkweb_hsqldb.sql"))
+    connection = database.getConnection()
+    try:
+        connection.createStatement().execute(
+            "INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 2)")
+        run_script(connection, os.path.join(SCHEMA, "upgrade", "3", "sparkweb_hsqldb.sql"))
+        rows = connection.createStatement().executeQuery(
+            "SELECT version FROM ofVersion WHERE name='sparkweb'")
+        assert rows.next() and rows.getInt(1) == 3, "ofVersion not set to 3"
+    finally:
+        connection.close()
+    table = PushSubscriptionTable(database)
+    assert table.save(record(u"laptop", u"https://push.example/1"), 1), "upgraded table refused"
+    assert not table.save(record(u"phone", u"https://push.example/2"), 1), "limit not kept"

@@ -1,15 +1,21 @@
-"""Web Push subscriptions in Openfire's database (table ofSparkWebPushSub, schema 2 of
-``database/sparkweb_<type>.sql``, added to older installations by ``database/upgrade/2``), through
-a connection pool with DbConnectionManager's ``getConnection``/``closeConnection`` (live_webpush
-passes Openfire's; unit tests a real HSQLDB, the database Openfire embeds).
+"""Web Push subscriptions in Openfire's database (table ofSparkWebPushSub of
+``database/sparkweb_<type>.sql``, schema 3), through a connection pool with DbConnectionManager's
+``getConnection``/``closeConnection`` (live_webpush passes Openfire's; unit tests a real HSQLDB,
+the database Openfire embeds).
 
 An endpoint is one browser, so it is the key (as its SHA-256: endpoints are long): a browser
-subscribing again, for whichever user, replaces its entry. Database failures are a 503.
+subscribing again, for whichever user, replaces its entry; a device name is one entry of its
+user. The per-user limit holds under concurrency, on one node or several, by the database's
+unique constraints rather than by a count: each entry takes one of the user's numbered slots
+``0 .. limit-1`` (unique per user, like the device name), so two subscriptions saved at once
+that both saw room for one more collide on the same slot. The loser's transaction is rolled
+back and it tries again, reading what the winner committed, and then finds the user full (409)
+or another free slot. Database failures are a 503.
 """
 from __future__ import absolute_import
 
-from java.lang import Long, Throwable
-from java.sql import SQLException, Types
+from java.lang import Integer, Long, Throwable
+from java.sql import SQLException, SQLIntegrityConstraintViolationException, Types
 
 from sparkweb.errors import ServiceUnavailable
 from sparkweb.log import RepeatedFailures, logger
@@ -19,13 +25,23 @@ from sparkweb.openfire.live_passkeys import credential_key as sha256_hex
 LOG = logger("webpush")
 
 _COLUMNS = "username, deviceName, endpoint, p256dh, authSecret, expirationTime, createdAt"
-SELECT_BY_USER = ("SELECT " + _COLUMNS + " FROM ofSparkWebPushSub WHERE username=? "
+SELECT_BY_USER = ("SELECT " + _COLUMNS + ", slot FROM ofSparkWebPushSub WHERE username=? "
                   "ORDER BY createdAt")
-INSERT = ("INSERT INTO ofSparkWebPushSub (endpointKey, " + _COLUMNS + ") "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT = ("INSERT INTO ofSparkWebPushSub (endpointKey, " + _COLUMNS + ", slot) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 DELETE_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=?"
 DELETE_USER_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=? AND username=?"
 DELETE_DEVICE = "DELETE FROM ofSparkWebPushSub WHERE username=? AND deviceName=?"
+# Each failed attempt means another save of the same user committed in between (or the database
+# broke a deadlock), so a save retries at most once per other save running at the same time.
+MAX_ATTEMPTS = 25
+# SQLState classes worth another attempt: 23 integrity (the slot, device or endpoint another
+# save took first), 40 transaction rollback (deadlock, serialisation failure).
+RETRY_STATES = ("23", "40")
+
+
+class _Collided(Exception):
+    """The attempt's transaction lost a race to another save and was rolled back."""
 
 
 def _record(rows):
@@ -43,34 +59,22 @@ class PushSubscriptionTable(object):
         self._failures = RepeatedFailures(LOG, "Using the Web Push subscription table")
 
     def by_user(self, username):
-        return self._run(lambda connection: _query(connection, SELECT_BY_USER, [username]))
+        rows = self._run(lambda connection: _query(connection, SELECT_BY_USER, [username]))
+        return [found for found, _ in rows]
 
     def save(self, record, limit):
-        """Deletes what the new entry replaces and inserts it in one transaction."""
-        existing = self.by_user(record.username)
-        kept = [old for old in existing
-                if old.endpoint != record.endpoint and old.device != record.device]
-        if len(kept) >= limit:
-            return False
-        values = [sha256_hex(record.endpoint), record.username, record.device, record.endpoint,
-                  record.p256dh, record.auth,
-                  Long(record.expiration_time) if record.expiration_time is not None else None,
-                  Long(record.created_at)]
-
-        def replace(connection):
-            connection.setAutoCommit(False)
+        """Replaces the entries with the record's endpoint or its user's device name by the
+        record, in one transaction; False, and nothing changed, when the user's other entries
+        already fill ``limit``."""
+        for _ in range(MAX_ATTEMPTS):
             try:
-                _update(connection, DELETE_ENDPOINT, [values[0]])
-                _update(connection, DELETE_DEVICE, [record.username, record.device])
-                _update(connection, INSERT, values)
-                connection.commit()
-            except (Exception, Throwable):
-                connection.rollback()
-                raise
-            finally:
-                connection.setAutoCommit(True)
-        self._run(replace)
-        return True
+                return self._run(lambda connection: _transaction(
+                    connection, lambda: _replace(connection, record, limit)))
+            except _Collided:
+                continue
+        self._failures.failed()
+        raise ServiceUnavailable("Too many subscriptions are being saved for you at once; try "
+                                 "again.", {"Retry-After": "1"})
 
     def delete(self, username, device=None, endpoint=None):
         if device is not None:
@@ -95,7 +99,46 @@ class PushSubscriptionTable(object):
         return result
 
 
+def _replace(connection, record, limit):
+    existing = _query(connection, SELECT_BY_USER, [record.username])
+    taken = set(slot for old, slot in existing
+                if old.endpoint != record.endpoint and old.device != record.device)
+    free = [slot for slot in range(limit) if slot not in taken]
+    if len(taken) >= limit or not free:
+        return False
+    endpoint_key = sha256_hex(record.endpoint)
+    _update(connection, DELETE_ENDPOINT, [endpoint_key])
+    _update(connection, DELETE_DEVICE, [record.username, record.device])
+    _update(connection, INSERT, [
+        endpoint_key, record.username, record.device, record.endpoint, record.p256dh,
+        record.auth, Long(record.expiration_time) if record.expiration_time is not None else None,
+        Long(record.created_at), Integer(free[0])])
+    return True
+
+
+def _transaction(connection, work):
+    """``work()`` in one transaction; _Collided when it lost a race and should be tried again."""
+    connection.setAutoCommit(False)
+    try:
+        result = work()
+        connection.commit()
+        return result
+    except SQLException as error:
+        connection.rollback()
+        state = error.getSQLState() or ""
+        if isinstance(error, SQLIntegrityConstraintViolationException) or \
+                state[:2] in RETRY_STATES:
+            raise _Collided()
+        raise
+    except (Exception, Throwable):
+        connection.rollback()
+        raise
+    finally:
+        connection.setAutoCommit(True)
+
+
 def _query(connection, sql, values):
+    """(record, slot) pairs."""
     statement = rows = None
     try:
         statement = connection.prepareStatement(sql)
@@ -103,7 +146,7 @@ def _query(connection, sql, values):
         rows = statement.executeQuery()
         found = []
         while rows.next():
-            found.append(_record(rows))
+            found.append((_record(rows), rows.getInt(8)))
         return found
     finally:
         _close(rows, statement)
@@ -125,6 +168,8 @@ def _bind(statement, values):
             statement.setNull(index, Types.BIGINT)
         elif isinstance(value, Long):
             statement.setLong(index, value.longValue())
+        elif isinstance(value, Integer):
+            statement.setInt(index, value.intValue())
         else:
             statement.setString(index, value)
 
