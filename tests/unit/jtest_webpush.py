@@ -8,7 +8,10 @@ from java.lang import String
 from java.util.concurrent import CountDownLatch, LinkedBlockingQueue, TimeUnit
 
 from sparkweb import config
-from sparkweb.errors import BadRequest, Conflict, Forbidden, TooManyRequests
+from sparkweb.errors import (BadRequest, Conflict, Forbidden, ServiceUnavailable,
+                             TooManyRequests)
+from sparkweb.outbound import urls
+from sparkweb.outbound.client import OutboundClient
 from sparkweb.openfire.facade import PushSubscriptionRecord
 from sparkweb.push import crypto, publishing, subscriptions
 from sparkweb.push.encryption import MAX_PAYLOAD_BYTES
@@ -96,6 +99,44 @@ def test_malformed_subscriptions_are_refused_with_400():
             error = raised(lambda: subscriptions.parse(value, u"alice", u"x", app.settings, 1))
             assert isinstance(error, BadRequest), "accepted %r: %r" % (value, error)
     finally:
+        app.webpush.stop()
+
+
+def test_endpoints_are_read_by_the_parser_the_sender_uses():
+    """An endpoint java.net.URI reads but the outbound client's parser refuses (a port out of
+    range) was stored, and every push to it then failed; one parser decides both now."""
+    openfire, app = app_with(Transport())
+    try:
+        for endpoint in (u"https://push.example:99999/p", u"https://push.example:0/p",
+                         u"https://push.example:65536/p", u"https://push.example:8x/p",
+                         u"https://push.example/p#fragment"):
+            error = raised(lambda: subscriptions.parse(body(endpoint), u"alice", u"x",
+                                                       app.settings, 1))
+            assert isinstance(error, BadRequest), "accepted %r: %r" % (endpoint, error)
+        record = subscriptions.parse(body(u"https://push.example:8443/p?x=1"), u"alice", u"x",
+                                     app.settings, 1)
+        target = urls.parse(record.endpoint)
+        assert (target.host, target.port, target.path) == ("push.example", 8443, "/p?x=1"), \
+            "the sender reads %r" % target.url
+    finally:
+        app.webpush.stop()
+
+
+def test_a_dns_server_that_does_not_answer_is_503_not_a_hung_request():
+    stuck = CountDownLatch(1)
+
+    def resolve(name):
+        stuck.await(20, TimeUnit.SECONDS)
+        return []
+    openfire, app = app_with(Transport())
+    app.settings.set(config.OUTBOUND_CONNECT_SECONDS, "1")
+    policy = OutboundClient(app.settings, resolve=resolve).policy()
+    try:
+        error = raised(lambda: subscriptions.parse(body(u"https://slow-dns.example/p"),
+                                                   u"alice", u"x", app.settings, 1, policy))
+        assert isinstance(error, ServiceUnavailable), "a stuck lookup gave %r" % error
+    finally:
+        stuck.countDown()
         app.webpush.stop()
 
 
