@@ -58,15 +58,23 @@ def test_spellings_of_a_name_share_its_failed_login_limit(target):
 
 
 def test_spellings_of_a_name_share_one_session(target):
-    """Logging out with a token issued to ALICE ends the session that alice's stream is on."""
+    """A token issued to ALICE is alice's: a message sent with alice's token shows on the
+    ALICE token's stream (one session, all streams), and the stream lives on when only the
+    other spelling's token logs out, as for any other device of the user."""
     alice = target.login("alice")
     with target.client() as client:
         upper = client.post("/login/ALICE", content=target.users["alice"]).json()["token"]
-    with EventStream(target, alice) as stream:
-        stream.next("onConnect")
+    with EventStream(target, upper) as stream:
+        assert stream.next("onConnect").data["username"] == "alice"
+        text = "spelling-" + uuid.uuid4().hex[:8]
+        with target.client(alice) as client:
+            assert client.post("/chat/message/bob", json={"body": text}).status_code == 200
+            stream.next("chatapi.chat", where=lambda e: e.data.get("body") == text)
+            assert client.post("/logout").status_code == 200, "logout failed"
+        assert not stream.ended(3), "alice's logout ended the stream of her ALICE token"
         with target.client(upper) as client:
             assert client.post("/logout").status_code == 200, "logout failed"
-        assert stream.ended(15), "alice's stream outlived the logout of her ALICE token"
+        assert stream.ended(15), "the ALICE token's stream outlived its own logout"
 
 
 def test_parallel_wrong_guesses_stop_at_the_limit(target):

@@ -107,3 +107,21 @@ def test_a_password_changed_while_the_stream_opens_still_closes_it():
     stream = output.listener
     assert stream is not None and stream.closed, "a stream opened with an ended token stays open"
     assert len(world.app.streams) == 0, "a closed stream stays in the set"
+
+
+def test_logout_on_one_device_keeps_the_session_another_device_still_streams_on():
+    """One shared XMPP session per user: signing out on the phone must not end the desktop's
+    stream, rooms and presence; signing out on the last device ends the session."""
+    from sparkweb.api.login import logout
+    world = World()
+    phone_token, phone = world.token(u"alice")
+    desktop, desktop_claims = world.open(u"alice")
+    session = world.app.sessions.get(u"alice")
+    request = type("Request", (), {"app": world.app, "claims": phone, "user": u"alice"})()
+    on_thread(lambda: logout(request)).join(20000)
+    assert not session.ended, "the phone's logout ended the desktop's session"
+    assert not desktop.closed, "the phone's logout closed the desktop's stream"
+    request.claims = desktop_claims
+    on_thread(lambda: logout(request)).join(20000)
+    assert closed_within(desktop), "the desktop's own logout left its stream open"
+    assert within(lambda: session.ended), "the last device's logout left the session running"

@@ -8,6 +8,7 @@ from sparkweb.errors import BadRequest, PayloadTooLarge
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.openfire.memory_iq import MemoryUploadService
 from sparkweb.session.upload_origin import UploadSameOrigin, check_slot
+from sparkweb.xmpp import stanza as model
 from support import FakeRequest, openfire_with_users, raised, services
 
 CLAIMS = type("Claims", (), {"username": u"alice"})()
@@ -35,7 +36,7 @@ def test_a_slot_comes_from_the_service_found_by_discovery():
     assert slot["headers"] == {"Authorization": "Basic c2xvdA=="}, \
         "only XEP-0363's headers pass: %r" % slot["headers"]
     session = app.sessions.get_or_start(u"alice")
-    assert session.queries.pending() == 0, "queries left waiting"
+    assert session.pending_requests() == 0, "requests left waiting"
 
 
 def test_a_file_over_the_limit_is_413_with_the_limit_before_asking_for_a_slot():
@@ -152,3 +153,27 @@ def test_an_administrator_can_allow_same_origin_slots_explicitly():
     app.settings.set(config.UPLOAD_ALLOW_SAME_ORIGIN, u"true")
     slot = ask_from(app)()
     assert slot["getUrl"].startswith(u"http://chat.example.test:7070/"), "allowed: %r" % slot
+
+
+def test_an_answer_from_another_account_with_the_requests_id_is_not_taken():
+    """Disco and slot requests share the session's one IQ mechanism (session.requests): only
+    the address asked, the server or the user's own account may answer. A forged error from
+    another user carrying the right id arrives first here, and the real answer still counts."""
+    app, service = app_with_upload()
+    session = app.sessions.get_or_start(u"alice")
+    xmpp = session._xmpp
+    original_send = xmpp.send
+
+    def send_with_a_forgery_first(stanza):
+        if stanza.kind == "iq" and stanza.type == "get":
+            forged = model.Stanza("iq", type="error", id=stanza.id, error=u"not-allowed",
+                                  sender=u"bob@%s/x" % app.openfire.xmpp_domain(),
+                                  recipient=xmpp.jid)
+            forged.xml = (u"<iq type='error' id='%s'><error type='cancel'><not-allowed "
+                          u"xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>" % stanza.id)
+            session.on_stanza(forged)
+        return original_send(stanza)
+    xmpp.send = send_with_a_forgery_first
+    slot = ask(app, u"photo.jpg", "999", "image/jpeg")()
+    assert slot["putUrl"].startswith(service.base_url), "the forged answer was taken: %r" % slot
+    assert session.pending_requests() == 0, "requests left waiting"

@@ -500,3 +500,21 @@ def test_only_chat_and_normal_messages_stored_offline_are_pushed():
         transport.next()
     finally:
         app.webpush.stop()
+
+
+def test_a_message_the_user_sends_is_not_handed_to_web_push():
+    """Web Push looks at stanzas a session received; the echo of the user's own message
+    (UserSession.sent) has none, and handing it None failed with a logged traceback per send."""
+    transport = Transport()
+    openfire, app = app_with(transport)
+    try:
+        session = app.sessions.get_or_start(u"alice")
+        seen = []
+        hook = session._on_stanza
+        session._on_stanza = lambda s, stanza: (seen.append(stanza), hook(s, stanza))
+        session.sent(Stanza("message", type="chat", recipient=u"bob@example.test", body=u"hi"))
+        assert seen == [], "Web Push was handed %r" % seen
+        session.on_stanza(chat(u"received"))
+        assert [stanza.body for stanza in seen] == [u"received"], "received: %r" % seen
+    finally:
+        app.webpush.stop()

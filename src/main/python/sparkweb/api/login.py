@@ -63,9 +63,12 @@ def renew(request):
 
 
 def logout(request):
-    """Revokes the token and ends the user's XMPP session (others see them go offline)."""
+    """Revokes the token (its streams close) and ends the user's XMPP session, so others see
+    the user go offline and rooms are left, unless another device or browser of the user, with
+    a token of its own, still has a stream open on the shared session."""
     request.app.revocations.revoke(request.claims)
-    request.app.sessions.end(request.user)
+    if not request.app.streams.has_valid(request.user):
+        request.app.sessions.end(request.user)
     return {}
 
 
@@ -87,6 +90,7 @@ ROUTES = [
           summary="Trade a valid token for a fresh one", tag="web_authentication", access=USER,
           body=NO_BODY, answers={200: ref("Token")}),
     Route("POST", "/logout", logout,
-          summary="Revoke this token and end the XMPP session", tag="web_authentication",
+          summary="Revoke this token; end the XMPP session unless another device streams",
+          tag="web_authentication",
           access=USER, body=NO_BODY, answers={200: ref("Empty")}),
 ]

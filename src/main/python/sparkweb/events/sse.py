@@ -188,6 +188,16 @@ class StreamSet(object):
                 LOG.debug("Closing an event stream of %s: its token was ended" % username)
                 stream.close()
 
+    def has_valid(self, username):
+        """Whether ``username`` has an open stream whose token still authenticates: another
+        device or browser of the user still uses the shared session."""
+        for stream in list(self._streams):
+            claims = stream.claims
+            if claims is not None and claims.username == username and not stream.closed and \
+                    self._valid(stream, revocation=True):
+                return True
+        return False
+
     def _valid(self, stream, revocation):
         if self._still_valid is None or stream.claims is None:
             return True

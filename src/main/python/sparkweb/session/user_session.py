@@ -16,6 +16,7 @@ from __future__ import absolute_import
 import copy
 
 from java.lang import Throwable
+from java.util import UUID
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
 from java.util.concurrent.atomic import AtomicBoolean
 from java.util.concurrent.locks import ReentrantLock
@@ -29,8 +30,8 @@ from sparkweb.log import log_failure, logger
 from sparkweb.session import carbons
 from sparkweb.session.muc import JoinedRooms
 from sparkweb.session.requests import PendingRequests
-from sparkweb.session.queries import PendingQueries
 from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
+from sparkweb.xmpp import iq as iq_xml
 from sparkweb.xmpp import stanza as model
 
 LOG = logger("session")
@@ -61,7 +62,6 @@ class UserSession(object):
         self._had_stream = False
         self.last_activity = clock()
         self.last_stream_closed = 0
-        self.queries = PendingQueries()     # IQ requests waiting for their answers
         self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
 
     # --- start ----------------------------------------------------------------------------
@@ -228,8 +228,14 @@ class UserSession(object):
         return self._requests.send_and_wait(iq, xmpp.send, seconds, xmpp.jid, results)
 
     def ask(self, type, recipient, child_xml):
-        """An IQ round trip through this session: the answer's DOM element (session.queries)."""
-        return self.queries.ask(self, type, recipient, child_xml)
+        """:meth:`request` for an IQ built as XML text (xmpp.iq: service discovery, upload
+        slots): the answer's DOM element, result or error (``iq.error_condition``)."""
+        request_id = u"sw-" + UUID.randomUUID().toString()
+        answer = self.request(iq_xml.request(type, recipient, request_id, child_xml))
+        return iq_xml.parse(answer.get_xml())
+
+    def pending_requests(self):
+        return self._requests.count()
 
     # --- events ---------------------------------------------------------------------------
     def sent(self, stanza):
@@ -241,12 +247,17 @@ class UserSession(object):
 
     def on_stanza(self, stanza):
         # Answers to request() and ask(), consumed there; then rooms; then the catalogue.
-        if self._requests.answered(stanza) or self.queries.answer(stanza):
+        if self._requests.answered(stanza):
             return        # answers to the session's own requests, archive results
         events = self.rooms.on_stanza(stanza)
         if events is None:
             events = catalogue.for_stanza(stanza)
         self._publish(events, stanza)
+        if self._on_stanza is not None:
+            try:
+                self._on_stanza(self, stanza)
+            except (Exception, Throwable):   # never let it disturb delivery
+                log_failure(LOG, "Web Push could not look at a stanza for %s" % self.username)
 
     def _publish(self, events, stanza):
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
@@ -260,11 +271,6 @@ class UserSession(object):
                                              size_hint=raw_size_hint(stanza)))
         finally:
             self._lock.unlock()
-        if self._on_stanza is not None:
-            try:
-                self._on_stanza(self, stanza)
-            except (Exception, Throwable):   # never let it disturb delivery
-                log_failure(LOG, "Web Push could not look at a stanza for %s" % self.username)
 
     @property
     def opening(self):
