@@ -261,3 +261,22 @@ def test_fetches_beyond_the_global_bound_are_503_at_once_and_connect_nowhere():
             server.stop()
     finally:
         silent.stop()
+
+
+def test_an_illegal_charset_name_is_ignored_and_the_page_still_previewed():
+    """findings-14 14-1 / A13: IllegalCharsetNameException (a Java exception) escaped, so the
+    preview was a generic 400 and the log got a traceback."""
+    server = PageServer()
+    for path, charset in (("/quoted", '"a b"'), ("/question", "a?b")):
+        server.pages[path] = Page(body="<html><head><title>charset page</title></head></html>",
+                                  headers=[("Content-Type", "text/html; charset=%s" % charset)])
+    previews, _, _ = previews_with(PREVIEW_PER_MINUTE="1000")
+    try:
+        for path in ("/quoted", "/question"):
+            answers = []
+            error = raised(lambda: answers.append(previews.preview(u"alice", server.url(path),
+                                                                   5)))
+            assert error is None and answers[0]["title"] == u"charset page", \
+                "%s: %r %r" % (path, error, answers)
+    finally:
+        server.stop()

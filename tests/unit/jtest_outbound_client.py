@@ -366,3 +366,19 @@ def test_lookups_that_hang_do_not_pile_up_threads():
 def _lookup_threads():
     return [thread for thread in Thread.getAllStackTraces().keySet()
             if thread.getName().startswith("sparkweb-outbound-dns")]
+
+
+def test_finished_requests_leave_no_alarm_queued():
+    """findings-14 14-5: cancelled watchdog alarms stayed queued until their deadline, each
+    holding its closed socket."""
+    server = PageServer("127.0.0.2")
+    server.pages["/"] = Page(body="ok")
+    client, _ = client_with("127.0.0.2", OUTBOUND_READ_SECONDS=60)
+    try:
+        for _ in range(20):
+            assert client.request("GET", server.url("/")).status == 200, "fixture failed"
+        queued = client._watchdog.getQueue().size()
+        assert queued == 0, "%d alarms still queued after 20 finished requests" % queued
+    finally:
+        client.stop()
+        server.stop()

@@ -24,8 +24,8 @@ from __future__ import absolute_import
 from java.io import BufferedInputStream, BufferedOutputStream, IOException
 from java.lang import Runnable, System, Thread
 from java.net import InetSocketAddress, Proxy, Socket, SocketTimeoutException
-from java.util.concurrent import (ConcurrentHashMap, Executors, RejectedExecutionException,
-                                  ThreadFactory, TimeUnit)
+from java.util.concurrent import (ConcurrentHashMap, RejectedExecutionException,
+                                  ScheduledThreadPoolExecutor, ThreadFactory, TimeUnit)
 from java.util.concurrent.atomic import AtomicBoolean
 from javax.net.ssl import SNIHostName, SSLException, SSLSocketFactory
 
@@ -52,7 +52,10 @@ class OutboundClient(object):
         self._tls = tls     # an SSLSocketFactory; None: the JVM's default trust
         # Socket read timeouts bound single reads only (a TLS record dripped a byte at a time
         # passes them): the watchdog closes each socket at its hop's deadline instead.
-        self._watchdog = Executors.newSingleThreadScheduledExecutor(_Daemon())
+        self._watchdog = ScheduledThreadPoolExecutor(1, _Daemon())
+        # A request's alarm is cancelled when it ends; left queued until its deadline it would
+        # keep the closed socket reachable (thousands at push rates).
+        self._watchdog.setRemoveOnCancelPolicy(True)
         self._open = ConcurrentHashMap()   # socket -> True: closed by stop()
 
     def stop(self):
