@@ -263,3 +263,18 @@ def test_a_schema_2_installation_is_upgraded_to_the_slot_constraints():
     table = PushSubscriptionTable(database)
     assert table.save(record(u"laptop", u"https://push.example/1"), 1), "upgraded table refused"
     assert not table.save(record(u"phone", u"https://push.example/2"), 1), "limit not kept"
+
+
+def test_another_users_endpoint_moves_only_with_the_same_keys():
+    """findings-13 13-3: knowing alice's endpoint was enough to end her subscription."""
+    database = Database()
+    table = PushSubscriptionTable(database)
+    assert table.save(record(u"laptop", u"https://push.example/a"), 5), "alice's entry refused"
+    other_keys = PushSubscriptionRecord(u"bob", u"pc", u"https://push.example/a",
+                                        u"B" + u"C" * 86, u"C" * 22, None, 1800000000000)
+    assert table.save(other_keys, 5) is None, "bob took the endpoint with other keys"
+    assert database.rows(u"alice") == [(u"laptop", u"https://push.example/a")], \
+        database.rows(u"alice")
+    assert table.save(record(u"pc", u"https://push.example/a", u"bob"), 5), \
+        "the same browser (same keys) could not move to bob"
+    assert database.rows(u"alice") == [], database.rows(u"alice")

@@ -29,6 +29,8 @@ SELECT_BY_USER = ("SELECT " + _COLUMNS + ", slot FROM ofSparkWebPushSub WHERE us
                   "ORDER BY createdAt")
 INSERT = ("INSERT INTO ofSparkWebPushSub (endpointKey, " + _COLUMNS + ", slot) "
           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+SELECT_BY_ENDPOINT = ("SELECT " + _COLUMNS + ", slot FROM ofSparkWebPushSub "
+                      "WHERE endpointKey=?")
 DELETE_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=?"
 DELETE_USER_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=? AND username=?"
 DELETE_DEVICE = "DELETE FROM ofSparkWebPushSub WHERE username=? AND deviceName=?"
@@ -65,7 +67,7 @@ class PushSubscriptionTable(object):
     def save(self, record, limit):
         """Replaces the entries with the record's endpoint or its user's device name by the
         record, in one transaction; False, and nothing changed, when the user's other entries
-        already fill ``limit``."""
+        already fill ``limit``; None when the endpoint is another user's with other keys."""
         for _ in range(MAX_ATTEMPTS):
             try:
                 return self._run(lambda connection: _transaction(
@@ -99,6 +101,15 @@ class PushSubscriptionTable(object):
         return result
 
 
+def same_browser(stored, record):
+    """Whether ``record`` comes from the browser subscription ``stored`` was made from: the
+    same endpoint with the same keys. Only then may it move to another account (a browser
+    subscribing for whoever signs in next sends its keys again); the endpoint alone is no proof,
+    it is shown to its owner and seen by extensions."""
+    return stored.endpoint == record.endpoint and stored.p256dh == record.p256dh and \
+        stored.auth == record.auth
+
+
 def _replace(connection, record, limit):
     existing = _query(connection, SELECT_BY_USER, [record.username])
     taken = set(slot for old, slot in existing
@@ -107,6 +118,9 @@ def _replace(connection, record, limit):
     if len(taken) >= limit or not free:
         return False
     endpoint_key = sha256_hex(record.endpoint)
+    for old, _ in _query(connection, SELECT_BY_ENDPOINT, [endpoint_key]):
+        if old.username != record.username and not same_browser(old, record):
+            return None
     _update(connection, DELETE_ENDPOINT, [endpoint_key])
     _update(connection, DELETE_DEVICE, [record.username, record.device])
     _update(connection, INSERT, [

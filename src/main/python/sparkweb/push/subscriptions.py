@@ -24,17 +24,21 @@ MAX_EXPIRATION_MILLIS = 253402300799999   # year 9999: beyond is no time a brows
 
 def device_name(text):
     """The ``{resource}`` of the path: 1-100 characters, no control characters."""
-    if not text or len(text) > MAX_DEVICE_CHARS or any(ord(c) < 32 or ord(c) == 127
-                                                      for c in text):
-        raise BadRequest("The device name must be 1-%d characters without control characters."
-                         % MAX_DEVICE_CHARS)
+    # The limit is in UTF-8 bytes as well: Oracle's VARCHAR2(100) and DB2's VARCHAR(100) count
+    # bytes, so 100 non-ASCII characters were a database error there (503), not a 400.
+    if not text or len(text) > MAX_DEVICE_CHARS or \
+            len(text.encode("utf-8")) > MAX_DEVICE_CHARS or \
+            any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise BadRequest("The device name must be 1-%d characters (at most %d bytes in UTF-8) "
+                         "without control characters." % (MAX_DEVICE_CHARS, MAX_DEVICE_CHARS))
     return text
 
 
 def _endpoint(value, plain_http_hosts, policy):
     """The endpoint as given, once the outbound client's own URL reader (the one the sender
     uses) accepts it: a URL it reads differently, or not at all, is never stored."""
-    if not isinstance(value, basestring) or not value or len(value) > MAX_ENDPOINT_CHARS:
+    if not isinstance(value, basestring) or not value or \
+            len(value.encode("utf-8")) > MAX_ENDPOINT_CHARS:   # bytes: see device_name
         raise BadRequest("'endpoint' must be a URL of at most %d characters."
                          % MAX_ENDPOINT_CHARS)
     if u"#" in value:
@@ -96,7 +100,11 @@ def parse(body, username, device, settings, now, policy=None):
 
 def store(openfire, settings, record):
     limit = settings.get(config.WEBPUSH_MAX_SUBSCRIPTIONS)
-    if not openfire.save_push_subscription(record, limit):
+    saved = openfire.save_push_subscription(record, limit)
+    if saved is None:
+        raise Conflict("This push endpoint belongs to another account's subscription with "
+                       "other keys.")
+    if not saved:
         raise Conflict("You have %d push subscriptions, the most allowed; unsubscribe one "
                        "first." % limit)
 
