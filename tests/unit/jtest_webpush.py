@@ -140,6 +140,22 @@ def test_a_dns_server_that_does_not_answer_is_503_not_a_hung_request():
         app.webpush.stop()
 
 
+def test_device_names_and_endpoints_are_limited_in_utf8_bytes_as_the_columns_are():
+    """findings-13 13-6: Oracle and DB2 columns count bytes; 100 non-ASCII characters passed
+    the check and were a database error (503) there."""
+    assert subscriptions.device_name(u"\u00fc" * 50) == u"\u00fc" * 50, "50 umlauts refused"
+    error = raised(lambda: subscriptions.device_name(u"\u00fc" * 100))
+    assert isinstance(error, BadRequest), "100 umlauts (200 bytes) accepted: %r" % error
+    openfire, app = app_with(Transport())
+    try:
+        endpoint = u"https://push.example/" + u"\u00e9" * 600    # 621 characters, 1221 bytes
+        error = raised(lambda: subscriptions.parse(body(endpoint), u"alice", u"x",
+                                                   app.settings, 1))
+        assert isinstance(error, BadRequest), "a 1221-byte endpoint accepted: %r" % error
+    finally:
+        app.webpush.stop()
+
+
 def test_plain_http_only_for_allow_listed_hosts():
     openfire, app = app_with(Transport())
     try:
@@ -166,7 +182,16 @@ def test_same_endpoint_or_device_replaces_and_the_limit_holds():
         subscribe(app, u"alice", u"laptop", u"https://push.example/3")
         error = raised(lambda: subscribe(app, u"alice", u"tablet", u"https://push.example/4"))
         assert isinstance(error, Conflict), "a third subscription beyond the limit: %r" % error
-        subscribe(app, u"bob", u"pc", u"https://push.example/3")   # the browser moves to bob
+        # findings-13 13-3: bob knowing alice's endpoint, but not her browser's keys, must not
+        # take it over (that silently ended her subscription).
+        error = raised(lambda: subscribe(app, u"bob", u"pc", u"https://push.example/3"))
+        assert isinstance(error, Conflict), "bob took alice's endpoint with other keys: %r" % error
+        assert len(openfire.push_subscriptions(u"alice")) == 2, "alice lost her subscription"
+        laptop = [s for s in openfire.push_subscriptions(u"alice") if s.device == u"laptop"][0]
+        same_browser = {"endpoint": laptop.endpoint, "expirationTime": None,
+                        "keys": {"p256dh": laptop.p256dh, "auth": laptop.auth}}
+        subscriptions.store(openfire, app.settings, subscriptions.parse(
+            same_browser, u"bob", u"pc", app.settings, 1))   # the browser moves to bob
         assert [s.device for s in openfire.push_subscriptions(u"alice")] == [u"phone"], \
             "the endpoint stayed with alice"
     finally:
@@ -216,6 +241,41 @@ def test_429_is_retried_after_retry_after_and_then_sent():
         assert counts["retried"] == 2, "retries: %r" % counts
         assert len(openfire.push_subscriptions(u"alice")) == 1, "retried subscription removed"
     finally:
+        app.webpush.stop()
+
+
+def test_a_retry_is_not_sent_to_a_subscription_deleted_meanwhile():
+    """findings-13 13-2: a notification retried after a 5xx reached the device its user had
+    unsubscribed (signed out of a shared computer) seconds before."""
+    transport = Transport(PushAnswer(503))
+    openfire, app = app_with(transport)
+    try:
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        app.webpush.sender.send_to_user(u"alice", Notification(u"T", u"secret", "chat"))
+        transport.next()                                   # the first attempt: 503
+        assert openfire.delete_push_subscription(u"alice", device=u"laptop"), "not deleted"
+        retried = transport.requests.poll(8, TimeUnit.SECONDS)   # the retry is due after 1 s
+        assert retried is None, "the retry went to the deleted subscription: %r" % (retried,)
+        counts = app.webpush.sender.counts()
+        assert counts["retried"] == 1 and counts["unsubscribed"] == 1, \
+            "the retry was not found unsubscribed: %r" % counts
+    finally:
+        app.webpush.stop()
+
+
+def test_a_deleted_accounts_subscriptions_never_reach_a_new_account_of_that_name():
+    """findings-13 13-10 / A11: a re-created user's pushes went to the deleted user's devices."""
+    transport = Transport()
+    openfire, app = app_with(transport)
+    undo = app.webpush.listen()
+    try:
+        subscribe(app, u"bob", u"phone", u"https://push.example/old-owner")
+        openfire.delete_user(u"bob")
+        openfire.add_user(u"bob", u"new-bob-pw")
+        assert openfire.push_subscriptions(u"bob") == [], \
+            "the new bob has the old bob's devices: %r" % openfire.push_subscriptions(u"bob")
+    finally:
+        undo()
         app.webpush.stop()
 
 
