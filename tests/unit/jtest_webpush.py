@@ -402,6 +402,26 @@ def test_opted_out_users_get_no_automatic_pushes():
         app.webpush.stop()
 
 
+def test_automatic_pushes_from_one_sender_are_limited_like_published_ones():
+    """findings-13 A2: a stranger's chat messages rang the user's devices without any limit,
+    while publishing to them was 403 and 30 a minute."""
+    transport = Transport()
+    openfire, app = app_with(transport)
+    try:
+        openfire.set_property(config.WEBPUSH_PUBLISH_PER_MINUTE.key, u"3")
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        session = app.sessions.get_or_start(u"alice")
+        for number in range(10):
+            session.on_stanza(chat(u"spam %d" % number, u"carol@example.test/x"))
+        session.on_stanza(chat(u"from bob", u"bob@example.test/phone"))
+        for _ in range(4):
+            transport.next()
+        assert transport.nothing_more(2), "more than 3 pushes from carol in a minute"
+        assert app.webpush.sender.counts()["limited"] == 7, app.webpush.sender.counts()
+    finally:
+        app.webpush.stop()
+
+
 def test_offline_stored_messages_are_pushed():
     transport = Transport()
     openfire, app = app_with(transport)

@@ -33,7 +33,7 @@ from sparkweb.log import RepeatedFailures, logger
 LOG = logger("webpush")
 MAX_RETRY_DELAY_SECONDS = 300
 COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried",
-            "retry_dropped", "unsubscribed")
+            "retry_dropped", "unsubscribed", "limited")
 # A fan-out to slow endpoints takes a while: after this long, the subscription list is read again
 # before the next send, so that one the user deleted meanwhile gets nothing more.
 RECHECK_AFTER_MILLIS = 1000
@@ -116,6 +116,10 @@ class PushSender(object):
     def _count(self, name):
         self._counts[name].incrementAndGet()
 
+    def count(self, name):
+        """Counts one of COUNTERS from outside (automatic pushes count ``limited``)."""
+        self._count(name)
+
     def submit(self, function):
         """Runs ``function`` on the pool; False (counted as dropped) when the queue is full."""
         try:
@@ -125,18 +129,21 @@ class PushSender(object):
             return False
         return True
 
-    def send_to_user(self, username, notification):
+    def send_to_user(self, username, notification, subscriptions=None):
         """Queues ``notification`` (push.notifications.Notification) for all of the user's
-        subscriptions; False when it was dropped."""
-        queued = self.submit(lambda: self._fan_out(username, notification))
+        subscriptions (``subscriptions``: the list the caller just read); False when it was
+        dropped."""
+        queued = self.submit(lambda: self._fan_out(username, notification, subscriptions))
         if queued:
             self._count("queued")
         return queued
 
-    def _fan_out(self, username, notification):
+    def _fan_out(self, username, notification, subscriptions=None):
         payload = notification.payload_bytes()
         read_at = self._clock()
-        for subscription in self._openfire.push_subscriptions(username):
+        if subscriptions is None:
+            subscriptions = self._openfire.push_subscriptions(username)
+        for subscription in subscriptions:
             if self._clock() - read_at > RECHECK_AFTER_MILLIS:
                 if not self._still_stored(subscription):
                     continue

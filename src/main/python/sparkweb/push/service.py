@@ -19,7 +19,8 @@ class WebPush(object):
         self.keys = VapidKeys(openfire)
         self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject, clock),
                                  transport, clock)
-        self.automatic = AutomaticPushes(openfire, settings, self.sender)
+        self.automatic = AutomaticPushes(openfire, settings, self.sender,
+                                         PublishLimits(settings, clock))
         self.publish_limits = PublishLimits(settings, clock)
 
     def subject(self):
