@@ -87,7 +87,10 @@ def test_visibility_matrix_of_global_per_user_per_group_and_own_bookmarks(
             ["global" + t, "for-bob" + t, "for-team" + t]), everything
         for_bob = "/bookmark/%d" % made[1]["bookmarkID"]
         assert alice.client.get(for_bob).status_code == 404, "alice reads bob's bookmark"
-        assert bob.client.get(for_bob).json()["users"] == ["bob"], "bob's own view"
+        bobs_view = bob.client.get(for_bob).json()
+        assert bobs_view["name"] == "for-bob" + t and bobs_view["users"] == [], \
+            "bob's view shows with whom it is shared: %r" % bobs_view     # attack A12
+        assert admin.client.get(for_bob).json()["users"] == ["bob"], "the admin's view"
         own_path = "/bookmark/" + own["bookmarkID"]
         assert bob.client.get(own_path).status_code == 404, "bob reads alice's own bookmark"
         assert admin.client.get(own_path).status_code == 404, "an admin reads alice's own"

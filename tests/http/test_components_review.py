@@ -17,6 +17,15 @@ HAND_OVER_TIMEOUT = 45000
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
+def without_archive(context):
+    """The chat shows the archive's history too (GET /chat/messages): tests of what the
+    stream delivers answer it 501 (no archive), so that the chat shows the stream alone."""
+    context.route("**/api/rest/chat/messages*", lambda route: route.fulfill(
+        status=501, content_type="application/json",
+        body='{"error": "not_implemented", "message": "no archive in this test"}'))
+    return context
+
+
 def unique(text):
     return "%s %s" % (text, uuid.uuid4().hex[:8])
 
@@ -197,6 +206,11 @@ def test_one_renewal_for_all_tabs_timed_by_the_token_lifetime_not_the_clocks(con
     for tab in tabs:
         tab.page.wait_for_function(CLIENT + ".then(c => c.token && c.token !== %r)" % token,
                                    timeout=TIMEOUT)
+    # Playwright may hand the response event over after the page has stored the new token
+    # (seen failing so, with the request made): round trips to the browser deliver it.
+    deadline = time.time() + 10
+    while not seen and time.time() < deadline:
+        tabs[0].page.evaluate("() => 0")
     assert len(seen) == 1, "%d POST /renew for three tabs: %r" % (len(seen), seen)
 
 
@@ -222,11 +236,9 @@ def test_a_refused_renewal_keeps_the_token_until_it_expires(contexts, target):
     assert len(seen) == 1, "renewal tried again after a refusal: %r" % seen
 
 
-@pytest.mark.xfail(strict=False, reason="fails (20-45 s wait for the message) only after the rest of "
-                   "tests/http has run against the same dev host, passes alone; cause not found yet")
 def test_without_web_locks_the_tabs_still_share_one_stream(contexts, target, request):
     streams_of = StreamCounter(request, target)
-    context = contexts()
+    context = without_archive(contexts())
     context.add_init_script("delete Navigator.prototype.locks;")
     tabs = [ClientPage(context, target, "/sparkweb/examples/chat.html")]
     tabs[0].sign_in("alice")
@@ -266,7 +278,7 @@ window.BroadcastChannel = class extends Channel {
 
 
 def test_a_tab_that_opened_while_nobody_led_catches_up_with_the_new_leader(contexts, target):
-    context = contexts()
+    context = without_archive(contexts())
     tabs = [ClientPage(context, target, "/sparkweb/examples/chat.html")]
     tabs[0].sign_in("alice")
     tabs.append(ClientPage(context, target, "/sparkweb/examples/chat.html"))
@@ -298,12 +310,53 @@ def test_a_tab_that_opened_while_nobody_led_catches_up_with_the_new_leader(conte
         assert bodies.count(early) == 1, "%r shown %d times" % (early, bodies.count(early))
 
 
-@pytest.mark.xfail(strict=False, reason="fails (20-45 s wait for the message) only after the rest of "
-                   "tests/http has run against the same dev host, passes alone; cause not found yet")
+def test_a_hand_over_in_a_busy_session_replays_what_the_tabs_missed_and_no_more(contexts, target):
+    """Why the hand-over tests failed only after the rest of tests/http: there, bob's session
+    was up already, so his message came at once, between the old leader's end and the new
+    leader's connection. Tabs that opened after the leader connected had never heard of its
+    stream (onConnect reaches only the tabs open then), and having received no event yet, the
+    new leader connected without Last-Event-ID: the server replayed nothing, the message was
+    lost. Resuming from the session's start instead would have replayed the whole log (old
+    messages shown as new; a log larger than a stream's queue closes each new connection)."""
+    from harness.sse import EventStream
+    with EventStream(target, target.login("alice")) as earlier:   # keeps the session up
+        earlier.next("onConnect")
+        old = [unique("before the tabs opened " + "x" * 50000) for _ in range(24)]
+        with target.client(target.login("bob")) as bob:
+            for text in old:
+                assert bob.post("/chat/message/alice", json={"body": text}).status_code == 200
+        earlier.next("chatapi.chat", where=lambda e: e.data.get("body") == old[-1], timeout=30)
+        context = without_archive(contexts())
+        tabs = [ClientPage(context, target, "/sparkweb/examples/chat.html")]
+        tabs[0].sign_in("alice")
+        tabs += [ClientPage(context, target, "/sparkweb/examples/chat.html") for _ in range(2)]
+        for tab in tabs:
+            tab.wait_signed_in("alice")
+            tab.wait_connected()
+    leader = [tab for tab in tabs if tab.is_leader()][0]
+    rest = [tab for tab in tabs if tab is not leader]
+    text = unique("sent during the hand-over")
+    sent = []
+    with target.client(target.login("bob")) as bob:
+        def send_before_the_new_leader_connects(route):
+            # As in the eight-tab test: the message goes out while no stream listens, then
+            # this first attempt fails, and the new leader connects again after a back-off.
+            sent.append(bob.post("/chat/message/alice", json={"body": text}).status_code)
+            route.abort()
+        context.route("**/sparkweb/sse", send_before_the_new_leader_connects, times=1)
+        leader.page.close(run_before_unload=False)
+        for tab in rest:
+            tab.wait_for_message(text)
+    assert sent == [200], "nothing was sent during the hand-over: %r" % sent
+    for tab in rest:
+        again = [body[:40] for _, body in tab.messages() if body in old]
+        assert not again, "messages from before the tabs opened came again: %r" % again
+
+
 def test_a_message_in_flight_during_a_hand_over_arrives_once(contexts, target):
     """No forced failure: the message goes out right as the leader closes, before or after the
     next tab connects; either way every tab shows it once."""
-    context = contexts()
+    context = without_archive(contexts())
     tabs = [ClientPage(context, target, "/sparkweb/examples/chat.html")]
     tabs[0].sign_in("alice")
     tabs += [ClientPage(context, target, "/sparkweb/examples/chat.html") for _ in range(2)]

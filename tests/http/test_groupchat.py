@@ -4,6 +4,7 @@ reading endpoints and their visibility, joined rooms across stream reloads, and 
 bad input. Room configurations only an owner's XMPP client can make (members-only, password,
 hidden, anonymity) are tested on Openfire with slixmpp (tests/openfire/test_muc_openfire.py)
 and on the in-memory model (tests/unit/jtest_muc_*.py)."""
+import time
 import uuid
 
 import pytest
@@ -180,4 +181,30 @@ def test_oversized_room_message_is_413_and_not_posted(target, alice):
     assert big.status_code == 413, big.text
     assert alice.get("/groupchat/room/%s/chathistory" % name).json()["messages"] == [], \
         "an oversized message reached the room"
+    assert alice.delete("/groupchat/room/" + name).status_code == 200
+
+
+def test_chat_history_comes_from_the_archive_beyond_what_the_room_keeps(target, alice):
+    """A room keeps its last 25 messages itself (Openfire's default); the archive (Monitoring
+    on Openfire, the in-memory one on the dev host) keeps them all, and chathistory reads it
+    first. The archive writes asynchronously on Openfire: asked again until all are there."""
+    if alice.get("/chat/messages", params={"max": "1"}).status_code == 501:
+        pytest.skip("this target has no message archive (Openfire's Monitoring plugin)")
+    name = room_name("archived")
+    assert alice.put("/groupchat/room/" + name, params={"nick": "Alice"}).status_code == 200
+    lines = ["archived %d %s" % (number, uuid.uuid4().hex[:6]) for number in range(30)]
+    for line in lines:
+        assert alice.post("/groupchat/room/" + name, content=line).status_code == 200
+    deadline = time.monotonic() + 60
+    while True:
+        answer = alice.get("/groupchat/room/%s/chathistory" % name)
+        assert answer.status_code == 200, answer.text
+        bodies = [m["body"] for m in answer.json()["messages"] if m["body"] in lines]
+        if bodies == lines or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)      # a pause between polls, not a synchronisation
+    assert bodies == lines, "chathistory holds %d of the 30 messages: %r" % (len(bodies),
+                                                                           bodies[:3])
+    first = [m for m in answer.json()["messages"] if m["body"] == lines[0]][0]
+    assert first["from"] == room_jid(target, name) + "/Alice", first
     assert alice.delete("/groupchat/room/" + name).status_code == 200

@@ -151,9 +151,25 @@ def test_one_users_conversation_history_is_invisible_to_another(target, alice, c
             answer = client.get("/chat/messages", params=params)
             assert answer.status_code == 200, answer.text
             assert secret not in answer.text, "carol read alice's history with %r" % params
-        for room in ("lounge", "lounge@conference." + target.domain):
-            answer = client.get("/groupchat/messages", params={"room": room})
-            assert answer.status_code == 404, answer.text
+    # A room that exists and holds the secret (review R11-11: "lounge" existed nowhere, so the
+    # 404 could not tell "not yours" from "missing"). Openfire's archive alone would let carol
+    # read a public room's archive; SparkWeb needs her in it or affiliated.
+    name = "iso-hist-" + uuid.uuid4().hex[:8]
+    assert alice.put("/groupchat/room/" + name).status_code == 200
+    assert alice.post("/groupchat/room/" + name, content=secret).status_code == 200
+    try:
+        with target.client(carol_token) as client:
+            missing = client.get("/groupchat/messages", params={"room": "nothing-" + name})
+            for room in (name, "%s@conference.%s" % (name, target.domain)):
+                for path, params in (("/groupchat/messages", {"room": room}),
+                                     ("/groupchat/room/%s/chathistory" % room, {})):
+                    answer = client.get(path, params=params)
+                    assert answer.status_code == 404, (path, answer.text)
+                    assert secret not in answer.text, "carol read alice's room: %s" % path
+            assert client.get("/groupchat/messages", params={"room": name}).json() == \
+                missing.json(), "a room carol may not read answers unlike a missing one"
+    finally:
+        assert alice.delete("/groupchat/room/" + name).status_code == 200
 
 
 def test_push_subscriptions_are_the_callers_own(target, alice, bob_token):

@@ -2,6 +2,7 @@
 who configures rooms: what SparkWeb users and XMPP clients see of each other, and Openfire's
 own rules (members-only, passwords, hidden rooms, anonymity, kicks and bans) coming through
 SparkWeb's answers."""
+import queue
 import uuid
 
 import pytest
@@ -123,6 +124,10 @@ def test_hidden_room_answers_a_non_member_as_a_missing_room(target, carol, alice
             assert seen.status_code == absent.status_code == 404, (suffix, seen.text)
             assert seen.json()["message"].replace(hidden, "R") == \
                 absent.json()["message"].replace(missing, "R"), (seen.text, absent.text)
+        seen = alice.get("/groupchat/messages", params={"room": hidden})     # the archive
+        absent = alice.get("/groupchat/messages", params={"room": missing})
+        assert seen.status_code == absent.status_code == 404, (seen.text, absent.text)
+        assert seen.json() == absent.json(), (seen.text, absent.text)
         carol.set_affiliation(hidden_jid, "alice@" + target.domain, "member")
         listed = alice.get("/groupchat/rooms", params={"type": "all", "search": hidden})
         assert [r["roomName"] for r in listed.json()["chatRooms"]] == [hidden], listed.text
@@ -151,6 +156,9 @@ def test_lists_and_real_jids_only_for_those_who_may_see_them(target, carol, alic
     open_name, open_room = new_room(target, "open")
     carol.create_room(open_room, "Carol", non_anonymous=True)
     with target.client(bob_token) as bob:
+        outside = bob.get("/groupchat/room/%s/occupants" % open_name).json()["occupants"]
+        assert outside and all(o["userAddress"] is None for o in outside), \
+            "attack A1: real JIDs shown to a non-occupant: %r" % outside
         assert bob.put("/groupchat/room/" + open_name).status_code == 200
         occupants = bob.get("/groupchat/room/%s/occupants" % open_name).json()["occupants"]
         assert any((o["userAddress"] or "").startswith("carol@") for o in occupants), occupants
@@ -200,3 +208,41 @@ def test_logout_leaves_rooms_as_an_xmpp_client_sees_it(target, carol):
                             p["type"] == "available")
         assert bob.post("/logout").status_code == 200
     carol.next_presence(where=lambda p: p["from"] == room + "/Bob" and p["type"] == "unavailable")
+
+
+def queued(items):
+    """What a peer's queue holds now, without waiting."""
+    found = []
+    while True:
+        try:
+            found.append(items.get_nowait())
+        except queue.Empty:
+            return found
+
+
+def test_twenty_stream_reloads_keep_the_room_joined_as_an_xmpp_client_sees_it(
+        target, carol, alice_token):
+    name, room = new_room(target, "reload")
+    carol.create_room(room, "Carol")
+    with target.client(alice_token) as alice:
+        assert alice.put("/groupchat/room/" + name, params={"nick": "Alice"}).status_code == 200
+        carol.next_presence(where=lambda p: p["from"] == room + "/Alice" and
+                            p["type"] == "available")
+        for _ in range(20):
+            with EventStream(target, alice_token) as stream:
+                stream.next("onConnect")
+        with EventStream(target, alice_token) as stream:
+            stream.next("onConnect")
+            marker = "after the reloads " + uuid.uuid4().hex
+            posted = alice.post("/groupchat/room/" + name, content=marker)
+            assert posted.status_code == 200, "alice is out of the room: %s" % posted.text
+            carol.next_message(where=lambda m: m["body"] == marker)
+            # Openfire sends carol presences and messages in order: any presence alice's
+            # reloads caused is queued before the marker.
+            gone = [p for p in queued(carol.presences) if p["from"] == room + "/Alice" and
+                    p["type"] == "unavailable"]
+            assert gone == [], "the room saw alice leave during the reloads: %r" % gone
+            reply = "still here " + uuid.uuid4().hex
+            carol.say(room, reply)
+            assert muc_event(stream, body=reply).data["nick"] == "Carol"
+        assert alice.delete("/groupchat/room/" + name).status_code == 200

@@ -143,13 +143,16 @@ def test_a_room_the_caller_may_not_read_is_404_like_a_missing_one():
 
 def test_room_jid_has_the_dot_before_the_domain():
     openfire, app, bob, stream = conversation(0)
-    openfire.rooms.allow(u"lounge@chat.example.test", u"alice")
+    openfire.add_muc_service(u"chat")
     asked = []
-    original = openfire.may_read_room_history
-    openfire.may_read_room_history = lambda user, room: asked.append(room) or original(user, room)
+    original = openfire.muc_room
+    openfire.muc_room = lambda service, name, viewer: asked.append((service, name)) or \
+        original(service, name, viewer)
     raised(lambda: history.get_groupchat_messages(QueryRequest(
         app, u"alice", room=u"lounge", service=u"chat")))
-    assert asked == [u"lounge@chat.example.test"], asked
+    raised(lambda: history.get_groupchat_messages(QueryRequest(
+        app, u"alice", room=u"lounge@chat.example.test")))
+    assert asked == [(u"chat", u"lounge")] * 2, asked
 
 
 def test_results_without_a_sender_count_as_the_users_own_archive():
@@ -204,3 +207,30 @@ def test_only_the_queried_archive_or_the_server_answers_a_query():
     assert kept == [u"room", u"server"], kept
     assert requests.count() == 0, "a request was left pending"
     assert requests.answered(result(room, u"late")), "a late result became an event"
+
+
+def test_page_ids_and_years_the_archive_cannot_take_are_refused_before_asking_it():
+    """Attack A4: Openfire's archive logs an error with a stack trace for a page id that is
+    neither a number nor a stable id, and for a year of more or fewer than four digits, whose
+    filter it then drops (a query from the year 10000 answered everything)."""
+    openfire, app, bob, stream = conversation(1)
+    asked = []
+    original = openfire.archive.answer
+    openfire.archive.answer = lambda session, iq: asked.append(iq) or original(session, iq)
+    for key in (u"abc", u"99999999999999999999999", u"1e3", u"9223372036854775808",
+                u"\u0663", u"-1"):
+        error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice",
+                                                                      after=key)))
+        assert isinstance(error, NotFound), "after=%r gave %r" % (key, error)
+    for query in ({"start": u"+10000-01-01"}, {"end": u"-999999999-01-01"},
+                  {"start": u"-0001-01-01"}, {"end": u"+10000-01-01T00:00:00Z"},
+                  {"start": u"0000-12-31"}):
+        error = raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice", **query)))
+        assert isinstance(error, BadRequest), "%r gave %r" % (query, error)
+    assert asked == [], "the archive was asked %d times" % len(asked)
+    for key in (u"1", u"9223372036854775807", u"123e4567-e89b-12d3-a456-426614174000"):
+        raised(lambda: history.get_chat_messages(QueryRequest(app, u"alice", before=key)))
+    page = history.get_chat_messages(QueryRequest(app, u"alice", start=u"0001-01-01",
+                                                  end=u"9999-12-31"))
+    assert bodies(page) == [u"line 0"], page
+    assert len(asked) == 4, "ids the archive takes were not asked for: %d" % len(asked)

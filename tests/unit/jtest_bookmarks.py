@@ -245,3 +245,40 @@ def test_published_items_use_default_namespaces_as_xmpp_clients_write_them():
     assert u"ns0" not in payload and u'<nick>Al</nick>' in payload, payload
     assert u'<property xmlns="urn:xmpp:sparkweb:bookmark-property:0" name="x.y">1</property>' \
         in payload, payload
+
+
+def test_only_administrators_see_with_whom_a_shared_bookmark_is_shared():
+    """Attack A12: a recipient saw every other recipient and the names of groups they are not
+    in; the Bookmarks plugin shows XMPP clients the bookmark only."""
+    _, app = world()
+    made = shared(app, u"layoffs", users=[u"bob", u"carol"], groups=[u"team"])
+    params = {"bookmarkID": unicode(made["bookmarkID"])}
+    for got in (call(app, api.get_bookmark, u"bob", params=params),
+                [b for b in call(app, api.get_bookmarks, u"bob")["bookmark"]
+                 if b["name"] == u"layoffs"][0]):
+        assert (got["users"], got["groups"]) == ([], []), "bob sees the audience: %r" % got
+    admin = call(app, api.get_bookmark, u"admin", params=params)
+    assert (admin["users"], admin["groups"]) == ([u"bob", u"carol"], [u"team"]), admin
+
+
+def test_scope_all_is_for_administrators_with_or_without_the_plugin():
+    """Review R12-4: without the Bookmarks plugin a non-administrator's ?scope=all was 200."""
+    openfire, app = world()
+    openfire.bookmarks_plugin = None
+    assert status(app, api.get_bookmarks, u"bob", query={"scope": "all"}) == 403, "scope=all"
+    assert call(app, api.get_bookmarks, u"admin", query={"scope": "all"})["bookmark"] == []
+
+
+def test_shared_names_and_values_fit_every_database_of_the_plugin():
+    """Review R12-1: values of up to 1024 characters were accepted; the plugin's MySQL column
+    holds 255 (Oracle and DB2 count bytes) and its setters drop what does not fit, which left
+    a half-applied change and a 500."""
+    openfire, app = world()
+    fits = u"https://example.org/" + u"a" * (255 - len(u"https://example.org/"))
+    assert shared(app, u"fits", value=fits, globalBookmark=True)["value"] == fits
+    for fields in ({"value": fits + u"a"}, {"name": u"\u00e9" * 128},
+                   {"value": u"https://example.org/" + u"\u00e9" * 118}):
+        body = dict({"type": "url", "name": u"too-long", "value": u"https://example.org/",
+                     "globalBookmark": True}, **fields)
+        assert status(app, api.create_bookmark, u"admin", body=body) == 400, fields
+    assert names(app, u"admin", query={"scope": "all"}) == [u"fits"], "a refused one was stored"

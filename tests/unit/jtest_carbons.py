@@ -110,3 +110,15 @@ def test_the_session_enables_carbons_and_its_answer_is_no_event():
     sessions = openfire.xmpp.sessions_of(u"alice")
     assert [s.carbons for s in sessions] == [True], "carbons not enabled"
     assert "chatapi.xmpp" not in stream.names(), stream.names()
+
+
+def test_a_message_sent_through_sparkweb_is_not_handed_to_the_received_stanza_hook():
+    """Review R11-7: the hook (Web Push) looks at received stanzas; a message sent through
+    REST handed it None, which it failed on and logged a warning with a traceback for."""
+    openfire, app, stream = alice_sparkweb()
+    session = app.sessions.get(u"alice")
+    handed = []
+    session._on_stanza = lambda owner, received: handed.append(received)
+    session.sent(stanza.message(u"bob@example.test", body=u"hi"))
+    assert handed == [], "the hook got %r" % handed
+    assert chat_events(stream)[-1]["body"] == u"hi", chat_events(stream)

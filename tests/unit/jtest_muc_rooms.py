@@ -193,3 +193,122 @@ def test_joined_rooms_survive_a_stream_reload():
     app.sessions.attach(u"bob", again)
     assert _rooms(app, u"bob").joined() == {ROOM: u"Bob"}, _rooms(app, u"bob").joined()
     assert _rooms(app, u"bob").join(ROOM, u"Bob")["alreadyJoined"] is True
+
+
+def test_a_refused_send_leaves_no_awaited_answer_behind():
+    """Review R11-1: a join or post refused before it went out (a character XML forbids, too
+    large) once left its awaited answer behind; the next join of the room then waited for it
+    and failed (503 after 10 s), and each refused post stayed for the session's life."""
+    openfire, app, streams = _setup()
+    alice = _rooms(app, u"alice")
+    error = raised(lambda: alice.join(ROOM, u"Alice", u"bad\u0001password"))
+    assert error is not None and error.status == 400, repr(error)
+    assert alice.join(ROOM, u"Alice")["nick"] == u"Alice", "the next join failed"
+    for body in (u"x\u0001", u"x" * 70000):
+        refused = raised(lambda: alice.post(ROOM, body, None))
+        assert refused is not None and refused.status in (400, 413), repr(refused)
+    assert alice._answers.isEmpty(), "awaited answers left: %r" % list(alice._answers.keySet())
+
+
+def test_presence_or_message_from_a_room_we_are_not_in_is_no_room_event():
+    """Review R11-2, R11-9: anyone may send a user a presence claiming status 110 ("this is
+    you") or a groupchat message; neither makes a joined room nor a room event."""
+    from sparkweb.xmpp import stanza as model
+    from jtest_carbons import OtherClient
+    openfire, app, streams = _setup()
+    mallory = OtherClient(openfire, u"bob", u"forger", carbons=False)
+    alice_jid = app.sessions.get(u"alice").jid
+    mallory.session.send(model.Stanza("presence", recipient=alice_jid, muc={
+        "codes": [110, 201], "item": {"nick": None, "jid": None, "role": u"moderator",
+                                      "affiliation": u"owner"}}))
+    mallory.session.send(model.Stanza("message", type="groupchat", recipient=alice_jid,
+                                      body=u"forged room message"))
+    assert _rooms(app, u"alice").joined() == {}, _rooms(app, u"alice").joined()
+    assert streams[u"alice"].muc() == [], "room events from a user: %r" % streams[u"alice"].muc()
+    _rooms(app, u"alice").join(ROOM, u"Alice")
+    assert list(_rooms(app, u"alice").joined()) == [ROOM], _rooms(app, u"alice").joined()
+
+
+def test_an_invitation_reason_counts_towards_the_message_size_limit():
+    """Review R11-8: the reason (which the room forwards to anyone invited) was not counted,
+    so a 1 MB reason reached the invitee's stream; a join's password is counted too."""
+    openfire, app, streams = _setup()
+    alice = _rooms(app, u"alice")
+    alice.join(ROOM, u"Alice")
+    refused = raised(lambda: alice.invite(ROOM, u"bob@example.test", u"r" * 70000))
+    assert refused is not None and refused.status == 413, repr(refused)
+    assert not streams[u"bob"].muc(type="invitation"), "the oversized invitation arrived"
+    too_long = raised(lambda: _rooms(app, u"bob").join(ROOM, u"Bob", u"p" * 70000))
+    assert too_long is not None and too_long.status == 413, repr(too_long)
+    assert alice.invite(ROOM, u"bob@example.test", u"r" * 100)["invited"] == \
+        u"bob@example.test"
+    assert streams[u"bob"].muc(type="invitation"), "a normal invitation did not arrive"
+
+
+def test_a_mediated_invitation_not_sent_by_a_room_is_dropped():
+    """Attack A10, review R11-15: only the room says who invited (XEP-0045 7.8.2). A user who
+    sends a muc#user invitation "from bob" made alice's page (and her Web Push) name bob."""
+    from sparkweb.xmpp import stanza as model
+    from jtest_carbons import OtherClient
+    openfire, app, streams = _setup()
+    session = app.sessions.get(u"alice")
+    seen = []
+    session._on_stanza = lambda owner, received: seen.append(received)
+    carol = OtherClient(openfire, u"carol", u"forger", carbons=False)
+    for sender_room in (u"carol@example.test/forger", u"carol@example.test",
+                        u"x@nosuchservice.example.test"):
+        forged = model.Stanza("message", recipient=session.jid, invite={
+            "room": sender_room, "from": u"bob@example.test", "reason": u"urgent",
+            "password": None, "direct": False})
+        forged.sender = sender_room
+        session.on_stanza(forged)
+    carol.session.send(model.Stanza("message", recipient=session.jid, invite={
+        "room": u"carol@example.test/forger", "from": u"bob@example.test",
+        "reason": u"urgent", "password": None, "direct": False}))
+    assert streams[u"alice"].muc(type="invitation") == [], streams[u"alice"].muc()
+    assert [s.invite for s in seen] == [None] * 4, [s.invite for s in seen]
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    _rooms(app, u"bob").invite(ROOM, u"alice@example.test", u"real")
+    real = streams[u"alice"].muc(type="invitation")
+    assert [(i["room"], i["from"], i["reason"]) for i in real] == [
+        (ROOM, u"bob@example.test", u"real")], real
+
+
+def test_mine_and_the_senders_jid_are_those_of_the_message_not_of_the_nickname_now():
+    """Review R11-14, R11-16: a replayed message of an earlier occupant whose nickname this
+    user (or someone else) holds now was marked mine, and named the current holder's JID."""
+    openfire, app, streams = _setup()
+    glass = u"glass@conference.example.test"
+    openfire.muc.create_room(u"glass", owner=u"carol@example.test",
+                             can_anyone_discover_jid=True)
+    _rooms(app, u"bob").join(glass, u"Same")
+    _rooms(app, u"bob").post(glass, u"by bob", None)
+    _rooms(app, u"bob").leave(glass)
+    _rooms(app, u"carol").join(glass, u"Same")
+    _rooms(app, u"alice").join(glass, u"Alice")
+    replayed = streams[u"alice"].muc(type="groupchat", body=u"by bob")
+    assert replayed and replayed[0]["history"] is True, replayed
+    assert replayed[0]["occupantJid"] == u"bob@example.test/sparkweb", \
+        "the replayed message names %r" % replayed[0]["occupantJid"]
+    _rooms(app, u"carol").leave(glass)
+    _rooms(app, u"alice").leave(glass)
+    _rooms(app, u"alice").join(glass, u"Same")
+    again = streams[u"alice"].muc(type="groupchat", body=u"by bob")
+    assert [m["mine"] for m in again] == [False, False], "bob's message marked alice's: %r" % (
+        again,)
+    _rooms(app, u"alice").post(glass, u"by alice", None)
+    assert [m["mine"] for m in streams[u"alice"].muc(body=u"by alice")] == [True]
+
+
+def test_the_same_users_other_client_shares_its_nickname():
+    """Review R11-10: Openfire refuses a nickname only when another user holds it; the
+    user's phone in the room as "Alice" does not keep SparkWeb out as "Alice"."""
+    from sparkweb.xmpp import stanza as model
+    from jtest_carbons import OtherClient
+    openfire, app, streams = _setup()
+    openfire.muc.create_room(u"lounge", owner=u"carol@example.test")
+    phone = OtherClient(openfire, u"alice", u"phone", carbons=False)
+    phone.session.send(model.room_join(ROOM + u"/Alice"))
+    assert _rooms(app, u"alice").join(ROOM, u"Alice")["nick"] == u"Alice", "refused"
+    taken = raised(lambda: _rooms(app, u"bob").join(ROOM, u"alice"))
+    assert (taken.code, taken.status) == ("conflict", 409), repr(taken)

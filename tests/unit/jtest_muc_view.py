@@ -89,12 +89,15 @@ def test_real_jids_only_in_non_anonymous_rooms_or_to_moderators():
     assert addresses(u"bob", u"open") == [None, None], addresses(u"bob", u"open")
     assert None not in addresses(u"alice", u"open"), "a moderator does not see real JIDs"
     assert None not in addresses(u"bob", u"glass"), "a non-anonymous room hides real JIDs"
+    assert addresses(u"carol", u"glass") == [None, None], \
+        "attack A1: real JIDs shown to a non-occupant: %r" % addresses(u"carol", u"glass")
     participants = groupchat.get_participants(Request(app, u"bob", {"roomName": u"open"}))
     assert [p["nick"] for p in participants["participants"]] == [u"Bob"], participants
 
 
 def test_history_only_for_occupants_and_members():
     openfire, app = _setup()
+    openfire.archive.enabled = False       # the room's own history (jtest_room_history)
     app.sessions.get_or_start(u"alice").rooms.join(u"glass@conference.example.test", u"A")
     app.sessions.get_or_start(u"alice").rooms.post(u"glass@conference.example.test", u"hi",
                                                   None)
@@ -121,3 +124,27 @@ def test_nick_and_role_changes_become_events():
     openfire.muc.set_affiliation(u"glass", u"bob@example.test", u"admin")
     role = stream.muc(change="role", nick=u"B2")
     assert role and role[0]["role"] == u"moderator", repr(stream.muc(type="occupant"))
+
+
+class JoinRequest(Request):
+    def is_json(self):
+        return False
+
+    def text(self):
+        return u""
+
+
+def test_a_display_name_that_makes_no_nickname_falls_back_to_the_username():
+    """Review R11-6: a join without 'nick' took the display name and refused it (400) when it
+    was too long or had a character a nickname may not have; the username serves then."""
+    openfire, app = _setup()
+    for number, name in enumerate((u"x" * 300, u"Eve \u202e", u"Bell \u0007")):
+        user = u"user%d" % number
+        openfire.add_user(user, u"pw", name=name)
+        joined = groupchat.join_room(JoinRequest(app, user, {"roomName": u"glass"}))
+        assert joined["nick"] == user, "display name %r: %r" % (name, joined)
+    given = raised(lambda: groupchat.join_room(JoinRequest(
+        app, u"user0", {"roomName": u"open"}, {"nick": u"n" * 300})))
+    assert given is not None and given.status == 400, "a nickname given is still checked"
+    joined = groupchat.join_room(JoinRequest(app, u"bob", {"roomName": u"glass"}))
+    assert joined["nick"] == u"Bob", joined

@@ -93,6 +93,44 @@ def test_replay_after_last_event_id_and_all_for_ids_of_another_session():
         "an id of another session did not replay all: %r" % foreign.names()
 
 
+def test_on_connect_says_where_the_stream_starts_so_resuming_from_it_misses_nothing():
+    """onConnect's id is the position the stream starts from: the id before the first event
+    replayed to it, or the newest when nothing is replayed. A page that received onConnect
+    and nothing else resumes from that id: it gets what that stream was about to send, not
+    the whole log again (the page's own fallback before: the session's start, "<epoch>-0")."""
+    openfire, clock, app = setup()
+    bob = app.sessions.get_or_start(u"bob")
+    watcher = RecordingStream()
+    bob.attach(watcher)
+    alice = app.sessions.get_or_start(u"alice")
+    for text in (u"one", u"two", u"three"):
+        alice.send(stanza.message(u"bob@example.test", body=text))
+    chats = [e for e in watcher.events if e.name == "chatapi.chat" and u'"body"' in e.text]
+    greeting = (u"onConnect", {u"username": u"bob"})
+
+    def attached(last_event_id):
+        stream = RecordingStream()
+        bob.attach(stream, last_event_id, greeting)
+        assert stream.events and stream.events[0].name == "onConnect", stream.names()
+        return stream
+
+    resumed = attached(chats[0].id)
+    assert resumed.events[0].id == chats[0].id, \
+        "onConnect of a stream resuming from %s says %s" % (chats[0].id, resumed.events[0].id)
+    dropped = attached(resumed.events[0].id)     # lost right after its onConnect
+    assert [e.id for e in dropped.events[1:]] == [e.id for e in resumed.events[1:]], \
+        "resuming from onConnect's id lost events: %r" % dropped.names()
+    newest = watcher.events[-1].id
+    joining = attached(None)                     # a later stream: nothing replayed
+    assert [e.id for e in joining.events] == [newest], \
+        "a stream without replay: %r, newest %s" % ([e.id for e in joining.events], newest)
+    foreign = attached(u"0-1")                   # everything replayed
+    first = foreign.events[1].id
+    epoch, _, number = first.partition(u"-")
+    assert foreign.events[0].id == u"%s-%d" % (epoch, int(number) - 1), \
+        "onConnect %s before a full replay from %s" % (foreign.events[0].id, first)
+
+
 def test_the_first_stream_of_a_new_session_with_the_old_sessions_id_gets_everything():
     openfire, clock, app = setup()
     bob = app.sessions.get_or_start(u"bob")
@@ -385,3 +423,25 @@ def test_a_start_that_fails_is_tried_afresh_by_the_next_request():
     session = registry.get_or_start(u"bob")
     assert not session.ended and session.jid, "the next request got no live session"
     assert len(openfire.xmpp.sessions_of(u"bob")) == 1, "XMPP sessions of bob"
+
+
+def test_iq_requests_from_others_are_answered_pings_with_a_result():
+    """Review R11-3: a client answers every IQ get/set (RFC 6120 8.2.3). Openfire's MUC
+    service pings idle occupants and removes those that do not answer; the session answered
+    nothing."""
+    from sparkweb.xmpp import stanza as model
+    openfire, clock, app = setup()
+    session = app.sessions.get_or_start(u"alice")
+    routed = []
+    original = openfire.xmpp.route
+    openfire.xmpp.route = lambda sender, sent: routed.append(sent) or original(sender, sent)
+    room = u"lounge@conference.example.test"
+    for id, child in ((u"p1", u"<ping xmlns='urn:xmpp:ping'/>"),
+                      (u"d1", u"<query xmlns='http://jabber.org/protocol/disco#info'/>")):
+        session.on_stanza(model.Stanza("iq", type="get", id=id, sender=room,
+                                       recipient=session.jid,
+                                       xml=u"<iq type='get' id='%s'>%s</iq>" % (id, child)))
+    session.on_stanza(model.Stanza("iq", type="result", id=u"r1", sender=room))
+    answers = [(s.type, s.id, s.recipient) for s in routed if s.kind == "iq"]
+    assert answers == [(u"result", u"p1", room), (u"error", u"d1", room)], answers
+    assert u"service-unavailable" in routed[1].get_xml(), routed[1].get_xml()

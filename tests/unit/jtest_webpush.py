@@ -489,11 +489,13 @@ def test_invitations_are_pushed_with_the_room_and_inviter():
     openfire, app = app_with(transport)
     try:
         subscribe(app, u"alice", u"laptop", u"https://push.example/1")
-        invite = Stanza("message", type="normal", sender=u"bob@example.test/phone",
+        # A mediated invitation comes from the room, which names the inviter (one a user
+        # sends is a forgery and dropped: attack A10).
+        invite = Stanza("message", type="normal", sender=u"lobby@conference.example.test",
                         recipient=u"alice@example.test/sparkweb",
                         invite={"room": u"lobby@conference.example.test",
                                 "from": u"bob@example.test/phone", "reason": None,
-                                "password": None})
+                                "password": None, "direct": False})
         note = app.webpush.automatic.notification(u"alice", "invitation", invite)
         assert (note.title, note.body, note.tag) == (
             u"Bob", u"Invitation to lobby@conference.example.test",

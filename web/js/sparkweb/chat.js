@@ -5,6 +5,7 @@ import { SparkWebElement, el, uniqueId } from "./element.js";
 
 const COMPOSING_REPEAT_MS = 5000;   // tell "composing" again at most this often while typing
 const PAUSED_AFTER_MS = 3000;       // no key for this long: "paused"
+const HISTORY_PAGE = 50;            // archived messages shown when a conversation opens
 
 export class SparkWebChat extends SparkWebElement {
   static get observedAttributes() { return ["peer", "lang"]; }
@@ -66,7 +67,41 @@ export class SparkWebChat extends SparkWebElement {
     this._name = name;
     const messages = this.client.conversations.messages(this._jid);
     messages.forEach((message) => this._append(message));
+    this._loadHistory(this._jid);
     if (this._focusWhenDrawn) this.focus();
+  }
+
+  /** The newest page of the archive with the peer (GET /chat/messages), placed by time
+   *  among what is shown. No archive (501: Openfire without the Monitoring plugin) or any
+   *  other failure: no history, and no error either, the conversation works without it. */
+  async _loadHistory(jid) {
+    const log = this._log;                   // a later render draws (and loads) anew
+    let page;
+    try {
+      page = await this.client.request("GET", `/chat/messages?with=${encodeURIComponent(jid)}` +
+                                              `&before=&max=${HISTORY_PAGE}`);
+    } catch (error) { return; }
+    if (jid !== this._jid || log !== this._log) return;
+    for (const archived of page.messages || []) {
+      if (archived.body === null || archived.body === undefined) continue;
+      const outgoing = archived.outgoing === true;
+      if (this._shown(outgoing, archived.body)) continue;   // a live copy is here already
+      this._place(this._item({ id: null, body: archived.body, outgoing,
+                               timestamp: archived.sentDate }, true));
+    }
+  }
+
+  /** An item with this direction and text. */
+  _shown(outgoing, body) {
+    return [...this._log.querySelectorAll(`li[data-outgoing="${outgoing}"]`)]
+      .some((item) => item.querySelector(".body").textContent === body);
+  }
+
+  /** Inserts `item` before the first item that is newer. */
+  _place(item) {
+    const at = Number(item.dataset.time);
+    const later = [...this._log.children].find((other) => Number(other.dataset.time) > at);
+    this._log.insertBefore(item, later || null);
   }
 
   /** Focuses the message field (once the conversation is drawn). */
@@ -78,17 +113,34 @@ export class SparkWebChat extends SparkWebElement {
   _append(message) {
     if (!this._log) return;
     if (message.id && this._log.querySelector(`[data-id="${CSS.escape(message.id)}"][data-outgoing="${message.outgoing}"]`)) return;
+    if (!this._claimHistory(message)) this._log.append(this._item(message, false));
+    this._log.lastElementChild.scrollIntoView({ block: "nearest" });
+    if (!message.outgoing) this._showTyping(false);
+  }
+
+  /** A live message the archive showed already (it came during a reload, say): the archive's
+   *  item becomes the live one instead of a second copy. */
+  _claimHistory(message) {
+    const copy = [...this._log.querySelectorAll(`li[data-history][data-outgoing="${message.outgoing}"]`)]
+      .find((item) => item.querySelector(".body").textContent === message.body);
+    if (!copy) return false;
+    copy.removeAttribute("data-history");
+    copy.setAttribute("part", copy.getAttribute("part").replace(" history", ""));
+    if (message.id) copy.dataset.id = message.id;
+    return true;
+  }
+
+  _item(message, history) {
     const time = message.timestamp ? new Date(message.timestamp) : new Date();
-    this._log.append(el("li", { part: message.outgoing ? "message outgoing" : "message incoming",
-                                class: message.outgoing ? "message outgoing" : "message incoming",
-                                "data-id": message.id, "data-outgoing": String(message.outgoing) },
+    const kind = message.outgoing ? "message outgoing" : "message incoming";
+    return el("li", { part: history ? `${kind} history` : kind, class: kind,
+                      "data-id": message.id, "data-outgoing": String(message.outgoing),
+                      "data-time": String(time.getTime()), "data-history": history },
       el("span", { part: "sender", class: "sender" },
          message.outgoing ? this.t("chat.you") : this._name),
       el("span", { part: "body", class: "body" }, message.body),
       el("time", { part: "time", class: "muted", datetime: time.toISOString() },
-         time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }))));
-    this._log.lastElementChild.scrollIntoView({ block: "nearest" });
-    if (!message.outgoing) this._showTyping(false);
+         time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
   }
 
   _chatState(chat) {

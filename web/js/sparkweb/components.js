@@ -5,3 +5,6 @@ export { SparkWebLogin } from "./login.js";
 export { SparkWebRoster } from "./roster.js";
 export { SparkWebChat } from "./chat.js";
 export { SparkWebPresence } from "./presence.js";
+export { SparkWebRooms } from "./rooms.js";
+export { SparkWebGroupchat } from "./groupchat.js";
+export { SparkWebNotifications } from "./notifications.js";

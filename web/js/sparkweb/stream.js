@@ -93,6 +93,7 @@ export class SharedEventStream {
   _heard(message) {
     if (message.kind === "event") this._accept(message.event);
     else if (message.kind === "replay" && message.to === this._tab) {
+      this._adoptStart(message.start);
       message.events.forEach((event) => this._accept(event));
     } else if (message.kind === "status") this.client._status(message.state);
     else if (message.kind === "leader" && !this.leader) this._hello();   // a new leader: catch up
@@ -101,7 +102,11 @@ export class SharedEventStream {
       // A tab opened, reloaded or heard of a new leader: send it (only it) what it missed.
       // Whatever it saw already is dropped on arrival (ids), so more is harmless.
       const at = this._recent.findIndex((event) => event.id && event.id === message.lastId);
-      this._channel.postMessage({ kind: "replay", to: message.tab, events: this._recent.slice(at + 1) });
+      // With the start of the leader's stream: a tab that receives no event before it leads
+      // itself resumes from there (without it, it would connect with no Last-Event-ID, and
+      // what came between the old leader's end and its own connection would be lost).
+      this._channel.postMessage({ kind: "replay", to: message.tab, start: this._resumeFrom,
+                                  events: this._recent.slice(at + 1) });
       this._channel.postMessage({ kind: "status", state: this.client.connection });
     }
   }
@@ -131,6 +136,14 @@ export class SharedEventStream {
     this.client._deliver(event.name, event.data, event.id);
   }
 
+  /** The leader's stream start, told to a tab that joined after its onConnect. */
+  _adoptStart(start) {
+    const given = parseId(start), own = parseId(this._resumeFrom);
+    if (!given || (own && own.session === given.session && own.sequence >= given.sequence)) return;
+    this._resumeFrom = start;
+    this._savePosition();
+  }
+
   _savePosition() {
     const position = this.position();
     if (this._idKey && position) sessionStorage.setItem(this._idKey, position);
@@ -138,12 +151,13 @@ export class SharedEventStream {
 
   /** Where a new connection resumes: within one server session, the last event received
    *  (a connection that dropped during its replay resumes where the replay stopped). A tab
-   *  that received no event of the newest onConnect's session resumes from that session's
-   *  start ("<session>-0"): everything of it the server still keeps. */
+   *  that received no event of the newest stream's session resumes from where that stream
+   *  started (its onConnect's id): the server sends what came since, not its whole log again
+   *  (which would show old messages as new, and could overflow the new stream's queue). */
   position() {
     const last = parseId(this.lastId), connect = parseId(this._resumeFrom);
     if (!connect || (last && last.session === connect.session)) return this.lastId;
-    return `${connect.session}-0`;
+    return this._resumeFrom;
   }
 
   _announce(state) {

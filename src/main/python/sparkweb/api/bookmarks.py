@@ -67,14 +67,17 @@ def get_bookmarks(request):
     scope = request.query("scope", "mine")
     if scope not in ("mine", "all"):
         raise BadRequest("'scope' must be 'mine' or 'all'.")
-    shared = [model.shared_json(b) for b in _shared(request).visible(scope == "all")]
+    bookmarks = _shared(request)
+    audience = bookmarks.is_admin()
+    shared = [model.shared_json(b, audience) for b in bookmarks.visible(scope == "all")]
     return {"bookmark": shared + [_own_json(b) for b in _own(request).all()]}
 
 
 def get_bookmark(request):
     bookmark_id = _shared_id(request)
     if bookmark_id is not None:
-        return model.shared_json(_shared(request).get(bookmark_id))
+        bookmarks = _shared(request)
+        return model.shared_json(bookmarks.get(bookmark_id), bookmarks.is_admin())
     return _own_json(_own_bookmark(request))
 
 
@@ -191,7 +194,7 @@ MODELS = {
     "BookmarkList": obj({"bookmark": array_of(ref("BookmarkEntry"))}, ["bookmark"]),
     "BookmarkInput": obj({
         "type": {"enum": ["url", "group_chat"]}, "name": {"type": "string", "maxLength": 255},
-        "value": {"type": "string", "maxLength": 1024}, "globalBookmark": FLAG,
+        "value": {"type": "string", "maxLength": 255}, "globalBookmark": FLAG,
         "users": NAMES, "groups": NAMES, "properties": _PROPERTIES, "shared": FLAG},
         examples=[{"type": "group_chat", "name": "Lobby",
                    "value": "lobby@conference.example.org", "properties": {"autojoin": True}}]),

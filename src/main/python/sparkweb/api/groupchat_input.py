@@ -71,13 +71,20 @@ def join_options(request, room):
     for name, value in (("nick", nick), ("password", password)):
         if value is not None and not isinstance(value, basestring):
             raise BadRequest("'%s' must be a string." % name)
-    if not nick:
-        user = request.app.openfire.get_user(request.user)
-        nick = (user.name if user is not None else u"").strip() or request.user
+    if nick:
+        return _nickname(room, nick), password
+    user = request.app.openfire.get_user(request.user)
+    name = (user.name if user is not None else u"").strip()
+    try:        # a display name that makes no nickname (too long, refused characters)
+        return _nickname(room, name or request.user), password
+    except BadRequest:     # is not the caller's mistake: the username then
+        return _nickname(room, request.user), password
+
+
+def _nickname(room, nick):
     if len(nick) > MAX_NICK_CHARS:
         raise BadRequest("The nickname is longer than %d characters." % MAX_NICK_CHARS)
-    occupant = jid.parse(u"%s/%s" % (room.jid, stanza.xml_text("nick", nick)))
-    return occupant.resource, password
+    return jid.parse(u"%s/%s" % (room.jid, stanza.xml_text("nick", nick))).resource
 
 
 def message_fields(request):

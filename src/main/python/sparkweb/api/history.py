@@ -16,11 +16,13 @@ from __future__ import absolute_import
 
 from java.time import Instant, LocalDate, OffsetDateTime, ZoneOffset
 from java.time.format import DateTimeFormatter, DateTimeParseException
+from java.util.regex import Pattern
 
 from sparkweb.errors import BadRequest, NotFound
 from sparkweb.api.schemas import array_of, nullable, obj, ref
 from sparkweb.http.routing import USER, Param, Route
-from sparkweb.session import archive
+from sparkweb.api.groupchat_input import RoomAddress
+from sparkweb.session import archive, room_view
 from sparkweb.xmpp import jid
 from sparkweb.xmpp.forwarding import ArchiveQuery
 from sparkweb.xmpp.stanza import xml_text
@@ -28,6 +30,10 @@ from sparkweb.xmpp.stanza import xml_text
 DEFAULT_PAGE, MAX_PAGE = 50, 250
 MAX_TEXT = 200                # keywords, and the archive ids given to page on
 _SPEC_DATE = DateTimeFormatter.ofPattern("MM/dd/yy")
+_UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                        "[0-9a-fA-F]{12}")
+_DIGITS = Pattern.compile("[0-9]{1,19}")
+_LONG_MAX = 2 ** 63 - 1
 
 
 def _time(request, name, end_of_day):
@@ -38,9 +44,14 @@ def _time(request, name, end_of_day):
                   lambda: _day(LocalDate.parse(value), end_of_day),
                   lambda: _day(LocalDate.parse(value, _SPEC_DATE), end_of_day)):
         try:
-            return unicode(parse().toString())
+            instant = parse()
         except DateTimeParseException:
-            pass
+            continue
+        # XEP-0082 times have four-digit years; the archive ignores (and logs as an error)
+        # any other, which would answer everything instead of nothing.
+        if not 1 <= OffsetDateTime.ofInstant(instant, ZoneOffset.UTC).getYear() <= 9999:
+            raise BadRequest("'%s' must be a time in the years 0001 to 9999." % name)
+        return unicode(instant.toString())
     raise BadRequest("'%s' must be an ISO 8601 time (2026-12-02T08:00:00Z), a date "
                      "(2026-12-02) or MM/dd/yy." % name)
 
@@ -59,6 +70,17 @@ def _bounded_text(request, name, empty_allowed=False):
     return xml_text(name, value)
 
 
+def _page_key(request, name, empty_allowed=False):
+    """An archive id to page on: the archive's ids are numbers (of at most 19 digits, a
+    database key) or UUIDs (stable stanza ids, XEP-0359). Anything else names no message, and
+    is answered so without asking: Openfire's archive fails on it and logs an error."""
+    value = _bounded_text(request, name, empty_allowed)
+    if not value or _UUID.matcher(value).matches() or (
+            _DIGITS.matcher(value).matches() and int(value) <= _LONG_MAX):
+        return value
+    raise archive.unknown_page()
+
+
 def _page_size(request):
     value = request.query("max")
     if value is None or value == "":
@@ -72,7 +94,7 @@ def _filters(request, with_jid):
     start, end = _time(request, "start", False), _time(request, "end", True)
     if start is not None and end is not None and Instant.parse(start).isAfter(Instant.parse(end)):
         raise BadRequest("'start' is after 'end'.")
-    after, before = _bounded_text(request, "after"), _bounded_text(request, "before", True)
+    after, before = _page_key(request, "after"), _page_key(request, "before", True)
     if after is not None and before is not None:
         raise BadRequest("Page with 'after' or 'before', not both.")
     return ArchiveQuery(None, with_jid=with_jid, start=start, end=end,
@@ -91,29 +113,42 @@ def get_chat_messages(request):
     return archive.page(results, fin, archive.chat_message(own))
 
 
-def _room_jid(request, domain):
-    name = request.query("room")
+def _hidden():
+    return NotFound("No such room, or its history is not yours to read.")
+
+
+def _room_address(request, openfire):
+    """The room of ``room`` (a name on ``service``, or a room JID); a service that is none of
+    this server's MUC services is the 404 of a hidden room."""
+    domain, name = openfire.xmpp_domain(), request.query("room")
     if not name:
         raise BadRequest("'room' (a room name or room JID) is required.")
     if u"@" in name:
         room = jid.parse(name)
+        service = room.domain[:-len(domain) - 1] if room.domain.endswith(u"." + domain) \
+            else None
     else:
         service = request.query("service") or request.query("serviceName") or u"conference"
         room = jid.parse(u"%s@%s.%s" % (name, service, domain))
+        service = room.domain[:-len(domain) - 1]
     if room.resource is not None:
         raise BadRequest("'room' names a room, not an occupant.")
-    return room.bare
+    if not service or not openfire.muc_service_exists(service):
+        raise _hidden()
+    return RoomAddress(service, room.node, domain)
 
 
 def get_groupchat_messages(request):
-    room = _room_jid(request, request.app.openfire.xmpp_domain())
+    openfire = request.app.openfire
+    address = _room_address(request, openfire)
     filters = _filters(request, None)
-    hidden = NotFound("No such room, or its history is not yours to read.")
-    if not request.app.openfire.may_read_room_history(request.user, room):
-        raise hidden
+    viewer = u"%s@%s" % (request.user, openfire.xmpp_domain())
+    room = openfire.muc_room(address.service, address.name, viewer)
+    if room is None or not room_view.can_read_history(room):
+        raise _hidden()      # the same for a missing room and one the caller may not read
     session = request.app.sessions.get_or_start(request.user)
-    results, fin = archive.query(session, room, filters, missing=hidden)
-    return archive.page(results, fin, archive.room_message(room))
+    results, fin = archive.query(session, address.jid, filters, missing=_hidden())
+    return archive.page(results, fin, archive.room_message(address.jid))
 
 
 MODELS = {

@@ -102,8 +102,8 @@ def _type(value):
 def _text(key, value, limit):
     if not isinstance(value, basestring) or not value.strip():
         raise BadRequest("'%s' must be a non-empty string." % key)
-    if len(value) > limit:
-        raise BadRequest("'%s' may have at most %d characters." % (key, limit))
+    if len(value.encode("utf-8")) > limit:
+        raise BadRequest("'%s' may have at most %d bytes (UTF-8)." % (key, limit))
     return xml_text(key, value)
 
 
@@ -134,10 +134,13 @@ def properties_json(properties):
     return [{"key": name, "value": properties[name]} for name in sorted(properties)]
 
 
-def shared_json(bookmark):
+def shared_json(bookmark, audience=True):
+    """``audience``: with whom it is shared (``users``, ``groups``), for administrators only:
+    the Bookmarks plugin shows XMPP clients the bookmark, never who else got it."""
     return {"bookmarkID": bookmark.bookmark_id, "type": bookmark.type, "name": bookmark.name,
             "value": bookmark.value, "globalBookmark": bookmark.is_global,
-            "users": list(bookmark.users), "groups": list(bookmark.groups),
+            "users": list(bookmark.users) if audience else [],
+            "groups": list(bookmark.groups) if audience else [],
             "properties": properties_json(bookmark.properties), "shared": True}
 
 

@@ -41,12 +41,12 @@ class SharedBookmarks(object):
     def visible(self, everything=False):
         """The shared bookmarks meant for the user (``everything``: all, administrators only);
         none without the plugin."""
+        if everything and not self.is_admin():     # whether or not the plugin is there
+            raise Forbidden("Only an administrator may list every shared bookmark.")
         store = self._openfire.shared_bookmarks()
         if store is None:
             return []
         if everything:
-            if not self.is_admin():
-                raise Forbidden("Only an administrator may list every shared bookmark.")
             return store.all()
         return [b for b in store.all() if store.is_for(self._username, b)]
 

@@ -68,7 +68,7 @@ def for_stanza(stanza):
         invite = dict(stanza.invite, type="invitation", to=stanza.recipient, timestamp=_now())
         return [(MUC, invite)]
     if stanza.type == "groupchat":
-        return [(MUC, _message(stanza, subject=stanza.subject))]
+        return []     # rooms the session is in are session.muc's: this one is not a room's
     return _chat(stanza, INCOMING)
 
 

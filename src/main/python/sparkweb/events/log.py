@@ -86,10 +86,15 @@ class EventLog(object):
                                 self._bytes > self._max_bytes):
             self._bytes -= self._recent.popleft()[2]
 
-    def unlogged(self, name, payload):
-        """An event for one stream only, carrying the id of the newest logged event so that a
-        reconnect from it replays exactly what came later."""
-        return Event(u"%s-%d" % (self.epoch, self._sequence), name, payload)
+    def unlogged(self, name, payload, replayed=()):
+        """An event for one stream only (its onConnect), carrying the id where that stream
+        starts: the id before the first of the ``replayed`` events it is about to be sent, or
+        the newest one. A reconnect from it gets exactly what this stream was about to send,
+        so a page that received nothing after it resumes from it (not from the log's start)."""
+        sequence = self._sequence
+        if replayed:
+            sequence = int(replayed[0].id.rpartition(u"-")[2]) - 1
+        return Event(u"%s-%d" % (self.epoch, sequence), name, payload)
 
     def all(self):
         return [event for _, event, _ in self._recent]

@@ -209,13 +209,6 @@ class OpenfireFacade(object):
         """The user's most available presence as a Stanza, or None when offline."""
         raise NotImplementedError
 
-    # --- message archive (XEP-0313; the queries themselves go through the user's session) ---
-    def may_read_room_history(self, username, room_jid):
-        """True when ``username`` is an occupant of the room ``room_jid`` (bare JID text) or
-        its member, admin or owner; False for anyone else and for a room that does not exist
-        (the caller answers both alike, so a hidden room's existence does not leak)."""
-        raise NotImplementedError
-
     # --- contacts, the user's own account, groups (issue 12; live_contacts, memory_account) ----
     # Changes of the roster are not here: they are roster sets and presence stanzas the user's
     # own session sends (xmpp.roster), so that the server applies its rules and pushes them.

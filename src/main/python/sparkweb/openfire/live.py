@@ -19,7 +19,6 @@ from org.jivesoftware.util import JiveGlobals
 
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
-from sparkweb.openfire import live_archive
 from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
 from sparkweb.openfire import live_bookmarks
@@ -187,9 +186,6 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
             return None
         presence = XMPPServer.getInstance().getPresenceManager().getPresence(user)
         return from_packet(presence) if presence is not None else None
-
-    def may_read_room_history(self, username, room_jid):
-        return live_archive.may_read_room_history(username, room_jid)
 
     def shared_bookmarks(self):
         return live_bookmarks.find_store()

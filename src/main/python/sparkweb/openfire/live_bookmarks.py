@@ -17,6 +17,7 @@ from org.jivesoftware.openfire import XMPPServer
 from org.jivesoftware.openfire.group import GroupManager, GroupNotFoundException
 from org.jivesoftware.util import NotFoundException
 
+from sparkweb.errors import ServiceUnavailable
 from sparkweb.openfire.live_xmpp import calls_with_openfire_loader
 from sparkweb.openfire.shared_bookmarks import SharedBookmark, SharedBookmarkStore
 
@@ -24,8 +25,9 @@ CANONICAL_NAME = "bookmarks"
 PACKAGE = "org.jivesoftware.openfire.plugin.spark."
 
 
-class StoreFailed(Exception):
-    """The plugin did not store a change (its own failure, logged in Openfire's log)."""
+class StoreFailed(ServiceUnavailable):
+    """The plugin did not store a change (its own failure, logged in Openfire's log): a JSON
+    503, not the generic 500."""
 
 
 def find_store():

@@ -17,7 +17,7 @@ from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
 from sparkweb.openfire.memory_account import MemoryAccountMixin
-from sparkweb.openfire.memory_archive import MemoryArchive, MemoryRoomReaders
+from sparkweb.openfire.memory_archive import MemoryArchive
 from sparkweb.openfire.memory_bookmarks import MemorySharedBookmarks
 from sparkweb.openfire.memory_muc import MemoryMucService
 from sparkweb.openfire.memory_webpush import MemoryWebPush
@@ -61,7 +61,6 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
         self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
-        self.rooms = MemoryRoomReaders()
         self.archive = MemoryArchive(self.xmpp)   # the in-memory Monitoring plugin
         # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
         self.bookmarks_plugin = MemorySharedBookmarks(self.xmpp.contacts.groups)
@@ -244,9 +243,6 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
             if session.presence is not None:
                 return session.presence
         return None
-
-    def may_read_room_history(self, username, room_jid):
-        return self.rooms.may_read(username, room_jid)
 
     def shared_bookmarks(self):
         return self.bookmarks_plugin

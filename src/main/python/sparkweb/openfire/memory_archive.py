@@ -1,7 +1,11 @@
 """The in-memory stand-in for Openfire's Monitoring plugin: a per-user archive of one-to-one
-messages answering XEP-0313 queries with XEP-0059 paging as Openfire's plugin does (each
-user's own archive only; without the plugin, ``enabled`` False, the query is refused with
-service-unavailable). Rooms have no archive here: a room query is item-not-found.
+messages and a per-room archive of group messages (the in-memory MUC records them, as
+``conversation.roomArchiving`` makes Monitoring do), answering XEP-0313 queries with XEP-0059
+paging as Openfire's plugin does: each user's own archive only; a room's archive to whom
+Monitoring's IQQueryHandler lets read it (not outcasts; members-only rooms their members,
+admins and owners; password-protected rooms their occupants); a room that does not exist is
+item-not-found. Without the plugin (``enabled`` False) every query is refused with
+service-unavailable.
 """
 from __future__ import absolute_import
 
@@ -9,27 +13,12 @@ import copy
 import itertools
 
 from java.time import Instant
-from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList, \
-    CopyOnWriteArraySet
+from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
+from sparkweb.openfire.memory_muc import MemoryMucService
 from sparkweb.xmpp import forwarding
 
 _archive_ids = itertools.count(1)
-
-
-class MemoryRoomReaders(object):
-    """Who may read which room's history: tests name them (there is no in-memory MUC yet)."""
-
-    def __init__(self):
-        self._readers = ConcurrentHashMap()
-
-    def allow(self, room_jid, username):
-        self._readers.putIfAbsent(room_jid, CopyOnWriteArraySet())
-        self._readers.get(room_jid).add(username)
-
-    def may_read(self, username, room_jid):
-        readers = self._readers.get(room_jid)
-        return readers is not None and readers.contains(username)
 
 
 class _Entry(object):
@@ -43,7 +32,9 @@ class MemoryArchive(object):
     def __init__(self, router):
         self.enabled = True
         self._router = router
+        self.rooms_enabled = True                # conversation.roomArchiving
         self._by_owner = ConcurrentHashMap()     # username -> CopyOnWriteArrayList of _Entry
+        self._by_room = ConcurrentHashMap()      # room JID -> CopyOnWriteArrayList of _Entry
         router.archive = self
 
     def record(self, stanza):
@@ -60,16 +51,31 @@ class MemoryArchive(object):
                 self._by_owner.putIfAbsent(node, CopyOnWriteArrayList())
                 self._by_owner.get(node).add(_Entry(kept, stamp))
 
+    def record_room(self, room_jid, stanza):
+        """Archives a group message (or subject change) the room ``room_jid`` sent its
+        occupants, as sent by the occupant (``conversation.roomArchivingStanzas``). Called
+        under the MUC service's lock: it only adds to a concurrent list."""
+        if not self.enabled or not self.rooms_enabled:
+            return
+        kept = copy.copy(stanza)
+        kept.xml, kept.recipient = None, room_jid
+        self._by_room.putIfAbsent(room_jid, CopyOnWriteArrayList())
+        self._by_room.get(room_jid).add(_Entry(kept, unicode(Instant.now().toString())))
+
     def answer(self, session, iq):
         """Sends ``session`` the results and the closing IQ of the query ``iq``."""
         query = iq.payload
         own = u"%s@%s" % (session.username, self._router.domain)
         if not self.enabled:
             return self._router.answer(session, iq, error="service-unavailable")
-        if iq.recipient not in (None, own):
-            return self._router.answer(session, iq, error="item-not-found")
-        entries = [entry for entry in list(self._by_owner.get(session.username) or [])
-                   if _matches(entry, query)]
+        if iq.recipient in (None, own):
+            archive, sender = self._by_owner.get(session.username), own
+        else:
+            room, refusal = self._room(session, iq.recipient)
+            if refusal is not None:
+                return self._router.answer(session, iq, error=refusal)
+            archive, sender = self._by_room.get(room.jid), iq.recipient
+        entries = [entry for entry in list(archive or []) if _matches(entry, query)]
         key = query.after or query.before
         if key and not key.isdigit() and key not in [entry.archive_id for entry in entries]:
             # Monitoring looks an unknown id up as a stable stanza id, then as a number of its
@@ -81,8 +87,24 @@ class MemoryArchive(object):
         for entry in page:
             result = forwarding.ArchivedResult(query.query_id, entry.archive_id, entry.stamp,
                                                entry.message)
-            self._router.hand_forwarded(session, own, archived=result)
+            self._router.hand_forwarded(session, sender, archived=result)
         self._router.answer(session, iq, payload=fin)
+
+    def _room(self, session, room_jid):
+        """``(room record, refusal)`` as Monitoring's IQQueryHandler decides: item-not-found
+        for no such room, forbidden for those it does not let read the room's archive."""
+        node, _, service_domain = room_jid.partition(u"@")
+        service = self._router.components.get(service_domain) if node else None
+        room = service.record(node, session.jid) \
+            if isinstance(service, MemoryMucService) else None
+        if room is None:
+            return None, "item-not-found"
+        affiliation = room.viewer_affiliation
+        allowed = affiliation in ("owner", "admin") or (
+            affiliation != "outcast" and (affiliation == "member" or not room.members_only))
+        if not allowed or (room.password_protected and room.viewer_role is None):
+            return room, "forbidden"
+        return room, None
 
 
 def _matches(entry, query):

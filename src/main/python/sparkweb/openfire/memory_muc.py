@@ -193,8 +193,8 @@ class MemoryMucService(object):
             return "service-unavailable"
         if room.locked and not created and affiliation != "owner":
             return "item-not-found"
-        holder = room.by_nick(nick)
-        if holder is not None:
+        holder = room.by_nick(nick)       # the same user's other client may share it
+        if holder is not None and bare_jid(holder.session.jid) != bare:
             return "conflict"
         given = ((stanza.muc or {}).get("join") or {}).get("password")
         if room.password is not None and given != room.password:
@@ -297,10 +297,14 @@ class MemoryMucService(object):
             sender, room.jid, stanza.body, subject=stanza.subject, delay_stamp=stamp(now),
             delay_from=session.jid if room.config.get("can_anyone_discover_jid") else sender,
             data=stanza.data, id=stanza.id)])[-HISTORY_SIZE:]
+        sent = model.Stanza("message", type="groupchat", sender=sender, id=stanza.id,
+                            body=stanza.body, subject=stanza.subject, data=stanza.data)
+        if self._router.archive is not None:          # the in-memory Monitoring plugin
+            self._router.archive.record_room(room.jid, sent)
         for other in room.occupants:
-            out.append((other.session, model.Stanza(
-                "message", type="groupchat", sender=sender, recipient=other.session.jid,
-                id=stanza.id, body=stanza.body, subject=stanza.subject, data=stanza.data)))
+            delivered = copy.copy(sent)
+            delivered.recipient = other.session.jid
+            out.append((other.session, delivered))
 
     def _invite(self, session, stanza, room, occupant, invite, out):
         if room.config.get("members_only") and not room.config.get("can_occupants_invite") \

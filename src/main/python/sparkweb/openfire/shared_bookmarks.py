@@ -11,10 +11,13 @@ from __future__ import absolute_import
 PLUGIN_NAME = "Bookmarks"
 TYPES = ("url", "group_chat")          # the plugin's Bookmark.Type
 
-# The plugin's columns: bookmarkName VARCHAR(255), bookmarkValue VARCHAR(1024),
-# ofBookmarkPerm.name VARCHAR(255), ofBookmarkProp.name VARCHAR(100).
-MAX_NAME_LENGTH = 255
-MAX_VALUE_LENGTH = 1024
+# The plugin's columns: bookmarkName VARCHAR(255), bookmarkValue VARCHAR(1024) on HSQLDB and
+# PostgreSQL but VARCHAR(255) on MySQL, and Oracle and DB2 count bytes: names and values are
+# held to 255 UTF-8 bytes, which fit every database the plugin supports (its setters drop
+# what does not fit without saying so). ofBookmarkPerm.name VARCHAR(255),
+# ofBookmarkProp.name VARCHAR(100).
+MAX_NAME_LENGTH = 255          # UTF-8 bytes
+MAX_VALUE_LENGTH = 255         # UTF-8 bytes
 MAX_AUDIENCE_NAME_LENGTH = 255
 
 

@@ -40,17 +40,17 @@ def _refusal(condition, missing, page_key):
     if condition in ("service-unavailable", "feature-not-implemented"):
         return PluginMissing(ARCHIVE_PLUGIN, ARCHIVE_SERVICE)
     if condition in ("item-not-found", "forbidden", "not-allowed", "registration-required"):
-        return missing or _unknown_page()
+        return missing or unknown_page()
     if condition == "internal-server-error" and page_key:
         # Openfire's Monitoring fails so on a page id that is neither one of its stable stanza
         # ids nor a number (ConversationManager.getMessageIdForStableId): an unknown page.
-        return _unknown_page()
+        return unknown_page()
     if condition in ("bad-request", "not-acceptable"):
         return BadRequest("The message archive refused the query (%s)." % condition)
     return ServiceUnavailable("The message archive failed (%s)." % condition)
 
 
-def _unknown_page():
+def unknown_page():
     return NotFound("No such archive page: 'after' or 'before' names no message of this "
                     "archive.")
 
@@ -92,12 +92,14 @@ def room_message(room_bare):
 
 def room_chat_history(session, room_bare, max_messages):
     """The newest ``max_messages`` of a room's archive as the spec's MUCRoomMessageEntity
-    dicts, oldest first, for ``GET /groupchat/room/{roomName}/chathistory``: the caller has
-    checked that the user may read the room. Raises :class:`~sparkweb.errors.PluginMissing`
-    when there is no archive, so the caller falls back to the room's own recent history."""
+    dicts, oldest first, for ``GET /groupchat/room/{roomName}/chathistory`` (session.
+    room_history): the caller has checked that the user may read the room. Raises
+    :class:`~sparkweb.errors.PluginMissing` when there is no archive, NotFound when the archive
+    refuses the user, ServiceUnavailable when it fails or does not answer."""
     results, _ = query(session, room_bare, forwarding.ArchiveQuery(None, max=max_messages,
                                                                   before=u""),
                        missing=NotFound("No such room, or its history is not yours to read."))
     return [{"body": result.message.body, "from": result.message.sender,
              "to": result.message.recipient, "type": result.message.type or "groupchat",
-             "delayFrom": room_bare, "delayStamp": result.stamp} for result in results]
+             "subject": result.message.subject, "delayFrom": room_bare,
+             "delayStamp": result.stamp} for result in results]

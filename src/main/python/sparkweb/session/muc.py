@@ -19,7 +19,8 @@ from __future__ import absolute_import
 
 from java.lang import Throwable
 from java.util import UUID
-from java.util.concurrent import ConcurrentHashMap, CountDownLatch, TimeUnit
+from java.util.concurrent import ConcurrentHashMap, ConcurrentLinkedQueue, CountDownLatch, \
+    TimeUnit
 
 from sparkweb.errors import NotFound, ServiceUnavailable
 from sparkweb.events import muc_events
@@ -30,6 +31,7 @@ from sparkweb.xmpp.refusals import NoAnswer, XmppRefusal
 LOG = logger("muc")
 ANSWER_SECONDS = 10        # how long a REST call waits for the room's answer
 ERROR = u"error"           # the type of a stanza that reports a refusal
+POSTED_IDS = 500           # posted message ids remembered for "mine"
 
 
 def _new_id():
@@ -53,6 +55,27 @@ class _Answer(object):
         return self.stanza
 
 
+class PostedIds(object):
+    """The ids of the last :data:`POSTED_IDS` messages the session posted, which rooms echo
+    (XEP-0045 7.4): what makes a room message ``mine`` (a nickname is not: an earlier occupant
+    may have had it)."""
+
+    def __init__(self):
+        self._ids = ConcurrentHashMap()
+        self._order = ConcurrentLinkedQueue()
+
+    def add(self, message_id):
+        self._ids.put(message_id, True)
+        self._order.add(message_id)
+        while self._order.size() > POSTED_IDS:
+            oldest = self._order.poll()
+            if oldest is not None:
+                self._ids.remove(oldest)
+
+    def contains(self, message_id):
+        return message_id is not None and self._ids.containsKey(message_id)
+
+
 class JoinedRooms(object):
     def __init__(self, send, request):
         self._send = send                      # the session's send (limits, activity)
@@ -60,6 +83,7 @@ class JoinedRooms(object):
         self._nicks = ConcurrentHashMap()      # room JID -> our nickname there
         self._occupants = ConcurrentHashMap()  # room JID -> {nick: real JID or None}
         self._answers = ConcurrentHashMap()    # (kind, key) -> _Answer
+        self._posted = PostedIds()             # ids of the messages this session posted
 
     # --- what the REST API asks ---------------------------------------------------------------
     def nick_in(self, room):
@@ -74,14 +98,16 @@ class JoinedRooms(object):
         current = self._nicks.get(room)
         if current is not None:
             return {"room": room, "nick": current, "created": False, "alreadyJoined": True}
+        presence = model.room_join(u"%s/%s" % (room, nick), password)   # 400 before waiting
         answer, mine = self._expect(("join", room))
         if mine:
             self._occupants.putIfAbsent(room, ConcurrentHashMap())
-            self._send(model.room_join(u"%s/%s" % (room, nick), password))
-        reply = self._await(("join", room), answer)
-        if reply.type == ERROR or self._nicks.get(room) is None:
-            if self._nicks.get(room) is None:
+        try:
+            reply = self._await(("join", room), answer, presence if mine else None)
+        finally:
+            if self._nicks.get(room) is None:      # refused, unanswered or never sent
                 self._occupants.remove(room)
+        if reply.type == ERROR or self._nicks.get(room) is None:
             raise XmppRefusal(reply.error if reply.type == ERROR else "forbidden")
         created = 201 in _codes(reply)
         if created and mine:
@@ -92,18 +118,18 @@ class JoinedRooms(object):
     def leave(self, room):
         nick = self._require(room)
         answer, mine = self._expect(("leave", room))
-        if mine:
-            self._send(model.room_leave(u"%s/%s" % (room, nick)))
-        self._await(("leave", room), answer, refuse=False)
+        self._await(("leave", room), answer,
+                    model.room_leave(u"%s/%s" % (room, nick)) if mine else None, refuse=False)
         self._forget(room)
         return {"room": room, "nick": nick}
 
     def post(self, room, body, data):
         self._require(room)
         message_id = _new_id()
+        message = model.room_message(room, body=body, data=data, id=message_id)
+        self._posted.add(message_id)           # before it is sent: the room echoes it at once
         answer, _ = self._expect(("message", message_id))
-        self._send(model.room_message(room, body=body, data=data, id=message_id))
-        reply = self._await(("message", message_id), answer)
+        reply = self._await(("message", message_id), answer, message)
         if reply.type == ERROR:
             raise XmppRefusal(reply.error)
         return {"id": message_id, "room": room}
@@ -148,15 +174,26 @@ class JoinedRooms(object):
         room = room.lower()
         if stanza.kind == "message" and stanza.id and stanza.type in (ERROR, "groupchat"):
             self._fill(("message", stanza.id), stanza)
-        if stanza.kind == "presence" and (stanza.muc is not None or (
-                stanza.type == ERROR and room in self._pending_joins())):
+        ours = self._nicks.containsKey(room) or room in self._pending_joins()
+        if not ours:       # not a room we are in or joining: whatever it says, not a room's
+            return None
+        if stanza.kind == "presence" and (stanza.muc is not None or stanza.type == ERROR):
             return self._room_presence(stanza, room, nick)
         if stanza.kind == "message" and stanza.type == "groupchat":
-            occupants = self._occupants.get(room) or {}
-            known = occupants.get(nick)
-            return muc_events.for_message(stanza, room, nick, known[0] if known else None,
-                                          mine=nick == self._nicks.get(room))
+            return muc_events.for_message(stanza, room, nick, self._sender_jid(stanza, room,
+                                                                               nick),
+                                          mine=self._posted.contains(stanza.id))
         return None
+
+    def _sender_jid(self, stanza, room, nick):
+        """The sender's real JID as the room disclosed it: for a replayed message the delay's
+        ``from`` (the sender then; the nickname may have another holder now), for a live one
+        the occupant's as its presence gave it."""
+        if stanza.delay is not None:
+            sender = (stanza.delay or {}).get("from") or u""
+            return sender if sender and sender.partition(u"/")[0].lower() != room else None
+        known = (self._occupants.get(room) or {}).get(nick)
+        return known[0] if known else None
 
     def _room_presence(self, stanza, room, nick):
         codes = _codes(stanza)
@@ -201,8 +238,13 @@ class JoinedRooms(object):
         existing = self._answers.putIfAbsent(key, answer)
         return (existing, False) if existing is not None else (answer, True)
 
-    def _await(self, key, answer, refuse=True):
+    def _await(self, key, answer, stanza=None, refuse=True):
+        """Sends ``stanza`` (None: another request sent it) and waits for the answer to
+        ``key``; the awaited answer goes whatever happens, a refused send included (too
+        large, the session ended), so that no stale one answers the next request."""
         try:
+            if stanza is not None:
+                self._send(stanza)
             reply = answer.wait()
         finally:
             self._answers.remove(key, answer)
@@ -235,6 +277,22 @@ class JoinedRooms(object):
     def _forget(self, room):
         self._nicks.remove(room)
         self._occupants.remove(room)
+
+
+def sent_by_a_room(sender, openfire):
+    """True when ``sender`` can be a room sending a mediated invitation (XEP-0045 7.8.2: only
+    the room says who invited): a bare JID on one of this server's MUC services, or on a
+    remote server (whose server-to-server connection vouches for its domain). A user of this
+    server, or anything with a resource, is not a room."""
+    bare, slash, _ = (sender or u"").partition(u"/")
+    if slash or u"@" not in bare:
+        return False
+    domain, service_domain = openfire.xmpp_domain(), bare.partition(u"@")[2].lower()
+    if service_domain == domain:
+        return False
+    if service_domain.endswith(u"." + domain):
+        return openfire.muc_service_exists(service_domain[:-len(domain) - 1])
+    return True
 
 
 def _codes(stanza):

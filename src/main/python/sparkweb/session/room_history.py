@@ -1,13 +1,32 @@
 """Where a room's chat history comes from (``GET /groupchat/room/{roomName}/chathistory``).
 
-:func:`room_messages` is the one seam: today it reads the room's own recent history (what the
-room replays on join, kept by Openfire's MUC service); the archive (XEP-0313 MAM, issue 11
-item 4) plugs in by replacing :data:`SOURCES` entries or the function: each source is called
-as ``source(app, username, address, room)`` and returns a list of MUCRoomMessageEntity dicts,
-or None to let the next source answer. The caller has already checked that the user may read
-the history (``room_view.can_read_history``).
+:func:`room_messages` asks each of :data:`SOURCES` in turn: first the room's archive (XEP-0313
+MAM, asked by the user's own session: Openfire's Monitoring plugin with room archiving), then
+the room's own recent history (what the room replays on join, kept by Openfire's MUC service).
+Each source is called as ``source(app, username, address, room)`` and returns a list of
+MUCRoomMessageEntity dicts, or None to let the next source answer. The caller has already
+checked that the user may read the history (``room_view.can_read_history``); the archive
+applies its own rules on top.
 """
 from __future__ import absolute_import
+
+from sparkweb.errors import NotFound, PluginMissing, ServiceUnavailable
+from sparkweb.session import archive
+
+ARCHIVED_MESSAGES = 100      # the newest messages of the archive a history shows
+
+
+def archived_history(app, username, address, room):
+    """The newest :data:`ARCHIVED_MESSAGES` of the room's archive; None when there is no
+    archive (no Monitoring plugin), it holds nothing of the room (room archiving off), refuses
+    the user (Monitoring lets only occupants read a password-protected room's archive) or does
+    not answer in time: the room's own history then answers."""
+    session = app.sessions.get_or_start(username)
+    try:
+        messages = archive.room_chat_history(session, address.jid, ARCHIVED_MESSAGES)
+    except (PluginMissing, NotFound, ServiceUnavailable):
+        return None
+    return messages or None
 
 
 def own_history(app, username, address, room):
@@ -22,7 +41,7 @@ def own_history(app, username, address, room):
             for message in app.openfire.muc_room_history(address.service, address.name)]
 
 
-SOURCES = [own_history]
+SOURCES = [archived_history, own_history]
 
 
 def room_messages(app, username, address, room):

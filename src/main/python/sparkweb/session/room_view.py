@@ -6,7 +6,8 @@ Openfire's discovery rules), and the spec's shapes of it.
   exist (:func:`not_found`), so a hidden room's existence does not leak. A new room that is
   still locked (not configured) is visible to its owners only.
 - Never a password (only whether there is one); member, admin and outcast lists only to the
-  room's owners and admins; occupants' real JIDs only in non-anonymous rooms or to moderators.
+  room's owners and admins; occupants' real JIDs only to occupants: all of them in
+  non-anonymous rooms, moderators in anonymous ones.
 - Chat history only to current occupants and to members, admins and owners.
 """
 from __future__ import absolute_import
@@ -41,7 +42,10 @@ def _manages(room):
 
 
 def _sees_real_jids(room):
-    return room.can_anyone_discover_jid or room.viewer_role == "moderator"
+    """As XEP-0045 7.2.3 gives them: in presence, so only to occupants (a non-anonymous room's
+    all, an anonymous room's moderators); discovery shows anyone else occupant JIDs only."""
+    return room.viewer_role is not None and (room.can_anyone_discover_jid or
+                                             room.viewer_role == "moderator")
 
 
 def visible_room(openfire, viewer, address, allowed=can_see):

@@ -4,11 +4,15 @@ from __future__ import absolute_import
 
 
 def _texts(stanza):
-    return [text for text in (stanza.body, stanza.data, stanza.subject, stanza.status) if text]
+    muc = stanza.muc or {}
+    return [text for text in (stanza.body, stanza.data, stanza.subject, stanza.status,
+                              (muc.get("invite") or {}).get("reason"),
+                              (muc.get("join") or {}).get("password")) if text]
 
 
 def text_bytes(stanza):
-    """The UTF-8 size of the stanza's texts (body, JSON data, subject, status)."""
+    """The UTF-8 size of the stanza's texts (body, JSON data, subject, status; an
+    invitation's reason and a join's password, which the room passes on or reads)."""
     return sum(len(text.encode("utf-8")) for text in _texts(stanza))
 
 

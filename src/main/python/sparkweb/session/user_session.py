@@ -28,7 +28,7 @@ from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
 from sparkweb.session import carbons
-from sparkweb.session.muc import JoinedRooms
+from sparkweb.session.muc import JoinedRooms, sent_by_a_room
 from sparkweb.session.requests import PendingRequests
 from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
 from sparkweb.xmpp import iq as iq_xml
@@ -249,6 +249,12 @@ class UserSession(object):
         # Answers to request() and ask(), consumed there; then rooms; then the catalogue.
         if self._requests.answered(stanza):
             return        # answers to the session's own requests, archive results
+        if stanza.kind == "iq" and stanza.type in ("get", "set") and stanza.roster is None:
+            self._answer_request(stanza)
+        if stanza.invite is not None and not stanza.invite.get("direct") and \
+                not sent_by_a_room(stanza.sender, self._openfire):
+            stanza.invite = None     # a forged "mediated invitation from <someone>": no event,
+            #                          no push naming that someone
         events = self.rooms.on_stanza(stanza)
         if events is None:
             events = catalogue.for_stanza(stanza)
@@ -258,6 +264,18 @@ class UserSession(object):
                 self._on_stanza(self, stanza)
             except (Exception, Throwable):   # never let it disturb delivery
                 log_failure(LOG, "Web Push could not look at a stanza for %s" % self.username)
+
+    def _answer_request(self, stanza):
+        """Answers an IQ request from another entity (a room's ping, disco, version) as a
+        client must; sent on the XMPP session directly: an answer is no activity of the user
+        and must not keep the session alive."""
+        xmpp = self._xmpp
+        if xmpp is None or not stanza.sender:
+            return
+        try:
+            xmpp.send(iq_xml.answer_to(stanza))
+        except (Exception, Throwable):     # the requester times out, as with no client
+            log_failure(LOG, "Answering an IQ to %s failed" % self.username)
 
     def _publish(self, events, stanza):
         encoded = [to_json(payload) for _, payload in events]   # outside the lock
@@ -299,16 +317,15 @@ class UserSession(object):
             stream.offer(event)
 
     def attach(self, stream, last_event_id=None, greeting=None):
-        """Adds a stream: first ``greeting`` (the onConnect event, carrying the id of the
-        newest event so far), then what it missed since ``last_event_id``, then live events.
+        """Adds a stream: first ``greeting`` (the onConnect event, carrying the id the stream
+        starts from: see EventLog.unlogged), then what it missed since ``last_event_id``, then
+        live events.
         False when the session has ended (the stream is left untouched). Beyond the streams a
         user may have, the oldest are closed."""
         self._lock.lock()
         try:
             if self.ended:
                 return False
-            if greeting is not None:
-                stream.offer(self._log.unlogged(*greeting))
             # The first stream also gets what arrived before it (offline messages delivered
             # at login, say); later ones only what they missed since their Last-Event-ID. An
             # id of another session (the page signed out and in, or this session expired and
@@ -319,6 +336,8 @@ class UserSession(object):
                 missed = self._log.since(last_event_id)
             else:
                 missed = self._log.all()
+            if greeting is not None:
+                stream.offer(self._log.unlogged(greeting[0], greeting[1], missed))
             for event in missed:
                 stream.offer(event)
             if not stream.closed:          # an overflowing replay closes it at once

@@ -6,6 +6,7 @@ from __future__ import absolute_import
 from xml.sax.saxutils import quoteattr
 
 from java.io import StringReader
+from java.lang import Throwable
 from javax.xml import XMLConstants
 from javax.xml.parsers import DocumentBuilderFactory
 from org.xml.sax import InputSource
@@ -16,6 +17,7 @@ NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
 NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 NS_DATA_FORMS = "jabber:x:data"
+NS_PING = "urn:xmpp:ping"
 
 
 def request(type, recipient, id, child_xml):
@@ -24,6 +26,27 @@ def request(type, recipient, id, child_xml):
     xml = u"<iq type=%s to=%s id=%s>%s</iq>" % (quoteattr(type), quoteattr(recipient),
                                                  quoteattr(id), child_xml)
     return model.Stanza("iq", type=type, recipient=recipient, id=id, xml=xml)
+
+
+def answer_to(request_stanza):
+    """What a client owes an IQ get or set addressed to it that nothing else handled (RFC 6120
+    8.2.3: every request gets an answer): a result to a XEP-0199 ping (Openfire's MUC service
+    pings idle occupants and removes those that do not answer), service-unavailable to
+    anything else."""
+    pinged = False
+    if request_stanza.xml is not None:
+        try:
+            pinged = bool(children(parse(request_stanza.get_xml()), "ping", NS_PING))
+        except (Exception, Throwable):       # unparsable: answered as anything else
+            pinged = False
+    head = u"type=%s to=%s id=%s" % (quoteattr("result" if pinged else "error"),
+                                     quoteattr(request_stanza.sender),
+                                     quoteattr(request_stanza.id or u""))
+    xml = u"<iq %s/>" % head if pinged else (
+        u"<iq %s><error type='cancel'><service-unavailable xmlns=%s/></error></iq>" % (
+            head, quoteattr(NS_STANZAS)))
+    return model.Stanza("iq", type="result" if pinged else "error",
+                        recipient=request_stanza.sender, id=request_stanza.id, xml=xml)
 
 
 def element(name, namespace, **attributes):
