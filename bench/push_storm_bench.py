@@ -54,14 +54,16 @@ def main():
     service = CountingPushService()
     properties = dict(TEST_PROPERTIES)
     properties.update({"sparkweb.webpush.publishPerMinute": "100000",
-                       "sparkweb.webpush.queueSize": "100000"})
+                       "sparkweb.webpush.queueSize": "100000",
+                       "sparkweb.webpush.maxSubscriptionsPerUser": str(max(10, args.devices))})
     host = DevHost(jvm_options=["-Xmx1g"], properties=properties)
     target = host.start(timeout=300)   # Jython boots slowly on a loaded machine
     try:
         with target.client(target.login("carol")) as carol:
             for n in range(args.devices):
-                assert carol.post("/webpush/subscribe/storm%d" % n, json=service.subscription(
-                    "storm%d" % n).json()).status_code == 200
+                answer = carol.post("/webpush/subscribe/storm%d" % n, json=service.subscription(
+                    "storm%d" % n).json())
+                assert answer.status_code == 200, answer.text
         quiet = asyncio.run(measure(target, args, service, False))
         stormy = asyncio.run(measure(target, args, service, True))
     finally:

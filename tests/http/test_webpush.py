@@ -165,8 +165,15 @@ def test_opting_out_stops_automatic_pushes(alice, bob, subscribe):
     assert alice.put("/webpush/preferences", json={"automatic": False}).json()[
         "automatic"] is False
     try:
-        bob.post("/chat/message/alice", content="muted")
+        assert bob.post("/chat/message/alice", content="muted").status_code == 200
         device.none_within(2)
+        assert alice.put("/webpush/preferences", json={"automatic": True}).json()[
+            "automatic"] is True
+        assert bob.post("/chat/message/alice", content="marker").status_code == 200
+        # The first push the device gets must be the marker: a late "muted" one fails here,
+        # and with automatic pushes broken altogether no marker arrives (findings-13 13-7).
+        first = device.next(timeout=30).json()
+        assert first["body"] == "marker", "the muted message was pushed: %r" % first
     finally:
         alice.put("/webpush/preferences", json={"automatic": True})
 

@@ -2,13 +2,14 @@
 image; one fetch for many users; the per-user limit; the off switch; refusals never connect."""
 from __future__ import absolute_import
 
-from java.lang import Runnable, Thread
+from java.lang import Runnable, System, Thread
 from java.util.concurrent import CountDownLatch, CopyOnWriteArrayList, TimeUnit
 
 from outbound_fixtures import Page, PageServer, RecordingListener
 from sparkweb import config
 from sparkweb.api.collaboration import get_preview
-from sparkweb.errors import ApiError, BadRequest, NotFound, TooManyRequests
+from sparkweb.errors import (ApiError, BadRequest, NotFound, ServiceUnavailable,
+                             TooManyRequests)
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
 from support import Clock, FakeRequest, raised, services
@@ -210,3 +211,72 @@ def test_the_handler_checks_quality_and_refused_urls_never_connect():
         assert listener.count() == 0, "the listener saw %d connections" % listener.count()
     finally:
         listener.stop()
+
+
+def test_fetches_beyond_the_global_bound_are_503_at_once_and_connect_nowhere():
+    """A hundred users pasting a hundred slow links held a hundred request threads; now at most
+    sparkweb.preview.maxFetches pages are fetched at once and the rest are told to come back."""
+    silent = RecordingListener("127.0.0.2", hold=True)     # accepts and never answers
+    previews, connects, _ = previews_with(PREVIEW_MAX_FETCHES="2", PREVIEW_PER_MINUTE="1000",
+                                          OUTBOUND_READ_SECONDS="10")
+    done = CountDownLatch(2)
+
+    class Ask(Runnable):
+        def __init__(self, path):
+            self.path = path
+
+        def run(self):
+            try:
+                raised(lambda: previews.preview(u"alice", "http://127.0.0.2:%d%s" % (
+                    silent.port, self.path), 5))
+            finally:
+                done.countDown()
+    try:
+        for path in ("/one", "/two"):
+            thread = Thread(Ask(path))
+            thread.setDaemon(True)
+            thread.start()
+        deadline = System.currentTimeMillis() + 20000
+        while silent.count() < 2 and System.currentTimeMillis() < deadline:
+            Thread.onSpinWait()
+        assert silent.count() == 2, "the two first fetches never connected"
+        started = System.currentTimeMillis()
+        error = raised(lambda: previews.preview(u"bob", "http://127.0.0.2:%d/three" %
+                                                silent.port, 5))
+        elapsed = System.currentTimeMillis() - started
+        assert isinstance(error, ServiceUnavailable), "a third fetch at once gave %r" % error
+        assert error.headers.get("Retry-After"), "no Retry-After: %r" % error.headers
+        assert elapsed < 3000, "the refusal took %d ms" % elapsed
+        assert silent.count() == 2 and connects.size() == 2, \
+            "the third fetch connected: %d connections" % silent.count()
+        silent.stop()          # the two fetches fail now and give their places back
+        assert done.await(20, TimeUnit.SECONDS), "the held fetches did not end"
+        server = PageServer()
+        server.pages["/four"] = Page(body="<title>Four</title>",
+                                     headers=[("Content-Type", "text/html")])
+        try:
+            assert previews.preview(u"bob", server.url("/four"), 5)["title"] == u"Four", \
+                "no place free after the fetches ended"
+        finally:
+            server.stop()
+    finally:
+        silent.stop()
+
+
+def test_an_illegal_charset_name_is_ignored_and_the_page_still_previewed():
+    """findings-14 14-1 / A13: IllegalCharsetNameException (a Java exception) escaped, so the
+    preview was a generic 400 and the log got a traceback."""
+    server = PageServer()
+    for path, charset in (("/quoted", '"a b"'), ("/question", "a?b")):
+        server.pages[path] = Page(body="<html><head><title>charset page</title></head></html>",
+                                  headers=[("Content-Type", "text/html; charset=%s" % charset)])
+    previews, _, _ = previews_with(PREVIEW_PER_MINUTE="1000")
+    try:
+        for path in ("/quoted", "/question"):
+            answers = []
+            error = raised(lambda: answers.append(previews.preview(u"alice", server.url(path),
+                                                                   5)))
+            assert error is None and answers[0]["title"] == u"charset page", \
+                "%s: %r %r" % (path, error, answers)
+    finally:
+        server.stop()

@@ -7,8 +7,8 @@ import jarray
 from java.io import IOException
 from java.lang import InterruptedException, Runnable, System, Thread
 from java.net import InetAddress, ServerSocket
-from java.util.concurrent import (Callable, CopyOnWriteArrayList, Executors, TimeUnit,
-                                  TimeoutException)
+from java.util.concurrent import (Callable, CopyOnWriteArrayList, CountDownLatch, Executors,
+                                  TimeUnit, TimeoutException)
 
 from outbound_fixtures import Page, PageServer, RecordingListener
 from sparkweb import config
@@ -317,4 +317,68 @@ def test_an_idn_host_is_resolved_and_sent_in_its_ascii_form():
         host = server.requests.get(0)["headers"]["host"]
         assert host == ["xn--bcher-kva.example:%d" % server.port], "Host header %s" % host
     finally:
+        server.stop()
+
+
+def test_a_dns_server_that_never_answers_fails_the_request_at_the_connect_deadline():
+    """InetAddress has no lookup timeout: a dead resolver held the request thread (or push
+    sender) for as long as the system resolver retried."""
+    stuck = CountDownLatch(1)
+
+    def resolve(name):
+        stuck.await(30, TimeUnit.SECONDS)
+        return [InetAddress.getByName("93.184.215.14")]
+    client, connects = client_with(resolve=resolve, OUTBOUND_CONNECT_SECONDS=1)
+    try:
+        error, elapsed = _request_on_thread(client, "http://slow-dns.example/")
+        assert error is not None, "the request still waited for the resolver after 20 s"
+        assert isinstance(error, Failed) and error.reason == "timeout", "got %r" % error
+        assert elapsed < 1000 + 3000, "took %d ms for a 1 s lookup deadline" % elapsed
+        assert connects.isEmpty(), "connected: %s" % list(connects)
+    finally:
+        stuck.countDown()
+        client.stop()
+
+
+def test_lookups_that_hang_do_not_pile_up_threads():
+    stuck = CountDownLatch(1)
+
+    def resolve(name):
+        stuck.await(30, TimeUnit.SECONDS)
+        return []
+    client, _ = client_with(resolve=resolve, OUTBOUND_CONNECT_SECONDS=1)
+    before = set(_lookup_threads())   # other tests' clients keep idle ones for a while
+    callers = Executors.newFixedThreadPool(40)
+    try:
+        futures = [callers.submit(_Raised(lambda n=n: client.request(
+            "GET", "http://dead-dns%d.example/" % n))) for n in range(40)]
+        outcomes = [future.get(20, TimeUnit.SECONDS) for future in futures]
+        assert all(isinstance(o, Failed) and o.reason in ("timeout", "busy") for o in outcomes),\
+            "outcomes %r" % set(repr(o) for o in outcomes)
+        lookups = set(_lookup_threads()) - before
+        assert len(lookups) <= 8, "%d lookup threads for 40 hung lookups" % len(lookups)
+    finally:
+        callers.shutdownNow()
+        stuck.countDown()
+        client.stop()
+
+
+def _lookup_threads():
+    return [thread for thread in Thread.getAllStackTraces().keySet()
+            if thread.getName().startswith("sparkweb-outbound-dns")]
+
+
+def test_finished_requests_leave_no_alarm_queued():
+    """findings-14 14-5: cancelled watchdog alarms stayed queued until their deadline, each
+    holding its closed socket."""
+    server = PageServer("127.0.0.2")
+    server.pages["/"] = Page(body="ok")
+    client, _ = client_with("127.0.0.2", OUTBOUND_READ_SECONDS=60)
+    try:
+        for _ in range(20):
+            assert client.request("GET", server.url("/")).status == 200, "fixture failed"
+        queued = client._watchdog.getQueue().size()
+        assert queued == 0, "%d alarms still queued after 20 finished requests" % queued
+    finally:
+        client.stop()
         server.stop()

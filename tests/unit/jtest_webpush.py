@@ -8,7 +8,10 @@ from java.lang import String
 from java.util.concurrent import CountDownLatch, LinkedBlockingQueue, TimeUnit
 
 from sparkweb import config
-from sparkweb.errors import BadRequest, Conflict, Forbidden, TooManyRequests
+from sparkweb.errors import (BadRequest, Conflict, Forbidden, ServiceUnavailable,
+                             TooManyRequests)
+from sparkweb.outbound import urls
+from sparkweb.outbound.client import OutboundClient
 from sparkweb.openfire.facade import PushSubscriptionRecord
 from sparkweb.push import crypto, publishing, subscriptions
 from sparkweb.push.encryption import MAX_PAYLOAD_BYTES
@@ -99,6 +102,60 @@ def test_malformed_subscriptions_are_refused_with_400():
         app.webpush.stop()
 
 
+def test_endpoints_are_read_by_the_parser_the_sender_uses():
+    """An endpoint java.net.URI reads but the outbound client's parser refuses (a port out of
+    range) was stored, and every push to it then failed; one parser decides both now."""
+    openfire, app = app_with(Transport())
+    try:
+        for endpoint in (u"https://push.example:99999/p", u"https://push.example:0/p",
+                         u"https://push.example:65536/p", u"https://push.example:8x/p",
+                         u"https://push.example/p#fragment"):
+            error = raised(lambda: subscriptions.parse(body(endpoint), u"alice", u"x",
+                                                       app.settings, 1))
+            assert isinstance(error, BadRequest), "accepted %r: %r" % (endpoint, error)
+        record = subscriptions.parse(body(u"https://push.example:8443/p?x=1"), u"alice", u"x",
+                                     app.settings, 1)
+        target = urls.parse(record.endpoint)
+        assert (target.host, target.port, target.path) == ("push.example", 8443, "/p?x=1"), \
+            "the sender reads %r" % target.url
+    finally:
+        app.webpush.stop()
+
+
+def test_a_dns_server_that_does_not_answer_is_503_not_a_hung_request():
+    stuck = CountDownLatch(1)
+
+    def resolve(name):
+        stuck.await(20, TimeUnit.SECONDS)
+        return []
+    openfire, app = app_with(Transport())
+    app.settings.set(config.OUTBOUND_CONNECT_SECONDS, "1")
+    policy = OutboundClient(app.settings, resolve=resolve).policy()
+    try:
+        error = raised(lambda: subscriptions.parse(body(u"https://slow-dns.example/p"),
+                                                   u"alice", u"x", app.settings, 1, policy))
+        assert isinstance(error, ServiceUnavailable), "a stuck lookup gave %r" % error
+    finally:
+        stuck.countDown()
+        app.webpush.stop()
+
+
+def test_device_names_and_endpoints_are_limited_in_utf8_bytes_as_the_columns_are():
+    """findings-13 13-6: Oracle and DB2 columns count bytes; 100 non-ASCII characters passed
+    the check and were a database error (503) there."""
+    assert subscriptions.device_name(u"\u00fc" * 50) == u"\u00fc" * 50, "50 umlauts refused"
+    error = raised(lambda: subscriptions.device_name(u"\u00fc" * 100))
+    assert isinstance(error, BadRequest), "100 umlauts (200 bytes) accepted: %r" % error
+    openfire, app = app_with(Transport())
+    try:
+        endpoint = u"https://push.example/" + u"\u00e9" * 600    # 621 characters, 1221 bytes
+        error = raised(lambda: subscriptions.parse(body(endpoint), u"alice", u"x",
+                                                   app.settings, 1))
+        assert isinstance(error, BadRequest), "a 1221-byte endpoint accepted: %r" % error
+    finally:
+        app.webpush.stop()
+
+
 def test_plain_http_only_for_allow_listed_hosts():
     openfire, app = app_with(Transport())
     try:
@@ -125,7 +182,16 @@ def test_same_endpoint_or_device_replaces_and_the_limit_holds():
         subscribe(app, u"alice", u"laptop", u"https://push.example/3")
         error = raised(lambda: subscribe(app, u"alice", u"tablet", u"https://push.example/4"))
         assert isinstance(error, Conflict), "a third subscription beyond the limit: %r" % error
-        subscribe(app, u"bob", u"pc", u"https://push.example/3")   # the browser moves to bob
+        # findings-13 13-3: bob knowing alice's endpoint, but not her browser's keys, must not
+        # take it over (that silently ended her subscription).
+        error = raised(lambda: subscribe(app, u"bob", u"pc", u"https://push.example/3"))
+        assert isinstance(error, Conflict), "bob took alice's endpoint with other keys: %r" % error
+        assert len(openfire.push_subscriptions(u"alice")) == 2, "alice lost her subscription"
+        laptop = [s for s in openfire.push_subscriptions(u"alice") if s.device == u"laptop"][0]
+        same_browser = {"endpoint": laptop.endpoint, "expirationTime": None,
+                        "keys": {"p256dh": laptop.p256dh, "auth": laptop.auth}}
+        subscriptions.store(openfire, app.settings, subscriptions.parse(
+            same_browser, u"bob", u"pc", app.settings, 1))   # the browser moves to bob
         assert [s.device for s in openfire.push_subscriptions(u"alice")] == [u"phone"], \
             "the endpoint stayed with alice"
     finally:
@@ -175,6 +241,41 @@ def test_429_is_retried_after_retry_after_and_then_sent():
         assert counts["retried"] == 2, "retries: %r" % counts
         assert len(openfire.push_subscriptions(u"alice")) == 1, "retried subscription removed"
     finally:
+        app.webpush.stop()
+
+
+def test_a_retry_is_not_sent_to_a_subscription_deleted_meanwhile():
+    """findings-13 13-2: a notification retried after a 5xx reached the device its user had
+    unsubscribed (signed out of a shared computer) seconds before."""
+    transport = Transport(PushAnswer(503))
+    openfire, app = app_with(transport)
+    try:
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        app.webpush.sender.send_to_user(u"alice", Notification(u"T", u"secret", "chat"))
+        transport.next()                                   # the first attempt: 503
+        assert openfire.delete_push_subscription(u"alice", device=u"laptop"), "not deleted"
+        retried = transport.requests.poll(8, TimeUnit.SECONDS)   # the retry is due after 1 s
+        assert retried is None, "the retry went to the deleted subscription: %r" % (retried,)
+        counts = app.webpush.sender.counts()
+        assert counts["retried"] == 1 and counts["unsubscribed"] == 1, \
+            "the retry was not found unsubscribed: %r" % counts
+    finally:
+        app.webpush.stop()
+
+
+def test_a_deleted_accounts_subscriptions_never_reach_a_new_account_of_that_name():
+    """findings-13 13-10 / A11: a re-created user's pushes went to the deleted user's devices."""
+    transport = Transport()
+    openfire, app = app_with(transport)
+    undo = app.webpush.listen()
+    try:
+        subscribe(app, u"bob", u"phone", u"https://push.example/old-owner")
+        openfire.delete_user(u"bob")
+        openfire.add_user(u"bob", u"new-bob-pw")
+        assert openfire.push_subscriptions(u"bob") == [], \
+            "the new bob has the old bob's devices: %r" % openfire.push_subscriptions(u"bob")
+    finally:
+        undo()
         app.webpush.stop()
 
 
@@ -297,6 +398,26 @@ def test_opted_out_users_get_no_automatic_pushes():
         openfire.set_user_property(u"alice", config.WEBPUSH_OPT_OUT_PROPERTY, u"false")
         app.sessions.get_or_start(u"alice").on_stanza(chat())
         assert transport.nothing_more(), "pushed although alice switched pushes off"
+    finally:
+        app.webpush.stop()
+
+
+def test_automatic_pushes_from_one_sender_are_limited_like_published_ones():
+    """findings-13 A2: a stranger's chat messages rang the user's devices without any limit,
+    while publishing to them was 403 and 30 a minute."""
+    transport = Transport()
+    openfire, app = app_with(transport)
+    try:
+        openfire.set_property(config.WEBPUSH_PUBLISH_PER_MINUTE.key, u"3")
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        session = app.sessions.get_or_start(u"alice")
+        for number in range(10):
+            session.on_stanza(chat(u"spam %d" % number, u"carol@example.test/x"))
+        session.on_stanza(chat(u"from bob", u"bob@example.test/phone"))
+        for _ in range(4):
+            transport.next()
+        assert transport.nothing_more(2), "more than 3 pushes from carol in a minute"
+        assert app.webpush.sender.counts()["limited"] == 7, app.webpush.sender.counts()
     finally:
         app.webpush.stop()
 

@@ -1,4 +1,4 @@
-# SparkWeb schema 2. WebAuthn credentials (passkeys), one row per credential.
+# SparkWeb schema 3. WebAuthn credentials (passkeys), one row per credential.
 # credentialKey is the SHA-256 (hex) of the raw credential id, which may be 1023
 # bytes long: too long for a key column in every database.
 
@@ -21,6 +21,8 @@ CREATE INDEX ofSparkWebPasskey_user_idx ON ofSparkWebPasskey (username);
 # Web Push subscriptions, one row per browser or device of a user (issue 13).
 # endpointKey is the SHA-256 (hex) of the endpoint URL: an endpoint identifies one
 # browser and may be 1000 characters long, too long for a key column everywhere.
+# slot numbers a user's entries 0 .. limit-1: unique per user like deviceName, so two
+# subscriptions saved at once past the per-user limit collide here (push_table.py).
 
 CREATE TABLE ofSparkWebPushSub (
   endpointKey     VARCHAR(64)    NOT NULL,
@@ -31,8 +33,10 @@ CREATE TABLE ofSparkWebPushSub (
   authSecret      VARCHAR(50)    NOT NULL,
   expirationTime  BIGINT,
   createdAt       BIGINT       NOT NULL,
-  CONSTRAINT ofSparkWebPushSub_pk PRIMARY KEY (endpointKey)
+  slot            INTEGER        NOT NULL,
+  CONSTRAINT ofSparkWebPushSub_pk PRIMARY KEY (endpointKey),
+  CONSTRAINT ofSparkWebPushSub_device UNIQUE (username, deviceName),
+  CONSTRAINT ofSparkWebPushSub_slot UNIQUE (username, slot)
 );
-CREATE INDEX ofSparkWebPushSub_user_idx ON ofSparkWebPushSub (username);
 
-INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 2);
+INSERT INTO ofVersion (name, version) VALUES ('sparkweb', 3);

@@ -295,6 +295,12 @@ PREVIEW_CACHE_SECONDS = Setting(
 PREVIEW_CACHE_ENTRIES = Setting(
     "sparkweb.preview.cacheEntries", int, 1000,
     "Most link previews kept at once; the oldest go first.", minimum=10, maximum=100000)
+PREVIEW_MAX_FETCHES = Setting(
+    "sparkweb.preview.maxFetches", int, 16,
+    "Link-preview pages fetched at the same time, for all users together (each holds a web "
+    "request thread while it waits); a preview that needs one more fetch is answered 503 with "
+    "Retry-After. Cached previews and requests waiting for a fetch already running are not "
+    "counted.", minimum=1, maximum=1000)
 UPLOAD_ALLOW_SAME_ORIGIN = Setting(
     "sparkweb.upload.allowSameOrigin", _flag, False,
     "Hand out upload slots (GET /upload/...) whose address is on the same origin as SparkWeb. "
@@ -331,7 +337,7 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        WEBPUSH_QUEUE, WEBPUSH_RETRIES,
        ACCOUNT_DELETE_ENABLED, ACCOUNT_PHOTO_MAX_BYTES, DIRECTORY_ENABLED, DIRECTORY_SHOW_EMAIL,
        GROUPS_SELF_SERVICE, PREVIEW_ENABLED, PREVIEW_PER_MINUTE, PREVIEW_CACHE_SECONDS,
-       PREVIEW_CACHE_ENTRIES, UPLOAD_ALLOW_SAME_ORIGIN)
+       PREVIEW_CACHE_ENTRIES, PREVIEW_MAX_FETCHES, UPLOAD_ALLOW_SAME_ORIGIN)
 
 
 class Settings(object):

@@ -44,7 +44,8 @@ SECTIONS = (
                          config.DIRECTORY_ENABLED, config.DIRECTORY_SHOW_EMAIL,
                          config.GROUPS_SELF_SERVICE]),
     Section("preview", [config.PREVIEW_ENABLED, config.PREVIEW_PER_MINUTE,
-                        config.PREVIEW_CACHE_SECONDS, config.PREVIEW_CACHE_ENTRIES]),
+                        config.PREVIEW_CACHE_SECONDS, config.PREVIEW_CACHE_ENTRIES,
+                        config.PREVIEW_MAX_FETCHES]),
     Section("upload", [config.UPLOAD_ALLOW_SAME_ORIGIN]),
 )
 

@@ -92,7 +92,9 @@ ROUTES = [
                         "is neither a URL nor base64url.",
                    404: "Link previews are turned off (sparkweb.preview.enabled).",
                    429: "The user asked for more previews than sparkweb.preview.maxPerMinute "
-                        "in a minute; Retry-After says when to try again."}),
+                        "in a minute; Retry-After says when to try again.",
+                   503: "sparkweb.preview.maxFetches pages are being fetched already, for all "
+                        "users together; Retry-After says when to try again."}),
     Route("GET", "/upload/{fileName}/{fileSize}", get_upload_slot,
           summary="Request file upload", tag="collaboration", access=USER,
           description="Asks the server's HTTP File Upload service (XEP-0363) for a slot "

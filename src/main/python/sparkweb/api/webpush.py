@@ -99,13 +99,18 @@ MODELS = {
                             description="PushSubscription.toJSON() of the browser."),
     "PushSubscriptionInfo": obj({"resource": {"type": "string"}, "endpoint": {"type": "string"},
                                  "expirationTime": nullable("integer"),
-                                 "createdAt": {"type": "integer"}}),
+                                 "createdAt": {"type": "integer"}},
+                                ["resource", "endpoint", "expirationTime", "createdAt"]),
     "PushSubscribers": obj({"users": array_of(ref("UserEntity")),
-                            "subscriptions": array_of(ref("PushSubscriptionInfo"))}),
+                            "subscriptions": array_of(ref("PushSubscriptionInfo"))},
+                           ["users", "subscriptions"]),
     "PushNotification": obj({"title": TEXT, "body": TEXT, "url": TEXT, "tag": TEXT}),
-    "PushPreferences": obj({"automatic": FLAG, "serverAutomatic": FLAG}),
+    "PushPreferences": obj({"automatic": FLAG, "serverAutomatic": FLAG},
+                           ["automatic", "serverAutomatic"]),
 }
-_RESOURCE = Param("A name for the browser or device (1-100 characters).")
+_RESOURCE = Param("A name for the browser or device: 1-100 characters, at most 100 bytes in "
+                  "UTF-8, no control characters.",
+                  schema={"type": "string", "minLength": 1, "maxLength": 100})
 
 ROUTES = [
     Route("GET", "/webpush/vapidkey", get_vapid_key,
@@ -125,13 +130,16 @@ ROUTES = [
     Route("DELETE", "/webpush/subscribe/{resource}", delete_subscription,
           summary="Delete a web push subscription of this user", tag="web_push", access=USER,
           params={"resource": _RESOURCE},
-          answers={200: obj({}), 404: "The caller has no subscription of that name."}),
+          answers={200: obj({}),
+                   400: "The resource is not a device name (1-100 characters, at most 100 "
+                        "bytes in UTF-8, no control characters).",
+                   404: "The caller has no subscription of that name."}),
     Route("POST", "/webpush/publish/{target}", post_publish,
           summary="Send a text message to all subscriptions of another user", tag="web_push",
           access=USER, params={"target": "A username of this server."},
           body=Body("The notification.", json=ref("PushNotification"),
                     text="The notification's text."),
-          answers={200: obj({"queued": {"type": "boolean"}}),
+          answers={200: obj({"queued": {"type": "boolean"}}, ["queued"]),
                    400: "A malformed notification.",
                    403: "The target does not share their presence with the caller (or does "
                         "not exist), and the caller is no administrator.",
@@ -141,7 +149,8 @@ ROUTES = [
           access=USER, params={"stream": "The 'stream' of that stream's onConnect event."},
           body=Body("The page's visibility.", json=obj({"hidden": {"type": "boolean"}},
                                                        ["hidden"])),
-          answers={200: obj({"stream": {"type": "string"}, "hidden": {"type": "boolean"}}),
+          answers={200: obj({"stream": {"type": "string"}, "hidden": {"type": "boolean"}},
+                            ["stream", "hidden"]),
                    400: "'hidden' is not a boolean.",
                    404: "The caller has no open stream of that id."}),
     Route("GET", "/webpush/preferences", get_preferences,

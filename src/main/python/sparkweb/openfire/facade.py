@@ -174,9 +174,11 @@ class OpenfireFacade(object):
         raise NotImplementedError
 
     def save_push_subscription(self, record, limit):
-        """Stores ``record``, replacing the entry with the same endpoint (whoever's it was: an
-        endpoint is one browser) and the user's entry with the same device name. False, and
-        nothing changed, when the user would then have more than ``limit`` entries."""
+        """Stores ``record``, replacing the entry with the same endpoint (an endpoint is one
+        browser; another user's entry only when the keys are the same too: that browser
+        subscribing for whoever signed in) and the user's entry with the same device name.
+        False, and nothing changed, when the user would then have more than ``limit`` entries;
+        None, and nothing changed, when the endpoint is another user's with other keys."""
         raise NotImplementedError
 
     def delete_push_subscription(self, username, device=None, endpoint=None):

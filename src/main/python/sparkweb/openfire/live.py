@@ -28,7 +28,7 @@ from sparkweb.openfire import live_webpush
 from sparkweb.openfire.live_xmpp import LiveSession, calls_with_openfire_loader, from_packet
 
 _PASSKEYS = PasskeyTable()
-_PUSH_SUBSCRIPTIONS = live_webpush.PushSubscriptionTable()
+_PUSH_SUBSCRIPTIONS = live_webpush.subscription_table()
 LOG = logger("openfire")
 
 

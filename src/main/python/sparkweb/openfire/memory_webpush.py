@@ -6,6 +6,8 @@ from __future__ import absolute_import
 import copy
 import threading
 
+from sparkweb.openfire.push_table import same_browser
+
 
 class MemoryWebPush(object):
     def _init_webpush(self):
@@ -19,6 +21,10 @@ class MemoryWebPush(object):
 
     def save_push_subscription(self, record, limit):
         with self._push_lock:
+            holder = self._push_rows.get(record.endpoint)
+            if holder is not None and holder.username != record.username and \
+                    not same_browser(holder, record):
+                return None
             kept = [row for row in self._push_rows.values()
                     if row.username == record.username and row.endpoint != record.endpoint and
                     row.device != record.device]

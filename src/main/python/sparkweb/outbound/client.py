@@ -6,7 +6,7 @@
                             redirects=0)
 
 Each hop: the URL is read strictly (:mod:`.urls`), its host turned into one checked address
-(:mod:`.addresses`), and a socket connected to exactly that address; TLS then verifies the
+(:mod:`.addresses`; the DNS lookup within the connect timeout, :mod:`.resolver`), and a socket connected to exactly that address; TLS then verifies the
 certificate against the host's name (which is also sent as SNI and Host). Redirects (GET and
 HEAD only, at most ``redirects``, default 3) are new hops with the same checks. Nothing of the
 caller's is sent unless passed in ``headers``: no cookies, no URL user information, a fixed
@@ -24,8 +24,8 @@ from __future__ import absolute_import
 from java.io import BufferedInputStream, BufferedOutputStream, IOException
 from java.lang import Runnable, System, Thread
 from java.net import InetSocketAddress, Proxy, Socket, SocketTimeoutException
-from java.util.concurrent import (ConcurrentHashMap, Executors, RejectedExecutionException,
-                                  ThreadFactory, TimeUnit)
+from java.util.concurrent import (ConcurrentHashMap, RejectedExecutionException,
+                                  ScheduledThreadPoolExecutor, ThreadFactory, TimeUnit)
 from java.util.concurrent.atomic import AtomicBoolean
 from javax.net.ssl import SNIHostName, SSLException, SSLSocketFactory
 
@@ -33,6 +33,7 @@ from sparkweb import VERSION, config
 from sparkweb.outbound import urls, wire
 from sparkweb.outbound.addresses import AddressPolicy, resolve_with_java
 from sparkweb.outbound.errors import Failed, Refused
+from sparkweb.outbound.resolver import DeadlineResolver
 
 USER_AGENT = "SparkWeb/%s (Openfire plugin; +https://www.igniterealtime.org/)" % VERSION
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -44,17 +45,23 @@ RESERVED_HEADERS = ("host", "content-length", "transfer-encoding", "connection",
 class OutboundClient(object):
     def __init__(self, settings, resolve=resolve_with_java, on_connect=None, tls=None):
         self._settings = settings
-        self._resolve = resolve
+        # Lookups get the connect timeout: InetAddress alone would wait for the system resolver.
+        self._resolve = DeadlineResolver(
+            resolve, lambda: settings.get(config.OUTBOUND_CONNECT_SECONDS))
         self._on_connect = on_connect
         self._tls = tls     # an SSLSocketFactory; None: the JVM's default trust
         # Socket read timeouts bound single reads only (a TLS record dripped a byte at a time
         # passes them): the watchdog closes each socket at its hop's deadline instead.
-        self._watchdog = Executors.newSingleThreadScheduledExecutor(_Daemon())
+        self._watchdog = ScheduledThreadPoolExecutor(1, _Daemon())
+        # A request's alarm is cancelled when it ends; left queued until its deadline it would
+        # keep the closed socket reachable (thousands at push rates).
+        self._watchdog.setRemoveOnCancelPolicy(True)
         self._open = ConcurrentHashMap()   # socket -> True: closed by stop()
 
     def stop(self):
         """Ends the watchdog and closes every open socket: requests blocked on them end."""
         self._watchdog.shutdownNow()
+        self._resolve.stop()
         for socket in list(self._open.keySet()):
             _close(socket)
 

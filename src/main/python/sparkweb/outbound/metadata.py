@@ -9,6 +9,7 @@ images without a declared width are used in the page's order when none declares 
 from __future__ import absolute_import
 
 from java.io import ByteArrayInputStream
+from java.lang import Throwable
 from java.nio.charset import Charset
 from org.jsoup import Jsoup
 
@@ -59,7 +60,7 @@ def _charset(content_type):
             try:
                 if value and Charset.isSupported(value):
                     return value
-            except Exception:   # IllegalCharsetNameException is a Java exception
+            except (Exception, Throwable):   # IllegalCharsetNameException: a Java exception
                 return None
     return None
 

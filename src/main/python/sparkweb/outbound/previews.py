@@ -5,6 +5,10 @@
   instead of starting its own.
 - A per-user limit of previews per minute (cache hits count too: it bounds what one account
   can make the server do); beyond it 429 with Retry-After.
+- At most ``sparkweb.preview.maxFetches`` pages fetched at once, for all users together: a
+  fetch holds the request thread that asked for it, so many slow sites must not take all of the
+  web server's threads; a preview needing one more fetch is 503 with Retry-After (nothing is
+  cached for it, so asking again later fetches).
 - At most 1 MB of a page is read (the head, where the metadata is, comes first); only HTML is
   parsed; refusals and failures are 400 with the reason, as the spec documents for the route.
 """
@@ -19,7 +23,8 @@ from java.util.concurrent import CompletableFuture, TimeUnit, TimeoutException
 from java.util.concurrent.atomic import AtomicInteger
 
 from sparkweb import config
-from sparkweb.errors import ApiError, BadRequest, NotFound, TooManyRequests
+from sparkweb.errors import (ApiError, BadRequest, NotFound, ServiceUnavailable,
+                             TooManyRequests)
 from sparkweb.outbound import urls
 from sparkweb.outbound.errors import Failed, Refused
 from sparkweb.log import logger
@@ -40,6 +45,7 @@ class LinkPreviews(object):
         self._cache = OrderedDict()      # url -> [expires millis, CompletableFuture]
         self._windows = {}               # username -> [window start millis, count]
         self.fetches = AtomicInteger()   # pages fetched so far (tests read it)
+        self._fetching = AtomicInteger()  # fetches running now, for sparkweb.preview.maxFetches
 
     def preview(self, username, url, quality):
         if not self._settings.get(config.PREVIEW_ENABLED):
@@ -61,12 +67,21 @@ class LinkPreviews(object):
             entry = self._cache.get(key)
             if entry is not None and entry[0] > now:
                 return entry[1], False
+            self._take_fetch_place()
             future = CompletableFuture()
             self._cache.pop(key, None)
             self._cache[key] = [now + 1000 * self._settings.get(config.PREVIEW_CACHE_SECONDS),
                                 future]
             self._trim(now)
             return future, True
+
+    def _take_fetch_place(self):
+        """Counts one more fetch running, or 503 when sparkweb.preview.maxFetches already run:
+        each holds a request thread, so slow sites must not gather all of them."""
+        if self._fetching.incrementAndGet() > self._settings.get(config.PREVIEW_MAX_FETCHES):
+            self._fetching.decrementAndGet()
+            raise ServiceUnavailable("Too many link previews are being fetched right now; try "
+                                     "again in a few seconds.", {"Retry-After": "5"})
 
     def _trim(self, now):
         limit = self._settings.get(config.PREVIEW_CACHE_ENTRIES)
@@ -87,6 +102,8 @@ class LinkPreviews(object):
             LOG.warn("Link preview of a page failed unexpectedly:\n%s" % traceback.format_exc())
             self._shorten(url, future)
             future.complete(BadRequest("The preview request failed."))
+        finally:
+            self._fetching.decrementAndGet()
 
     def _shorten(self, url, future):
         with self._lock:

@@ -12,6 +12,11 @@ The checks on the routing thread are cheap; the user's preference, names and the
 on the push pool. The title is the sender's name (their roster nickname, or their name for
 local users), the body the text or, with ``sparkweb.webpush.neutralText``, a neutral one; the
 tag (one per conversation) lets a newer notification replace an older one.
+
+Automatic pushes from one sender (a room counts as one) to one user are limited like published
+ones: ``sparkweb.webpush.publishPerMinute`` a minute; beyond, they are dropped and counted
+(``limited``). Messages are never held back, only their notifications: the device shows the
+conversation's newest one anyway (one tag per conversation).
 """
 from __future__ import absolute_import
 
@@ -20,6 +25,7 @@ import re
 from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb import config
+from sparkweb.errors import TooManyRequests
 from sparkweb.push.notifications import Notification
 
 NEUTRAL = {"chat": u"New message", "mention": u"You were mentioned", "invitation":
@@ -39,10 +45,11 @@ def _bare(address):
 
 
 class AutomaticPushes(object):
-    def __init__(self, openfire, settings, sender):
+    def __init__(self, openfire, settings, sender, limits):
         self._openfire = openfire
         self._settings = settings
         self._sender = sender
+        self._limits = limits   # a PublishLimits of its own, per (sender, recipient)
         self._nicknames = ConcurrentHashMap()   # (username, room) -> the user's nickname
 
     # --- on the routing thread --------------------------------------------------------------
@@ -101,7 +108,15 @@ class AutomaticPushes(object):
     def _push(self, username, kind, stanza):
         if self._opted_out(username):
             return
-        self._sender.send_to_user(username, self.notification(username, kind, stanza))
+        devices = self._openfire.push_subscriptions(username)
+        if not devices:
+            return   # nothing to ring: the sender's allowance stays untouched
+        try:   # anyone may message anyone: without this, a stranger rings a phone at will
+            self._limits.take((_bare(stanza.sender), username))
+        except TooManyRequests:
+            self._sender.count("limited")
+            return
+        self._sender.send_to_user(username, self.notification(username, kind, stanza), devices)
 
     def _opted_out(self, username):
         value = self._openfire.get_user_properties(username).get(config.WEBPUSH_OPT_OUT_PROPERTY)

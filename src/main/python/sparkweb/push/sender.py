@@ -13,7 +13,8 @@ push service (RFC 8030):
 - a subscription whose request cannot be built (corrupt keys): failed, counted, the user's
   other subscriptions still served.
 
-At most ``MAX_PENDING_RETRIES`` retries wait at a time; beyond, they are dropped and counted
+A retry, and a send late in a slow fan-out, first checks that the subscription is still stored
+(counted ``unsubscribed`` if not). At most ``MAX_PENDING_RETRIES`` retries wait at a time; beyond, they are dropped and counted
 (``retry_dropped``).
 
 Requests go out through the guarded outbound client (``transport``); an endpoint it refuses
@@ -32,7 +33,10 @@ from sparkweb.log import RepeatedFailures, logger
 LOG = logger("webpush")
 MAX_RETRY_DELAY_SECONDS = 300
 COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried",
-            "retry_dropped")
+            "retry_dropped", "unsubscribed", "limited")
+# A fan-out to slow endpoints takes a while: after this long, the subscription list is read again
+# before the next send, so that one the user deleted meanwhile gets nothing more.
+RECHECK_AFTER_MILLIS = 1000
 
 
 class TransportRefused(Exception):
@@ -112,6 +116,10 @@ class PushSender(object):
     def _count(self, name):
         self._counts[name].incrementAndGet()
 
+    def count(self, name):
+        """Counts one of COUNTERS from outside (automatic pushes count ``limited``)."""
+        self._count(name)
+
     def submit(self, function):
         """Runs ``function`` on the pool; False (counted as dropped) when the queue is full."""
         try:
@@ -121,24 +129,43 @@ class PushSender(object):
             return False
         return True
 
-    def send_to_user(self, username, notification):
+    def send_to_user(self, username, notification, subscriptions=None):
         """Queues ``notification`` (push.notifications.Notification) for all of the user's
-        subscriptions; False when it was dropped."""
-        queued = self.submit(lambda: self._fan_out(username, notification))
+        subscriptions (``subscriptions``: the list the caller just read); False when it was
+        dropped."""
+        queued = self.submit(lambda: self._fan_out(username, notification, subscriptions))
         if queued:
             self._count("queued")
         return queued
 
-    def _fan_out(self, username, notification):
+    def _fan_out(self, username, notification, subscriptions=None):
         payload = notification.payload_bytes()
-        for subscription in self._openfire.push_subscriptions(username):
+        read_at = self._clock()
+        if subscriptions is None:
+            subscriptions = self._openfire.push_subscriptions(username)
+        for subscription in subscriptions:
+            if self._clock() - read_at > RECHECK_AFTER_MILLIS:
+                if not self._still_stored(subscription):
+                    continue
             try:   # one subscription that cannot be sent to must not cost the others theirs
                 self._deliver(subscription, notification, payload, 0)
             except (Exception, Throwable):
                 self._count("failed")
                 self._failures.failed()
 
+    def _still_stored(self, subscription):
+        """Whether the user still has this very subscription (same endpoint and keys): one
+        deleted (unsubscribed, account deleted) or replaced since it was read gets nothing."""
+        for stored in self._openfire.push_subscriptions(subscription.username):
+            if stored.endpoint == subscription.endpoint and stored.p256dh == \
+                    subscription.p256dh and stored.auth == subscription.auth:
+                return True
+        self._count("unsubscribed")
+        return False
+
     def _deliver(self, subscription, notification, payload, attempt):
+        if attempt > 0 and not self._still_stored(subscription):   # a retry, seconds later
+            return
         if subscription.expiration_time is not None and \
                 subscription.expiration_time <= self._clock():
             self._prune(subscription)

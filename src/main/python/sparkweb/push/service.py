@@ -19,7 +19,8 @@ class WebPush(object):
         self.keys = VapidKeys(openfire)
         self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject, clock),
                                  transport, clock)
-        self.automatic = AutomaticPushes(openfire, settings, self.sender)
+        self.automatic = AutomaticPushes(openfire, settings, self.sender,
+                                         PublishLimits(settings, clock))
         self.publish_limits = PublishLimits(settings, clock)
 
     def subject(self):
@@ -28,9 +29,31 @@ class WebPush(object):
             u"mailto:admin@" + self.openfire.xmpp_domain()
 
     def listen(self):
-        """Hears offline messages from now on; returns the undo."""
+        """Hears offline messages and account deletions from now on; returns the undo."""
+        accounts = _AccountEnds(self.openfire)
         self.openfire.add_offline_listener(self.automatic)
-        return lambda: self.openfire.remove_offline_listener(self.automatic)
+        self.openfire.add_user_listener(accounts)
+
+        def undo():
+            self.openfire.remove_user_listener(accounts)
+            self.openfire.remove_offline_listener(self.automatic)
+        return undo
 
     def stop(self):
         self.sender.stop()
+
+
+class _AccountEnds(object):
+    """Deletes an account's push subscriptions when Openfire deletes the account: a new account
+    of the same name is another person, and must never have its notifications sent to the
+    previous owner's browsers."""
+
+    def __init__(self, openfire):
+        self._openfire = openfire
+
+    def password_changed(self, username):
+        pass
+
+    def user_deleting(self, username):
+        for subscription in self._openfire.push_subscriptions(username):
+            self._openfire.delete_push_subscription(username, endpoint=subscription.endpoint)

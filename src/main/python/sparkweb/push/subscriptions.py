@@ -2,19 +2,19 @@
 
 The body is what ``PushSubscription.toJSON()`` gives: ``{"endpoint", "keys": {"p256dh",
 "auth"}, "expirationTime"}``. The endpoint must be an ``https`` URL (plain ``http`` only for
-hosts in ``sparkweb.webpush.plainHttpHosts``) without credentials or fragment, whose host the
-outbound client's address policy lets SparkWeb reach (no loopback, private, link-local or
+hosts in ``sparkweb.webpush.plainHttpHosts``) without credentials or fragment, read by the same
+parser the sender's outbound client uses (so what is stored is what would be sent to), whose
+host the outbound client's address policy lets SparkWeb reach (no loopback, private, link-local or
 metadata addresses unless ``sparkweb.outbound.allow`` lists them; checked again on every send);
 ``p256dh`` must be a point on P-256 and ``auth`` 16 bytes, as browsers make them.
 """
 from __future__ import absolute_import
 
-from java.net import URI, URISyntaxException
-
 from sparkweb import config
-from sparkweb.errors import BadRequest, Conflict, NotFound
+from sparkweb.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from sparkweb.openfire.facade import PushSubscriptionRecord
-from sparkweb.outbound.errors import Refused
+from sparkweb.outbound import urls
+from sparkweb.outbound.errors import Failed, Refused
 from sparkweb.push import crypto
 
 MAX_ENDPOINT_CHARS = 1000      # the column's size
@@ -24,32 +24,40 @@ MAX_EXPIRATION_MILLIS = 253402300799999   # year 9999: beyond is no time a brows
 
 def device_name(text):
     """The ``{resource}`` of the path: 1-100 characters, no control characters."""
-    if not text or len(text) > MAX_DEVICE_CHARS or any(ord(c) < 32 or ord(c) == 127
-                                                      for c in text):
-        raise BadRequest("The device name must be 1-%d characters without control characters."
-                         % MAX_DEVICE_CHARS)
+    # The limit is in UTF-8 bytes as well: Oracle's VARCHAR2(100) and DB2's VARCHAR(100) count
+    # bytes, so 100 non-ASCII characters were a database error there (503), not a 400.
+    if not text or len(text) > MAX_DEVICE_CHARS or \
+            len(text.encode("utf-8")) > MAX_DEVICE_CHARS or \
+            any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise BadRequest("The device name must be 1-%d characters (at most %d bytes in UTF-8) "
+                         "without control characters." % (MAX_DEVICE_CHARS, MAX_DEVICE_CHARS))
     return text
 
 
 def _endpoint(value, plain_http_hosts, policy):
-    if not isinstance(value, basestring) or not value or len(value) > MAX_ENDPOINT_CHARS:
+    """The endpoint as given, once the outbound client's own URL reader (the one the sender
+    uses) accepts it: a URL it reads differently, or not at all, is never stored."""
+    if not isinstance(value, basestring) or not value or \
+            len(value.encode("utf-8")) > MAX_ENDPOINT_CHARS:   # bytes: see device_name
         raise BadRequest("'endpoint' must be a URL of at most %d characters."
                          % MAX_ENDPOINT_CHARS)
+    if u"#" in value:
+        raise BadRequest("'endpoint' must be an https URL without a fragment.")
     try:
-        uri = URI(value)
-    except URISyntaxException:
-        raise BadRequest("'endpoint' is not a valid URL.")
-    scheme, host = (uri.getScheme() or u"").lower(), (uri.getHost() or u"").lower().strip(u"[]")
-    if not host or uri.getRawUserInfo() is not None or uri.getRawFragment() is not None:
-        raise BadRequest("'endpoint' must be an https URL with a host and without user "
-                         "information or fragment.")
-    if scheme != u"https" and not (scheme == u"http" and host in plain_http_hosts):
+        target = urls.parse(value)
+    except Refused as refused:
+        raise BadRequest("'endpoint' is not a usable URL: %s" % refused.message)
+    if target.scheme != u"https" and not (target.scheme == u"http" and
+                                         target.host.strip(u"[]") in plain_http_hosts):
         raise BadRequest("'endpoint' must be an https URL.")
     if policy is not None:
         try:
-            policy.address_for(uri.getHost())   # IPv6 in brackets, as the client expects
+            policy.address_for(target.host)
         except Refused as refused:
             raise BadRequest("'endpoint' cannot be reached: %s" % refused.message)
+        except Failed as failed:   # the DNS server did not answer in time: not the page's fault
+            raise ServiceUnavailable("The endpoint's host cannot be checked now (%s); try again "
+                                     "later." % failed.message, {"Retry-After": "30"})
     return value
 
 
@@ -92,7 +100,11 @@ def parse(body, username, device, settings, now, policy=None):
 
 def store(openfire, settings, record):
     limit = settings.get(config.WEBPUSH_MAX_SUBSCRIPTIONS)
-    if not openfire.save_push_subscription(record, limit):
+    saved = openfire.save_push_subscription(record, limit)
+    if saved is None:
+        raise Conflict("This push endpoint belongs to another account's subscription with "
+                       "other keys.")
+    if not saved:
         raise Conflict("You have %d push subscriptions, the most allowed; unsubscribe one "
                        "first." % limit)
 
