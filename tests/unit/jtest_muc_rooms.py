@@ -178,7 +178,15 @@ def test_session_end_leaves_every_room_with_unavailable_presence():
     _rooms(app, u"alice").join(ROOM, u"Alice")
     _rooms(app, u"bob").join(ROOM, u"Bob")
     _rooms(app, u"bob").join(u"other@conference.example.test", u"Bob")
+    sent = []
+    original = openfire.xmpp.route
+    openfire.xmpp.route = lambda sender, stanza: sent.append(stanza) or original(sender, stanza)
     app.sessions.end(u"bob")
+    # SparkWeb leaves each room itself (the router's own clean-up on close would hide it).
+    left = sorted(s.recipient for s in sent if s.kind == "presence" and s.type == "unavailable"
+                  and s.recipient)
+    assert left == [u"lounge@conference.example.test/Bob", u"other@conference.example.test/Bob"], \
+        "unavailable presences sent to rooms: %r" % left
     assert streams[u"alice"].muc(type="occupant", change="left", nick=u"Bob"), \
         "alice did not see bob leave at his logout"
     record = openfire.muc_room(u"conference", u"lounge", u"alice@example.test")
