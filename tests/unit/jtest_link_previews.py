@@ -280,3 +280,16 @@ def test_an_illegal_charset_name_is_ignored_and_the_page_still_previewed():
                 "%s: %r %r" % (path, error, answers)
     finally:
         server.stop()
+
+
+def test_refused_addresses_and_closed_ports_get_one_answer():
+    """Review 14-2: the answers told a refused (internal) address from a closed port, an
+    unknown host or a timeout, so previews mapped internal names and scanned ports. They
+    are one message now; what the caller's own link shows (redirects, scheme) stays said."""
+    previews, connects, _ = previews_with()
+    messages = set()
+    for url in (u"http://127.0.0.5:8080/", u"http://10.1.2.3/", u"http://127.0.0.2:1/"):
+        error = raised(lambda: previews.preview(u"alice", url, 5))
+        assert isinstance(error, BadRequest), "%s: %r" % (url, error)
+        messages.add(error.message)
+    assert len(messages) == 1, "the answers tell the causes apart: %s" % sorted(messages)

@@ -128,7 +128,7 @@ class LinkPreviews(object):
             answer = self._client.request("GET", url, headers=[("Accept", "text/html")],
                                           max_bytes=MAX_PAGE_BYTES)
         except (Refused, Failed) as problem:
-            raise BadRequest("No preview: %s" % problem.message)
+            raise _unfetched(url, problem)
         if answer.status != 200:
             raise BadRequest("No preview: the page answered %d." % answer.status)
         content_type = answer.header("content-type") or ""
@@ -152,3 +152,16 @@ class LinkPreviews(object):
                 raise TooManyRequests("Too many link previews; try again in %d s." % retry,
                                       {"Retry-After": str(retry)})
             window[1] += 1
+
+
+# Said to the caller as they are: what the caller's own link shows. Anything about addresses
+# and connections (unknown host, refused address, connection refused, timeout, TLS) is one
+# answer, or previews would map internal host names and scan ports from the server's address.
+_TOLD_AS_IS = ("redirects", "too_large", "malformed", "scheme", "userinfo", "spelling")
+
+
+def _unfetched(url, problem):
+    if problem.reason in _TOLD_AS_IS:
+        return BadRequest("No preview: %s" % problem.message)
+    LOG.debug("No preview: %s" % problem.message)
+    return BadRequest("No preview: the page cannot be fetched from this server.")
