@@ -376,9 +376,14 @@ def test_mentions_push_and_plain_room_messages_do_not():
         subscribe(app, u"alice", u"laptop", u"https://push.example/1")
         session = app.sessions.get_or_start(u"alice")
         room = u"lobby@conference.example.test"
-        session.on_stanza(Stanza("presence", sender=room + u"/Ali", xml=(
-            u"<presence from='%s/Ali'><x xmlns='http://jabber.org/protocol/muc#user'>"
-            u"<status code='110'/></x></presence>" % room)))
+        elsewhere = u"forged@conference.example.test"
+        # A self-presence anyone can send does not make a room the user's (R11-12, 13-8).
+        session.on_stanza(Stanza("presence", sender=elsewhere + u"/alice", xml=(
+            u"<presence from='%s/alice'><x xmlns='http://jabber.org/protocol/muc#user'>"
+            u"<status code='110'/></x></presence>" % elsewhere)))
+        session.on_stanza(chat(u"alice, look", elsewhere + u"/mallory", "groupchat"))
+        assert transport.nothing_more(), "pushed a mention from a room the user is not in"
+        session.rooms.join(room, u"Ali")
         session.on_stanza(chat(u"hello everyone", room + u"/bob", "groupchat"))
         session.on_stanza(chat(u"alice is not my nick", room + u"/bob", "groupchat"))
         assert transport.nothing_more(), "pushed a room message without a mention"

@@ -22,8 +22,6 @@ from __future__ import absolute_import
 
 import re
 
-from java.util.concurrent import ConcurrentHashMap
-
 from sparkweb import config
 from sparkweb.errors import TooManyRequests
 from sparkweb.push.notifications import Notification
@@ -32,8 +30,6 @@ NEUTRAL = {"chat": u"New message", "mention": u"You were mentioned", "invitation
            u"New invitation"}
 MAX_TITLE_CHARS = 100
 PUSHED_MESSAGE_TYPES = (None, "chat", "normal")   # not headlines, not bounced errors
-# Self-presence in a room (XEP-0045 7.2.2, status 110) tells the user's nickname there.
-_SELF_PRESENCE = re.compile(r"""<status\s+code\s*=\s*["']110["']""")
 # A delay element (XEP-0203, or the legacy XEP-0091 x): matched on tags only - text (a body
 # that names the namespace) cannot contain '<' in serialised XML.
 _DELAYED = re.compile(r"""<(?:[\w.-]+:)?(?:delay|x)\b[^>]*\bxmlns(?::[\w.-]+)?\s*=\s*"""
@@ -50,17 +46,13 @@ class AutomaticPushes(object):
         self._settings = settings
         self._sender = sender
         self._limits = limits   # a PublishLimits of its own, per (sender, recipient)
-        self._nicknames = ConcurrentHashMap()   # (username, room) -> the user's nickname
 
     # --- on the routing thread --------------------------------------------------------------
     def on_session_stanza(self, session, stanza):
         """Called by a user's session for each stanza it received (after the streams had it)."""
-        if stanza.kind == "presence":
-            self._learn_nickname(session.username, stanza)
-            return
         if stanza.kind != "message" or session.opening or session.has_visible_stream():
             return   # opening: offline messages, pushed when they were stored
-        kind = self._kind(session.username, stanza)
+        kind = self._kind(session, stanza)
         if kind is not None:
             self._queue(session.username, kind, stanza)
 
@@ -71,17 +63,7 @@ class AutomaticPushes(object):
         if kind is not None:
             self._queue(username, kind, stanza)
 
-    def _learn_nickname(self, username, stanza):
-        sender = stanza.sender or u""
-        room, _, nickname = sender.partition(u"/")
-        if not nickname or stanza.xml is None or not _SELF_PRESENCE.search(stanza.get_xml()):
-            return
-        if stanza.type == "unavailable":
-            self._nicknames.remove((username, room))
-        else:
-            self._nicknames.put((username, room), nickname)
-
-    def _kind(self, username, stanza):
+    def _kind(self, session, stanza):
         if stanza.xml is not None and _DELAYED.search(stanza.get_xml()):
             return None   # delivered late (offline storage, room history): pushed before
         if stanza.invite is not None:
@@ -89,13 +71,15 @@ class AutomaticPushes(object):
         if not stanza.body:
             return None
         if stanza.type == "groupchat":
-            return "mention" if self._mentions(username, stanza) else None
+            return "mention" if self._mentions(session, stanza) else None
         return "chat" if stanza.type in PUSHED_MESSAGE_TYPES else None
 
-    def _mentions(self, username, stanza):
+    def _mentions(self, session, stanza):
+        """A room message naming the user's nickname in a room the session joined (the
+        session's own record of its rooms: presences anyone can forge do not count)."""
         room, _, speaker = (stanza.sender or u"").partition(u"/")
-        nickname = self._nicknames.get((username, room)) or username
-        if not speaker or speaker == nickname:
+        nickname = session.rooms.nick_in(room)
+        if not nickname or not speaker or speaker == nickname:
             return False
         pattern = u"(?<![\\w])%s(?![\\w])" % re.escape(nickname)
         return re.search(pattern, stanza.body, re.IGNORECASE | re.UNICODE) is not None
