@@ -61,6 +61,21 @@ def test_archive_results_are_no_events():
         stream.names()[before:])
 
 
+def test_an_archived_message_names_its_stanza_id_as_its_live_event_did():
+    """The page's <sparkweb-chat> tells an archived message from one it showed live by this id
+    (two messages with the same text are two messages)."""
+    import json
+    openfire, app, bob, stream = conversation(0)
+    for number in range(2):
+        bob.session.send(stanza.message(u"alice@example.test", body=u"ok", id=u"ok-%d" % number))
+    live = [json.loads(event.frame.tostring().decode("utf-8").split("data: ", 1)[1])["id"]
+            for event in stream.named("chatapi.chat")]
+    page = history.get_chat_messages(QueryRequest(app, u"alice"))
+    archived = [message["messageId"] for message in page["messages"]]
+    assert archived == [u"ok-0", u"ok-1"] and live == archived, (archived, live)
+    assert page["messages"][0]["id"] != u"ok-0", "the archive id is the archive's own"
+
+
 def test_filters_with_and_keywords():
     openfire, app, bob, stream = conversation(3)
     carol = OtherClient(openfire, u"carol", u"desk")

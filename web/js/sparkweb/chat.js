@@ -2,10 +2,14 @@
 // tabs too), the peer's typing shown, the user's typing sent as chat states (XEP-0085).
 import { bareJid, localPart } from "./client.js";
 import { SparkWebElement, el, uniqueId } from "./element.js";
+import { bodyOf, messageBody } from "./message-body.js";
 
 const COMPOSING_REPEAT_MS = 5000;   // tell "composing" again at most this often while typing
 const PAUSED_AFTER_MS = 3000;       // no key for this long: "paused"
 const HISTORY_PAGE = 50;            // archived messages shown when a conversation opens
+// A message without a stanza id (an archive that kept no stanza, a client that sends no id)
+// is taken for a shown one with its text only this close in time: "ok" a minute later is new.
+const SAME_MESSAGE_MS = 30000;
 
 export class SparkWebChat extends SparkWebElement {
   static get observedAttributes() { return ["peer", "lang"]; }
@@ -82,19 +86,38 @@ export class SparkWebChat extends SparkWebElement {
                                               `&before=&max=${HISTORY_PAGE}`);
     } catch (error) { return; }
     if (jid !== this._jid || log !== this._log) return;
+    // Each archived message is one message: it is matched to one item shown before the page
+    // came (the tab's own record, live ones), by its stanza id, at most once.
+    const before = [...this._log.children], matched = new Set();
     for (const archived of page.messages || []) {
       if (archived.body === null || archived.body === undefined) continue;
-      const outgoing = archived.outgoing === true;
-      if (this._shown(outgoing, archived.body)) continue;   // a live copy is here already
-      this._place(this._item({ id: null, body: archived.body, outgoing,
-                               timestamp: archived.sentDate }, true));
+      const message = { id: archived.messageId || null, body: archived.body,
+                        outgoing: archived.outgoing === true, timestamp: archived.sentDate };
+      const shown = this._find(message, before, matched);
+      if (shown) matched.add(shown);
+      else this._place(this._item(message, true));
     }
   }
 
-  /** An item with this direction and text. */
-  _shown(outgoing, body) {
-    return [...this._log.querySelectorAll(`li[data-outgoing="${outgoing}"]`)]
-      .some((item) => item.querySelector(".body").textContent === body);
+  /** The item among `items` that shows `message`: the one with its stanza id and direction;
+   *  for a message without an id, the closest in time of those without one, with its direction
+   *  and text, within SAME_MESSAGE_MS and not in `taken`. */
+  _find(message, items, taken) {
+    const outgoing = String(message.outgoing === true);
+    if (message.id) {
+      const same = items.find((item) => item.dataset.id === message.id &&
+                                        item.dataset.outgoing === outgoing);
+      if (same) return same;
+    }
+    const at = timeOf(message);
+    let best = null, gap = SAME_MESSAGE_MS;
+    for (const item of items) {
+      if (taken.has(item) || item.dataset.id || item.dataset.outgoing !== outgoing ||
+          bodyOf(item) !== message.body) continue;
+      const distance = Math.abs(Number(item.dataset.time) - at);
+      if (distance <= gap) { best = item; gap = distance; }
+    }
+    return best;
   }
 
   /** Inserts `item` before the first item that is newer. */
@@ -112,33 +135,31 @@ export class SparkWebChat extends SparkWebElement {
 
   _append(message) {
     if (!this._log) return;
-    if (message.id && this._log.querySelector(`[data-id="${CSS.escape(message.id)}"][data-outgoing="${message.outgoing}"]`)) return;
-    if (!this._claimHistory(message)) this._log.append(this._item(message, false));
-    this._log.lastElementChild.scrollIntoView({ block: "nearest" });
+    const items = [...this._log.children];
+    const shown = this._find(message, message.id ? items : items.filter(isHistory), new Set());
+    if (shown) {
+      // The archive showed it already (it came during a reload, say): that item is the live
+      // one now. Without an id only a history item is taken: two live "ok" are two messages.
+      if (!isHistory(shown)) return;
+      shown.removeAttribute("data-history");
+      shown.setAttribute("part", shown.getAttribute("part").replace(" history", ""));
+      if (message.id) shown.dataset.id = message.id;
+    } else {
+      this._log.append(this._item(message, false));
+      this._log.lastElementChild.scrollIntoView({ block: "nearest" });
+    }
     if (!message.outgoing) this._showTyping(false);
   }
 
-  /** A live message the archive showed already (it came during a reload, say): the archive's
-   *  item becomes the live one instead of a second copy. */
-  _claimHistory(message) {
-    const copy = [...this._log.querySelectorAll(`li[data-history][data-outgoing="${message.outgoing}"]`)]
-      .find((item) => item.querySelector(".body").textContent === message.body);
-    if (!copy) return false;
-    copy.removeAttribute("data-history");
-    copy.setAttribute("part", copy.getAttribute("part").replace(" history", ""));
-    if (message.id) copy.dataset.id = message.id;
-    return true;
-  }
-
   _item(message, history) {
-    const time = message.timestamp ? new Date(message.timestamp) : new Date();
+    const time = new Date(timeOf(message));
     const kind = message.outgoing ? "message outgoing" : "message incoming";
     return el("li", { part: history ? `${kind} history` : kind, class: kind,
-                      "data-id": message.id, "data-outgoing": String(message.outgoing),
+                      "data-id": message.id, "data-outgoing": String(message.outgoing === true),
                       "data-time": String(time.getTime()), "data-history": history },
       el("span", { part: "sender", class: "sender" },
          message.outgoing ? this.t("chat.you") : this._name),
-      el("span", { part: "body", class: "body" }, message.body),
+      messageBody(this, message.body),
       el("time", { part: "time", class: "muted", datetime: time.toISOString() },
          time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
   }
@@ -186,6 +207,14 @@ export class SparkWebChat extends SparkWebElement {
     this._composingSince = 0;
     this.client.sendChatState(this._jid, state).catch(() => {});
   }
+}
+
+function isHistory(item) { return item.hasAttribute("data-history"); }
+
+/** When `message` was sent (ms): its time stamp, else now (just sent here). */
+function timeOf(message) {
+  const stamp = message.timestamp ? Date.parse(message.timestamp) : NaN;
+  return Number.isNaN(stamp) ? Date.now() : stamp;
 }
 
 customElements.define("sparkweb-chat", SparkWebChat);

@@ -2,7 +2,8 @@
 // user's own from every tab), the occupants, the room's history (what it replays on join, or
 // GET .../chathistory when this tab has seen nothing of the room yet), join and leave.
 import { SparkWebElement, el, uniqueId } from "./element.js";
-import { roomMessagesOf, nickOf } from "./room-messages.js";
+import { roomMessagesOf, nickOf, timeOf } from "./room-messages.js";
+import { messageBody } from "./message-body.js";
 
 const OUT = ["left", "kicked", "banned", "removed", "destroyed", "shutdown"];
 
@@ -155,17 +156,21 @@ export class SparkWebGroupchat extends SparkWebElement {
     }
   }
 
+  /** Shows `message`: a live one at the end, history where its time puts it. */
   _append(message) {
     if (!this._messages) return;
-    const time = message.timestamp ? new Date(message.timestamp) : new Date();
-    this._messages.append(el("li", { part: message.mine ? "message outgoing" : "message incoming",
-                                     class: message.mine ? "message outgoing" : "message incoming",
-                                     "data-history": message.history ? "true" : null },
+    const time = new Date(timeOf(message));
+    const kind = message.mine ? "message outgoing" : "message incoming";
+    const item = el("li", { part: kind, class: kind, "data-time": String(time.getTime()),
+                            "data-history": message.history ? "true" : null },
       el("span", { part: "sender", class: "sender" }, message.mine ? this.t("chat.you") : message.nick),
-      el("span", { part: "body", class: "body" }, message.body),
+      messageBody(this, message.body),
       el("time", { part: "time", class: "muted", datetime: time.toISOString() },
-         time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }))));
-    this._messages.lastElementChild.scrollIntoView({ block: "nearest" });
+         time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
+    const later = message.history &&
+      [...this._messages.children].find((other) => Number(other.dataset.time) > time.getTime());
+    this._messages.insertBefore(item, later || null);
+    if (!later) item.scrollIntoView({ block: "nearest" });
   }
 
   async _send() {

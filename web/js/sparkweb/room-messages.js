@@ -1,10 +1,12 @@
 // The group chat messages this tab has seen, per room, kept in sessionStorage so that a reload
 // shows them again (the stream replays what arrived during the reload), as conversations.js
-// does for one-to-one chats. Live messages are known by their stanza id; history (what a room
-// replays on join, or GET .../chathistory) has no id of its own and is known by nick and text.
+// does for one-to-one chats. Messages are known by their stanza id: live ones, what a room
+// replays on join, and GET .../chathistory's messageId; so a repeated "ok" stays two messages.
+// Only where an archive kept no id is a message matched by nick and text close in time.
 import { bareJid } from "./client.js";
 
 const PER_ROOM = 200;
+const SAME_MESSAGE_MS = 30000;    // a message without an id is a kept one only this close in time
 const stores = new WeakMap();
 
 /** The room message store of `client`, made on first use and kept for the page's life. */
@@ -29,11 +31,13 @@ class RoomMessages {
 
   /** Adds the answer of GET /groupchat/room/{room}/chathistory (MUCRoomMessageEntity). */
   addHistory(room, entries, ownNick) {
+    const matched = new Set();
     for (const entry of entries) {
       if (entry.body === null || entry.body === undefined) continue;
       const nick = nickOf(entry.from);
-      this._add(room, { id: null, nick, body: entry.body, mine: nick === ownNick, history: true,
-                        timestamp: entry.delayStamp || null });
+      this._add(room, { id: entry.messageId || null, nick, body: entry.body,
+                        mine: nick === ownNick, history: true,
+                        timestamp: entry.delayStamp || null }, matched);
     }
   }
 
@@ -57,17 +61,50 @@ class RoomMessages {
                                    timestamp: muc.delay || muc.timestamp || null });
   }
 
-  _add(room, message) {
+  _add(room, message, matched = new Set()) {
     const list = this._byRoom[room] || (this._byRoom[room] = []);
-    const same = message.history ?
-      (m) => m.nick === message.nick && m.body === message.body :
-      (m) => message.id && m.id === message.id;
-    if (list.some(same)) return;
+    if (message.id && list.some((m) => m.id === message.id)) return;
+    const same = this._sameWithoutId(list, message, matched);
+    if (same) {
+      matched.add(same);
+      if (message.id) same.id = message.id;     // known by its id from now on
+      this._save();
+      return;
+    }
     list.push(message);
+    matched.add(message);          // a second "ok" of the same history page is another message
     if (list.length > PER_ROOM) list.splice(0, list.length - PER_ROOM);
-    if (this._key) sessionStorage.setItem(this._key, JSON.stringify(this._byRoom));
+    this._save();
     this.client.dispatchEvent(new CustomEvent("room-message", { detail: { room, message } }));
   }
+
+  _save() {
+    if (this._key) sessionStorage.setItem(this._key, JSON.stringify(this._byRoom));
+  }
+
+  /** The kept message that `message` is where ids cannot tell (an archive that kept none):
+   *  the closest in time with its nick and text, within SAME_MESSAGE_MS, not in `matched`.
+   *  A message with an id takes only a history message without one; a history message
+   *  without an id takes any; a live one without an id is new (the stream delivers each
+   *  event once). */
+  _sameWithoutId(list, message, matched) {
+    if (!message.id && !message.history) return null;
+    const at = timeOf(message);
+    let best = null, gap = SAME_MESSAGE_MS;
+    for (const kept of list) {
+      if (matched.has(kept) || kept.nick !== message.nick || kept.body !== message.body) continue;
+      if (message.id && (kept.id || !kept.history)) continue;
+      const distance = Math.abs(timeOf(kept) - at);
+      if (distance <= gap) { best = kept; gap = distance; }
+    }
+    return best;
+  }
+}
+
+/** A message's time (ms), or now when it has none. */
+export function timeOf(message) {
+  const stamp = message.timestamp ? Date.parse(message.timestamp) : NaN;
+  return Number.isNaN(stamp) ? Date.now() : stamp;
 }
 
 /** "room@service/nick" -> "nick". */

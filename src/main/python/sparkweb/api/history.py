@@ -161,7 +161,9 @@ MODELS = {
         "count": nullable("integer", description="All messages matching the filters.")},
         ["messages", "complete"],
         description="One page of archived messages, oldest first. Each message also has "
-                    "'id' (its archive id), 'type' and 'data'; one-to-one messages 'outgoing' "
+                    "'id' (its archive id), 'messageId' (the message's own stanza id, the 'id' "
+                    "of its chatapi event; null where the archive kept none), 'type' and "
+                    "'data'; one-to-one messages 'outgoing' "
                     "(the caller sent it), room messages 'room' and 'nick'."),
 }
 

@@ -90,7 +90,10 @@ _SPEC_MODELS = {
          ("maxUsers", nullable("integer", format="int32"))])),
     "MUCRoomEntities": obj({"chatRooms": array_of(ref("MUCRoomEntity"))}),
     "MUCRoomMessageEntity": obj({"body": TEXT, "delayFrom": TEXT, "delayStamp": TEXT,
-                                 "from": TEXT, "to": TEXT, "type": TEXT}),
+                                 "from": TEXT, "to": TEXT, "type": TEXT,
+                                 "messageId": nullable("string", description=(
+                                     "SparkWeb's addition: the message's stanza id, the 'id' "
+                                     "of its chatapi.muc event (null where none was kept)."))}),
     "MUCRoomMessageEntities": obj({"messages": array_of(ref("MUCRoomMessageEntity"))}),
     "OccupantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT,
                            "userAddress": TEXT}),

@@ -66,8 +66,8 @@ def chat_message(owner_bare):
     def shape(result):
         message = result.message
         sender = message.sender or u""
-        shaped = {"id": result.archive_id, "from": message.sender, "to": message.recipient,
-                  "type": message.type or "normal", "body": message.body,
+        shaped = {"id": result.archive_id, "messageId": message.id, "from": message.sender,
+                  "to": message.recipient, "type": message.type or "normal", "body": message.body,
                   "sentDate": result.stamp,
                   "outgoing": sender.partition(u"/")[0].lower() == owner_bare.lower()}
         shaped.update(data_fields(message.data))
@@ -81,8 +81,9 @@ def room_message(room_bare):
         message = result.message
         sender = message.sender or u""
         room, _, nick = sender.partition(u"/")
-        shaped = {"id": result.archive_id, "from": message.sender, "to": message.recipient,
-                  "type": message.type or "groupchat", "body": message.body,
+        shaped = {"id": result.archive_id, "messageId": message.id, "from": message.sender,
+                  "to": message.recipient, "type": message.type or "groupchat",
+                  "body": message.body,
                   "subject": message.subject, "sentDate": result.stamp, "room": room_bare,
                   "nick": nick or None}
         shaped.update(data_fields(message.data))
@@ -102,4 +103,4 @@ def room_chat_history(session, room_bare, max_messages):
     return [{"body": result.message.body, "from": result.message.sender,
              "to": result.message.recipient, "type": result.message.type or "groupchat",
              "subject": result.message.subject, "delayFrom": room_bare,
-             "delayStamp": result.stamp} for result in results]
+             "delayStamp": result.stamp, "messageId": result.message.id} for result in results]

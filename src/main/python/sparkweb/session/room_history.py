@@ -36,6 +36,7 @@ def own_history(app, username, address, room):
     reveal = room.can_anyone_discover_jid or room.viewer_role == "moderator"
     return [{"from": message.sender, "to": message.recipient, "body": message.body,
              "type": message.type, "subject": message.subject, "delayStamp": message.delay_stamp,
+             "messageId": message.id,
              "delayFrom": message.delay_from if reveal or message.delay_from == message.sender
              else None}
             for message in app.openfire.muc_room_history(address.service, address.name)]
