@@ -34,6 +34,7 @@ export class SparkWebClient extends EventTarget {
     this._storage = storage;
     this._auth = this._readAuth();
     this._renewTimer = null;
+    this._signOuts = 0;                 // an answer asked for before a sign-out is void
     this.stream = new SharedEventStream(this);
     this.conversations = new Conversations(this);
     window.addEventListener("storage", (event) => {
@@ -67,21 +68,30 @@ export class SparkWebClient extends EventTarget {
   async signOut() {
     const token = this.token;
     this._forget();
-    if (token) {
-      try {
-        await fetch(`${this.rest}/logout`, { method: "POST",
-                                            headers: { Authorization: `Bearer ${token}` } });
-      } catch (error) { /* offline: the token expires on its own */ }
-    }
+    if (token) await this._logout(token);
   }
 
   /** A fresh token without the password; the other tabs pick it up from storage. A refusal
-   *  (the sign-in reached sparkweb.token.maxAge.seconds) leaves the current token in place. */
+   *  (the sign-in reached sparkweb.token.maxAge.seconds) leaves the current token in place.
+   *  Signing out (in any tab) while the renewal is on its way wins: the new token is never
+   *  stored, and is revoked (review of issue 15, C2). */
   async renew() {
+    const signOuts = this._signOuts;
     const answer = await this.request("POST", "/renew", undefined, { keepOnRefusal: true });
+    if (signOuts !== this._signOuts) {
+      this._logout(answer.token);
+      throw new SparkWebError(0, "signed_out", "Signed out while the token was renewed.");
+    }
     this._store(withLifetime(answer));
     this._scheduleRenewal();
     return answer;
+  }
+
+  async _logout(token) {
+    try {
+      await fetch(`${this.rest}/logout`, { method: "POST",
+                                          headers: { Authorization: `Bearer ${token}` } });
+    } catch (error) { /* offline: the token expires on its own */ }
   }
 
   // --- REST -------------------------------------------------------------------------------
@@ -172,6 +182,7 @@ export class SparkWebClient extends EventTarget {
   }
 
   _stopped(was) {
+    this._signOuts++;
     clearTimeout(this._renewTimer);
     this._domain = null;
     this.stream.stop();
@@ -220,7 +231,9 @@ export class SparkWebClient extends EventTarget {
       this._renewTimer = setTimeout(() => this._renewOnce(), RETRY_MS);
       return;
     }
+    const signOuts = this._signOuts;
     try { await this.renew(); } catch (error) {
+      if (signOuts !== this._signOuts) return;       // signed out meanwhile: nothing to renew
       if (error.status === 401) this._keepUntilExpiry();
       else this._renewTimer = setTimeout(() => this._renewOnce(), RETRY_MS);
     }
