@@ -9,6 +9,7 @@
 //   await client.sendMessage("bob", "Hello");
 import { SharedEventStream } from "./stream.js";
 import { Conversations } from "./conversations.js";
+import { VisibilityReport } from "./visibility.js";
 import { credentialJSON, requestOptions } from "./webauthn.js";
 
 const AUTH_KEY = "sparkweb.auth";       // localStorage: shared by the tabs of this origin
@@ -37,6 +38,7 @@ export class SparkWebClient extends EventTarget {
     this._signOuts = 0;                 // an answer asked for before a sign-out is void
     this.stream = new SharedEventStream(this);
     this.conversations = new Conversations(this);
+    this.visibility = new VisibilityReport(this);
     window.addEventListener("storage", (event) => {
       if (event.key === AUTH_KEY) this._authChangedElsewhere();
     });

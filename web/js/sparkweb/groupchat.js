@@ -64,7 +64,7 @@ export class SparkWebGroupchat extends SparkWebElement {
     this._title = entity.naturalName || entity.roomName || room;
     this._nick = entity.nick || (joined ? this._nick : null);
     if (entity.joined || joined) this._drawRoom(entity);
-    else this._drawOutside();
+    else this._drawOutside(entity.passwordProtected === true);
   }
 
   _path(suffix = "", jid = this._jid) {
@@ -75,15 +75,44 @@ export class SparkWebGroupchat extends SparkWebElement {
     this.show(el("p", { part, class: kind, role: kind === "error" ? "alert" : null }, text));
   }
 
-  _drawOutside() {
-    const heading = uniqueId("room");
+  /** The way in: a nickname (optional: the user's name by default) and, for a room with a
+   *  password (or one that refused the join for want of it), the password. */
+  _drawOutside(passwordProtected) {
+    const heading = uniqueId("room"), nick = uniqueId("nick"), password = uniqueId("password");
     this._error = el("p", { part: "error", class: "error", role: "alert" });
+    this._joinForm = el("form", { part: "join-form", "aria-labelledby": heading,
+                                  onsubmit: (event) => { event.preventDefault(); this._act("PUT"); } },
+      el("label", { for: nick, part: "label" }, this.t("rooms.nick")),
+      el("input", { id: nick, name: "nick", part: "input nick", autocomplete: "nickname" }),
+      el("label", { for: password, part: "label password-label", hidden: !passwordProtected },
+         this.t("rooms.password")),
+      el("input", { id: password, name: "password", part: "input password", type: "password",
+                    autocomplete: "off", hidden: !passwordProtected }),
+      el("div", { class: "row" },
+        el("button", { type: "submit", part: "button join" }, this.t("groupchat.join", this._title))));
     this.show(el("section", { part: "groupchat", "aria-labelledby": heading },
       el("h2", { id: heading, part: "heading" }, this._title),
       el("p", { part: "outside", class: "muted" }, this.t("groupchat.outside")),
-      el("button", { type: "button", part: "button join", onclick: () => this._act("PUT") },
-         this.t("groupchat.join", this._title)),
-      this._error));
+      this._joinForm, this._error));
+  }
+
+  /** The nickname and password typed in the way in, as PUT's body. */
+  _joinOptions() {
+    const form = this._joinForm, options = {};
+    if (!form || !form.isConnected) return undefined;
+    if (form.elements.nick.value.trim()) options.nick = form.elements.nick.value.trim();
+    if (form.elements.password.value) options.password = form.elements.password.value;
+    return Object.keys(options).length ? options : undefined;
+  }
+
+  /** A join refused for want of the password: the password field is shown and focused. */
+  _askPassword() {
+    const form = this._joinForm;
+    if (!form || !form.isConnected) return;
+    form.querySelectorAll("[part~=password], [part~=password-label]").forEach((node) => {
+      node.hidden = false;
+    });
+    form.elements.password.focus();
   }
 
   _drawRoom(entity) {
@@ -190,7 +219,8 @@ export class SparkWebGroupchat extends SparkWebElement {
   async _act(method) {
     this._error.textContent = "";
     try {
-      const answer = await this.client.request(method, this._path());
+      const answer = await this.client.request(method, this._path(),
+                                               method === "PUT" ? this._joinOptions() : undefined);
       const joined = method === "PUT";
       if (joined) this._nick = answer.nick;
       this.emit(joined ? "sparkweb-joined" : "sparkweb-left", { room: this._jid });
@@ -198,6 +228,7 @@ export class SparkWebGroupchat extends SparkWebElement {
       await this.render(joined);
     } catch (error) {
       if (this._error) this._error.textContent = this.errorText(error);
+      if (method === "PUT" && error.status === 401) this._askPassword();
     }
   }
 }

@@ -1,8 +1,11 @@
 // <sparkweb-rooms service="conference">: the rooms of a group chat service the user may see
 // (GET /groupchat/rooms?type=all), the joined ones marked; join and leave (PUT and DELETE
-// /groupchat/room/{name}); a form joins (or creates) a room by name. Choosing a room emits
+// /groupchat/room/{name}); a form joins (or creates) a room by name, with a nickname and a
+// password if wanted; invitations to rooms are shown, to join or dismiss. Choosing a room emits
 // `sparkweb-select` {room, name, joined}.
+import { localPart } from "./client.js";
 import { SparkWebElement, el, uniqueId } from "./element.js";
+import { invitationsOf } from "./invitations.js";
 
 const SELF_CHANGES = ["joined", "left", "kicked", "banned", "removed", "destroyed", "shutdown"];
 
@@ -31,7 +34,10 @@ export class SparkWebRooms extends SparkWebElement {
       if (muc && muc.type === "occupant" && muc.self && SELF_CHANGES.includes(muc.change)) this.reload();
     });
     this.listen(this.client, "connection", (event) => { if (event.detail === "open") this.reload(); });
+    this.listen(this.client, "invitations", () => this._drawInvitations());
   }
+
+  get invitations() { return invitationsOf(this.client); }
 
   render() {
     this._frame = null;
@@ -85,25 +91,71 @@ export class SparkWebRooms extends SparkWebElement {
     list.hidden = !this._rooms.length;
     empty.hidden = this._rooms.length > 0;
     error.textContent = this._message || "";
+    this._drawInvitations();
+  }
+
+  /** The invitations, each with Join (with the password the room sent) and Dismiss. */
+  _drawInvitations() {
+    if (!this._frame) return;
+    const { invited, invitedList } = this._frame;
+    const invitations = this.invitations.list;
+    invited.hidden = !invitations.length;
+    invitedList.replaceChildren(...invitations.reverse().map((invitation) => {
+      const room = localPart(invitation.room);
+      return el("li", { part: "invitation", "data-room": invitation.room },
+        el("span", { part: "inviter" }, this.t("rooms.invitedBy", localPart(invitation.from) ||
+                                                invitation.from, room)),
+        invitation.reason ? el("span", { part: "reason", class: "muted" }, invitation.reason) : null,
+        el("span", { class: "row" },
+          el("button", { type: "button", part: "button accept",
+                         "aria-label": this.t("rooms.acceptInvitation", room),
+                         onclick: () => this._accept(invitation) }, this.t("rooms.join")),
+          el("button", { type: "button", part: "button dismiss",
+                         "aria-label": this.t("rooms.dismissInvitation", room),
+                         onclick: () => this.invitations.dismiss(invitation.room) },
+             this.t("rooms.dismiss"))));
+    }));
+  }
+
+  async _accept(invitation) {
+    await this._change(async () => {
+      const body = invitation.password ? { password: invitation.password } : undefined;
+      const answer = await this.client.request(
+        "PUT", `/groupchat/room/${encodeURIComponent(invitation.room)}`, body);
+      this.invitations.dismiss(invitation.room);
+      this.setAttribute("selected", answer.room);
+      this.emit("sparkweb-select", { room: answer.room, name: localPart(answer.room), joined: true });
+    });
   }
 
   _build() {
-    const heading = uniqueId("rooms"), name = uniqueId("room");
+    const heading = uniqueId("rooms"), name = uniqueId("room"), invitedHeading = uniqueId("invited");
+    const nick = uniqueId("nick"), password = uniqueId("password");
     this._frame = {
       items: new Map(),
       list: el("ul", { part: "list", class: "list" }),
       empty: el("p", { part: "empty", class: "muted" }, this.t("rooms.empty")),
       error: el("p", { part: "error", class: "error", role: "alert" }),
+      invitedList: el("ul", { part: "invitations", class: "list invitations",
+                              "aria-labelledby": invitedHeading }),
     };
+    this._frame.invited = el("section", { part: "invited", "aria-labelledby": invitedHeading },
+      el("h3", { id: invitedHeading, part: "heading" }, this.t("rooms.invitations")),
+      this._frame.invitedList);
     const form = el("form", { part: "join-form", "aria-label": this.t("rooms.joinByName"),
                               onsubmit: (event) => { event.preventDefault(); this._joinByName(form); } },
       el("label", { for: name, part: "label" }, this.t("rooms.name")),
+      el("input", { id: name, name: "room", part: "input", required: true, autocomplete: "off" }),
+      el("label", { for: nick, part: "label" }, this.t("rooms.nick")),
+      el("input", { id: nick, name: "nick", part: "input nick", autocomplete: "nickname" }),
+      el("label", { for: password, part: "label" }, this.t("rooms.password")),
+      el("input", { id: password, name: "password", part: "input password", type: "password",
+                    autocomplete: "off" }),
       el("div", { class: "row" },
-        el("input", { id: name, name: "room", part: "input", required: true, autocomplete: "off" }),
         el("button", { type: "submit", part: "button join" }, this.t("rooms.join"))));
     this.show(el("section", { part: "rooms", "aria-labelledby": heading },
       el("h2", { id: heading, part: "heading" }, this.t("rooms.title", this.service)),
-      this._frame.list, this._frame.empty, this._frame.error, form));
+      this._frame.invited, this._frame.list, this._frame.empty, this._frame.error, form));
   }
 
   _item(room) {
@@ -149,6 +201,8 @@ export class SparkWebRooms extends SparkWebElement {
 
   async _toggle(room) {
     if (!room) return;
+    // A password is asked for where the room is shown (<sparkweb-groupchat>'s join form).
+    if (!room.joined && room.passwordProtected) return this._select(room);
     await this._change(async () => {
       const path = `/groupchat/room/${encodeURIComponent(room.jid)}`;
       if (room.joined) await this.client.request("DELETE", path);
@@ -162,9 +216,13 @@ export class SparkWebRooms extends SparkWebElement {
   async _joinByName(form) {
     const name = form.elements.room.value.trim();
     if (!name) return;
+    const options = {};
+    if (form.elements.nick.value.trim()) options.nick = form.elements.nick.value.trim();
+    if (form.elements.password.value) options.password = form.elements.password.value;
     await this._change(async () => {
       const answer = await this.client.request(
-        "PUT", `/groupchat/room/${encodeURIComponent(name)}?serviceName=${encodeURIComponent(this.service)}`);
+        "PUT", `/groupchat/room/${encodeURIComponent(name)}?serviceName=${encodeURIComponent(this.service)}`,
+        Object.keys(options).length ? options : undefined);
       form.reset();
       this.setAttribute("selected", answer.room);
       this.emit("sparkweb-select", { room: answer.room, name: answer.room.split("@")[0], joined: true });
