@@ -26,7 +26,7 @@ def test_signing_out_while_a_renewal_is_on_its_way_stays_signed_out(contexts, ta
     first.page.evaluate(CLIENT + ".then(c => { window.renewal = 'pending'; c.renew().then("
                         "() => { window.renewal = 'stored'; }, (e) => { window.renewal = "
                         "e.error || String(e); }); })")
-    wait_until(lambda: held, "the renewal is on its way")
+    wait_until(lambda: held, "the renewal is on its way", page=first.page)
     # The server renews before the sign-out reaches it; its answer reaches the page after.
     answer = held[0].fetch()
     assert answer.status == 200, answer.text()
@@ -110,12 +110,13 @@ def test_pushes_go_out_only_while_every_tab_with_elements_is_hidden(contexts, ta
             subscription.none_within(2)
             assert reports == [], "reported hidden while a tab is visible: %r" % reports
             second.page.evaluate("() => setHiddenForTest(true)")
-            wait_until(lambda: reports == [True], "the stream reported hidden", timeout=60)
+            wait_until(lambda: reports == [True], "the stream reported hidden", timeout=60,
+                       page=first.page)
             message("every tab hidden")
             assert subscription.next().json()["body"] == "every tab hidden"
             first.page.evaluate("() => setHiddenForTest(false)")
             wait_until(lambda: reports == [True, False], "the stream reported visible again",
-                       timeout=60)
+                       timeout=60, page=first.page)
             message("a tab visible again")
             subscription.none_within(2)
         finally:

@@ -117,7 +117,8 @@ export class SparkWebClient extends EventTarget {
     let answer = {};
     try { answer = text ? JSON.parse(text) : {}; } catch (error) { answer = {}; }
     if (!response.ok) {
-      if (response.status === 401 && !anonymous && !keepOnRefusal && this.signedIn) this._forget();
+      if (response.status === 401 && !anonymous && !keepOnRefusal && this.signedIn &&
+          aboutTheToken(response, answer)) this._forget();
       throw new SparkWebError(response.status, answer.error, answer.message,
                               response.headers.get("Retry-After"));
     }
@@ -266,6 +267,13 @@ function withLifetime(answer) {
   const lifetime = Number.isFinite(exp - iat) && exp > iat ? exp - iat : 0;
   return { token: answer.token, username: answer.username, expires: answer.expires,
            received: Date.now() / 1000, lifetime };
+}
+
+/** A 401 that refuses the token (expired, revoked): the server's carry WWW-Authenticate and
+ *  the error "unauthorized". A room's refusal of a wrong or missing password is a 401 too
+ *  (error "not-authorized", no WWW-Authenticate): it must not sign the user out (S5-15-4). */
+function aboutTheToken(response, answer) {
+  return response.headers.has("WWW-Authenticate") || !answer.error || answer.error === "unauthorized";
 }
 
 /** The claims of a JWT (read, not verified: the server verifies). */

@@ -2,6 +2,7 @@
 // them again (the stream replays what arrived during the reload). Messages are known by their
 // sender and stanza id, so a replayed or relayed message is never shown twice.
 import { bareJid } from "./client.js";
+import { keep } from "./keep.js";
 
 const PER_PEER = 200;
 
@@ -49,7 +50,7 @@ export class Conversations {
     if (message.id && list.some((m) => m.id === message.id && m.outgoing === message.outgoing)) return;
     list.push(message);
     if (list.length > PER_PEER) list.splice(0, list.length - PER_PEER);
-    if (this._key) sessionStorage.setItem(this._key, JSON.stringify(this._byPeer));
     this.client.dispatchEvent(new CustomEvent("message", { detail: { peer, message } }));
+    if (this._key) keep(this._key, this._byPeer);
   }
 }

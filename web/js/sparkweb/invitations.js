@@ -4,6 +4,7 @@
 import { bareJid } from "./client.js";
 
 const KEEP = 20;                 // invitations kept: the newest
+const REASON = 500;              // characters of a reason kept (anyone can send invitations)
 const stores = new WeakMap();
 
 /** The invitation store of `client`, made on first use. */
@@ -55,7 +56,7 @@ class Invitations {
     if (muc.type !== "invitation" || !muc.room) return;
     const room = bareJid(muc.room);
     this._list = this._list.filter((invitation) => invitation.room !== room);
-    this._list.push({ room, from: muc.from || "", reason: muc.reason || "",
+    this._list.push({ room, from: muc.from || "", reason: (muc.reason || "").slice(0, REASON),
                       password: muc.password || null, direct: muc.direct === true,
                       timestamp: muc.timestamp || null });
     if (this._list.length > KEEP) this._list.splice(0, this._list.length - KEEP);
@@ -63,7 +64,9 @@ class Invitations {
   }
 
   _changed() {
-    if (this._key) sessionStorage.setItem(this._key, JSON.stringify(this._list));
     this.client.dispatchEvent(new CustomEvent("invitations", { detail: this.list }));
+    try {
+      if (this._key) sessionStorage.setItem(this._key, JSON.stringify(this._list));
+    } catch (error) { /* over the quota (see keep.js): shown, not kept */ }
   }
 }

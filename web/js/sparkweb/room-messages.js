@@ -1,9 +1,11 @@
 // The group chat messages this tab has seen, per room, kept in sessionStorage so that a reload
 // shows them again (the stream replays what arrived during the reload), as conversations.js
-// does for one-to-one chats. Messages are known by their stanza id: live ones, what a room
-// replays on join, and GET .../chathistory's messageId; so a repeated "ok" stays two messages.
+// does for one-to-one chats. Messages are known by their sender's nick and stanza id: live ones,
+// what a room replays on join, and GET .../chathistory's messageId; so a repeated "ok" stays
+// two messages, and an occupant who reuses another's id hides nothing.
 // Only where an archive kept no id is a message matched by nick and text close in time.
 import { bareJid } from "./client.js";
+import { keep } from "./keep.js";
 
 const PER_ROOM = 200;
 const SAME_MESSAGE_MS = 30000;    // a message without an id is a kept one only this close in time
@@ -63,7 +65,8 @@ class RoomMessages {
 
   _add(room, message, matched = new Set()) {
     const list = this._byRoom[room] || (this._byRoom[room] = []);
-    if (message.id && list.some((m) => m.id === message.id)) return;
+    // The id is the sender's choice: another occupant may send the same one (S5-15-1).
+    if (message.id && list.some((m) => m.id === message.id && m.nick === message.nick)) return;
     const same = this._sameWithoutId(list, message, matched);
     if (same) {
       matched.add(same);
@@ -74,12 +77,12 @@ class RoomMessages {
     list.push(message);
     matched.add(message);          // a second "ok" of the same history page is another message
     if (list.length > PER_ROOM) list.splice(0, list.length - PER_ROOM);
-    this._save();
     this.client.dispatchEvent(new CustomEvent("room-message", { detail: { room, message } }));
+    this._save();
   }
 
   _save() {
-    if (this._key) sessionStorage.setItem(this._key, JSON.stringify(this._byRoom));
+    if (this._key) keep(this._key, this._byRoom);
   }
 
   /** The kept message that `message` is where ids cannot tell (an archive that kept none):

@@ -146,7 +146,11 @@ export class SharedEventStream {
 
   _savePosition() {
     const position = this.position();
-    if (this._idKey && position) sessionStorage.setItem(this._idKey, position);
+    // A full sessionStorage (S5-15-2) must not stop the events: the position is then lost
+    // at a reload, and the server replays from the stream's start instead.
+    try {
+      if (this._idKey && position) sessionStorage.setItem(this._idKey, position);
+    } catch (error) { /* over the quota */ }
   }
 
   /** Where a new connection resumes: within one server session, the last event received

@@ -1,0 +1,24 @@
+// Keeps a tab's record (its conversations, its rooms' messages) in sessionStorage, which holds
+// a few MB per origin: anyone may send 64 KiB messages through SparkWeb and up to 1 MB from an
+// XMPP client, so the record can outgrow it. Showing a message never depends on storing it
+// (S5-15-2): what does not fit is kept with long bodies cut, and else not kept at all (the
+// page then shows after a reload what the stream and the archive give).
+const CUT = 4000;               // characters of a body kept when the whole record does not fit
+
+/** Stores `record` ({key: [messages with body]}) under `key`, whole or with bodies cut. */
+export function keep(key, record) {
+  try {
+    sessionStorage.setItem(key, JSON.stringify(record));
+    return;
+  } catch (error) { /* over the quota: try smaller */ }
+  const cut = {};
+  for (const [name, messages] of Object.entries(record)) {
+    cut[name] = messages.map((message) => (message.body && message.body.length > CUT ?
+      { ...message, body: message.body.slice(0, CUT) + "…", cut: true } : message));
+  }
+  try {
+    sessionStorage.setItem(key, JSON.stringify(cut));
+  } catch (error) {
+    try { sessionStorage.removeItem(key); } catch (ignored) { /* nothing kept */ }
+  }
+}
