@@ -105,3 +105,22 @@ def test_an_occupant_reusing_another_occupants_id_hides_nothing(contexts, target
     wait_for_room_message(alice, second)
     with target.client(target.login("alice")) as alice_rest:
         alice_rest.delete("/groupchat/room/" + name)
+
+
+def test_an_invitation_through_a_room_of_another_server_shows_that_room_in_full(contexts,
+                                                                                 target):
+    alice = ClientPage(contexts(), target)
+    alice.sign_in("alice")
+    alice.wait_connected()
+    remote = "payroll-%s@conference.evil.example" % uuid.uuid4().hex[:6]
+    # What the stream gives for a mediated invitation of a room on another server, which
+    # names a local user as the inviter (only that room vouches for it).
+    alice.page.evaluate(
+        CLIENT + ".then(c => c.dispatchEvent(new CustomEvent('chatapi.muc', {detail: "
+        "{type: 'invitation', room: %s, from: %s, reason: 'salaries', direct: false, "
+        "timestamp: new Date().toISOString()}})))"
+        % (json.dumps(remote), json.dumps("bob@%s/phone" % target.domain)))
+    invitation = "sparkweb-rooms li[part~=invitation][data-room='%s']" % remote
+    alice.page.wait_for_selector(invitation, timeout=TIMEOUT)
+    text = alice.page.text_content(invitation + " [part~=inviter]")
+    assert text == "bob@%s invites you to %s" % (target.domain, remote), text

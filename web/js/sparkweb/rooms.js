@@ -3,7 +3,7 @@
 // /groupchat/room/{name}); a form joins (or creates) a room by name, with a nickname and a
 // password if wanted; invitations to rooms are shown, to join or dismiss. Choosing a room emits
 // `sparkweb-select` {room, name, joined}.
-import { localPart } from "./client.js";
+import { bareJid, localPart } from "./client.js";
 import { SparkWebElement, el, uniqueId } from "./element.js";
 import { invitationsOf } from "./invitations.js";
 
@@ -101,10 +101,13 @@ export class SparkWebRooms extends SparkWebElement {
     const invitations = this.invitations.list;
     invited.hidden = !invitations.length;
     invitedList.replaceChildren(...invitations.reverse().map((invitation) => {
-      const room = localPart(invitation.room);
+      // Only the room vouches for the inviter it names (S5-15-3): a room of another server
+      // is shown by its full address, so that "general" here and there never look alike.
+      const local = this._rooms.some((known) => known.jid === invitation.room);
+      const room = local ? localPart(invitation.room) : invitation.room;
+      const inviter = local ? localPart(invitation.from) || invitation.from : bareJid(invitation.from);
       return el("li", { part: "invitation", "data-room": invitation.room },
-        el("span", { part: "inviter" }, this.t("rooms.invitedBy", localPart(invitation.from) ||
-                                                invitation.from, room)),
+        el("span", { part: "inviter" }, this.t("rooms.invitedBy", inviter, room)),
         invitation.reason ? el("span", { part: "reason", class: "muted" }, invitation.reason) : null,
         el("span", { class: "row" },
           el("button", { type: "button", part: "button accept",
