@@ -92,6 +92,10 @@ def test_long_unbroken_bodies_do_not_freeze_the_page(contexts, target):
         ".querySelectorAll('li.incoming').length >= 2", timeout=120000)
     live = longest_task(alice)
     assert live < RESPONSIVE_MS, "the page froze for %d ms showing the bodies" % live
+    # The tab's record keeps a bounded part of each (S5-15-6): the page showed it whole.
+    kept = alice.page.evaluate("() => Object.values(JSON.parse(sessionStorage.getItem("
+                               "'sparkweb.conversations.alice'))).flat().map(m => m.body.length)")
+    assert kept and max(kept) <= 8001, "bodies kept in the record: %r" % kept
     # Shown again from the tab's record after a reload.
     alice.page.reload()
     alice.page.wait_for_selector("sparkweb-chat li.incoming", timeout=120000)

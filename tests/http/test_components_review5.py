@@ -112,6 +112,17 @@ def test_an_invitation_through_a_room_of_another_server_shows_that_room_in_full(
     alice = ClientPage(contexts(), target)
     alice.sign_in("alice")
     alice.wait_connected()
+    alice.page.wait_for_selector("sparkweb-rooms form[part~=join-form]", timeout=TIMEOUT)
+    # A local room the rooms list does not show (hidden, say) is still local (S5-15-5).
+    hidden = "hidden-%s@conference.%s" % (uuid.uuid4().hex[:6], target.domain)
+    alice.page.evaluate(
+        CLIENT + ".then(c => c.dispatchEvent(new CustomEvent('chatapi.muc', {detail: "
+        "{type: 'invitation', room: %s, from: %s, reason: '', direct: false}})))"
+        % (json.dumps(hidden), json.dumps("bob@%s/phone" % target.domain)))
+    local = "sparkweb-rooms li[part~=invitation][data-room='%s'] [part~=inviter]" % hidden
+    alice.page.wait_for_selector(local, timeout=TIMEOUT)
+    text = alice.page.text_content(local)
+    assert text == "bob invites you to %s" % hidden.split("@")[0], text
     remote = "payroll-%s@conference.evil.example" % uuid.uuid4().hex[:6]
     # What the stream gives for a mediated invitation of a room on another server, which
     # names a local user as the inviter (only that room vouches for it).

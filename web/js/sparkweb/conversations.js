@@ -2,7 +2,7 @@
 // them again (the stream replays what arrived during the reload). Messages are known by their
 // sender and stanza id, so a replayed or relayed message is never shown twice.
 import { bareJid } from "./client.js";
-import { keep } from "./keep.js";
+import { bound, keep, recorded } from "./keep.js";
 
 const PER_PEER = 200;
 
@@ -46,9 +46,11 @@ export class Conversations {
   }
 
   _add(peer, message) {
-    const list = this._byPeer[peer] || (this._byPeer[peer] = []);
+    const list = this._byPeer[peer] || [];
     if (message.id && list.some((m) => m.id === message.id && m.outgoing === message.outgoing)) return;
-    list.push(message);
+    bound(this._byPeer, peer);
+    this._byPeer[peer] = list;          // the most recently active peer last
+    list.push(recorded(message));
     if (list.length > PER_PEER) list.splice(0, list.length - PER_PEER);
     this.client.dispatchEvent(new CustomEvent("message", { detail: { peer, message } }));
     if (this._key) keep(this._key, this._byPeer);

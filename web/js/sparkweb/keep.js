@@ -4,6 +4,22 @@
 // (S5-15-2): what does not fit is kept with long bodies cut, and else not kept at all (the
 // page then shows after a reload what the stream and the archive give).
 const CUT = 4000;               // characters of a body kept when the whole record does not fit
+const RECORDED = 8000;          // characters of a body a record holds at all (S5-15-6)
+const NAMES = 100;              // peers or rooms a record holds: the most recently active
+
+/** `message` as a record holds it: a body longer than RECORDED cut, marked `cut`. The page
+ *  showed the whole text when it came; the archive has it all. */
+export function recorded(message) {
+  return message.body && message.body.length > RECORDED ?
+    { ...message, body: message.body.slice(0, RECORDED) + "…", cut: true } : message;
+}
+
+/** Drops from `record` ({name: [messages]}) all but the NAMES most recently active names. */
+export function bound(record, active) {
+  delete record[active];
+  const names = Object.keys(record);
+  for (const name of names.slice(0, Math.max(names.length - NAMES + 1, 0))) delete record[name];
+}
 
 /** Stores `record` ({key: [messages with body]}) under `key`, whole or with bodies cut. */
 export function keep(key, record) {

@@ -5,7 +5,7 @@
 // two messages, and an occupant who reuses another's id hides nothing.
 // Only where an archive kept no id is a message matched by nick and text close in time.
 import { bareJid } from "./client.js";
-import { keep } from "./keep.js";
+import { bound, keep, recorded } from "./keep.js";
 
 const PER_ROOM = 200;
 const SAME_MESSAGE_MS = 30000;    // a message without an id is a kept one only this close in time
@@ -64,7 +64,9 @@ class RoomMessages {
   }
 
   _add(room, message, matched = new Set()) {
-    const list = this._byRoom[room] || (this._byRoom[room] = []);
+    const list = this._byRoom[room] || [];
+    bound(this._byRoom, room);
+    this._byRoom[room] = list;           // the most recently active room last
     // The id is the sender's choice: another occupant may send the same one (S5-15-1).
     if (message.id && list.some((m) => m.id === message.id && m.nick === message.nick)) return;
     const same = this._sameWithoutId(list, message, matched);
@@ -74,8 +76,9 @@ class RoomMessages {
       this._save();
       return;
     }
-    list.push(message);
-    matched.add(message);          // a second "ok" of the same history page is another message
+    const kept = recorded(message);
+    list.push(kept);
+    matched.add(kept);             // a second "ok" of the same history page is another message
     if (list.length > PER_ROOM) list.splice(0, list.length - PER_ROOM);
     this.client.dispatchEvent(new CustomEvent("room-message", { detail: { room, message } }));
     this._save();

@@ -51,7 +51,7 @@ export class SparkWebRooms extends SparkWebElement {
     // Reloads overlap (an own join and the room's presence about it): the latest one counts.
     const generation = this._generation = (this._generation || 0) + 1;
     try {
-      const service = this.service, domain = await this.client.domain();
+      const service = this.service, domain = this._domain = await this.client.domain();
       const { chatRooms } = await this.client.request(
         "GET", `/groupchat/rooms?type=all&serviceName=${encodeURIComponent(service)}`);
       if (generation !== this._generation) return;
@@ -103,7 +103,9 @@ export class SparkWebRooms extends SparkWebElement {
     invitedList.replaceChildren(...invitations.reverse().map((invitation) => {
       // Only the room vouches for the inviter it names (S5-15-3): a room of another server
       // is shown by its full address, so that "general" here and there never look alike.
-      const local = this._rooms.some((known) => known.jid === invitation.room);
+      // Local: on a MUC service of this server (a subdomain of its XMPP domain; S5-15-5).
+      const local = Boolean(this._domain) &&
+        (invitation.room.split("@")[1] || "").endsWith(`.${this._domain}`);
       const room = local ? localPart(invitation.room) : invitation.room;
       const inviter = local ? localPart(invitation.from) || invitation.from : bareJid(invitation.from);
       return el("li", { part: "invitation", "data-room": invitation.room },
