@@ -190,3 +190,31 @@ def test_a_repeated_text_in_a_room_is_shown_each_time_from_its_history_and_live(
         assert room_bodies(alice) == [ok, between, ok, ok, after], room_bodies(alice)
         bob.delete("/groupchat/room/" + room)
         alice_rest.delete("/groupchat/room/" + room)
+
+
+def test_a_burst_of_thousands_of_messages_keeps_the_chat_responsive(contexts, target):
+    context = contexts()
+    context.add_init_script(LONGEST_TASK)
+    alice = ClientPage(context, target)
+    alice.sign_in("alice")
+    alice.open_chat("bob")
+    alice.wait_connected()
+    alice.page.evaluate("() => { window.__longestTask = 0; }")
+    # 3,000 short messages as the stream hands them over (S5-A3): a hundred per task.
+    alice.page.evaluate(CLIENT + """.then(async (c) => {
+      const jid = document.querySelector('sparkweb-chat')._jid;
+      for (let chunk = 0; chunk < 30; chunk++) {
+        for (let n = 0; n < 100; n++) {
+          const i = chunk * 100 + n;
+          c.dispatchEvent(new CustomEvent('chatapi.chat', { detail: { type: 'chat',
+            from: jid + '/flood', to: c.username, body: 'burst ' + i, id: 'burst-' + i,
+            timestamp: new Date().toISOString() } }));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    })""")
+    alice.wait_for_message("burst 2999")
+    longest = longest_task(alice)
+    shown = alice.page.eval_on_selector_all("sparkweb-chat li.message", "l => l.length")
+    assert longest < RESPONSIVE_MS, "a burst froze the page for %d ms" % longest
+    assert shown <= 500, "the log keeps %d items" % shown

@@ -10,6 +10,9 @@ const HISTORY_PAGE = 50;            // archived messages shown when a conversati
 // A message without a stanza id (an archive that kept no stanza, a client that sends no id)
 // is taken for a shown one with its text only this close in time: "ok" a minute later is new.
 const SAME_MESSAGE_MS = 30000;
+// Items the log shows at most: a burst of thousands of messages must not make each new one
+// cost more (S5-A3); older ones are in the archive.
+const SHOWN_ITEMS = 500;
 
 export class SparkWebChat extends SparkWebElement {
   static get observedAttributes() { return ["peer", "lang"]; }
@@ -54,6 +57,7 @@ export class SparkWebChat extends SparkWebElement {
   _draw(name) {
     const heading = uniqueId("chat"), input = uniqueId("text");
     this._log = el("ol", { part: "messages", class: "messages" });
+    this._byId = new Map();                   // "<outgoing>:<id>" -> item: O(1) per message
     const log = el("div", { part: "log", class: "log", role: "log", "aria-labelledby": heading,
                             tabindex: "0" }, this._log);
     this._typing = el("p", { part: "typing", class: "typing muted", "aria-live": "polite" });
@@ -105,9 +109,8 @@ export class SparkWebChat extends SparkWebElement {
   _find(message, items, taken) {
     const outgoing = String(message.outgoing === true);
     if (message.id) {
-      const same = items.find((item) => item.dataset.id === message.id &&
-                                        item.dataset.outgoing === outgoing);
-      if (same) return same;
+      const same = this._byId.get(`${outgoing}:${message.id}`);
+      if (same && same.isConnected) return same;
     }
     const at = timeOf(message);
     let best = null, gap = SAME_MESSAGE_MS;
@@ -135,23 +138,52 @@ export class SparkWebChat extends SparkWebElement {
 
   _append(message) {
     if (!this._log) return;
-    const items = [...this._log.children];
-    const shown = this._find(message, message.id ? items : items.filter(isHistory), new Set());
+    // Only the archive's items (at most a page of them) are looked through by text.
+    const shown = this._find(message, [...this._log.querySelectorAll("li[data-history]")],
+                             new Set());
     if (shown) {
       // The archive showed it already (it came during a reload, say): that item is the live
       // one now. Without an id only a history item is taken: two live "ok" are two messages.
       if (!isHistory(shown)) return;
       shown.removeAttribute("data-history");
       shown.setAttribute("part", shown.getAttribute("part").replace(" history", ""));
-      if (message.id) shown.dataset.id = message.id;
+      if (message.id) this._remember(shown, message);
     } else {
       this._log.append(this._item(message, false));
-      this._log.lastElementChild.scrollIntoView({ block: "nearest" });
+      while (this._log.children.length > SHOWN_ITEMS) this._forget(this._log.firstElementChild);
+      this._scrollSoon();
     }
     if (!message.outgoing) this._showTyping(false);
   }
 
+  _remember(item, message) {
+    item.dataset.id = message.id;
+    this._byId.set(`${String(message.outgoing === true)}:${message.id}`, item);
+  }
+
+  _forget(item) {
+    if (item.dataset.id) this._byId.delete(`${item.dataset.outgoing}:${item.dataset.id}`);
+    item.remove();
+  }
+
+  /** Scrolls to the newest message once per frame, however many came (a forced layout). */
+  _scrollSoon() {
+    if (this._scrolling) return;
+    this._scrolling = requestAnimationFrame(() => {
+      this._scrolling = null;
+      if (this._log && this._log.lastElementChild) {
+        this._log.lastElementChild.scrollIntoView({ block: "nearest" });
+      }
+    });
+  }
+
   _item(message, history) {
+    const item = this._newItem(message, history);
+    if (message.id) this._remember(item, message);
+    return item;
+  }
+
+  _newItem(message, history) {
     const time = new Date(timeOf(message));
     const kind = message.outgoing ? "message outgoing" : "message incoming";
     return el("li", { part: history ? `${kind} history` : kind, class: kind,

@@ -2,7 +2,7 @@
 // them again (the stream replays what arrived during the reload). Messages are known by their
 // sender and stanza id, so a replayed or relayed message is never shown twice.
 import { bareJid } from "./client.js";
-import { bound, keep, recorded } from "./keep.js";
+import { bound, drop, keepSoon, recorded } from "./keep.js";
 
 const PER_PEER = 200;
 
@@ -22,7 +22,7 @@ export class Conversations {
   }
 
   close() {
-    if (this._key) sessionStorage.removeItem(this._key);
+    if (this._key) drop(this._key);
     this._key = null;
     this._byPeer = {};
   }
@@ -53,6 +53,6 @@ export class Conversations {
     list.push(recorded(message));
     if (list.length > PER_PEER) list.splice(0, list.length - PER_PEER);
     this.client.dispatchEvent(new CustomEvent("message", { detail: { peer, message } }));
-    if (this._key) keep(this._key, this._byPeer);
+    if (this._key) keepSoon(this._key, this._byPeer);
   }
 }

@@ -21,6 +21,28 @@ export function bound(record, active) {
   for (const name of names.slice(0, Math.max(names.length - NAMES + 1, 0))) delete record[name];
 }
 
+const pending = new Map();      // key -> the record to store at the next write
+const WRITE_MS = 250;           // a burst of messages is written once (S5-A3)
+
+/** Stores `record` under `key` soon: once for a burst of changes. */
+export function keepSoon(key, record) {
+  if (!pending.has(key)) {
+    setTimeout(() => {
+      if (!pending.has(key)) return;         // dropped meanwhile (signed out)
+      const latest = pending.get(key);
+      pending.delete(key);
+      keep(key, latest);
+    }, WRITE_MS);
+  }
+  pending.set(key, record);
+}
+
+/** Forgets the record under `key`, and a write of it still to come (signing out). */
+export function drop(key) {
+  pending.delete(key);
+  sessionStorage.removeItem(key);
+}
+
 /** Stores `record` ({key: [messages with body]}) under `key`, whole or with bodies cut. */
 export function keep(key, record) {
   try {

@@ -5,7 +5,7 @@
 // two messages, and an occupant who reuses another's id hides nothing.
 // Only where an archive kept no id is a message matched by nick and text close in time.
 import { bareJid } from "./client.js";
-import { bound, keep, recorded } from "./keep.js";
+import { bound, drop, keepSoon, recorded } from "./keep.js";
 
 const PER_ROOM = 200;
 const SAME_MESSAGE_MS = 30000;    // a message without an id is a kept one only this close in time
@@ -50,7 +50,7 @@ class RoomMessages {
   }
 
   _close() {
-    if (this._key) sessionStorage.removeItem(this._key);
+    if (this._key) drop(this._key);
     this._key = null;
     this._byRoom = {};
   }
@@ -85,7 +85,7 @@ class RoomMessages {
   }
 
   _save() {
-    if (this._key) keep(this._key, this._byRoom);
+    if (this._key) keepSoon(this._key, this._byRoom);
   }
 
   /** The kept message that `message` is where ids cannot tell (an archive that kept none):
