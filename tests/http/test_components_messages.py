@@ -96,14 +96,6 @@ def test_long_unbroken_bodies_do_not_freeze_the_page(contexts, target):
     kept = alice.page.evaluate("() => Object.values(JSON.parse(sessionStorage.getItem("
                                "'sparkweb.conversations.alice'))).flat().map(m => m.body.length)")
     assert kept and max(kept) <= 8001, "bodies kept in the record: %r" % kept
-    # Shown again from the tab's record after a reload.
-    alice.page.reload()
-    alice.page.wait_for_selector("sparkweb-chat li.incoming", timeout=120000)
-    alice.page.wait_for_function(
-        "() => document.querySelector('sparkweb-chat').shadowRoot"
-        ".querySelectorAll('li.incoming').length >= 2", timeout=120000)
-    reloaded = longest_task(alice)
-    assert reloaded < RESPONSIVE_MS, "the page froze for %d ms after a reload" % reloaded
     # "Show more" until all of the first body is shown: still no frozen page.
     alice.page.evaluate("() => { window.__longestTask = 0; }")
     more = "sparkweb-chat li.incoming >> nth=0 >> button[part~=more]"
@@ -114,8 +106,17 @@ def test_long_unbroken_bodies_do_not_freeze_the_page(contexts, target):
     shown = alice.page.eval_on_selector_all("sparkweb-chat li.incoming .body",
                                             "items => items.map(i => i.textContent)")
     assert bodies[0] in shown, "the whole body is not shown: %r" % [len(s) for s in shown]
+    # (The tab's record keeps 8,000 characters of it: after a reload that much is shown.)
     expanded = longest_task(alice)
     assert expanded < RESPONSIVE_MS, "the page froze for %d ms showing a whole body" % expanded
+    # Shown again from the tab's record after a reload.
+    alice.page.reload()
+    alice.page.wait_for_selector("sparkweb-chat li.incoming", timeout=120000)
+    alice.page.wait_for_function(
+        "() => document.querySelector('sparkweb-chat').shadowRoot"
+        ".querySelectorAll('li.incoming').length >= 2", timeout=120000)
+    reloaded = longest_task(alice)
+    assert reloaded < RESPONSIVE_MS, "the page froze for %d ms after a reload" % reloaded
     print("longest tasks (ms): live %d, reloaded %d, expanded %d" % (live, reloaded, expanded))
 
 
