@@ -221,6 +221,30 @@ def test_requests_arriving_during_a_discovery_take_its_result():
     assert len(asked) == 1, "%d discoveries for 8 requests at once" % len(asked)
 
 
+def test_without_a_service_requests_at_once_share_one_discovery_and_its_501():
+    app = services(openfire_with_users())
+    server = app.openfire.xmpp.iq
+    asked = []
+    original = server.answer
+
+    def slow_discovery(sender, stanza):
+        if iq.NS_DISCO_ITEMS in stanza.get_xml():
+            asked.append(sender)
+            Thread.sleep(1000)          # keeps the discovery running while others arrive
+        return original(sender, stanza)
+    server.answer = slow_discovery
+    pool = Executors.newFixedThreadPool(8)
+    try:
+        futures = [pool.submit(AskSlot(lambda: raised(ask(app, u"a.txt", "10"))))
+                   for _ in range(8)]
+        errors = [future.get(60, TimeUnit.SECONDS) for future in futures]
+    finally:
+        pool.shutdownNow()
+    assert all(error is not None and error.status == 501 for error in errors), \
+        "every request is told there is no service: %r" % errors
+    assert len(asked) <= 3, "%d discoveries, one after another, for 8 requests" % len(asked)
+
+
 def test_a_service_that_times_out_is_a_503_not_a_missing_plugin():
     app, service, _ = clocked_app_with_upload()
     service.answer = lambda type, query: ("error", "wait", "remote-server-timeout") \

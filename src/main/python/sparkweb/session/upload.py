@@ -13,6 +13,9 @@ from __future__ import absolute_import
 
 import threading
 
+from java.lang import Throwable
+from java.util.concurrent import CountDownLatch, TimeUnit
+
 from sparkweb.errors import (BadRequest, Forbidden, PayloadTooLarge,
                              PluginMissing, ServiceUnavailable, TooManyRequests)
 from sparkweb.xmpp import iq
@@ -52,29 +55,43 @@ RECHECK_SECONDS = 10
 class UploadServices(object):
     """The upload service of each domain as found by discovery: (service JID, size limit),
     remembered for REMEMBER_SECONDS. Only services found are remembered: a server without
-    one is asked again each time, so installing the plugin takes effect at once. One discovery
-    runs at a time; requests arriving meanwhile take its result."""
+    one is asked again each time, so installing the plugin takes effect at once. Requests
+    arriving while a discovery runs share its outcome (a service or the 501) instead of
+    starting their own; no lock is held while a discovery waits for answers."""
 
     def __init__(self, clock):
         self._clock = clock                 # milliseconds
-        self._lock = threading.Lock()       # guards _found
-        self._discovery = threading.Lock()
+        self._lock = threading.Lock()       # guards _found and _running
         self._found = {}                    # domain -> (jid, limit, found at)
+        self._running = {}                  # domain -> _Discovery under way
 
     def find(self, session, younger_than=REMEMBER_SECONDS):
         """(jid, limit, remembered): the domain's service, discovered again when what is
         remembered is older than ``younger_than`` seconds."""
         domain = _domain(session)
-        known = self._known(domain, younger_than)
-        if known is None:
-            with self._discovery:
-                known = self._known(domain, younger_than)   # found while this one waited
-                if known is None:
-                    jid, limit = find_service(session)
-                    with self._lock:
-                        self._found[domain] = (jid, limit, self._clock())
-                    return jid, limit, False
-        return known[0], known[1], True
+        with self._lock:
+            known = self._found.get(domain)
+            if known is not None and self._clock() - known[2] < younger_than * 1000:
+                return known[0], known[1], True
+            running = self._running.get(domain)
+            mine = running is None
+            if mine:
+                running = self._running[domain] = _Discovery()
+        if not mine:
+            jid, limit = running.outcome()
+            return jid, limit, True
+        try:
+            running.result = find_service(session)
+        except (Exception, Throwable), error:
+            running.error = error
+            raise
+        finally:
+            with self._lock:
+                del self._running[domain]
+                if running.result is not None:
+                    self._found[domain] = running.result + (self._clock(),)
+            running.done.countDown()
+        return running.result[0], running.result[1], False
 
     def forget(self, session, jid):
         domain = _domain(session)
@@ -88,6 +105,23 @@ class UploadServices(object):
         if known is not None and self._clock() - known[2] < younger_than * 1000:
             return known
         return None
+
+
+class _Discovery(object):
+    """One discovery under way; the requests that wait for it take its outcome."""
+    WAIT_SECONDS = 30
+
+    def __init__(self):
+        self.done = CountDownLatch(1)
+        self.result = self.error = None
+
+    def outcome(self):
+        if not self.done.await(self.WAIT_SECONDS, TimeUnit.SECONDS):
+            raise ServiceUnavailable("The search for the upload service is taking too long.",
+                                     {"Retry-After": "10"})
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 def request_slot(services, session, file_name, size, content_type=None):
