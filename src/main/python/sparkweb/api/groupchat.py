@@ -28,19 +28,23 @@ def _joined_rooms(request):
 
 
 def get_rooms(request):
+    """One page of the rooms the caller may see, in name order (see room_view.listed_rooms)."""
     kind = request.query("type", "public")
     if kind not in ROOM_TYPES:
         raise BadRequest("'type' must be one of %s." % ", ".join(ROOM_TYPES))
-    search = request.query("search")
     openfire = request.app.openfire
-    service = given.service_name(request, openfire)
-    joined, viewer, rooms = _joined_rooms(request), _viewer(request), []
-    for name in sorted(openfire.muc_room_names(service)):
-        room = openfire.muc_room(service, name, viewer)
-        if room is not None and room_view.can_see(room) and room_view.matches(room, kind,
-                                                                             search):
+    service, viewer = given.service_name(request, openfire), _viewer(request)
+    listed = room_view.listed_rooms(openfire.muc_room_summaries(service, viewer), kind,
+                                    request.query("search"))
+    page, complete = room_view.page_of(listed, given.rooms_after(request),
+                                       given.rooms_per_page(request))
+    joined, rooms = _joined_rooms(request), []
+    for summary in page:       # only these are read in full
+        room = openfire.muc_room(service, summary.name, viewer)
+        if room is not None and room_view.can_see(room):
             rooms.append(room_view.room_entity(room, joined.get(room.jid)))
-    return {"chatRooms": rooms}
+    return {"chatRooms": rooms, "count": len(listed), "complete": complete,
+            "last": page[-1].name if page else None}
 
 
 def get_room(request):
@@ -134,12 +138,20 @@ MODELS = {
 
 ROUTES = [
     Route("GET", "/groupchat/rooms", get_rooms, summary="Get chat rooms", tag="group_chat",
-          access=USER, params={
+          access=USER, description=(
+              "The rooms the MUC service holds in memory (with occupants, or used within its "
+              "unload.empty_days), in name order and paged; dormant rooms are not loaded for "
+              "a list and are reached by name."), params={
               "serviceName": _SERVICE,
               "type": Param("public: listed rooms; all: also the hidden and members-only rooms "
                             "the caller belongs to.", {"enum": list(ROOM_TYPES)}),
-              "search": "Only rooms whose name or natural name contains this text."},
-          answers={200: ref("MUCRoomEntities"), 400: "'type' is neither public nor all.",
+              "search": "Only rooms whose name or natural name contains this text.",
+              "max": Param("Rooms per page.", {"type": "integer", "minimum": 1,
+                                               "maximum": given.MAX_ROOMS_PER_PAGE,
+                                               "default": given.DEFAULT_ROOMS_PER_PAGE}),
+              "after": "A room name: the page of rooms after it ('last' of the page before)."},
+          answers={200: ref("MUCRoomEntities"), 400: "'type' is neither public nor all, or "
+                   "'max' is not a whole number in its range.",
                    404: "No such MUC service."}),
     Route("GET", "/groupchat/room/{roomName}", get_room, summary="Get chat room",
           tag="group_chat", access=USER, params=_ROOM_PARAMS,

@@ -13,6 +13,7 @@ from sparkweb.xmpp import jid, stanza
 
 DEFAULT_SERVICE = u"conference"
 MAX_NICK_CHARS = 256
+DEFAULT_ROOMS_PER_PAGE, MAX_ROOMS_PER_PAGE = 100, 500
 
 
 class RoomAddress(object):
@@ -52,6 +53,20 @@ def room_address(request):
     if parsed.resource:
         raise BadRequest("A room name has no '/'.")
     return RoomAddress(service, parsed.node, domain)
+
+
+def rooms_per_page(request):
+    value = request.query("max")
+    if value is None or value == "":
+        return DEFAULT_ROOMS_PER_PAGE
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ROOMS_PER_PAGE:
+        raise BadRequest("'max' must be a whole number from 1 to %d." % MAX_ROOMS_PER_PAGE)
+    return int(value)
+
+
+def rooms_after(request):
+    """The room name a page starts after; compared, never parsed, so any text will do."""
+    return (request.query("after") or u"").lower()[:MAX_NICK_CHARS * 4] or None
 
 
 def _options(request):

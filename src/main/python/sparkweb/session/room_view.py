@@ -100,6 +100,19 @@ def participant_entities(room):
              "nick": o.nick} for o in room.occupants if o.role == "participant"]
 
 
+def listed_rooms(summaries, kind, search):
+    """The rooms (:class:`~sparkweb.openfire.muc_records.RoomSummary`) a list shows the
+    viewer, in name order."""
+    return sorted((room for room in summaries if can_see(room) and matches(room, kind, search)),
+                  key=lambda room: room.name)
+
+
+def page_of(rooms, after, size):
+    """(up to ``size`` rooms named after ``after``, whether none is left after them)."""
+    rest = [room for room in rooms if after is None or room.name > after]
+    return rest[:size], len(rest) <= size
+
+
 def matches(room, kind, search):
     if kind == "public" and not room.public:
         return False
