@@ -79,7 +79,8 @@ def _rooms_of(request):
 def join_room(request):
     address = given.room_address(request)
     nick, password = given.join_options(request, address)
-    return _rooms_of(request).join(address.jid, nick, password)
+    admit = lambda rooms_in: request.app.room_limits.admit_join(request.user, rooms_in)
+    return _rooms_of(request).join(address.jid, nick, password, admit)
 
 
 def leave_room(request):
@@ -95,8 +96,9 @@ def post_to_room(request):
 
 def invite_to_room(request):
     address = given.room_address(request)
-    invitee = given.invitee(request)
-    return _rooms_of(request).invite(address.jid, invitee, given.invitation_reason(request))
+    invitee, reason = given.invitee(request), given.invitation_reason(request)
+    request.app.room_limits.admit_invitation(request.user)
+    return _rooms_of(request).invite(address.jid, invitee, reason)
 
 
 _ROOM = Param("The room: its name, or its full JID (room@service.domain).")
@@ -132,7 +134,8 @@ MODELS = {
     "RoomMessage": obj({"body": {"type": "string"}, "data": {"description": "Any JSON."}},
                        examples=[{"body": "Hello, room!"}]),
     "PostedToRoom": obj({"id": _TEXT, "room": _TEXT}, ["id", "room"]),
-    "InvitationReason": obj({"reason": {"type": "string"}}, examples=[{"reason": "Join us"}]),
+    "InvitationReason": obj({"reason": {"type": "string", "maxLength": given.MAX_REASON_CHARS}},
+                            examples=[{"reason": "Join us"}]),
     "SentInvitation": obj({"room": _TEXT, "invited": _TEXT}, ["room", "invited"]),
 }
 
@@ -173,8 +176,12 @@ ROUTES = [
               "The nickname; by default the user's name, then the username.")),
           body=Body("Optional: the nickname and the room's password.", json=ref("RoomJoin"),
                     required=False),
-          answers=_with(_REFUSALS, {200: ref("JoinedRoom"),
-                                    400: "Not a valid room name or nickname."})),
+          answers=_with(_REFUSALS, {
+              200: ref("JoinedRoom"), 400: "Not a valid room name or nickname.",
+              409: "conflict: the nickname is taken in the room; too-many-rooms: the caller is "
+                   "in sparkweb.muc.maxRooms rooms already.",
+              429: "More than sparkweb.muc.joinsPerMinute joins a minute, or another join of "
+                   "the caller's still waits for its room (Retry-After)."})),
     Route("DELETE", "/groupchat/room/{roomName}", leave_room, summary="Leave groupchat",
           tag="group_chat", access=USER, params=_ROOM_PARAMS,
           answers={200: ref("LeftRoom"), 400: "Not a valid room name.", 404: _NOT_IN_ROOM}),
@@ -191,12 +198,16 @@ ROUTES = [
     Route("POST", "/groupchat/room/{roomName}/{invitedJid}", invite_to_room,
           summary="Invite another user", tag="group_chat", access=USER,
           params=dict(_ROOM_PARAMS, invitedJid="The invitee: a username of this server or "
-                                               "a JID."),
+                                               "a user's JID on another server."),
           body=Body("The reason for the invitation (may be empty).",
                     json=ref("InvitationReason"), text="The reason text.", required=False),
           answers={200: ref("SentInvitation"),
-                   400: "Not a valid room name or invitee JID.",
+                   400: "Not a valid room name or invitee JID; the invitee is a room or "
+                        "service of this server; the reason is longer than %d characters." %
+                        given.MAX_REASON_CHARS,
                    403: "forbidden or not-acceptable: the room does not let the caller invite "
                         "(members-only rooms: owners and admins only).",
-                   404: _NOT_IN_ROOM}),
+                   404: _NOT_IN_ROOM + " Or no such user on this server.",
+                   429: "More than sparkweb.muc.invitationsPerMinute invitations a minute "
+                        "(Retry-After)."}),
 ]

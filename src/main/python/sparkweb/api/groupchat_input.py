@@ -14,6 +14,7 @@ from sparkweb.xmpp import jid, stanza
 DEFAULT_SERVICE = u"conference"
 MAX_NICK_CHARS = 256
 DEFAULT_ROOMS_PER_PAGE, MAX_ROOMS_PER_PAGE = 100, 500
+MAX_REASON_CHARS = 500     # an invitation's reason: a line, not a message (review A3)
 
 
 class RoomAddress(object):
@@ -121,14 +122,27 @@ def message_fields(request):
 def invitation_reason(request):
     """The reason of an invitation: the text body, or JSON ``{"reason": ...}``; may be empty."""
     if not request.is_json():
-        return request.text() or None
-    if not request.text().strip():
-        return None
-    reason = request.json_object('JSON {"reason": ...}').get("reason")
+        reason = request.text() or None
+    elif not request.text().strip():
+        reason = None
+    else:
+        reason = request.json_object('JSON {"reason": ...}').get("reason")
     if reason is not None and not isinstance(reason, basestring):
         raise BadRequest("'reason' must be a string.")
+    if reason is not None and len(reason) > MAX_REASON_CHARS:
+        raise BadRequest("The reason is longer than %d characters." % MAX_REASON_CHARS)
     return reason
 
 
 def invitee(request):
-    return unicode(jid.parse(request.params["invitedJid"], request.app.openfire.xmpp_domain()))
+    """The invitee's JID: a user of this server (404 if there is none), or a user of another
+    server. Not a room or another service of this server (a room inviting itself, a bare domain
+    read as a username): nobody would read the invitation (review A3)."""
+    openfire = request.app.openfire
+    domain = openfire.xmpp_domain()
+    parsed = jid.parse(request.params["invitedJid"], domain)
+    if parsed.domain.endswith(u"." + domain):
+        raise BadRequest("'%s' is a service of this server, not a user." % parsed.bare[:100])
+    if parsed.domain == domain and openfire.get_user(parsed.node) is None:
+        raise NotFound("No user '%s' on this server." % parsed.node[:100])
+    return unicode(parsed)
