@@ -141,6 +141,25 @@ def test_invitation_reaches_the_invitees_stream(target, alice, bob_token):
     assert alice.delete("/groupchat/room/" + name).status_code == 200
 
 
+def test_invitations_to_rooms_services_and_unknown_users_are_refused(target, alice):
+    """Review A3: the room itself, a bare domain and unknown users were 'invited' (200)."""
+    name = room_name()
+    assert alice.put("/groupchat/room/" + name).status_code == 200
+    try:
+        for invitee, status in ((room_jid(target, name), 400), (target.domain, 404),
+                                ("nobody-" + uuid.uuid4().hex[:6], 404),
+                                ("conference." + target.domain, 404)):
+            refused = alice.post("/groupchat/room/%s/%s" % (name, invitee), content="x")
+            assert refused.status_code == status and refused.json()["error"], \
+                (invitee, refused.status_code, refused.text)
+        too_long = alice.post("/groupchat/room/%s/bob" % name, json={"reason": "r" * 501})
+        assert too_long.status_code == 400, too_long.text
+        assert alice.post("/groupchat/room/%s/bob" % name,
+                          json={"reason": "r" * 500}).status_code == 200
+    finally:
+        alice.delete("/groupchat/room/" + name)
+
+
 def test_joined_rooms_stay_across_stream_reloads(target, alice_token, bob_token):
     name = room_name()
     with target.client(alice_token) as alice:
