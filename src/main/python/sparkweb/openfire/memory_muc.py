@@ -49,8 +49,11 @@ class MemoryMucService(object):
         self._change(name, lambda room, out: self._affiliate(room, bare, affiliation, out))
 
     def kick(self, name, nick, reason=None):
-        self._change(name, lambda room, out: self._remove(room, room.by_nick(nick), out, 307,
-                                                          reason))
+        """Every client under ``nick`` goes (one user's clients may share it)."""
+        def kick_all(room, out):
+            for occupant in [o for o in room.occupants if o.nick.lower() == nick.lower()]:
+                self._remove(room, occupant, out, 307, reason)
+        self._change(name, kick_all)
 
     def destroy(self, name, reason=None):
         self._change(name, lambda room, out: self._destroy(room, reason, out))
@@ -243,8 +246,11 @@ class MemoryMucService(object):
         self._broadcast_presence(room, occupant, out, [])
 
     def _presence_of(self, room, occupant, to_session, codes=(), type=None, new_nick=None):
-        me = occupant.session is to_session
         viewer = room.occupant_of(to_session)
+        # A self-presence (110) goes to every client under the occupant's nickname: Openfire
+        # compares occupant JIDs (room/nick), which one user's clients share.
+        me = occupant.session is to_session or (viewer is not None and
+                                                viewer.nick == occupant.nick)
         item = {"nick": new_nick, "role": u"none" if type == "unavailable" else occupant.role,
                 "affiliation": occupant.affiliation, "jid": None, "actor": None, "reason": None}
         if room.config.get("can_anyone_discover_jid") or (viewer and viewer.role == "moderator"):
@@ -264,8 +270,12 @@ class MemoryMucService(object):
         if occupant is None:
             return
         codes = [code] if code else []
+        # One of several clients under a nickname leaving: only it is told (Openfire's
+        # sendLeavePresenceToExistingOccupants); for the room the occupant is still there.
+        shared = code is None and [o for o in room.occupants
+                                   if o is not occupant and o.nick == occupant.nick]
         for other in room.occupants:
-            if other is occupant and not notify_self:
+            if (other is occupant and not notify_self) or (shared and other is not occupant):
                 continue
             presence = self._presence_of(room, occupant, other.session, codes, "unavailable")
             presence.muc["item"]["reason"] = reason
