@@ -19,6 +19,7 @@ from sparkweb.push.service import WebPush
 from sparkweb.push.transport import outbound_transport
 from sparkweb.session.registry import SessionRegistry
 from sparkweb.session.room_limits import RoomLimits
+from sparkweb.session.upload import UploadServices
 
 
 class Services(object):
@@ -38,6 +39,7 @@ class Services(object):
         self.passkeys = passkeys
         self.webpush = None   # set by build_services: it observes the sessions
         self.room_limits = None   # set by build_services (session.room_limits)
+        self.uploads = None   # set by build_services: where each domain's upload service is
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -80,4 +82,5 @@ def build_services(openfire, clock=millis_now, push_transport=None):
                         limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))
     services.webpush = webpush
     services.room_limits = RoomLimits(settings, clock)
+    services.uploads = UploadServices(clock)
     return services
