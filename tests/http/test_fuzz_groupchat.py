@@ -17,7 +17,8 @@ NAMES = st.one_of(
     st.sampled_from(["x@conference.example.test", "x@conference.example.test/nick",
                      "x@elsewhere", "@", "a@b@c", "\u202e", "\uffff", "..", "%", "x" * 1100]))
 QUOTED = NAMES.map(lambda text: urllib.parse.quote(text, safe="") or "x")
-QUERY = st.dictionaries(st.sampled_from(["serviceName", "nick", "type", "search", "password"]),
+QUERY = st.dictionaries(st.sampled_from(["serviceName", "nick", "type", "search", "password",
+                                         "max", "after"]),
                         st.text(max_size=30), max_size=3)
 OPERATIONS = st.one_of(
     st.tuples(st.sampled_from(["GET", "PUT", "DELETE", "POST"]),

@@ -117,7 +117,7 @@ def test_hidden_room_answers_a_non_member_as_a_missing_room(target, carol, alice
     missing, _ = new_room(target, "hidden")
     with target.client(alice_token) as alice:
         listed = alice.get("/groupchat/rooms", params={"type": "all", "search": hidden})
-        assert listed.json()["chatRooms"] == [], listed.text
+        assert listed.json()["chatRooms"] == [] and listed.json()["count"] == 0, listed.text
         for suffix in ("", "/occupants", "/participants", "/chathistory"):
             seen = alice.get("/groupchat/room/" + hidden + suffix)
             absent = alice.get("/groupchat/room/" + missing + suffix)
@@ -131,6 +131,7 @@ def test_hidden_room_answers_a_non_member_as_a_missing_room(target, carol, alice
         carol.set_affiliation(hidden_jid, "alice@" + target.domain, "member")
         listed = alice.get("/groupchat/rooms", params={"type": "all", "search": hidden})
         assert [r["roomName"] for r in listed.json()["chatRooms"]] == [hidden], listed.text
+        assert listed.json()["count"] == 1, listed.text
         assert alice.get("/groupchat/room/%s/chathistory" % hidden).status_code == 200
 
 
