@@ -132,3 +132,37 @@ def test_one_join_at_a_time_per_session_keeps_the_room_count():
     assert len(rooms.joined()) == 3, rooms.joined()
     statuses = sorted(getattr(answer, "status", 200) for answer in answers)
     assert statuses == [200] * 3 + [409] * 7, statuses
+
+
+def test_invitations_tell_nothing_about_accounts_before_the_room_and_the_limit():
+    """Review S5-11-1: the invitee was checked first, so anyone, in no room, could test
+    usernames at request speed (404 "No user" against another 404), outside the limit. Now:
+    the room first (the same 404 for every invitee), then the limit, then the invitee."""
+    openfire, app, clock = _setup(MUC_INVITATIONS_PER_MINUTE=2)
+    outside = [raised(lambda: _invite(app, u"carol", u"lounge", invitee))
+               for invitee in [u"bob"] + [u"nobody%d" % n for n in range(20)]]
+    assert set((e.status, e.message) for e in outside) == set([(outside[0].status,
+                                                                 outside[0].message)]), \
+        "an invitee's existence shows outside the room: %r" % set(e.message for e in outside)
+    assert outside[0].status == 404, repr(outside[0])
+    _join(app, u"carol", u"lounge")
+    for number in range(2):
+        assert raised(lambda: _invite(app, u"carol", u"lounge", u"nobody%d" % number)).status \
+            == 404, "directory on: an unknown user is 404"
+    limited = [raised(lambda: _invite(app, u"carol", u"lounge", invitee))
+               for invitee in (u"bob", u"nobody9")]
+    assert [e.status for e in limited] == [429, 429], [repr(e) for e in limited]
+
+
+def test_with_the_directory_off_an_unknown_invitee_is_answered_as_a_user_and_not_sent():
+    openfire, app, clock = _setup(MUC_INVITATIONS_PER_MINUTE=100, DIRECTORY_ENABLED=u"false")
+    _join(app, u"alice", u"lounge")
+    rooms, sent = app.sessions.get_or_start(u"alice").rooms, []
+    real_send = rooms._send
+    rooms._send = lambda stanza: sent.append(stanza) or real_send(stanza)
+    unknown = _invite(app, u"alice", u"lounge", u"nobody")
+    known = _invite(app, u"alice", u"lounge", u"bob")
+    assert unknown == {"room": ROOM, "invited": u"nobody@example.test"}, unknown
+    assert known == {"room": ROOM, "invited": u"bob@example.test"}, known
+    assert [s.muc["invite"]["to"] for s in sent] == [u"bob@example.test"], \
+        "an invitation went to the unknown user: %r" % [s.muc for s in sent]

@@ -95,10 +95,17 @@ def post_to_room(request):
 
 
 def invite_to_room(request):
+    """In this order, so that nothing tells who has an account before the caller is in the
+    room and has an invitation left (review S5-11-1)."""
     address = given.room_address(request)
-    invitee, reason = given.invitee(request), given.invitation_reason(request)
+    rooms = _rooms_of(request)
+    rooms.require(address.jid)
+    reason = given.invitation_reason(request)
     request.app.room_limits.admit_invitation(request.user)
-    return _rooms_of(request).invite(address.jid, invitee, reason)
+    invitee, exists = given.invitee(request)
+    if not exists:      # with the directory off, answered as for a user; nothing is sent
+        return {"room": address.jid, "invited": invitee}
+    return rooms.invite(address.jid, invitee, reason)
 
 
 _ROOM = Param("The room: its name, or its full JID (room@service.domain).")
@@ -207,7 +214,9 @@ ROUTES = [
                         given.MAX_REASON_CHARS,
                    403: "forbidden or not-acceptable: the room does not let the caller invite "
                         "(members-only rooms: owners and admins only).",
-                   404: _NOT_IN_ROOM + " Or no such user on this server.",
+                   404: _NOT_IN_ROOM + " Or no such user on this server (only while "
+                        "sparkweb.directory.enabled; otherwise answered as for a user, and "
+                        "nothing is sent).",
                    429: "More than sparkweb.muc.invitationsPerMinute invitations a minute "
                         "(Retry-After)."}),
 ]

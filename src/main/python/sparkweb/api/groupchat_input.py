@@ -7,6 +7,7 @@ JID class would refuse is 400.
 """
 from __future__ import absolute_import
 
+from sparkweb import config
 from sparkweb.errors import BadRequest, NotFound
 from sparkweb.jsontext import to_json
 from sparkweb.xmpp import jid, stanza
@@ -135,14 +136,16 @@ def invitation_reason(request):
 
 
 def invitee(request):
-    """The invitee's JID: a user of this server (404 if there is none), or a user of another
-    server. Not a room or another service of this server (a room inviting itself, a bare domain
-    read as a username): nobody would read the invitation (review A3)."""
+    """(the invitee's JID, whether it may get the invitation): a user of this server, or a user
+    of another server; a room or another service of this server is 400 (a room inviting itself,
+    review A3). An unknown user of this server is 404 while the user directory is on; with it
+    off (who has an account is hidden), it is answered as a user and nothing is sent."""
     openfire = request.app.openfire
     domain = openfire.xmpp_domain()
     parsed = jid.parse(request.params["invitedJid"], domain)
     if parsed.domain.endswith(u"." + domain):
         raise BadRequest("'%s' is a service of this server, not a user." % parsed.bare[:100])
-    if parsed.domain == domain and openfire.get_user(parsed.node) is None:
+    exists = parsed.domain != domain or openfire.get_user(parsed.node) is not None
+    if not exists and request.app.settings.get(config.DIRECTORY_ENABLED):
         raise NotFound("No user '%s' on this server." % parsed.node[:100])
-    return unicode(parsed)
+    return unicode(parsed), exists

@@ -93,7 +93,7 @@ class JoinedRooms(object):
                 "alreadyJoined": False}
 
     def leave(self, room):
-        nick = self._require(room)
+        nick = self.require(room)
         answer, mine = self._expect(("leave", room))
         self._await(("leave", room), answer,
                     model.room_leave(u"%s/%s" % (room, nick)) if mine else None, refuse=False)
@@ -101,7 +101,7 @@ class JoinedRooms(object):
         return {"room": room, "nick": nick}
 
     def post(self, room, body, data):
-        self._require(room)
+        self.require(room)
         message_id = _new_id()
         message = model.room_message(room, body=body, data=data, id=message_id)
         self._posted.add(message_id)           # before it is sent: the room echoes it at once
@@ -115,7 +115,7 @@ class JoinedRooms(object):
         """A mediated invitation. Openfire answers only refusals; it handles the stanza
         before ``send`` returns (local delivery is synchronous), so one that has not arrived
         by then is not coming."""
-        self._require(room)
+        self.require(room)
         message_id = _new_id()
         answer, _ = self._expect(("message", message_id))
         try:
@@ -245,7 +245,8 @@ class JoinedRooms(object):
         if reply is None or reply.type != "result":
             LOG.warn("The new room %s did not accept the default configuration" % room)
 
-    def _require(self, room):
+    def require(self, room):
+        """Our nickname in ``room``; 404 when the session is not in it."""
         nick = self._nicks.get(room)
         if nick is None:
             raise NotFound("You are not in the room %s; join it first." % room)
