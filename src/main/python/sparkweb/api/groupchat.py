@@ -97,15 +97,14 @@ def post_to_room(request):
 def invite_to_room(request):
     """In this order, so that nothing tells who has an account before the caller is in the
     room and has an invitation left (review S5-11-1)."""
-    address = given.room_address(request)
+    address, invitee = given.room_address(request), given.invitee(request)
+    reason = given.invitation_reason(request)
     rooms = _rooms_of(request)
     rooms.require(address.jid)
-    reason = given.invitation_reason(request)
     request.app.room_limits.admit_invitation(request.user)
-    invitee, exists = given.invitee(request)
-    if not exists:      # with the directory off, answered as for a user; nothing is sent
-        return {"room": address.jid, "invited": invitee}
-    return rooms.invite(address.jid, invitee, reason)
+    if not given.invitee_exists(request, invitee):     # directory off: as for a user, unsent
+        return {"room": address.jid, "invited": unicode(invitee)}
+    return rooms.invite(address.jid, unicode(invitee), reason)
 
 
 _ROOM = Param("The room: its name, or its full JID (room@service.domain).")

@@ -136,16 +136,23 @@ def invitation_reason(request):
 
 
 def invitee(request):
-    """(the invitee's JID, whether it may get the invitation): a user of this server, or a user
-    of another server; a room or another service of this server is 400 (a room inviting itself,
-    review A3). An unknown user of this server is 404 while the user directory is on; with it
-    off (who has an account is hidden), it is answered as a user and nothing is sent."""
-    openfire = request.app.openfire
-    domain = openfire.xmpp_domain()
+    """The invitee's JID: a user of this server, or a user of another server; not a room or
+    another service of this server (a room inviting itself, review A3: 400). Syntax only, so
+    it tells nothing about accounts; :func:`invitee_exists` does."""
+    domain = request.app.openfire.xmpp_domain()
     parsed = jid.parse(request.params["invitedJid"], domain)
     if parsed.domain.endswith(u"." + domain):
         raise BadRequest("'%s' is a service of this server, not a user." % parsed.bare[:100])
-    exists = parsed.domain != domain or openfire.get_user(parsed.node) is not None
-    if not exists and request.app.settings.get(config.DIRECTORY_ENABLED):
+    return parsed
+
+
+def invitee_exists(request, parsed):
+    """Whether the invitation may go to ``parsed``. An unknown user of this server is 404 while
+    the user directory is on; with it off (who has an account is hidden) False: answered as a
+    user, nothing is sent (review S5-11-1)."""
+    openfire = request.app.openfire
+    if parsed.domain != openfire.xmpp_domain() or openfire.get_user(parsed.node) is not None:
+        return True
+    if request.app.settings.get(config.DIRECTORY_ENABLED):
         raise NotFound("No user '%s' on this server." % parsed.node[:100])
-    return unicode(parsed), exists
+    return False
