@@ -166,3 +166,18 @@ def test_with_the_directory_off_an_unknown_invitee_is_answered_as_a_user_and_not
     assert known == {"room": ROOM, "invited": u"bob@example.test"}, known
     assert [s.muc["invite"]["to"] for s in sent] == [u"bob@example.test"], \
         "an invitation went to the unknown user: %r" % [s.muc for s in sent]
+
+
+def test_with_the_directory_off_a_room_that_refuses_invitations_refuses_unknown_users_too():
+    """Review S5-11-2: where the room refuses the caller's invitations (members-only, occupants
+    may not invite, the caller a plain member), bob gave 403 and an unknown name 200."""
+    openfire, app, clock = _setup(MUC_INVITATIONS_PER_MINUTE=100, DIRECTORY_ENABLED=u"false")
+    openfire.muc.create_room(u"club", owner=u"carol@example.test", members_only=True)
+    openfire.muc.set_affiliation(u"club", u"alice@example.test", u"member")
+    _join(app, u"alice", u"club")
+    answers = [raised(lambda: _invite(app, u"alice", u"club", invitee))
+               for invitee in (u"bob", u"nobody")]
+    assert [(e.status, e.code) for e in answers] == [(403, "forbidden")] * 2, \
+        [repr(e) for e in answers]
+    openfire.muc.set_affiliation(u"club", u"alice@example.test", u"admin")
+    assert _invite(app, u"alice", u"club", u"nobody")["invited"] == u"nobody@example.test"

@@ -14,6 +14,7 @@ from sparkweb.errors import BadRequest
 from sparkweb.api.schemas import obj, ref
 from sparkweb.http.routing import USER, Body, Param, Route
 from sparkweb.session import room_history, room_view
+from sparkweb.xmpp.refusals import XmppRefusal
 
 ROOM_TYPES = ("public", "all")
 
@@ -102,9 +103,18 @@ def invite_to_room(request):
     rooms = _rooms_of(request)
     rooms.require(address.jid)
     request.app.room_limits.admit_invitation(request.user)
-    if not given.invitee_exists(request, invitee):     # directory off: as for a user, unsent
-        return {"room": address.jid, "invited": unicode(invitee)}
+    if not given.invitee_exists(request, invitee):
+        return _as_if_invited(request, address, invitee)
     return rooms.invite(address.jid, unicode(invitee), reason)
+
+
+def _as_if_invited(request, address, invitee):
+    """An unknown user of this server while the directory is off: nothing is sent, and the
+    answer is the room's for a real user, its refusal included (review S5-11-2)."""
+    room = request.app.openfire.muc_room(address.service, address.name, _viewer(request))
+    if room is None or not room_view.may_invite(room):
+        raise XmppRefusal("forbidden")
+    return {"room": address.jid, "invited": unicode(invitee)}
 
 
 _ROOM = Param("The room: its name, or its full JID (room@service.domain).")

@@ -37,6 +37,14 @@ def can_read_history(room):
                                 room.viewer_role is not None)
 
 
+def may_invite(room):
+    """Openfire's rule for mediated invitations (MUCRoom.sendInvitation): anyone in a room that
+    is not members-only, otherwise owners and admins, or everyone where occupants may
+    invite."""
+    return not room.members_only or room.can_occupants_invite or \
+        room.viewer_affiliation in ("owner", "admin")
+
+
 def _manages(room):
     return room.viewer_affiliation in ("owner", "admin")
 
