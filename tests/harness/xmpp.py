@@ -67,6 +67,7 @@ class XmppPeer(object):
         self._plugins = plugins
         self.messages = queue.Queue()
         self.presences = queue.Queue()
+        self.sent_carbons = queue.Queue()     # XEP-0280 copies of what other clients sent
         self.disconnected = threading.Event()   # set if the connection drops
         self._loop = asyncio.new_event_loop()
         self._client = None
@@ -82,6 +83,9 @@ class XmppPeer(object):
         _accept_test_certificate(client)
         if self._carbons:
             client.register_plugin("xep_0280")
+            client.add_event_handler("carbon_sent", lambda m: self.sent_carbons.put(
+                {"from": str(m["from"]), "to": str(m["carbon_sent"]["to"]),
+                 "sender": str(m["carbon_sent"]["from"]), "body": m["carbon_sent"]["body"]}))
         for plugin in self._plugins:
             client.register_plugin(plugin)
         client.add_event_handler("session_start", self._started)
@@ -138,6 +142,11 @@ class XmppPeer(object):
 
     def next_presence(self, where=lambda p: True, timeout=15):
         return _next(self.presences, where, timeout, "presence")
+
+    def next_sent_carbon(self, where=lambda c: True, timeout=15):
+        """The next sent carbon (a message another client of the user sent), as
+        {from (the user's bare JID), to, sender (the sending client), body}."""
+        return _next(self.sent_carbons, where, timeout, "sent carbon")
 
     def close(self):
         self._call(self._client.disconnect)

@@ -78,6 +78,28 @@ def test_own_actions_reach_every_tab_and_rooms_list_says_joined(target, alice_to
         assert alice.delete("/groupchat/room/" + name).status_code == 200
 
 
+def test_rooms_list_is_paged_in_name_order(target, alice):
+    """Review R11-4 / A8: the list is bounded (max, default 100) and paged by room name."""
+    prefix = room_name("paged")
+    names = ["%s-%d" % (prefix, number) for number in range(3)]
+    for name in names:
+        assert alice.put("/groupchat/room/" + name).status_code == 200, name
+    try:
+        first = alice.get("/groupchat/rooms", params={"search": prefix, "max": 2}).json()
+        assert [r["roomName"] for r in first["chatRooms"]] == names[:2], first
+        assert (first["count"], first["complete"], first["last"]) == (3, False, names[1]), first
+        rest = alice.get("/groupchat/rooms", params={"search": prefix, "max": 2,
+                                                     "after": first["last"]}).json()
+        assert [r["roomName"] for r in rest["chatRooms"]] == names[2:], rest
+        assert rest["complete"] is True, rest
+        for bad in ("0", "501", "x"):
+            wrong = alice.get("/groupchat/rooms", params={"max": bad})
+            assert wrong.status_code == 400 and wrong.json()["error"], (bad, wrong.text)
+    finally:
+        for name in names:
+            alice.delete("/groupchat/room/" + name)
+
+
 def test_nickname_conflict_is_409_and_reading_the_room(target, alice, bob_token):
     name = room_name()
     assert alice.put("/groupchat/room/" + name, params={"nick": "Same"}).status_code == 200
@@ -117,6 +139,25 @@ def test_invitation_reaches_the_invitees_stream(target, alice, bob_token):
     assert event.data["from"] == "alice@" + target.domain and event.data["reason"] == \
         "join us", event.data
     assert alice.delete("/groupchat/room/" + name).status_code == 200
+
+
+def test_invitations_to_rooms_services_and_unknown_users_are_refused(target, alice):
+    """Review A3: the room itself, a bare domain and unknown users were 'invited' (200)."""
+    name = room_name()
+    assert alice.put("/groupchat/room/" + name).status_code == 200
+    try:
+        for invitee, status in ((room_jid(target, name), 400), (target.domain, 404),
+                                ("nobody-" + uuid.uuid4().hex[:6], 404),
+                                ("conference." + target.domain, 404)):
+            refused = alice.post("/groupchat/room/%s/%s" % (name, invitee), content="x")
+            assert refused.status_code == status and refused.json()["error"], \
+                (invitee, refused.status_code, refused.text)
+        too_long = alice.post("/groupchat/room/%s/bob" % name, json={"reason": "r" * 501})
+        assert too_long.status_code == 400, too_long.text
+        assert alice.post("/groupchat/room/%s/bob" % name,
+                          json={"reason": "r" * 500}).status_code == 200
+    finally:
+        alice.delete("/groupchat/room/" + name)
 
 
 def test_joined_rooms_stay_across_stream_reloads(target, alice_token, bob_token):

@@ -117,7 +117,7 @@ def test_hidden_room_answers_a_non_member_as_a_missing_room(target, carol, alice
     missing, _ = new_room(target, "hidden")
     with target.client(alice_token) as alice:
         listed = alice.get("/groupchat/rooms", params={"type": "all", "search": hidden})
-        assert listed.json()["chatRooms"] == [], listed.text
+        assert listed.json()["chatRooms"] == [] and listed.json()["count"] == 0, listed.text
         for suffix in ("", "/occupants", "/participants", "/chathistory"):
             seen = alice.get("/groupchat/room/" + hidden + suffix)
             absent = alice.get("/groupchat/room/" + missing + suffix)
@@ -131,6 +131,7 @@ def test_hidden_room_answers_a_non_member_as_a_missing_room(target, carol, alice
         carol.set_affiliation(hidden_jid, "alice@" + target.domain, "member")
         listed = alice.get("/groupchat/rooms", params={"type": "all", "search": hidden})
         assert [r["roomName"] for r in listed.json()["chatRooms"]] == [hidden], listed.text
+        assert listed.json()["count"] == 1, listed.text
         assert alice.get("/groupchat/room/%s/chathistory" % hidden).status_code == 200
 
 
@@ -246,3 +247,33 @@ def test_twenty_stream_reloads_keep_the_room_joined_as_an_xmpp_client_sees_it(
             carol.say(room, reply)
             assert muc_event(stream, body=reply).data["nick"] == "Carol"
         assert alice.delete("/groupchat/room/" + name).status_code == 200
+
+
+def test_the_users_phone_and_sparkweb_share_a_nickname_and_the_phone_leaving_keeps_sparkweb_in(
+        target, carol, alice_token):
+    """Review R11-10: Openfire admits a user's second client under the same nickname and tells
+    only the leaving client when one of them leaves; SparkWeb must stay in the room then (a
+    self-presence it took for its own leave would drop the room: posts would be 404)."""
+    name, room = new_room(target, "shared")
+    carol.create_room(room, "Carol")
+    phone = MucPeer("alice@" + target.domain, target.users["alice"], target.xmpp_address,
+                    resource="phone")
+    try:
+        phone.join(room, "Alice")
+        with EventStream(target, alice_token) as stream, target.client(alice_token) as alice:
+            stream.next("onConnect")
+            joined = alice.put("/groupchat/room/" + name, params={"nick": "Alice"})
+            assert joined.status_code == 200 and joined.json()["nick"] == "Alice", joined.text
+            phone.leave(room, "Alice")
+            phone.next_presence(where=lambda p: p["from"] == room + "/Alice" and
+                                p["type"] == "unavailable")
+            text = "after the phone left " + uuid.uuid4().hex
+            posted = alice.post("/groupchat/room/" + name, content=text)
+            assert posted.status_code == 200, posted.text
+            assert carol.next_message(where=lambda m: m["body"] == text)["from"] == \
+                room + "/Alice"
+            rooms = alice.get("/groupchat/rooms", params={"search": name}).json()["chatRooms"]
+            assert [(r["roomName"], r["joined"]) for r in rooms] == [(name, True)], rooms
+            assert alice.delete("/groupchat/room/" + name).status_code == 200
+    finally:
+        phone.close()

@@ -103,5 +103,11 @@ def test_a_message_sent_through_rest_reaches_the_phone_and_the_other_tabs(target
                 event.data
             assert event.data["id"] == answer.json()["id"], event.data
         bob.next_message(where=lambda m: m["body"] == text)
+        # The phone has the conversation too: Openfire copies what SparkWeb's session sends
+        # to the user's carbons-enabled clients (review R11-11: this was never checked).
+        copy = alice_phone.next_sent_carbon(where=lambda c: c["body"] == text)
+        assert copy["to"] == "bob@" + target.domain, copy
+        assert copy["sender"].startswith("alice@%s/" % target.domain) and \
+            not copy["sender"].endswith("/phone"), copy
     finally:
         alice_phone.close()

@@ -323,3 +323,19 @@ def test_two_tabs_creating_one_room_at_once_get_one_bookmark_and_a_409():
     statuses = sorted(200 if s == "None" else s for s in results)
     assert len(results) == 2, "a create did not finish: %r" % results
     assert statuses == [200, 409], "two creates of one room answered %r" % results
+
+
+def test_listing_reads_the_shared_bookmarks_once_not_once_more_each():
+    """Review R12-3: GET /bookmarks took every bookmark (the plugin loads each with three
+    queries) and then asked is_for per bookmark, which loads it again. The store is now asked
+    once for the bookmarks meant for the caller."""
+    openfire, app = world()
+    for number in range(5):
+        shared(app, u"b%d" % number, users=[u"bob"])
+    store, reads = openfire.bookmarks_plugin, []
+    for method in ("all", "get", "is_for", "meant_for"):
+        original = getattr(store, method)
+        setattr(store, method, (lambda name, real: lambda *a: reads.append(name) or real(*a))(
+            method, original))
+    assert names(app, u"bob") == [u"b%d" % n for n in range(5)], names(app, u"bob")
+    assert reads.count("is_for") + reads.count("get") == 0 and len(reads) == 1, reads

@@ -320,3 +320,35 @@ def test_the_same_users_other_client_shares_its_nickname():
     assert _rooms(app, u"alice").join(ROOM, u"Alice")["nick"] == u"Alice", "refused"
     taken = raised(lambda: _rooms(app, u"bob").join(ROOM, u"alice"))
     assert (taken.code, taken.status) == ("conflict", 409), repr(taken)
+
+
+def test_the_users_other_client_leaving_a_shared_nickname_leaves_sparkweb_in_the_room():
+    """Review R11-10: one of a user's clients under a shared nickname leaving is told to that
+    client only (Openfire); SparkWeb stays in the room, as its rooms list and posts show. Both
+    clients get the self-presence (110) of the other's join, as on Openfire."""
+    from sparkweb.xmpp import stanza as model
+    from jtest_carbons import OtherClient
+    openfire, app, streams = _setup()
+    openfire.muc.create_room(u"lounge", owner=u"carol@example.test")
+    _rooms(app, u"bob").join(ROOM, u"Bob")
+    phone = OtherClient(openfire, u"alice", u"phone", carbons=False)
+    phone.session.send(model.room_join(ROOM + u"/Alice"))
+    assert _rooms(app, u"alice").join(ROOM, u"Alice")["nick"] == u"Alice", "refused"
+    own = [s for s in phone.received if s.kind == "presence" and
+           110 in ((s.muc or {}).get("codes") or []) and s.type is None]
+    assert len(own) == 2, "the phone got %d self-presences, not its own and SparkWeb's" % len(own)
+    left_before = len(streams[u"bob"].muc(change="left", nick=u"Alice"))
+    phone.session.send(model.room_leave(ROOM + u"/Alice"))
+    assert _rooms(app, u"alice").joined() == {ROOM: u"Alice"}, "SparkWeb thinks it left"
+    assert not streams[u"alice"].muc(change="left", nick=u"Alice"), "alice told she left"
+    assert len(streams[u"bob"].muc(change="left", nick=u"Alice")) == left_before, \
+        "the room told bob that Alice left while SparkWeb is still in as Alice"
+    _rooms(app, u"alice").post(ROOM, u"still here", None)
+    assert streams[u"bob"].muc(type="groupchat", body=u"still here"), "the post did not arrive"
+    phone.session.send(model.room_join(ROOM + u"/Alice"))     # and the other way round
+    _rooms(app, u"alice").leave(ROOM)
+    assert not streams[u"bob"].muc(change="left", nick=u"Alice"), "bob told Alice left"
+    openfire.muc.kick(u"lounge", u"Alice")
+    kicked = [s for s in phone.received if s.type == "unavailable" and
+              307 in ((s.muc or {}).get("codes") or [])]
+    assert kicked, "a kick of the nickname did not reach the phone"

@@ -52,6 +52,56 @@ def test_rooms_list_shows_hidden_and_members_only_rooms_to_members_only():
     assert wrong is not None and wrong.status == 400, repr(wrong)
 
 
+def test_rooms_list_does_not_load_dormant_rooms_but_a_room_is_reached_by_name():
+    """Review R11-4: listing read every room of the service, loading each dormant one from the
+    database (Openfire's getChatRoom), on every call. Now only the rooms in memory are listed,
+    and only one page of them is read in full."""
+    openfire, app = _setup()
+    for number in range(5):
+        openfire.muc.create_room(u"old%d" % number, owner=u"bob@example.test", dormant=True)
+    assert _names(app, u"bob", type=u"all") == [u"glass", u"open"], _names(app, u"bob")
+    assert openfire.muc.loads == 0, "listing loaded %d dormant rooms" % openfire.muc.loads
+    room = groupchat.get_room(Request(app, u"bob", {"roomName": u"old3"}))
+    assert room["roomName"] == u"old3" and openfire.muc.loads == 1, (room, openfire.muc.loads)
+    assert u"old3" in _names(app, u"bob"), "a room loaded by name is not listed"
+
+
+def test_rooms_list_is_paged_in_name_order():
+    openfire, app = _setup()
+    for number in range(7):
+        openfire.muc.create_room(u"p%d" % number, owner=u"carol@example.test")
+    everything = [u"glass", u"open"] + [u"p%d" % n for n in range(7)]
+    pages, after = [], None
+    while True:
+        query = dict(max=u"4", **({"after": after} if after else {}))
+        page = groupchat.get_rooms(Request(app, u"bob", query=query))
+        pages.append([room["roomName"] for room in page["chatRooms"]])
+        assert page["count"] == len(everything), page["count"]
+        after = page["last"]
+        if page["complete"]:
+            break
+        assert len(pages) < 5, "paging does not end: %r" % pages
+    assert pages == [everything[:4], everything[4:8], everything[8:]], pages
+    assert _names(app, u"bob", after=u"P5") == [u"p6"], "'after' is not case-insensitive"
+    empty = groupchat.get_rooms(Request(app, u"bob", query={"after": u"zzz"}))
+    assert (empty["chatRooms"], empty["complete"], empty["last"]) == ([], True, None), empty
+    default = groupchat.get_rooms(Request(app, u"bob"))
+    assert len(default["chatRooms"]) == 9 and default["complete"] is True, default["count"]
+    for bad in (u"0", u"501", u"abc", u"-1", u"1.5"):
+        wrong = raised(lambda: _names(app, u"bob", max=bad))
+        assert wrong is not None and wrong.status == 400, (bad, repr(wrong))
+
+
+def test_rooms_list_default_page_is_bounded():
+    openfire, app = _setup()
+    for number in range(groupchat.given.DEFAULT_ROOMS_PER_PAGE + 20):
+        openfire.muc.create_room(u"many%03d" % number, owner=u"carol@example.test")
+    page = groupchat.get_rooms(Request(app, u"bob"))
+    assert len(page["chatRooms"]) == groupchat.given.DEFAULT_ROOMS_PER_PAGE, \
+        len(page["chatRooms"])
+    assert page["complete"] is False and page["count"] == 122, (page["complete"], page["count"])
+
+
 def test_hidden_room_answers_like_a_missing_one_in_every_read():
     openfire, app = _setup()
     for handler in (groupchat.get_room, groupchat.get_occupants, groupchat.get_participants,

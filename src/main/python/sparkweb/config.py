@@ -139,6 +139,18 @@ MAX_MESSAGE_BYTES = Setting(
     "Largest text (UTF-8 bytes of body, JSON data, subject and status together) one stanza "
     "sent through the API may carry; larger ones are answered 413.", minimum=1024,
     maximum=1024 * 1024)
+MUC_MAX_ROOMS = Setting(
+    "sparkweb.muc.maxRooms", int, 100,
+    "Rooms one user may be in at once through SparkWeb (all of the user's pages together); a "
+    "join beyond is answered 409.", minimum=1, maximum=10000)
+MUC_JOINS_PER_MINUTE = Setting(
+    "sparkweb.muc.joinsPerMinute", int, 30,
+    "Room joins (creating rooms included) one user may make through SparkWeb per minute; "
+    "more are answered 429.", minimum=1, maximum=100000)
+MUC_INVITATIONS_PER_MINUTE = Setting(
+    "sparkweb.muc.invitationsPerMinute", int, 10,
+    "Room invitations one user may send through SparkWeb per minute; more are answered 429.",
+    minimum=1, maximum=100000)
 CORS_ORIGINS = Setting(
     "sparkweb.cors.origins", _origins, (),
     "Origins (scheme://host[:port]) whose pages may call the API and open event streams from "
@@ -327,7 +339,8 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        BODY_READ_SECONDS, PROTECTED_PROPERTIES,
        USER_PROPERTIES_MAX, SESSION_GRACE, SESSION_IDLE, SESSION_IQ_WAIT, SESSION_RESOURCE, SSE_REPLAY_EVENTS,
        SSE_REPLAY_BYTES, SSE_QUEUE_EVENTS, SSE_QUEUE_BYTES, SSE_MAX_STREAMS, SSE_HEARTBEAT,
-       MAX_MESSAGE_BYTES, CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
+       MAX_MESSAGE_BYTES, MUC_MAX_ROOMS, MUC_JOINS_PER_MINUTE, MUC_INVITATIONS_PER_MINUTE,
+       CORS_ORIGINS, LOGIN_FAILURES_PER_USER, LOGIN_FAILURES_PER_ADDRESS,
        LOGIN_WINDOW, LOGIN_REQUIRE_JSON, TRUSTED_PROXIES, WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME,
        WEBAUTHN_ORIGINS, WEBAUTHN_USER_VERIFICATION, WEBAUTHN_CHALLENGE_SECONDS,
        WEBAUTHN_MAX_CREDENTIALS, WEBAUTHN_STARTS_PER_ADDRESS, WEBAUTHN_STARTS_PER_USER,

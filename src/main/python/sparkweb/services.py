@@ -18,6 +18,7 @@ from sparkweb.outbound.previews import LinkPreviews
 from sparkweb.push.service import WebPush
 from sparkweb.push.transport import outbound_transport
 from sparkweb.session.registry import SessionRegistry
+from sparkweb.session.room_limits import RoomLimits
 from sparkweb.session.upload import UploadServices
 
 
@@ -37,6 +38,7 @@ class Services(object):
         self.authenticator = authenticator
         self.passkeys = passkeys
         self.webpush = None   # set by build_services: it observes the sessions
+        self.room_limits = None   # set by build_services (session.room_limits)
         self.uploads = None   # set by build_services: where each domain's upload service is
 
     def rotate_signing_key(self):
@@ -79,5 +81,6 @@ def build_services(openfire, clock=millis_now, push_transport=None):
                         PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
                         limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))
     services.webpush = webpush
+    services.room_limits = RoomLimits(settings, clock)
     services.uploads = UploadServices(clock)
     return services

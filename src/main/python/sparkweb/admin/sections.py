@@ -32,6 +32,8 @@ SECTIONS = (
                          config.SSE_MAX_STREAMS, config.SSE_REPLAY_EVENTS,
                          config.SSE_REPLAY_BYTES, config.SSE_QUEUE_EVENTS, config.SSE_QUEUE_BYTES,
                          config.SSE_HEARTBEAT]),
+    Section("groupchat", [config.MUC_MAX_ROOMS, config.MUC_JOINS_PER_MINUTE,
+                          config.MUC_INVITATIONS_PER_MINUTE]),
     Section("privacy", [config.PROTECTED_PROPERTIES, config.USER_PROPERTIES_MAX]),
     Section("outbound", [config.OUTBOUND_ALLOW, config.OUTBOUND_CONNECT_SECONDS,
                          config.OUTBOUND_READ_SECONDS]),

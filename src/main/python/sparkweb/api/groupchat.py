@@ -14,6 +14,7 @@ from sparkweb.errors import BadRequest
 from sparkweb.api.schemas import obj, ref
 from sparkweb.http.routing import USER, Body, Param, Route
 from sparkweb.session import room_history, room_view
+from sparkweb.xmpp.refusals import XmppRefusal
 
 ROOM_TYPES = ("public", "all")
 
@@ -28,19 +29,23 @@ def _joined_rooms(request):
 
 
 def get_rooms(request):
+    """One page of the rooms the caller may see, in name order (see room_view.listed_rooms)."""
     kind = request.query("type", "public")
     if kind not in ROOM_TYPES:
         raise BadRequest("'type' must be one of %s." % ", ".join(ROOM_TYPES))
-    search = request.query("search")
     openfire = request.app.openfire
-    service = given.service_name(request, openfire)
-    joined, viewer, rooms = _joined_rooms(request), _viewer(request), []
-    for name in sorted(openfire.muc_room_names(service)):
-        room = openfire.muc_room(service, name, viewer)
-        if room is not None and room_view.can_see(room) and room_view.matches(room, kind,
-                                                                             search):
+    service, viewer = given.service_name(request, openfire), _viewer(request)
+    listed = room_view.listed_rooms(openfire.muc_room_summaries(service, viewer), kind,
+                                    request.query("search"))
+    page, complete = room_view.page_of(listed, given.rooms_after(request),
+                                       given.rooms_per_page(request))
+    joined, rooms = _joined_rooms(request), []
+    for summary in page:       # only these are read in full
+        room = openfire.muc_room(service, summary.name, viewer)
+        if room is not None and room_view.can_see(room):
             rooms.append(room_view.room_entity(room, joined.get(room.jid)))
-    return {"chatRooms": rooms}
+    return {"chatRooms": rooms, "count": len(listed), "complete": complete,
+            "last": page[-1].name if page else None}
 
 
 def get_room(request):
@@ -75,7 +80,8 @@ def _rooms_of(request):
 def join_room(request):
     address = given.room_address(request)
     nick, password = given.join_options(request, address)
-    return _rooms_of(request).join(address.jid, nick, password)
+    admit = lambda rooms_in: request.app.room_limits.admit_join(request.user, rooms_in)
+    return _rooms_of(request).join(address.jid, nick, password, admit)
 
 
 def leave_room(request):
@@ -90,9 +96,25 @@ def post_to_room(request):
 
 
 def invite_to_room(request):
-    address = given.room_address(request)
-    invitee = given.invitee(request)
-    return _rooms_of(request).invite(address.jid, invitee, given.invitation_reason(request))
+    """In this order, so that nothing tells who has an account before the caller is in the
+    room and has an invitation left (review S5-11-1)."""
+    address, invitee = given.room_address(request), given.invitee(request)
+    reason = given.invitation_reason(request)
+    rooms = _rooms_of(request)
+    rooms.require(address.jid)
+    request.app.room_limits.admit_invitation(request.user)
+    if not given.invitee_exists(request, invitee):
+        return _as_if_invited(request, address, invitee)
+    return rooms.invite(address.jid, unicode(invitee), reason)
+
+
+def _as_if_invited(request, address, invitee):
+    """An unknown user of this server while the directory is off: nothing is sent, and the
+    answer is the room's for a real user, its refusal included (review S5-11-2)."""
+    room = request.app.openfire.muc_room(address.service, address.name, _viewer(request))
+    if room is None or not room_view.may_invite(room):
+        raise XmppRefusal("forbidden")
+    return {"room": address.jid, "invited": unicode(invitee)}
 
 
 _ROOM = Param("The room: its name, or its full JID (room@service.domain).")
@@ -128,18 +150,27 @@ MODELS = {
     "RoomMessage": obj({"body": {"type": "string"}, "data": {"description": "Any JSON."}},
                        examples=[{"body": "Hello, room!"}]),
     "PostedToRoom": obj({"id": _TEXT, "room": _TEXT}, ["id", "room"]),
-    "InvitationReason": obj({"reason": {"type": "string"}}, examples=[{"reason": "Join us"}]),
+    "InvitationReason": obj({"reason": {"type": "string", "maxLength": given.MAX_REASON_CHARS}},
+                            examples=[{"reason": "Join us"}]),
     "SentInvitation": obj({"room": _TEXT, "invited": _TEXT}, ["room", "invited"]),
 }
 
 ROUTES = [
     Route("GET", "/groupchat/rooms", get_rooms, summary="Get chat rooms", tag="group_chat",
-          access=USER, params={
+          access=USER, description=(
+              "The rooms the MUC service holds in memory (with occupants, or used within its "
+              "unload.empty_days), in name order and paged; dormant rooms are not loaded for "
+              "a list and are reached by name."), params={
               "serviceName": _SERVICE,
               "type": Param("public: listed rooms; all: also the hidden and members-only rooms "
                             "the caller belongs to.", {"enum": list(ROOM_TYPES)}),
-              "search": "Only rooms whose name or natural name contains this text."},
-          answers={200: ref("MUCRoomEntities"), 400: "'type' is neither public nor all.",
+              "search": "Only rooms whose name or natural name contains this text.",
+              "max": Param("Rooms per page.", {"type": "integer", "minimum": 1,
+                                               "maximum": given.MAX_ROOMS_PER_PAGE,
+                                               "default": given.DEFAULT_ROOMS_PER_PAGE}),
+              "after": "A room name: the page of rooms after it ('last' of the page before)."},
+          answers={200: ref("MUCRoomEntities"), 400: "'type' is neither public nor all, or "
+                   "'max' is not a whole number in its range.",
                    404: "No such MUC service."}),
     Route("GET", "/groupchat/room/{roomName}", get_room, summary="Get chat room",
           tag="group_chat", access=USER, params=_ROOM_PARAMS,
@@ -161,8 +192,12 @@ ROUTES = [
               "The nickname; by default the user's name, then the username.")),
           body=Body("Optional: the nickname and the room's password.", json=ref("RoomJoin"),
                     required=False),
-          answers=_with(_REFUSALS, {200: ref("JoinedRoom"),
-                                    400: "Not a valid room name or nickname."})),
+          answers=_with(_REFUSALS, {
+              200: ref("JoinedRoom"), 400: "Not a valid room name or nickname.",
+              409: "conflict: the nickname is taken in the room; too-many-rooms: the caller is "
+                   "in sparkweb.muc.maxRooms rooms already.",
+              429: "More than sparkweb.muc.joinsPerMinute joins a minute, or another join of "
+                   "the caller's still waits for its room (Retry-After)."})),
     Route("DELETE", "/groupchat/room/{roomName}", leave_room, summary="Leave groupchat",
           tag="group_chat", access=USER, params=_ROOM_PARAMS,
           answers={200: ref("LeftRoom"), 400: "Not a valid room name.", 404: _NOT_IN_ROOM}),
@@ -179,12 +214,18 @@ ROUTES = [
     Route("POST", "/groupchat/room/{roomName}/{invitedJid}", invite_to_room,
           summary="Invite another user", tag="group_chat", access=USER,
           params=dict(_ROOM_PARAMS, invitedJid="The invitee: a username of this server or "
-                                               "a JID."),
+                                               "a user's JID on another server."),
           body=Body("The reason for the invitation (may be empty).",
                     json=ref("InvitationReason"), text="The reason text.", required=False),
           answers={200: ref("SentInvitation"),
-                   400: "Not a valid room name or invitee JID.",
+                   400: "Not a valid room name or invitee JID; the invitee is a room or "
+                        "service of this server; the reason is longer than %d characters." %
+                        given.MAX_REASON_CHARS,
                    403: "forbidden or not-acceptable: the room does not let the caller invite "
                         "(members-only rooms: owners and admins only).",
-                   404: _NOT_IN_ROOM}),
+                   404: _NOT_IN_ROOM + " Or no such user on this server (only while "
+                        "sparkweb.directory.enabled; otherwise answered as for a user, and "
+                        "nothing is sent).",
+                   429: "More than sparkweb.muc.invitationsPerMinute invitations a minute "
+                        "(Retry-After)."}),
 ]

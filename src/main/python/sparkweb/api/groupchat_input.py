@@ -7,12 +7,15 @@ JID class would refuse is 400.
 """
 from __future__ import absolute_import
 
+from sparkweb import config
 from sparkweb.errors import BadRequest, NotFound
 from sparkweb.jsontext import to_json
 from sparkweb.xmpp import jid, stanza
 
 DEFAULT_SERVICE = u"conference"
 MAX_NICK_CHARS = 256
+DEFAULT_ROOMS_PER_PAGE, MAX_ROOMS_PER_PAGE = 100, 500
+MAX_REASON_CHARS = 500     # an invitation's reason: a line, not a message (review A3)
 
 
 class RoomAddress(object):
@@ -52,6 +55,20 @@ def room_address(request):
     if parsed.resource:
         raise BadRequest("A room name has no '/'.")
     return RoomAddress(service, parsed.node, domain)
+
+
+def rooms_per_page(request):
+    value = request.query("max")
+    if value is None or value == "":
+        return DEFAULT_ROOMS_PER_PAGE
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ROOMS_PER_PAGE:
+        raise BadRequest("'max' must be a whole number from 1 to %d." % MAX_ROOMS_PER_PAGE)
+    return int(value)
+
+
+def rooms_after(request):
+    """The room name a page starts after; compared, never parsed, so any text will do."""
+    return (request.query("after") or u"").lower()[:MAX_NICK_CHARS * 4] or None
 
 
 def _options(request):
@@ -106,14 +123,36 @@ def message_fields(request):
 def invitation_reason(request):
     """The reason of an invitation: the text body, or JSON ``{"reason": ...}``; may be empty."""
     if not request.is_json():
-        return request.text() or None
-    if not request.text().strip():
-        return None
-    reason = request.json_object('JSON {"reason": ...}').get("reason")
+        reason = request.text() or None
+    elif not request.text().strip():
+        reason = None
+    else:
+        reason = request.json_object('JSON {"reason": ...}').get("reason")
     if reason is not None and not isinstance(reason, basestring):
         raise BadRequest("'reason' must be a string.")
+    if reason is not None and len(reason) > MAX_REASON_CHARS:
+        raise BadRequest("The reason is longer than %d characters." % MAX_REASON_CHARS)
     return reason
 
 
 def invitee(request):
-    return unicode(jid.parse(request.params["invitedJid"], request.app.openfire.xmpp_domain()))
+    """The invitee's JID: a user of this server, or a user of another server; not a room or
+    another service of this server (a room inviting itself, review A3: 400). Syntax only, so
+    it tells nothing about accounts; :func:`invitee_exists` does."""
+    domain = request.app.openfire.xmpp_domain()
+    parsed = jid.parse(request.params["invitedJid"], domain)
+    if parsed.domain.endswith(u"." + domain):
+        raise BadRequest("'%s' is a service of this server, not a user." % parsed.bare[:100])
+    return parsed
+
+
+def invitee_exists(request, parsed):
+    """Whether the invitation may go to ``parsed``. An unknown user of this server is 404 while
+    the user directory is on; with it off (who has an account is hidden) False: answered as a
+    user, nothing is sent (review S5-11-1)."""
+    openfire = request.app.openfire
+    if parsed.domain != openfire.xmpp_domain() or openfire.get_user(parsed.node) is not None:
+        return True
+    if request.app.settings.get(config.DIRECTORY_ENABLED):
+        raise NotFound("No user '%s' on this server." % parsed.node[:100])
+    return False

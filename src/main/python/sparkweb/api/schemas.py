@@ -88,7 +88,12 @@ _SPEC_MODELS = {
                                    "roomName", "subject")] +
         [("creationDate", DATE_TIME), ("modificationDate", DATE_TIME),
          ("maxUsers", nullable("integer", format="int32"))])),
-    "MUCRoomEntities": obj({"chatRooms": array_of(ref("MUCRoomEntity"))}),
+    "MUCRoomEntities": obj({
+        "chatRooms": array_of(ref("MUCRoomEntity")),
+        "count": {"type": "integer", "description": "Rooms matching the filters, all pages."},
+        "complete": {"type": "boolean", "description": "This is the last page."},
+        "last": nullable("string", description="The page's last room name: 'after' it is "
+                                               "the next page.")}),
     "MUCRoomMessageEntity": obj({"body": TEXT, "delayFrom": TEXT, "delayStamp": TEXT,
                                  "from": TEXT, "to": TEXT, "type": TEXT,
                                  "messageId": nullable("string", description=(

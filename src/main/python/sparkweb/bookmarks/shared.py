@@ -48,7 +48,7 @@ class SharedBookmarks(object):
             return []
         if everything:
             return store.all()
-        return [b for b in store.all() if store.is_for(self._username, b)]
+        return store.meant_for(self._username)
 
     def get(self, bookmark_id):
         store = self._store()

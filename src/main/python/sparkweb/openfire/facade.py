@@ -290,8 +290,11 @@ class OpenfireFacade(object):
         """True when ``service`` (a subdomain such as ``conference``) is a MUC service."""
         raise NotImplementedError
 
-    def muc_room_names(self, service):
-        """The names of every room of the service (in memory or stored)."""
+    def muc_room_summaries(self, service, viewer):
+        """A :class:`~sparkweb.openfire.muc_records.RoomSummary` (read for the bare JID
+        ``viewer``) of every room the service holds in memory: rooms with occupants, and
+        persistent rooms used within the service's ``unload.empty_days``. Dormant rooms stored
+        in the database are not loaded for this (Openfire's own listing loads every one)."""
         raise NotImplementedError
 
     def muc_room(self, service, name, viewer):

@@ -199,8 +199,8 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def muc_service_exists(self, service):
         return live_muc.service_exists(service)
 
-    def muc_room_names(self, service):
-        return live_muc.room_names(service)
+    def muc_room_summaries(self, service, viewer):
+        return live_muc.room_summaries(service, viewer)
 
     def muc_room(self, service, name, viewer):
         return live_muc.room(service, name, viewer)

@@ -11,7 +11,8 @@ from __future__ import absolute_import
 from org.jivesoftware.openfire import XMPPServer
 from org.xmpp.packet import JID
 
-from sparkweb.openfire.muc_records import OccupantRecord, RoomMessageRecord, RoomRecord
+from sparkweb.openfire.muc_records import OccupantRecord, RoomMessageRecord, RoomRecord, \
+    RoomSummary
 from sparkweb.xmpp import stanza as model
 
 
@@ -31,9 +32,30 @@ def service_exists(subdomain):
     return _service(subdomain) is not None
 
 
-def room_names(subdomain):
+def room_summaries(subdomain, viewer):
+    """The rooms in memory (``getActiveChatRooms``, the same in 5.0 and 5.1), read without a
+    database query. Not ``getAllRoomNames`` + ``getChatRoom`` nor ``getAllRoomSearchInfo``:
+    both load every dormant room from the database (unless ``xmpp.muc.search.skip-unloaded-
+    rooms``), on every call."""
     service = _service(subdomain)
-    return [unicode(name) for name in service.getAllRoomNames()] if service is not None else []
+    if service is None:
+        return []
+    viewer_jid = JID(viewer).asBareJID()
+    return [_summary(found, viewer_jid) for found in service.getActiveChatRooms()]
+
+
+def _summary(found, viewer_jid):
+    return RoomSummary(_text(found.getName()), _text(found.getJID().toBareJID()),
+                       _text(found.getNaturalLanguageName()), found.isPublicRoom(),
+                       found.isMembersOnly(), found.isLocked(),
+                       _text(found.getAffiliation(viewer_jid)), _viewer_role(found, viewer_jid))
+
+
+def _viewer_role(found, viewer_jid):
+    for occupant in found.getOccupants():
+        if occupant.getUserAddress().asBareJID() == viewer_jid:
+            return _text(occupant.getRole())
+    return None
 
 
 def _text(value):
@@ -66,7 +88,6 @@ def room(subdomain, name, viewer):
         return None
     viewer_jid = JID(viewer).asBareJID()
     occupants = list(found.getOccupants())
-    mine = [o for o in occupants if o.getUserAddress().asBareJID() == viewer_jid]
     return RoomRecord(
         _text(found.getName()), _text(found.getJID().toBareJID()),
         natural_name=_text(found.getNaturalLanguageName()),
@@ -89,7 +110,7 @@ def room(subdomain, name, viewer):
         members=_jids(found.getMembers()), outcasts=_jids(found.getOutcasts()),
         occupants=[_occupant(o) for o in occupants],
         viewer_affiliation=_text(found.getAffiliation(viewer_jid)),
-        viewer_role=_text(mine[0].getRole()) if mine else None)
+        viewer_role=_viewer_role(found, viewer_jid))
 
 
 def history(subdomain, name):

@@ -253,9 +253,9 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
     def muc_service_exists(self, service):
         return self.muc_services.containsKey(service)
 
-    def muc_room_names(self, service):
+    def muc_room_summaries(self, service, viewer):
         found = self.muc_services.get(service)
-        return found.room_names() if found is not None else []
+        return found.summaries(viewer) if found is not None else []
 
     def muc_room(self, service, name, viewer):
         found = self.muc_services.get(service)

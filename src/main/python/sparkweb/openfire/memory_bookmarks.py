@@ -26,8 +26,16 @@ class MemorySharedBookmarks(SharedBookmarkStore):
             return copy.deepcopy(found) if found is not None else None
 
     def is_for(self, username, bookmark):
+        return self._is_for(username, bookmark)
+
+    def _is_for(self, username, bookmark):
         return bookmark.is_global or username in bookmark.users or any(
             username in self._members(group) for group in bookmark.groups)
+
+    def meant_for(self, username):
+        with self._lock:
+            return [copy.deepcopy(self._bookmarks[key]) for key in sorted(self._bookmarks)
+                    if self._is_for(username, self._bookmarks[key])]
 
     def _members(self, name):
         group = self._groups.get(name)

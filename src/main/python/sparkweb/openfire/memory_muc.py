@@ -15,7 +15,8 @@ from java.util.concurrent import ConcurrentHashMap
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb.openfire.memory_muc_room import HISTORY_SIZE, Occupant, Room, bare_jid, stamp
-from sparkweb.openfire.muc_records import OccupantRecord, RoomMessageRecord, RoomRecord
+from sparkweb.openfire.muc_records import OccupantRecord, RoomMessageRecord, RoomRecord, \
+    RoomSummary
 from sparkweb.xmpp import stanza as model
 
 class MemoryMucService(object):
@@ -28,10 +29,15 @@ class MemoryMucService(object):
         self._lock = ReentrantLock()
         self.creation_restricted = False   # Openfire: "only permitted users may create rooms"
         self.allowed_to_create = set()     # bare JIDs, when creation is restricted
+        self.loads = 0                     # dormant rooms loaded "from the database"
 
     # --- what an administrator does (tests, dev host) ----------------------------------------
-    def create_room(self, name, owner=None, password=None, subject=u"", **config):
+    def create_room(self, name, owner=None, password=None, subject=u"", dormant=False,
+                    **config):
+        """A persistent room; ``dormant``: only stored, as Openfire keeps a room that was empty
+        longer than ``unload.empty_days`` (it is loaded when something asks for it by name)."""
         room = Room(self, name.lower(), self._clock(), persistent=True, **config)
+        room.dormant = dormant
         room.password, room.subject = password, subject
         if owner:
             room.affiliations[bare_jid(owner)] = u"owner"
@@ -43,25 +49,49 @@ class MemoryMucService(object):
         self._change(name, lambda room, out: self._affiliate(room, bare, affiliation, out))
 
     def kick(self, name, nick, reason=None):
-        self._change(name, lambda room, out: self._remove(room, room.by_nick(nick), out, 307,
-                                                          reason))
+        """Every client under ``nick`` goes (one user's clients may share it)."""
+        def kick_all(room, out):
+            for occupant in [o for o in room.occupants if o.nick.lower() == nick.lower()]:
+                self._remove(room, occupant, out, 307, reason)
+        self._change(name, kick_all)
 
     def destroy(self, name, reason=None):
         self._change(name, lambda room, out: self._destroy(room, reason, out))
 
     # --- reading ------------------------------------------------------------------------------
-    def room_names(self):
-        return list(self._rooms.keySet())
+    def summaries(self, viewer):
+        """The rooms held in memory (not the dormant ones), as Openfire's active rooms."""
+        viewer = bare_jid(viewer)
+        self._lock.lock()
+        try:
+            return [RoomSummary(room.name, room.jid, room.config.get("natural_name"),
+                                room.config.get("public"), room.config.get("members_only"),
+                                room.locked, room.affiliation(viewer), self._role_of(room, viewer))
+                    for room in self._rooms.values() if not room.dormant]
+        finally:
+            self._lock.unlock()
 
     def record(self, name, viewer):
         self._lock.lock()
         try:
-            room = self._rooms.get(name.lower())
+            room = self._loaded(name.lower())
             if room is None:
                 return None
             return self._record(room, bare_jid(viewer))
         finally:
             self._lock.unlock()
+
+    def _loaded(self, name):
+        """The room, loaded into memory if it was dormant (Openfire's ``getChatRoom``)."""
+        room = self._rooms.get(name) if name else None
+        if room is not None and room.dormant:
+            room.dormant = False
+            self.loads += 1
+        return room
+
+    def _role_of(self, room, viewer):
+        me = [o for o in room.occupants if bare_jid(o.session.jid) == viewer]
+        return me[0].role if me else None
 
     def history(self, name):
         room = self._rooms.get(name.lower())
@@ -70,14 +100,13 @@ class MemoryMucService(object):
     def _record(self, room, viewer):
         lists = dict((kind + "s", sorted(jid for jid, a in room.affiliations.items() if a == kind))
                      for kind in ("owner", "admin", "member", "outcast"))
-        me = [o for o in room.occupants if bare_jid(o.session.jid) == viewer]
         fields = dict(room.config, subject=room.subject, locked=room.locked,
                       password_protected=room.password is not None,
                       creation_date=room.created, modification_date=room.modified,
                       occupants=[OccupantRecord(o.nick, room.occupant_jid(o.nick), o.session.jid,
                                                 o.role, o.affiliation) for o in room.occupants],
                       viewer_affiliation=room.affiliation(viewer),
-                      viewer_role=me[0].role if me else None, **lists)
+                      viewer_role=self._role_of(room, viewer), **lists)
         return RoomRecord(room.name, room.jid, **fields)
 
     # --- stanzas routed to the service ----------------------------------------------------------
@@ -126,7 +155,7 @@ class MemoryMucService(object):
     def _process(self, session, stanza, out):
         address, _, nick = stanza.recipient.partition(u"/")
         node = address.partition(u"@")[0].lower() if u"@" in address else None
-        room = self._rooms.get(node) if node else None
+        room = self._loaded(node)
         if stanza.kind == "presence":
             self._presence(session, stanza, node, room, nick, out)
         elif stanza.kind == "message" and room is not None:
@@ -217,8 +246,11 @@ class MemoryMucService(object):
         self._broadcast_presence(room, occupant, out, [])
 
     def _presence_of(self, room, occupant, to_session, codes=(), type=None, new_nick=None):
-        me = occupant.session is to_session
         viewer = room.occupant_of(to_session)
+        # A self-presence (110) goes to every client under the occupant's nickname: Openfire
+        # compares occupant JIDs (room/nick), which one user's clients share.
+        me = occupant.session is to_session or (viewer is not None and
+                                                viewer.nick == occupant.nick)
         item = {"nick": new_nick, "role": u"none" if type == "unavailable" else occupant.role,
                 "affiliation": occupant.affiliation, "jid": None, "actor": None, "reason": None}
         if room.config.get("can_anyone_discover_jid") or (viewer and viewer.role == "moderator"):
@@ -238,8 +270,12 @@ class MemoryMucService(object):
         if occupant is None:
             return
         codes = [code] if code else []
+        # One of several clients under a nickname leaving: only it is told (Openfire's
+        # sendLeavePresenceToExistingOccupants); for the room the occupant is still there.
+        shared = code is None and [o for o in room.occupants
+                                   if o is not occupant and o.nick == occupant.nick]
         for other in room.occupants:
-            if other is occupant and not notify_self:
+            if (other is occupant and not notify_self) or (shared and other is not occupant):
                 continue
             presence = self._presence_of(room, occupant, other.session, codes, "unavailable")
             presence.muc["item"]["reason"] = reason

@@ -38,6 +38,7 @@ class Room(object):
         self.occupants = []
         self.history = []
         self.locked = False
+        self.dormant = False          # stored only, not held in memory (see create_room)
         self.created = self.modified = now
 
     def affiliation(self, bare):

@@ -59,6 +59,23 @@ class RoomRecord(object):
         self.viewer_role = fields.get("viewer_role")
 
 
+class RoomSummary(object):
+    """What listing a room needs, read without loading anything: enough to decide whether the
+    viewer may see it (``session.room_view.can_see``) and whether it matches a search. The
+    attributes are those of :class:`RoomRecord` of the same names."""
+
+    def __init__(self, name, jid, natural_name, public, members_only, locked,
+                 viewer_affiliation, viewer_role):
+        self.name = name
+        self.jid = jid
+        self.natural_name = natural_name
+        self.public = public
+        self.members_only = members_only
+        self.locked = locked
+        self.viewer_affiliation = viewer_affiliation
+        self.viewer_role = viewer_role
+
+
 class RoomMessageRecord(object):
     """One message of a room's own recent history (what the room replays on join)."""
 

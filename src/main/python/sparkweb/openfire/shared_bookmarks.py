@@ -52,6 +52,10 @@ class SharedBookmarkStore(object):
         """The plugin's own rule: global, or listing the user, or one of the user's groups."""
         raise NotImplementedError
 
+    def meant_for(self, username):
+        """Every bookmark :meth:`is_for` the user, by id, each read once."""
+        raise NotImplementedError
+
     def group_exists(self, name):
         raise NotImplementedError
 

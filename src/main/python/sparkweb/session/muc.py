@@ -19,61 +19,21 @@ from __future__ import absolute_import
 
 from java.lang import Throwable
 from java.util import UUID
-from java.util.concurrent import ConcurrentHashMap, ConcurrentLinkedQueue, CountDownLatch, \
-    TimeUnit
+from java.util.concurrent import ConcurrentHashMap, Semaphore, TimeUnit
 
-from sparkweb.errors import NotFound, ServiceUnavailable
+from sparkweb.errors import NotFound, ServiceUnavailable, TooManyRequests
 from sparkweb.events import muc_events
 from sparkweb.log import logger
+from sparkweb.session.muc_answers import ANSWER_SECONDS, Answer, PostedIds
 from sparkweb.xmpp import stanza as model
 from sparkweb.xmpp.refusals import NoAnswer, XmppRefusal
 
 LOG = logger("muc")
-ANSWER_SECONDS = 10        # how long a REST call waits for the room's answer
 ERROR = u"error"           # the type of a stanza that reports a refusal
-POSTED_IDS = 500           # posted message ids remembered for "mine"
 
 
 def _new_id():
     return UUID.randomUUID().toString()
-
-
-class _Answer(object):
-    """One awaited answer: the first stanza offered wins."""
-
-    def __init__(self):
-        self._latch = CountDownLatch(1)
-        self.stanza = None
-
-    def offer(self, stanza):
-        if self._latch.getCount():
-            self.stanza = stanza
-            self._latch.countDown()
-
-    def wait(self, seconds=ANSWER_SECONDS):
-        getattr(self._latch, "await")(seconds, TimeUnit.SECONDS)
-        return self.stanza
-
-
-class PostedIds(object):
-    """The ids of the last :data:`POSTED_IDS` messages the session posted, which rooms echo
-    (XEP-0045 7.4): what makes a room message ``mine`` (a nickname is not: an earlier occupant
-    may have had it)."""
-
-    def __init__(self):
-        self._ids = ConcurrentHashMap()
-        self._order = ConcurrentLinkedQueue()
-
-    def add(self, message_id):
-        self._ids.put(message_id, True)
-        self._order.add(message_id)
-        while self._order.size() > POSTED_IDS:
-            oldest = self._order.poll()
-            if oldest is not None:
-                self._ids.remove(oldest)
-
-    def contains(self, message_id):
-        return message_id is not None and self._ids.containsKey(message_id)
 
 
 class JoinedRooms(object):
@@ -82,8 +42,13 @@ class JoinedRooms(object):
         self._request = request                # the session's IQ send-and-wait
         self._nicks = ConcurrentHashMap()      # room JID -> our nickname there
         self._occupants = ConcurrentHashMap()  # room JID -> {nick: real JID or None}
-        self._answers = ConcurrentHashMap()    # (kind, key) -> _Answer
+        self._answers = ConcurrentHashMap()    # (kind, key) -> Answer
         self._posted = PostedIds()             # ids of the messages this session posted
+        # One join at a time per session (review A8): a burst of parallel joins of one user
+        # made Openfire's room manager race (ConcurrentModificationException, no answer), and
+        # the room count checked before a join holds while it runs. Only join() takes it and
+        # nothing it waits for (on_stanza, Openfire's delivery) does, so it cannot deadlock.
+        self._one_join = Semaphore(1)
 
     # --- what the REST API asks ---------------------------------------------------------------
     def nick_in(self, room):
@@ -92,13 +57,25 @@ class JoinedRooms(object):
     def joined(self):
         return dict(self._nicks)
 
-    def join(self, room, nick, password=None):
+    def join(self, room, nick, password=None, admit=None):
         """Enters ``room`` (a bare room JID) as ``nick``. Returns ``{"room", "nick",
-        "created", "alreadyJoined"}``; a new room is configured as an instant room."""
-        current = self._nicks.get(room)
-        if current is not None:
-            return {"room": room, "nick": current, "created": False, "alreadyJoined": True}
-        presence = model.room_join(u"%s/%s" % (room, nick), password)   # 400 before waiting
+        "created", "alreadyJoined"}``; a new room is configured as an instant room.
+        ``admit(rooms_in)`` may refuse a join that would reach the room (limits)."""
+        if not self._one_join.tryAcquire(ANSWER_SECONDS + 5, TimeUnit.SECONDS):
+            raise TooManyRequests("Another join of yours is still waiting for its room.",
+                                  {"Retry-After": str(ANSWER_SECONDS)})
+        try:
+            current = self._nicks.get(room)
+            if current is not None:
+                return {"room": room, "nick": current, "created": False, "alreadyJoined": True}
+            presence = model.room_join(u"%s/%s" % (room, nick), password)  # 400 before waiting
+            if admit is not None:
+                admit(self._nicks.size())
+            return self._join(room, nick, presence)
+        finally:
+            self._one_join.release()
+
+    def _join(self, room, nick, presence):
         answer, mine = self._expect(("join", room))
         if mine:
             self._occupants.putIfAbsent(room, ConcurrentHashMap())
@@ -116,7 +93,7 @@ class JoinedRooms(object):
                 "alreadyJoined": False}
 
     def leave(self, room):
-        nick = self._require(room)
+        nick = self.require(room)
         answer, mine = self._expect(("leave", room))
         self._await(("leave", room), answer,
                     model.room_leave(u"%s/%s" % (room, nick)) if mine else None, refuse=False)
@@ -124,7 +101,7 @@ class JoinedRooms(object):
         return {"room": room, "nick": nick}
 
     def post(self, room, body, data):
-        self._require(room)
+        self.require(room)
         message_id = _new_id()
         message = model.room_message(room, body=body, data=data, id=message_id)
         self._posted.add(message_id)           # before it is sent: the room echoes it at once
@@ -138,7 +115,7 @@ class JoinedRooms(object):
         """A mediated invitation. Openfire answers only refusals; it handles the stanza
         before ``send`` returns (local delivery is synchronous), so one that has not arrived
         by then is not coming."""
-        self._require(room)
+        self.require(room)
         message_id = _new_id()
         answer, _ = self._expect(("message", message_id))
         try:
@@ -234,7 +211,7 @@ class JoinedRooms(object):
     def _expect(self, key):
         """The answer awaited for ``key``; ``mine`` is False when another request awaits the
         same one (two tabs joining at once send one join)."""
-        answer = _Answer()
+        answer = Answer()
         existing = self._answers.putIfAbsent(key, answer)
         return (existing, False) if existing is not None else (answer, True)
 
@@ -268,7 +245,8 @@ class JoinedRooms(object):
         if reply is None or reply.type != "result":
             LOG.warn("The new room %s did not accept the default configuration" % room)
 
-    def _require(self, room):
+    def require(self, room):
+        """Our nickname in ``room``; 404 when the session is not in it."""
         nick = self._nicks.get(room)
         if nick is None:
             raise NotFound("You are not in the room %s; join it first." % room)

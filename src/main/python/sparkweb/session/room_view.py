@@ -37,6 +37,14 @@ def can_read_history(room):
                                 room.viewer_role is not None)
 
 
+def may_invite(room):
+    """Openfire's rule for mediated invitations (MUCRoom.sendInvitation): anyone in a room that
+    is not members-only, otherwise owners and admins, or everyone where occupants may
+    invite."""
+    return not room.members_only or room.can_occupants_invite or \
+        room.viewer_affiliation in ("owner", "admin")
+
+
 def _manages(room):
     return room.viewer_affiliation in ("owner", "admin")
 
@@ -98,6 +106,19 @@ def participant_entities(room):
     ``MUCRoom.getParticipants``); ``jid`` is the occupant JID."""
     return [{"jid": o.occupant_jid, "role": o.role, "affiliation": o.affiliation,
              "nick": o.nick} for o in room.occupants if o.role == "participant"]
+
+
+def listed_rooms(summaries, kind, search):
+    """The rooms (:class:`~sparkweb.openfire.muc_records.RoomSummary`) a list shows the
+    viewer, in name order."""
+    return sorted((room for room in summaries if can_see(room) and matches(room, kind, search)),
+                  key=lambda room: room.name)
+
+
+def page_of(rooms, after, size):
+    """(up to ``size`` rooms named after ``after``, whether none is left after them)."""
+    rest = [room for room in rooms if after is None or room.name > after]
+    return rest[:size], len(rest) <= size
 
 
 def matches(room, kind, search):
