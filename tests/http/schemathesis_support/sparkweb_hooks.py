@@ -22,6 +22,8 @@ import httpx
 import schemathesis
 from schemathesis.core.failures import ServerError
 
+import sparkweb_fixtures
+
 _STATE = {"token": None, "password": None}
 
 
@@ -39,6 +41,15 @@ def _sign_in():
     return response.json()["token"]
 
 
+def _token():
+    if _STATE["token"] is None:
+        _STATE["token"] = _sign_in()
+    return _STATE["token"]
+
+
+_RUN = sparkweb_fixtures.Run(_token, _password)
+
+
 def _needs_token(case):
     return bool(case.operation.definition.raw.get("security"))
 
@@ -48,11 +59,7 @@ def _needs_token(case):
 @schemathesis.auth(refresh_interval=None, retry_on=[])
 class SparkWebToken(object):
     def get(self, case, context):
-        if not _needs_token(case):
-            return None
-        if _STATE["token"] is None:
-            _STATE["token"] = _sign_in()
-        return _STATE["token"]
+        return _token() if _needs_token(case) else None
 
     def set(self, case, data, context):
         if data is not None:
@@ -89,9 +96,35 @@ def _new_password(case):
     return password if isinstance(password, str) and password else None
 
 
+def _label(operation):
+    return "%s %s" % (operation.method.upper(), operation.path)
+
+
+@schemathesis.hook
+def before_add_examples(context, examples):
+    """The test server's valid requests for the operations generated data cannot bring to a
+    success (sparkweb_fixtures)."""
+    operation = context.operation
+    make = sparkweb_fixtures.MAKERS.get(_label(operation)) if operation is not None else None
+    if make is not None:
+        examples.extend(make(_RUN, operation))
+
+
+def _record(case, status):
+    """One line per answer of an operation, ``METHOD PATH STATUS``, into the file the test reads
+    back: which operations the run brought to a success, and which it never did. (Requests
+    with another method, schemathesis' check that unsupported methods are refused, are not
+    answers of the operation.)"""
+    record = os.environ.get("SPARKWEB_ST_RECORD")
+    if record and case.method.upper() == case.operation.method.upper():
+        with open(record, "a") as answers:
+            answers.write("%s %d\n" % (_label(case.operation), status))
+
+
 @schemathesis.hook
 def after_call(context, case, response):
     path, method, status = case.operation.path, case.method.upper(), response.status_code
+    _record(case, status)
     if status == 401 and _needs_token(case):
         _STATE["token"] = None      # revoked by an earlier operation of the run
     elif path == "/logout" and status == 200:
