@@ -44,17 +44,41 @@ NAMES = array_of({"type": "string"})
 # The shared error shape of every refusal, described where it is built.
 ERROR = errors.SCHEMA
 
+# The spec's MUCRoomEntity as session.room_view answers it: every field but the password
+# (never answered), plus what SparkWeb adds for the viewer.
+_ROOM_FIELDS = dict(
+    [(name, NAMES) for name in ("adminGroups", "admins", "broadcastPresenceRoles",
+                                "memberGroups", "members", "outcastGroups", "outcasts",
+                                "ownerGroups", "owners")] +
+    [(name, FLAG) for name in ("canAnyoneDiscoverJID", "canChangeNickname",
+                               "canOccupantsChangeSubject", "canOccupantsInvite",
+                               "logEnabled", "loginRestrictedToNickname", "membersOnly",
+                               "moderated", "persistent", "publicRoom",
+                               "registrationEnabled")] +
+    [(name, TEXT) for name in ("allowPM", "description", "naturalName", "roomName",
+                               "subject")] +
+    [("creationDate", DATE_TIME), ("modificationDate", DATE_TIME),
+     ("maxUsers", nullable("integer", format="int32")),
+     ("passwordProtected", {"type": "boolean"}),
+     ("occupantCount", {"type": "integer"}),
+     ("joined", {"type": "boolean", "description": "The caller is in the room."}),
+     ("nick", nullable("string", description="The caller's nickname there, when joined."))])
+_MUC_ROOM = obj(dict(_ROOM_FIELDS, password=TEXT), sorted(_ROOM_FIELDS))
+
 _SPEC_MODELS = {
     "JID": obj({"domain": TEXT, "node": TEXT, "resource": TEXT}),
     "UserProperty": obj({"key": {"type": "string"}, "value": TEXT}, ["key", "value"],
                         examples=[{"key": "theme", "value": "dark"}]),
+    # GET /user adds the vCard; the password is never answered.
     "UserEntity": obj({"username": {"type": "string"}, "name": TEXT, "email": TEXT,
-                       "password": TEXT, "properties": array_of(ref("UserProperty"))},
+                       "password": TEXT, "properties": array_of(ref("UserProperty")),
+                       "vcard": ref("VCard")},
+                      ["username", "name", "email", "properties"],
                       examples=[{"username": "alice", "name": "Alice",
                                  "email": "alice@example.org",
                                  "properties": [{"key": "theme", "value": "dark"}]}]),
     "UserEntities": obj({"users": array_of(ref("UserEntity"))}),
-    "UserGroupsEntity": obj({"groupnames": NAMES}),
+    "UserGroupsEntity": obj({"groupnames": NAMES}, ["groupnames"]),
     "RosterItemEntity": obj({"jid": {"type": "string"}, "nickname": TEXT, "groups": NAMES,
                              "subscriptionType": nullable("integer", format="int32"),
                              "show": TEXT, "status": TEXT},
@@ -63,10 +87,13 @@ _SPEC_MODELS = {
     "RosterEntities": obj({"roster": array_of(ref("RosterItemEntity"))}),
     "PresenceEntity": obj({"username": TEXT, "show": TEXT, "status": TEXT}),
     "PublicKey": obj({"publicKey": {"type": "string"}}, ["publicKey"]),
+    # SparkWeb answers the archive's id and the message type, never the spec's
+    # conversationID, fromJID, toJID, roomEvent or stanza.
     "ArchivedMessage": obj({"body": TEXT, "conversationID": nullable("integer", format="int64"),
                             "from": TEXT, "fromJID": ref("JID"), "roomEvent": FLAG,
                             "sentDate": DATE_TIME, "stanza": TEXT, "to": TEXT,
-                            "toJID": ref("JID")}),
+                            "toJID": ref("JID"), "id": TEXT, "type": {"type": "string"}},
+                           ["id", "type", "body", "from", "to", "sentDate"]),
     "Conversation": obj({"chatRoom": TEXT, "conversationID": nullable("integer", format="int64"),
                          "conversationParticipants": NAMES, "external": FLAG,
                          "lastActivity": DATE_TIME,
@@ -75,28 +102,24 @@ _SPEC_MODELS = {
                          "participants": array_of(ref("JID")), "room": ref("JID"),
                          "startDate": DATE_TIME}),
     "Conversations": obj({"conversations": array_of(ref("Conversation"))}),
-    "MUCRoomEntity": obj(dict(
-        [(name, NAMES) for name in ("adminGroups", "admins", "broadcastPresenceRoles",
-                                    "memberGroups", "members", "outcastGroups", "outcasts",
-                                    "ownerGroups", "owners")] +
-        [(name, FLAG) for name in ("canAnyoneDiscoverJID", "canChangeNickname",
-                                   "canOccupantsChangeSubject", "canOccupantsInvite",
-                                   "logEnabled", "loginRestrictedToNickname", "membersOnly",
-                                   "moderated", "persistent", "publicRoom",
-                                   "registrationEnabled")] +
-        [(name, TEXT) for name in ("allowPM", "description", "naturalName", "password",
-                                   "roomName", "subject")] +
-        [("creationDate", DATE_TIME), ("modificationDate", DATE_TIME),
-         ("maxUsers", nullable("integer", format="int32"))])),
-    "MUCRoomEntities": obj({"chatRooms": array_of(ref("MUCRoomEntity"))}),
+    "MUCRoomEntity": _MUC_ROOM,
+    "MUCRoomEntities": obj({"chatRooms": array_of(ref("MUCRoomEntity"))}, ["chatRooms"]),
     "MUCRoomMessageEntity": obj({"body": TEXT, "delayFrom": TEXT, "delayStamp": TEXT,
-                                 "from": TEXT, "to": TEXT, "type": TEXT}),
-    "MUCRoomMessageEntities": obj({"messages": array_of(ref("MUCRoomMessageEntity"))}),
+                                 "from": TEXT, "to": TEXT, "type": TEXT, "subject": TEXT},
+                                ["body", "delayFrom", "delayStamp", "from", "to", "type",
+                                 "subject"]),
+    "MUCRoomMessageEntities": obj({"messages": array_of(ref("MUCRoomMessageEntity"))},
+                                  ["messages"]),
+    # jid is the occupant JID (room@service/nick); userAddress the real JID, only for those
+    # who may see it.
     "OccupantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT,
-                           "userAddress": TEXT}),
-    "OccupantEntities": obj({"occupants": array_of(ref("OccupantEntity"))}),
-    "ParticipantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT}),
-    "ParticipantEntities": obj({"participants": array_of(ref("ParticipantEntity"))}),
+                           "userAddress": TEXT, "nick": TEXT},
+                          ["affiliation", "jid", "role", "userAddress", "nick"]),
+    "OccupantEntities": obj({"occupants": array_of(ref("OccupantEntity"))}, ["occupants"]),
+    "ParticipantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT, "nick": TEXT},
+                             ["affiliation", "jid", "role", "nick"]),
+    "ParticipantEntities": obj({"participants": array_of(ref("ParticipantEntity"))},
+                               ["participants"]),
     "Bookmark": obj({"bookmarkID": nullable("integer", format="int64"), "globalBookmark": FLAG,
                      "groups": NAMES, "name": TEXT, "properties": array_of(ref("UserProperty")),
                      "type": TEXT, "users": NAMES, "value": TEXT}),
