@@ -99,8 +99,9 @@ def run_schemathesis(target, workdir, *arguments):
     recorded in ``workdir``/answers.txt (see :func:`answers`)."""
     rest = target.rest_url
     environment = dict(os.environ, SCHEMATHESIS_HOOKS="sparkweb_hooks",
-                       PYTHONPATH=os.path.join(HERE, "schemathesis_support"),
-                       SPARKWEB_ST_TESTS=TESTS, SPARKWEB_ST_REST=rest, SPARKWEB_ST_USER=USER,
+                       PYTHONPATH=os.pathsep.join([os.path.join(HERE, "schemathesis_support"),
+                                                   TESTS]),
+                       SPARKWEB_ST_REST=rest, SPARKWEB_ST_USER=USER,
                        SPARKWEB_ST_PASSWORD=target.users[USER],
                        SPARKWEB_ST_DOMAIN=target.domain, SPARKWEB_ST_GROUP=GROUP,
                        SPARKWEB_ST_RECORD=str(workdir / "answers.txt"), NO_COLOR="1")

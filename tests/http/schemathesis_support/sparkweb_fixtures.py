@@ -16,16 +16,14 @@ Each maker takes the run (:class:`Run`) and the operation, and returns the cases
 """
 import base64
 import os
-import sys
 
 import httpx
 
-sys.path.insert(0, os.environ.get("SPARKWEB_ST_TESTS", ""))   # tests/, for harness.*
-
-from harness.passkeys import Passkey, page_origin          # noqa: E402
-from harness.push_service import PushService                # noqa: E402
-from harness.sse import EventStream                          # noqa: E402
-from harness.web_fixture import WebFixture                   # noqa: E402
+# tests/ is on the run's PYTHONPATH (test_schemathesis.run_schemathesis)
+from harness.passkeys import Passkey, page_origin
+from harness.push_service import PushService
+from harness.sse import EventStream
+from harness.web_fixture import WebFixture
 
 ROOM = "schemathesis-room"
 DEVICE = "schemathesis-device"
@@ -47,7 +45,7 @@ class Run(object):
         self.group = os.environ["SPARKWEB_ST_GROUP"]
         self.token = token
         self.password = password
-        self._push, self._web, self._stream = None, None, None
+        self._push, self._web, self._stream, self._stream_id = None, None, None, None
 
     def call(self, method, path, **kwargs):
         headers = dict(kwargs.pop("headers", {}), Authorization="Bearer " + self.token())
@@ -76,8 +74,8 @@ class Run(object):
         last one ended, e.g. after the run signed out)."""
         if self._stream is None or self._stream.ended(0):
             self._stream = EventStream(self, self.token())
-            self._stream.opened = self._stream.next("onConnect").data["stream"]
-        return self._stream.opened
+            self._stream_id = self._stream.next("onConnect").data["stream"]
+        return self._stream_id
 
     def passkey(self):
         """A passkey registered for the run's user, and its id."""
@@ -95,12 +93,8 @@ def b64url(text):
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _login(run, op):
-    return [op.Case(path_parameters={"username": run.user}, body=run.password(),
-                    media_type="text/plain")]
-
-
-def _register_start(run, op):
+def _with_password(run, op):
+    """The sign-in and the start of a passkey registration: the user's current password."""
     return [op.Case(path_parameters={"username": run.user}, body=run.password(),
                     media_type="text/plain")]
 
@@ -216,8 +210,8 @@ def _room_archive(run, op):
 
 
 MAKERS = {
-    "POST /login/{username}": _login,
-    "POST /webauthn/register/start/{username}": _register_start,
+    "POST /login/{username}": _with_password,
+    "POST /webauthn/register/start/{username}": _with_password,
     "POST /webauthn/register/finish/{username}": _register_finish,
     "POST /webauthn/authenticate/finish/{username}": _authenticate_finish,
     "PUT /webauthn/credentials/{id}": _rename_passkey,
