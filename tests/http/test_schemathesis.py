@@ -36,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
 MAX_EXAMPLES = 10
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
-          "response_schema_conformance,response_headers_conformance")
+          "response_schema_conformance,response_headers_conformance,answer_fields_declared")
 TIMEOUT_SECONDS = 600
 UNLIMITED = "1000000"
 USER = "schemathesis"    # the run's own user, created for it (see dedicated_server)

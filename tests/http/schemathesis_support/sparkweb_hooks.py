@@ -16,6 +16,7 @@ Openfire's web server, not SparkWeb. Failures of exactly such answers are left o
 answer SparkWeb gave is checked.
 """
 import os
+import re
 from urllib.parse import unquote
 
 import httpx
@@ -132,3 +133,51 @@ def after_call(context, case, response):
     elif path == "/user" and method == "PUT" and status == 200 and _new_password(case):
         _STATE["password"] = _new_password(case)
         _STATE["token"] = response.json().get("token")
+
+
+def _resolved(schema, document):
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema if isinstance(schema, dict) else {}
+
+
+def _undeclared(value, schema, document, where):
+    """Paths of object fields in ``value`` that ``schema`` does not declare (where it lists
+    properties and says nothing of additional ones)."""
+    schema = _resolved(schema, document)
+    found = []
+    if isinstance(value, dict) and "properties" in schema and \
+            "additionalProperties" not in schema:
+        for key, item in value.items():
+            if key not in schema["properties"]:
+                found.append("%s.%s" % (where, key))
+            else:
+                found += _undeclared(item, schema["properties"][key], document,
+                                     "%s.%s" % (where, key))
+    elif isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            found += _undeclared(item, schema["items"], document, "%s[%d]" % (where, index))
+    return found
+
+
+@schemathesis.check
+def answer_fields_declared(ctx, response, case):
+    """A success answer carries only fields its schema declares (findings-10 S5-10-1): a field
+    added to a handler must be added to the contract, with ``required`` where it is always
+    there, or this fails. (Schemathesis' schema check cannot notice: the schemas leave
+    additional properties open, as the spec's models do.)"""
+    if not 200 <= response.status_code < 300:
+        return None
+    answer = case.operation.definition.raw.get("responses", {}).get(str(response.status_code))
+    schema = ((answer or {}).get("content") or {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    undeclared = _undeclared(body, schema, case.operation.schema.raw_schema, "answer")
+    if undeclared:
+        raise AssertionError("Fields the schema does not declare: %s" % ", ".join(
+            sorted(set(re.sub(r"\[\d+\]", "[]", path) for path in undeclared))))
+    return None

@@ -160,9 +160,7 @@ MODELS = {
         "complete": {"type": "boolean", "description": "No more pages in this direction."},
         "count": nullable("integer", description="All messages matching the filters.")},
         ["messages", "complete"],
-        description="One page of archived messages, oldest first. Each message also has "
-                    "'id' (its archive id), 'type' and 'data'; one-to-one messages 'outgoing' "
-                    "(the caller sent it), room messages 'room' and 'nick'."),
+        description="One page of archived messages, oldest first."),
 }
 
 _FILTERS = {

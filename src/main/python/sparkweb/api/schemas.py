@@ -87,13 +87,23 @@ _SPEC_MODELS = {
     "RosterEntities": obj({"roster": array_of(ref("RosterItemEntity"))}),
     "PresenceEntity": obj({"username": TEXT, "show": TEXT, "status": TEXT}),
     "PublicKey": obj({"publicKey": {"type": "string"}}, ["publicKey"]),
-    # SparkWeb answers the archive's id and the message type, never the spec's
+    # SparkWeb answers the archive's id, the message type and carried data, never the spec's
     # conversationID, fromJID, toJID, roomEvent or stanza.
     "ArchivedMessage": obj({"body": TEXT, "conversationID": nullable("integer", format="int64"),
                             "from": TEXT, "fromJID": ref("JID"), "roomEvent": FLAG,
                             "sentDate": DATE_TIME, "stanza": TEXT, "to": TEXT,
-                            "toJID": ref("JID"), "id": TEXT, "type": {"type": "string"}},
-                           ["id", "type", "body", "from", "to", "sentDate"]),
+                            "toJID": ref("JID"), "id": TEXT, "type": {"type": "string"},
+                            "data": {"description": "JSON carried in the message (XEP-0335), "
+                                                    "or null."},
+                            "dataIsText": {"type": "boolean", "description": "Only when the "
+                                           "carried data is not JSON: data is its text."},
+                            "outgoing": {"type": "boolean", "description": "One-to-one "
+                                         "messages: the caller sent it."},
+                            "room": {"type": "string", "description": "Room messages: the "
+                                     "room's JID."},
+                            "nick": nullable("string", description="Room messages: the "
+                                             "sender's nickname.")},
+                           ["id", "type", "body", "from", "to", "sentDate", "data"]),
     "Conversation": obj({"chatRoom": TEXT, "conversationID": nullable("integer", format="int64"),
                          "conversationParticipants": NAMES, "external": FLAG,
                          "lastActivity": DATE_TIME,
@@ -164,14 +174,16 @@ _SPARKWEB_MODELS = {
         "jid": {"type": "string"}, "nickname": TEXT, "groups": NAMES,
         "subscriptionType": nullable("integer"), "type": TEXT, "show": TEXT, "status": TEXT},
         ["jid"]))}, ["roster"]),
-    "WebAuthnOptions": obj({}, description="Options for navigator.credentials.create() or "
-                                           ".get(), as JSON (WebAuthn Level 3)."),
+    "WebAuthnOptions": obj({}, additionalProperties=True,
+                           description="Options for navigator.credentials.create() or .get(), "
+                                       "as JSON (WebAuthn Level 3)."),
     "PasskeyCredential": _PASSKEY,
     "PasskeyCredentials": obj({"credentials": array_of(ref("PasskeyCredential"))},
                               ["credentials"]),
     "PasskeyName": obj({"name": {"type": "string"}}, ["name"], examples=[{"name": "Laptop"}]),
-    "PublicKeyCredential": obj({}, description="credential.toJSON() of the browser, optionally "
-                                               "with a \"name\" for a new passkey."),
+    "PublicKeyCredential": obj({}, additionalProperties=True,
+                               description="credential.toJSON() of the browser, optionally "
+                                           "with a \"name\" for a new passkey."),
 }
 
 MODELS = dict(_SPEC_MODELS)
