@@ -17,13 +17,12 @@ It runs on a server of its own (the dev host, and a real Openfire from OPENFIRE_
 login limits are out of reach: generated sign-ins fail by the hundred, which on a shared server
 would lock the other tests' client address out (the limits have tests of their own).
 """
+import collections
 import json
 import os
 import re
 import subprocess
 import sys
-
-import collections
 
 import httpx
 import pytest
