@@ -2,8 +2,10 @@
 under the pages' Content-Security-Policy (no CDN, no inline script), and "Try it out" works
 with a token obtained on the page: signing in through the login operation authorizes the
 next call."""
+import collections
 import json
 
+import httpx
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -43,11 +45,30 @@ def execute(block):
     return status.inner_text().strip(), body.inner_text()
 
 
-def test_the_page_renders_every_tag_without_csp_violations(docs_page):
+def test_the_page_renders_every_tag_without_csp_violations(docs_page, target):
+    """Every tag of the document has its section holding a block for each of its operations;
+    the first operation of each tag, opened, renders its answers; Swagger UI reports no error
+    (it shows a schema it cannot resolve in the page, not in the console) - findings-10 10-5.
+    (Opening all operations costs Swagger UI's resolver ~3 s each on a loaded machine, so one
+    per tag; openapi-spec-validator resolves every reference in test_openapi.py.)"""
     page, problems, outside = docs_page
+    described = httpx.get(target.base_url + "/sparkweb/api/openapi.json", timeout=30).json()
+    per_tag = collections.Counter(operation["tags"][0] for item in described["paths"].values()
+                                  for operation in item.values())
     assert "SparkWeb REST API" in page.locator(".info .title").inner_text(), "no title"
-    tags = page.locator(".opblock-tag").all_inner_texts()
-    assert any("web_authentication" in text for text in tags), tags
+    page.wait_for_function("n => document.querySelectorAll('.opblock').length >= n",
+                           arg=sum(per_tag.values()), timeout=TIMEOUT_MS)
+    rendered = page.eval_on_selector_all(".opblock-tag", "tags => tags.map(t => t.dataset.tag)")
+    assert sorted(rendered) == sorted(tag["name"] for tag in described["tags"]), \
+        "tag sections %s, the document's tags %s" % (rendered, described["tags"])
+    for tag in rendered:
+        blocks = page.locator(".opblock-tag-section:has(> [data-tag='%s']) .opblock" % tag)
+        assert blocks.count() == per_tag[tag], "tag %s shows %d operations of %d" % (
+            tag, blocks.count(), per_tag[tag])
+        blocks.first.locator(".opblock-summary").first.click(no_wait_after=True)
+        blocks.first.locator(".responses-wrapper .response").first.wait_for(timeout=TIMEOUT_MS)
+    errors = page.evaluate("() => window.ui.errSelectors.allErrors().toJS()")
+    assert not errors, "Swagger UI reports errors: %s" % errors
     assert not problems, "errors in the browser console: %s" % problems
     assert not outside, "the page loaded something from elsewhere: %s" % outside
 

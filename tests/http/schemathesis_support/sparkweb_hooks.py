@@ -16,11 +16,14 @@ Openfire's web server, not SparkWeb. Failures of exactly such answers are left o
 answer SparkWeb gave is checked.
 """
 import os
+import re
 from urllib.parse import unquote
 
 import httpx
 import schemathesis
 from schemathesis.core.failures import ServerError
+
+import sparkweb_fixtures
 
 _STATE = {"token": None, "password": None}
 
@@ -39,6 +42,15 @@ def _sign_in():
     return response.json()["token"]
 
 
+def _token():
+    if _STATE["token"] is None:
+        _STATE["token"] = _sign_in()
+    return _STATE["token"]
+
+
+_RUN = sparkweb_fixtures.Run(_token, _password)
+
+
 def _needs_token(case):
     return bool(case.operation.definition.raw.get("security"))
 
@@ -48,11 +60,7 @@ def _needs_token(case):
 @schemathesis.auth(refresh_interval=None, retry_on=[])
 class SparkWebToken(object):
     def get(self, case, context):
-        if not _needs_token(case):
-            return None
-        if _STATE["token"] is None:
-            _STATE["token"] = _sign_in()
-        return _STATE["token"]
+        return _token() if _needs_token(case) else None
 
     def set(self, case, data, context):
         if data is not None:
@@ -89,9 +97,35 @@ def _new_password(case):
     return password if isinstance(password, str) and password else None
 
 
+def _label(operation):
+    return "%s %s" % (operation.method.upper(), operation.path)
+
+
+@schemathesis.hook
+def before_add_examples(context, examples):
+    """The test server's valid requests for the operations generated data cannot bring to a
+    success (sparkweb_fixtures)."""
+    operation = context.operation
+    make = sparkweb_fixtures.MAKERS.get(_label(operation)) if operation is not None else None
+    if make is not None:
+        examples.extend(make(_RUN, operation))
+
+
+def _record(case, status):
+    """One line per answer of an operation, ``METHOD PATH STATUS``, into the file the test reads
+    back: which operations the run brought to a success, and which it never did. (Requests
+    with another method, schemathesis' check that unsupported methods are refused, are not
+    answers of the operation.)"""
+    record = os.environ.get("SPARKWEB_ST_RECORD")
+    if record and case.method.upper() == case.operation.method.upper():
+        with open(record, "a") as answers:
+            answers.write("%s %d\n" % (_label(case.operation), status))
+
+
 @schemathesis.hook
 def after_call(context, case, response):
     path, method, status = case.operation.path, case.method.upper(), response.status_code
+    _record(case, status)
     if status == 401 and _needs_token(case):
         _STATE["token"] = None      # revoked by an earlier operation of the run
     elif path == "/logout" and status == 200:
@@ -99,3 +133,51 @@ def after_call(context, case, response):
     elif path == "/user" and method == "PUT" and status == 200 and _new_password(case):
         _STATE["password"] = _new_password(case)
         _STATE["token"] = response.json().get("token")
+
+
+def _resolved(schema, document):
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema if isinstance(schema, dict) else {}
+
+
+def _undeclared(value, schema, document, where):
+    """Paths of object fields in ``value`` that ``schema`` does not declare (where it lists
+    properties and says nothing of additional ones)."""
+    schema = _resolved(schema, document)
+    found = []
+    if isinstance(value, dict) and "properties" in schema and \
+            "additionalProperties" not in schema:
+        for key, item in value.items():
+            if key not in schema["properties"]:
+                found.append("%s.%s" % (where, key))
+            else:
+                found += _undeclared(item, schema["properties"][key], document,
+                                     "%s.%s" % (where, key))
+    elif isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            found += _undeclared(item, schema["items"], document, "%s[%d]" % (where, index))
+    return found
+
+
+@schemathesis.check
+def answer_fields_declared(ctx, response, case):
+    """A success answer carries only fields its schema declares (findings-10 S5-10-1): a field
+    added to a handler must be added to the contract, with ``required`` where it is always
+    there, or this fails. (Schemathesis' schema check cannot notice: the schemas leave
+    additional properties open, as the spec's models do.)"""
+    if not 200 <= response.status_code < 300:
+        return None
+    answer = case.operation.definition.raw.get("responses", {}).get(str(response.status_code))
+    schema = ((answer or {}).get("content") or {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    undeclared = _undeclared(body, schema, case.operation.schema.raw_schema, "answer")
+    if undeclared:
+        raise AssertionError("Fields the schema does not declare: %s" % ", ".join(
+            sorted(set(re.sub(r"\[\d+\]", "[]", path) for path in undeclared))))
+    return None

@@ -17,6 +17,7 @@ from __future__ import absolute_import
 
 from java.util.concurrent import TimeUnit
 
+from sparkweb.api.fields import is_number
 from sparkweb.api.schemas import FLAG, NAMES, array_of, obj, ref
 from sparkweb.bookmarks import model, pep
 from sparkweb.bookmarks.shared import SharedBookmarks
@@ -40,7 +41,7 @@ def _own(request):
 def _shared_id(request):
     """The shared bookmark's number, or None when the id names an own bookmark (a room)."""
     text = request.params["bookmarkID"]
-    if text.isdigit() and len(text) <= MAX_SHARED_ID_DIGITS:
+    if is_number(text) and len(text) <= MAX_SHARED_ID_DIGITS:
         return int(text)
     return None
 

@@ -17,6 +17,7 @@ from __future__ import absolute_import
 import base64
 import re
 
+from sparkweb.api.fields import is_number
 from sparkweb.api.schemas import TEXT, obj
 from sparkweb.errors import BadRequest
 from sparkweb.http.routing import USER, Param, Route
@@ -40,7 +41,7 @@ def page_url(text):
 
 def get_preview(request):
     quality = request.params["quality"]
-    if not quality.isdigit() or int(quality) not in QUALITIES:
+    if not is_number(quality) or int(quality) not in QUALITIES:
         raise BadRequest("'quality' must be a number from 1 to 9.")
     return request.app.previews.preview(request.user, page_url(request.params["url"]),
                                         int(quality))
@@ -48,7 +49,7 @@ def get_preview(request):
 
 def get_upload_slot(request):
     size = request.params["fileSize"]
-    if not size.isdigit() or len(size) > 15 or int(size) <= 0:
+    if not is_number(size) or len(size) > 15 or int(size) <= 0:
         raise BadRequest("'fileSize' must be a positive number of bytes.")
     session = request.app.sessions.get_or_start(request.user)
     slot = upload.request_slot(request.app.uploads, session, request.params["fileName"],

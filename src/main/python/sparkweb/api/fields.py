@@ -3,10 +3,20 @@ member is absent) or raises a 400 that names the member and what it must be. Tex
 travel as XML is checked for characters XML cannot carry."""
 from __future__ import absolute_import
 
+import re
+
 from sparkweb.errors import BadRequest
 from sparkweb.xmpp.stanza import xml_text
 
 ABSENT = object()
+_ASCII_DIGITS = re.compile(r"[0-9]+\Z")
+
+
+def is_number(value):
+    """True for one or more ASCII digits only. ``unicode.isdigit()`` takes every Unicode digit
+    ("\uff15", "\u0665"), which int() reads too, while the contract's integers, and proxies
+    and logs that check them, mean [0-9] (findings-10 S5-A4)."""
+    return isinstance(value, basestring) and _ASCII_DIGITS.match(value) is not None
 
 
 def text(body, name, default=ABSENT, max_length=1023, empty=True):

@@ -19,6 +19,7 @@ from java.time.format import DateTimeFormatter, DateTimeParseException
 from java.util.regex import Pattern
 
 from sparkweb.errors import BadRequest, NotFound
+from sparkweb.api.fields import is_number
 from sparkweb.api.schemas import array_of, nullable, obj, ref
 from sparkweb.http.routing import USER, Param, Route
 from sparkweb.api.groupchat_input import RoomAddress
@@ -85,7 +86,7 @@ def _page_size(request):
     value = request.query("max")
     if value is None or value == "":
         return DEFAULT_PAGE
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    if not is_number(value) or not 1 <= int(value) <= MAX_PAGE:
         raise BadRequest("'max' must be a whole number from 1 to %d." % MAX_PAGE)
     return int(value)
 
@@ -160,11 +161,7 @@ MODELS = {
         "complete": {"type": "boolean", "description": "No more pages in this direction."},
         "count": nullable("integer", description="All messages matching the filters.")},
         ["messages", "complete"],
-        description="One page of archived messages, oldest first. Each message also has "
-                    "'id' (its archive id), 'messageId' (the message's own stanza id, the 'id' "
-                    "of its chatapi event; null where the archive kept none), 'type' and "
-                    "'data'; one-to-one messages 'outgoing' "
-                    "(the caller sent it), room messages 'room' and 'nick'."),
+        description="One page of archived messages, oldest first."),
 }
 
 _FILTERS = {

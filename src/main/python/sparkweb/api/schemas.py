@@ -44,17 +44,41 @@ NAMES = array_of({"type": "string"})
 # The shared error shape of every refusal, described where it is built.
 ERROR = errors.SCHEMA
 
+# The spec's MUCRoomEntity as session.room_view answers it: every field but the password
+# (never answered), plus what SparkWeb adds for the viewer.
+_ROOM_FIELDS = dict(
+    [(name, NAMES) for name in ("adminGroups", "admins", "broadcastPresenceRoles",
+                                "memberGroups", "members", "outcastGroups", "outcasts",
+                                "ownerGroups", "owners")] +
+    [(name, FLAG) for name in ("canAnyoneDiscoverJID", "canChangeNickname",
+                               "canOccupantsChangeSubject", "canOccupantsInvite",
+                               "logEnabled", "loginRestrictedToNickname", "membersOnly",
+                               "moderated", "persistent", "publicRoom",
+                               "registrationEnabled")] +
+    [(name, TEXT) for name in ("allowPM", "description", "naturalName", "roomName",
+                               "subject")] +
+    [("creationDate", DATE_TIME), ("modificationDate", DATE_TIME),
+     ("maxUsers", nullable("integer", format="int32")),
+     ("passwordProtected", {"type": "boolean"}),
+     ("occupantCount", {"type": "integer"}),
+     ("joined", {"type": "boolean", "description": "The caller is in the room."}),
+     ("nick", nullable("string", description="The caller's nickname there, when joined."))])
+_MUC_ROOM = obj(dict(_ROOM_FIELDS, password=TEXT), sorted(_ROOM_FIELDS))
+
 _SPEC_MODELS = {
     "JID": obj({"domain": TEXT, "node": TEXT, "resource": TEXT}),
     "UserProperty": obj({"key": {"type": "string"}, "value": TEXT}, ["key", "value"],
                         examples=[{"key": "theme", "value": "dark"}]),
+    # GET /user adds the vCard; the password is never answered.
     "UserEntity": obj({"username": {"type": "string"}, "name": TEXT, "email": TEXT,
-                       "password": TEXT, "properties": array_of(ref("UserProperty"))},
+                       "password": TEXT, "properties": array_of(ref("UserProperty")),
+                       "vcard": ref("VCard")},
+                      ["username", "name", "email", "properties"],
                       examples=[{"username": "alice", "name": "Alice",
                                  "email": "alice@example.org",
                                  "properties": [{"key": "theme", "value": "dark"}]}]),
     "UserEntities": obj({"users": array_of(ref("UserEntity"))}),
-    "UserGroupsEntity": obj({"groupnames": NAMES}),
+    "UserGroupsEntity": obj({"groupnames": NAMES}, ["groupnames"]),
     "RosterItemEntity": obj({"jid": {"type": "string"}, "nickname": TEXT, "groups": NAMES,
                              "subscriptionType": nullable("integer", format="int32"),
                              "show": TEXT, "status": TEXT},
@@ -63,10 +87,27 @@ _SPEC_MODELS = {
     "RosterEntities": obj({"roster": array_of(ref("RosterItemEntity"))}),
     "PresenceEntity": obj({"username": TEXT, "show": TEXT, "status": TEXT}),
     "PublicKey": obj({"publicKey": {"type": "string"}}, ["publicKey"]),
+    # SparkWeb answers the archive's id, the message type and carried data, never the spec's
+    # conversationID, fromJID, toJID, roomEvent or stanza.
     "ArchivedMessage": obj({"body": TEXT, "conversationID": nullable("integer", format="int64"),
                             "from": TEXT, "fromJID": ref("JID"), "roomEvent": FLAG,
                             "sentDate": DATE_TIME, "stanza": TEXT, "to": TEXT,
-                            "toJID": ref("JID")}),
+                            "toJID": ref("JID"), "id": TEXT, "type": {"type": "string"},
+                            "data": {"description": "JSON carried in the message (XEP-0335), "
+                                                    "or null."},
+                            "dataIsText": {"type": "boolean", "description": "Only when the "
+                                           "carried data is not JSON: data is its text."},
+                            "outgoing": {"type": "boolean", "description": "One-to-one "
+                                         "messages: the caller sent it."},
+                            "room": {"type": "string", "description": "Room messages: the "
+                                     "room's JID."},
+                            "nick": nullable("string", description="Room messages: the "
+                                             "sender's nickname."),
+                            "messageId": nullable("string", description="The message's own "
+                                                  "stanza id, the 'id' of its chatapi event; "
+                                                  "null where the archive kept none.")},
+                           ["id", "type", "body", "from", "to", "sentDate", "data",
+                            "messageId"]),
     "Conversation": obj({"chatRoom": TEXT, "conversationID": nullable("integer", format="int64"),
                          "conversationParticipants": NAMES, "external": FLAG,
                          "lastActivity": DATE_TIME,
@@ -75,36 +116,33 @@ _SPEC_MODELS = {
                          "participants": array_of(ref("JID")), "room": ref("JID"),
                          "startDate": DATE_TIME}),
     "Conversations": obj({"conversations": array_of(ref("Conversation"))}),
-    "MUCRoomEntity": obj(dict(
-        [(name, NAMES) for name in ("adminGroups", "admins", "broadcastPresenceRoles",
-                                    "memberGroups", "members", "outcastGroups", "outcasts",
-                                    "ownerGroups", "owners")] +
-        [(name, FLAG) for name in ("canAnyoneDiscoverJID", "canChangeNickname",
-                                   "canOccupantsChangeSubject", "canOccupantsInvite",
-                                   "logEnabled", "loginRestrictedToNickname", "membersOnly",
-                                   "moderated", "persistent", "publicRoom",
-                                   "registrationEnabled")] +
-        [(name, TEXT) for name in ("allowPM", "description", "naturalName", "password",
-                                   "roomName", "subject")] +
-        [("creationDate", DATE_TIME), ("modificationDate", DATE_TIME),
-         ("maxUsers", nullable("integer", format="int32"))])),
+    "MUCRoomEntity": _MUC_ROOM,
     "MUCRoomEntities": obj({
         "chatRooms": array_of(ref("MUCRoomEntity")),
         "count": {"type": "integer", "description": "Rooms matching the filters, all pages."},
         "complete": {"type": "boolean", "description": "This is the last page."},
         "last": nullable("string", description="The page's last room name: 'after' it is "
-                                               "the next page.")}),
+                                               "the next page.")},
+        ["chatRooms", "count", "complete", "last"]),
     "MUCRoomMessageEntity": obj({"body": TEXT, "delayFrom": TEXT, "delayStamp": TEXT,
-                                 "from": TEXT, "to": TEXT, "type": TEXT,
+                                 "from": TEXT, "to": TEXT, "type": TEXT, "subject": TEXT,
                                  "messageId": nullable("string", description=(
                                      "SparkWeb's addition: the message's stanza id, the 'id' "
-                                     "of its chatapi.muc event (null where none was kept)."))}),
-    "MUCRoomMessageEntities": obj({"messages": array_of(ref("MUCRoomMessageEntity"))}),
+                                     "of its chatapi.muc event (null where none was kept)."))},
+                                ["body", "delayFrom", "delayStamp", "from", "to", "type",
+                                 "subject", "messageId"]),
+    "MUCRoomMessageEntities": obj({"messages": array_of(ref("MUCRoomMessageEntity"))},
+                                  ["messages"]),
+    # jid is the occupant JID (room@service/nick); userAddress the real JID, only for those
+    # who may see it.
     "OccupantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT,
-                           "userAddress": TEXT}),
-    "OccupantEntities": obj({"occupants": array_of(ref("OccupantEntity"))}),
-    "ParticipantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT}),
-    "ParticipantEntities": obj({"participants": array_of(ref("ParticipantEntity"))}),
+                           "userAddress": TEXT, "nick": TEXT},
+                          ["affiliation", "jid", "role", "userAddress", "nick"]),
+    "OccupantEntities": obj({"occupants": array_of(ref("OccupantEntity"))}, ["occupants"]),
+    "ParticipantEntity": obj({"affiliation": TEXT, "jid": TEXT, "role": TEXT, "nick": TEXT},
+                             ["affiliation", "jid", "role", "nick"]),
+    "ParticipantEntities": obj({"participants": array_of(ref("ParticipantEntity"))},
+                               ["participants"]),
     "Bookmark": obj({"bookmarkID": nullable("integer", format="int64"), "globalBookmark": FLAG,
                      "groups": NAMES, "name": TEXT, "properties": array_of(ref("UserProperty")),
                      "type": TEXT, "users": NAMES, "value": TEXT}),
@@ -149,14 +187,16 @@ _SPARKWEB_MODELS = {
         "jid": {"type": "string"}, "nickname": TEXT, "groups": NAMES,
         "subscriptionType": nullable("integer"), "type": TEXT, "show": TEXT, "status": TEXT},
         ["jid"]))}, ["roster"]),
-    "WebAuthnOptions": obj({}, description="Options for navigator.credentials.create() or "
-                                           ".get(), as JSON (WebAuthn Level 3)."),
+    "WebAuthnOptions": obj({}, additionalProperties=True,
+                           description="Options for navigator.credentials.create() or .get(), "
+                                       "as JSON (WebAuthn Level 3)."),
     "PasskeyCredential": _PASSKEY,
     "PasskeyCredentials": obj({"credentials": array_of(ref("PasskeyCredential"))},
                               ["credentials"]),
     "PasskeyName": obj({"name": {"type": "string"}}, ["name"], examples=[{"name": "Laptop"}]),
-    "PublicKeyCredential": obj({}, description="credential.toJSON() of the browser, optionally "
-                                               "with a \"name\" for a new passkey."),
+    "PublicKeyCredential": obj({}, additionalProperties=True,
+                               description="credential.toJSON() of the browser, optionally "
+                                           "with a \"name\" for a new passkey."),
 }
 
 MODELS = dict(_SPEC_MODELS)
