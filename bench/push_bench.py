@@ -1,6 +1,6 @@
 """Web Push benchmark: encrypted, signed pushes per second to a local push service.
 
-    python3 bench/push_bench.py [--pushes 5000] [--subscriptions 20] [--threads 4]
+    python3 bench/push_bench.py [--pushes 5000] [--subscriptions 20] [--threads 4] [--jfr FILE]
 
 The local push service (tests/harness/push_service.py) runs in this process on loopback; it
 checks the VAPID JWT and decrypts every 50th notification like a real push service and browser
@@ -45,7 +45,12 @@ def main():
     parser.add_argument("--pushes", type=int, default=5000)
     parser.add_argument("--subscriptions", type=int, default=20)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--jfr", metavar="FILE",
+                        help="record a Java Flight Recorder profile of the sender into FILE")
     args = parser.parse_args()
+    jvm_options = ["-Xmx512m"]
+    if args.jfr:
+        jvm_options.append("-XX:StartFlightRecording=settings=profile,filename=" + args.jfr)
     paths.require_build()
     service = CountingPushService()
     subscriptions = [service.subscription("bench%d" % n) for n in range(args.subscriptions)]
@@ -54,7 +59,7 @@ def main():
     try:
         output = subprocess.run(paths.jython_command(
             [paths.PYTHON_SOURCES], [os.path.join(HERE, "jython", "push_rate.py"), listing.name,
-                                     str(args.pushes), str(args.threads)], ["-Xmx512m"]),
+                                     str(args.pushes), str(args.threads)], jvm_options),
             capture_output=True, text=True, timeout=900)
         lines = [line for line in output.stdout.splitlines() if line.startswith("{")]
         if not lines:
