@@ -33,7 +33,7 @@ def main(path, count, threads):
         openfire.add_user(username, u"x")
         openfire.save_push_subscription(PushSubscriptionRecord(
             username, u"bench", subscription["endpoint"], subscription["keys"]["p256dh"],
-            subscription["keys"]["auth"], None, 1), 10)
+            subscription["keys"]["auth"], None, System.currentTimeMillis()), 10)
         users.append(username)
     app = build_services(openfire)
     sender = app.webpush.sender

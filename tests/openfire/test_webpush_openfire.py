@@ -28,7 +28,8 @@ def test_a_slixmpp_message_pushes_once_without_a_stream_and_not_with_one(target,
             text = "from slixmpp %s" % uuid.uuid4().hex[:6]
             peer.send_message("alice@" + target.domain, text)
             note = device.next().json()
-            assert (note["type"], note["body"], note["title"]) == ("chat", text, "Bob"), note
+            assert (note["type"], note["body"], note["title"]) == (
+                "chat", text, "Bob (bob@%s)" % target.domain), note
             device.none_within(2)
             with EventStream(target, token) as stream:
                 stream.next("onConnect")

@@ -9,10 +9,11 @@ from __future__ import absolute_import
 class UserRecord(object):
     """An Openfire user as SparkWeb sees it (no password, ever)."""
 
-    def __init__(self, username, name=u"", email=u""):
+    def __init__(self, username, name=u"", email=u"", created_at=None):
         self.username = username
         self.name = name or u""
         self.email = email or u""
+        self.created_at = created_at   # epoch millis of the account's creation, if known
 
 
 class RosterEntry(object):
@@ -184,6 +185,14 @@ class OpenfireFacade(object):
     def delete_push_subscription(self, username, device=None, endpoint=None):
         """Deletes the user's entry with that device name or that endpoint; True if there was
         one."""
+        raise NotImplementedError
+
+    def push_subscribed_usernames(self):
+        """Every username with at least one entry (the start-up sweep of deleted accounts)."""
+        raise NotImplementedError
+
+    def delete_all_push_subscriptions(self):
+        """Deletes every entry (a new VAPID key ends every subscription); how many there were."""
         raise NotImplementedError
 
     def add_offline_listener(self, listener):

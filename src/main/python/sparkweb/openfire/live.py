@@ -98,7 +98,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
         user = self._user(username)
         if user is None:
             return None
-        return UserRecord(user.getUsername(), user.getName(), user.getEmail())
+        created = user.getCreationDate()
+        return UserRecord(user.getUsername(), user.getName(), user.getEmail(),
+                          created.getTime() if created is not None else None)
 
     def get_user_properties(self, username):
         user = self._user(username)
@@ -161,6 +163,12 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def delete_push_subscription(self, username, device=None, endpoint=None):
         return _PUSH_SUBSCRIPTIONS.delete(username, device, endpoint)
+
+    def push_subscribed_usernames(self):
+        return _PUSH_SUBSCRIPTIONS.usernames()
+
+    def delete_all_push_subscriptions(self):
+        return _PUSH_SUBSCRIPTIONS.delete_all()
 
     def add_offline_listener(self, listener):
         self._offline_listeners.add(listener)

@@ -46,6 +46,16 @@ class MemoryWebPush(object):
                     return True
         return False
 
+    def push_subscribed_usernames(self):
+        with self._push_lock:
+            return sorted(set(row.username for row in self._push_rows.values()))
+
+    def delete_all_push_subscriptions(self):
+        with self._push_lock:
+            count = len(self._push_rows)
+            self._push_rows.clear()
+        return count
+
     def add_offline_listener(self, listener):
         self.xmpp.offline_listeners.add(listener)
 

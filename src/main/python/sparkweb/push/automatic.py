@@ -10,7 +10,8 @@ room history), anything for users who switched automatic pushes off (``sparkweb.
 
 The checks on the routing thread are cheap; the user's preference, names and the sending run
 on the push pool. The title is the sender's name (their roster nickname, or their name for
-local users), the body the text or, with ``sparkweb.webpush.neutralText``, a neutral one; the
+local users) followed by their address, which no sender can choose; the body the text or, with
+``sparkweb.webpush.neutralText`` or for a sender not in the user's roster, a neutral one; the
 tag (one per conversation) lets a newer notification replace an older one.
 
 Automatic pushes from one sender (a room counts as one) to one user are limited like published
@@ -25,6 +26,7 @@ import re
 from sparkweb import config
 from sparkweb.errors import TooManyRequests
 from sparkweb.push.notifications import Notification
+from sparkweb.push.subscriptions import of_account
 
 NEUTRAL = {"chat": u"New message", "mention": u"You were mentioned", "invitation":
            u"New invitation"}
@@ -92,7 +94,7 @@ class AutomaticPushes(object):
     def _push(self, username, kind, stanza):
         if self._opted_out(username):
             return
-        devices = self._openfire.push_subscriptions(username)
+        devices = of_account(self._openfire, username)
         if not devices:
             return   # nothing to ring: the sender's allowance stays untouched
         try:   # anyone may message anyone: without this, a stranger rings a phone at will
@@ -107,32 +109,54 @@ class AutomaticPushes(object):
         return value == u"false"
 
     def notification(self, username, kind, stanza):
-        neutral = self._settings.get(config.WEBPUSH_NEUTRAL_TEXT)
+        """The title always carries the real sender's address (the room's, for room messages
+        and invitations a room sent): a display name, a nickname or an invitation's inner
+        ``from`` are chosen by the sender and could pose as someone else. The text of anyone
+        not in the user's roster is replaced by the neutral one: a stranger's words do not reach
+        the lock screen."""
+        sender = _bare(stanza.sender)
+        neutral = self._settings.get(config.WEBPUSH_NEUTRAL_TEXT) or (
+            kind != "mention" and not self._is_contact(username, sender) and
+            not (kind == "invitation" and _from_room(stanza)))
         if kind == "invitation":
-            room = stanza.invite.get("room") or _bare(stanza.sender)
-            title = self._name_of(username, stanza.invite.get("from") or stanza.sender)
+            room = _bare(stanza.invite.get("room")) or sender
             body = NEUTRAL[kind] if neutral else u"Invitation to %s" % room
-            tag = u"invitation:" + _bare(room)
-            return Notification(title, body, kind, tag=tag, sender=_bare(stanza.sender))
+            return Notification(with_address(self._name_of(username, sender), sender), body,
+                                kind, tag=u"invitation:" + room, sender=sender)
         if kind == "mention":
-            room, _, speaker = stanza.sender.partition(u"/")
-            title = u"%s (%s)" % (speaker, room.partition(u"@")[0])
-            tag = u"groupchat:" + room
+            speaker = stanza.sender.partition(u"/")[2]
+            title, tag = with_address(speaker, sender), u"groupchat:" + sender
         else:
-            title = self._name_of(username, stanza.sender)
-            tag = u"chat:" + _bare(stanza.sender)
+            title, tag = with_address(self._name_of(username, sender), sender), u"chat:" + sender
         body = NEUTRAL[kind] if neutral else stanza.body
-        return Notification(title[:MAX_TITLE_CHARS], body, kind, tag=tag,
-                            sender=_bare(stanza.sender), urgency="high")
+        return Notification(title, body, kind, tag=tag, sender=sender, urgency="high")
 
-    def _name_of(self, username, address):
-        bare = _bare(address)
+    def _is_contact(self, username, bare):
+        return any(entry.jid == bare for entry in self._openfire.roster(username))
+
+    def _name_of(self, username, bare):
         for entry in self._openfire.roster(username):
             if entry.jid == bare and entry.nickname:
-                return entry.nickname[:MAX_TITLE_CHARS]
+                return entry.nickname
         node, _, domain = bare.rpartition(u"@")
         if node and domain == self._openfire.xmpp_domain():
             user = self._openfire.get_user(node)
             if user is not None and user.name:
-                return user.name[:MAX_TITLE_CHARS]
-        return bare[:MAX_TITLE_CHARS]
+                return user.name
+        return bare
+
+
+def _from_room(stanza):
+    """A mediated invitation (XEP-0045 7.8.2): the room, a bare address, relays it; its text
+    names only that room."""
+    return not stanza.invite.get("direct") and u"/" not in (stanza.sender or u"/")
+
+
+def with_address(name, address):
+    """``Name (address)``, the name cut so the title stays short; the address is never cut (a
+    cut one could end in someone else's domain)."""
+    if not name or name == address:
+        return address
+    room = max(MAX_TITLE_CHARS - len(address) - 3, 1)
+    name = name if len(name) <= room else name[:room - 1] + u"\u2026"
+    return u"%s (%s)" % (name, address)

@@ -58,7 +58,7 @@ class VapidTokens(object):
         self._tokens = ConcurrentHashMap()   # (key, subject, audience) -> (header, made at)
 
     def header(self, endpoint):
-        key, subject, audience = self._vapid_keys.current, self._subject(), _origin(endpoint)
+        key, subject, audience = self._vapid_keys.current, self._subject(), origin(endpoint)
         now = self._clock()
         cached = self._tokens.get((key.public_key, subject, audience))
         if cached is not None and now - cached[1] < TOKEN_REUSE_MILLIS:
@@ -70,7 +70,8 @@ class VapidTokens(object):
         return header
 
 
-def _origin(endpoint):
+def origin(endpoint):
+    """scheme://host[:port] of an endpoint, the port only when not the default."""
     uri = URI(endpoint)
     port = uri.getPort()
     default = {"https": 443, "http": 80}.get(uri.getScheme().lower())
