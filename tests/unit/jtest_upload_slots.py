@@ -4,12 +4,14 @@ from __future__ import absolute_import
 
 from sparkweb import config
 from sparkweb.api.collaboration import get_upload_slot
-from sparkweb.errors import BadRequest, PayloadTooLarge
+from sparkweb.errors import BadRequest, PayloadTooLarge, ServiceUnavailable
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.openfire.memory_iq import MemoryUploadService
+from sparkweb.session.upload import request_slot
 from sparkweb.session.upload_origin import UploadSameOrigin, check_slot
 from sparkweb.xmpp import stanza as model
-from support import FakeRequest, openfire_with_users, raised, services
+from sparkweb.xmpp import iq
+from support import Clock, FakeRequest, openfire_with_users, raised, services
 
 CLAIMS = type("Claims", (), {"username": u"alice"})()
 
@@ -71,6 +73,103 @@ def test_the_services_own_refusal_maps_to_4xx_with_the_condition():
     error = raised(ask(app, u"a.txt", "10"))
     assert error is not None and error.status == 403 and "forbidden" in error.message, \
         "got %r" % error
+
+
+# --- discovery is remembered per domain, and forgotten when the service goes -----------------
+
+def count_discovery(app):
+    """Counts the disco#items queries the in-memory server answers (one per discovery)."""
+    server = app.openfire.xmpp.iq
+    asked = []
+    original = server.answer
+
+    def answer(sender, stanza):
+        if iq.NS_DISCO_ITEMS in stanza.get_xml():
+            asked.append(stanza.recipient)
+        return original(sender, stanza)
+    server.answer = answer
+    return asked
+
+
+def clocked_app_with_upload(max_size=1000):
+    clock = Clock()
+    openfire = openfire_with_users()
+    service = MemoryUploadService(openfire.xmpp_domain(), max_size)
+    openfire.xmpp.iq.add_component(service)
+    return services(openfire, clock), service, clock
+
+
+def test_many_slots_discover_the_service_once_a_minute():
+    app, service, clock = clocked_app_with_upload()
+    asked = count_discovery(app)
+    for _ in range(5):
+        assert ask(app, u"a.txt", "10")()["putUrl"].startswith(service.base_url), "no slot"
+    assert len(asked) == 1, "discovery repeated for every slot: %r" % asked
+    clock.advance(61)
+    ask(app, u"a.txt", "10")()
+    assert len(asked) == 2, "discovery not repeated after a minute: %r" % asked
+
+
+def test_a_remembered_service_that_went_away_is_a_501_at_once():
+    app, service, _ = clocked_app_with_upload()
+    ask(app, u"a.txt", "10")()
+    app.openfire.xmpp.iq.remove_component(service)      # the plugin unloaded
+    error = raised(ask(app, u"a.txt", "10"))
+    assert error is not None and error.status == 501, "a vanished service must be 501: %r" % error
+    session = app.sessions.get_or_start(u"alice")
+    assert session.pending_requests() == 0, "requests left waiting"
+
+
+def test_a_service_that_moved_is_found_again_in_the_same_request():
+    app, service, _ = clocked_app_with_upload(max_size=1000)
+    ask(app, u"a.txt", "10")()
+    app.openfire.xmpp.iq.remove_component(service)
+    moved = MemoryUploadService(app.openfire.xmpp_domain(), 5000,
+                                base_url="https://files.example.test/up")
+    moved.jid = u"upload." + app.openfire.xmpp_domain()
+    app.openfire.xmpp.iq.add_component(moved)
+    slot = ask(app, u"b.txt", "10")()
+    assert slot["putUrl"].startswith(moved.base_url), "slot from the old service: %r" % slot
+
+
+def test_the_services_refusal_of_one_slot_does_not_forget_the_service():
+    app, service, _ = clocked_app_with_upload(max_size=1000)
+    asked = count_discovery(app)
+    ask(app, u"a.txt", "10")()
+    service.answer = lambda type, query: ("error", "auth", "forbidden") \
+        if query.getLocalName() == "request" else MemoryUploadService.answer(service, type, query)
+    error = raised(ask(app, u"a.txt", "10"))
+    assert error is not None and error.status == 403, "got %r" % error
+    assert len(asked) == 1, "a refusal must not cost a new discovery: %r" % asked
+
+
+def test_a_raised_limit_counts_at_once():
+    app, service, _ = clocked_app_with_upload(max_size=1000)
+    ask(app, u"a.txt", "10")()
+    service.max_size = 5000                     # the administrator raised the plugin's limit
+    slot = ask(app, u"b.txt", "2000")()
+    assert slot["putUrl"].startswith(service.base_url), "slot %r" % slot
+    error = raised(ask(app, u"c.txt", "5001"))
+    assert error is not None and error.status == 413 and error.body()["maxFileSize"] == 5000, \
+        "the new limit must be told: %r" % error
+
+
+def test_a_remembered_service_that_does_not_answer_is_looked_for_again_next_time():
+    app, service, _ = clocked_app_with_upload()
+    asked = count_discovery(app)
+    ask(app, u"a.txt", "10")()
+    session = app.sessions.get_or_start(u"alice")
+    silent = type("SilentSlots", (), {"jid": session.jid})()
+
+    def no_answer_to_slots(type, recipient, child_xml):
+        if recipient == service.jid and "<request" in child_xml:
+            raise ServiceUnavailable("The XMPP server did not answer in time.")
+        return session.ask(type, recipient, child_xml)
+    silent.ask = no_answer_to_slots
+    error = raised(lambda: request_slot(app.uploads, silent, u"a.txt", 10))
+    assert isinstance(error, ServiceUnavailable), "got %r" % error
+    ask(app, u"a.txt", "10")()
+    assert len(asked) == 2, "a service that did not answer must be looked for again: %r" % asked
 
 
 # --- slots on SparkWeb's own origin (an uploaded HTML file would run script as the user) -----

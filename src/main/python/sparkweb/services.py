@@ -18,6 +18,7 @@ from sparkweb.outbound.previews import LinkPreviews
 from sparkweb.push.service import WebPush
 from sparkweb.push.transport import outbound_transport
 from sparkweb.session.registry import SessionRegistry
+from sparkweb.session.upload import UploadServices
 
 
 class Services(object):
@@ -36,6 +37,7 @@ class Services(object):
         self.authenticator = authenticator
         self.passkeys = passkeys
         self.webpush = None   # set by build_services: it observes the sessions
+        self.uploads = None   # set by build_services: where each domain's upload service is
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -77,4 +79,5 @@ def build_services(openfire, clock=millis_now, push_transport=None):
                         PasskeyService(openfire, settings, clock, load_or_create_secret(openfire)),
                         limiter, accounts, outbound, LinkPreviews(settings, outbound, clock))
     services.webpush = webpush
+    services.uploads = UploadServices(clock)
     return services

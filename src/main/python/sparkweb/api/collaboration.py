@@ -51,8 +51,8 @@ def get_upload_slot(request):
     if not size.isdigit() or len(size) > 15 or int(size) <= 0:
         raise BadRequest("'fileSize' must be a positive number of bytes.")
     session = request.app.sessions.get_or_start(request.user)
-    slot = upload.request_slot(session, request.params["fileName"], int(size),
-                               request.query("contentType"))
+    slot = upload.request_slot(request.app.uploads, session, request.params["fileName"],
+                               int(size), request.query("contentType"))
     return upload_origin.check_slot(slot, request.app.settings, request.app.openfire,
                                     request.header("Host"))
 

@@ -3,8 +3,15 @@ service by service discovery, check the file against its maximum size, ask for a
 
 Openfire offers the service with its HTTP File Upload plugin (``httpfileupload.<domain>``);
 without it there is no item with the feature and the answer is 501 naming the plugin.
+
+Discovery costs one disco#items and a disco#info per server item, so the service found is
+remembered per domain for a minute (:class:`UploadServices`). A remembered service that has
+gone (the plugin unloaded: its address answers service-unavailable and the like) is forgotten
+at once and discovered again in the same request, so removing the plugin is a 501 at once.
 """
 from __future__ import absolute_import
+
+import threading
 
 from sparkweb.errors import (BadRequest, Forbidden, PayloadTooLarge,
                              PluginMissing, ServiceUnavailable, TooManyRequests)
@@ -32,27 +39,87 @@ class FileTooLarge(PayloadTooLarge):
         return dict(PayloadTooLarge.body(self), maxFileSize=self.limit)
 
 
-def request_slot(session, file_name, size, content_type=None):
-    """``{putUrl, getUrl, headers}`` for a file of ``size`` bytes named ``file_name``."""
+# Errors meaning "no service at this address (any more)", rather than a refusal of this slot.
+GONE = ("service-unavailable", "feature-not-implemented", "item-not-found",
+        "remote-server-not-found", "remote-server-timeout")
+REMEMBER_SECONDS = 60
+
+
+class UploadServices(object):
+    """The upload service of each domain as found by discovery: (service JID, size limit),
+    remembered for REMEMBER_SECONDS. Only services found are remembered: a server without
+    one is asked again each time, so installing the plugin takes effect at once."""
+
+    def __init__(self, clock):
+        self._clock = clock         # milliseconds
+        self._lock = threading.Lock()
+        self._found = {}            # domain -> (jid, limit, found at)
+
+    def find(self, session):
+        domain = _domain(session)
+        with self._lock:
+            known = self._found.get(domain)
+        if known is not None and self._clock() - known[2] < REMEMBER_SECONDS * 1000:
+            return known[0], known[1], True
+        jid, limit = find_service(session)
+        with self._lock:
+            self._found[domain] = (jid, limit, self._clock())
+        return jid, limit, False
+
+    def forget(self, session, jid):
+        domain = _domain(session)
+        with self._lock:
+            if self._found.get(domain, (None,))[0] == jid:
+                del self._found[domain]
+
+
+def request_slot(services, session, file_name, size, content_type=None):
+    """``{putUrl, getUrl, headers}`` for a file of ``size`` bytes named ``file_name``, from
+    the domain's upload service as remembered by ``services`` (:class:`UploadServices`)."""
     _check_name(file_name)
     if content_type is not None:
         _check_content_type(content_type)
-    service, limit = find_service(session)
+    service, limit, remembered = services.find(session)
+    if remembered and limit is not None and size > limit:
+        # The administrator may have raised the limit or moved the service: look again.
+        service, limit, remembered = _look_again(services, session, service)
     if limit is not None and size > limit:
         raise FileTooLarge(limit)
-    answer = session.ask("get", service, iq.element(
-        "request", NS_UPLOAD, filename=file_name, size=str(size), content_type=content_type))
-    condition, error = iq.error_condition(answer)
+    try:
+        answer, condition, error = _ask_slot(session, service, file_name, size, content_type)
+    except ServiceUnavailable:
+        services.forget(session, service)       # no answer in time: look again next time
+        raise
+    if remembered and condition in GONE:
+        service, limit, _ = _look_again(services, session, service)
+        if limit is not None and size > limit:
+            raise FileTooLarge(limit)
+        answer, condition, error = _ask_slot(session, service, file_name, size, content_type)
     if condition is not None:
         raise _refusal(condition, error, service)
     return _slot(answer)
 
 
+def _look_again(services, session, service):
+    services.forget(session, service)
+    return services.find(session)
+
+
+def _ask_slot(session, service, file_name, size, content_type):
+    answer = session.ask("get", service, iq.element(
+        "request", NS_UPLOAD, filename=file_name, size=str(size), content_type=content_type))
+    condition, error = iq.error_condition(answer)
+    return answer, condition, error
+
+
+def _domain(session):
+    return session.jid.split("@")[-1].split("/")[0]
+
+
 def find_service(session):
     """(service JID, maximum file size or None): the first item of the server's disco#items
     whose disco#info has the upload feature. 501 when there is none."""
-    domain = session.jid.split("@")[-1].split("/")[0]
-    items = session.ask("get", domain, iq.element("query", iq.NS_DISCO_ITEMS))
+    items = session.ask("get", _domain(session), iq.element("query", iq.NS_DISCO_ITEMS))
     query = iq.child(items, "query", iq.NS_DISCO_ITEMS)
     for item in iq.children(query, "item") if query is not None else []:
         jid = item.getAttribute("jid")
@@ -111,7 +178,7 @@ def _refusal(condition, error, service):
         if text.isdigit():
             return FileTooLarge(int(text))
         return PayloadTooLarge("The upload service refused the file as too large.")
-    if condition in ("service-unavailable", "feature-not-implemented", "item-not-found"):
+    if condition in GONE:
         return PluginMissing(UPLOAD_PLUGIN, UPLOAD_SERVICE)
     kind = STATUS_BY_CONDITION.get(condition, BadRequest)
     return kind("The upload service %s refused the slot: %s." % (service, condition))
