@@ -13,6 +13,7 @@ unless every push (warm-up included) was sent and received.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,7 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as listing:
         json.dump([s.json() for s in subscriptions], listing)
     try:
+        service_cpu = resource.getrusage(resource.RUSAGE_SELF)
         output = subprocess.run(paths.jython_command(
             [paths.PYTHON_SOURCES], [os.path.join(HERE, "jython", "push_rate.py"), listing.name,
                                      str(args.pushes), str(args.threads)], jvm_options),
@@ -66,6 +68,16 @@ def main():
             raise SystemExit("the sender did not report:\n" + output.stdout[-2000:] +
                              output.stderr[-2000:])
         result = json.loads(lines[-1])
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        service_ms = ((used.ru_utime + used.ru_stime) -
+                      (service_cpu.ru_utime + service_cpu.ru_stime)) * 1000 / max(service.counted, 1)
+        # Wall-clock rates follow whatever else the machine runs; CPU per push does not. The
+        # projection is what the cores would do with nothing else running (sender + service).
+        per_push = result["sender_cpu_ms_per_push"] + service_ms
+        result.update({"service_cpu_ms_per_push": round(service_ms, 3),
+                       "projected_pushes_per_second_on_idle_cores": round(
+                           1000.0 * (os.cpu_count() or 1) / per_push, 1),
+                       "load_average": os.getloadavg()})
         verified = sum(s.deliveries.qsize() for s in subscriptions)
         problems = [p for s in subscriptions for p in s.problems]
         result.update({"received": service.counted, "verified_and_decrypted": verified,
