@@ -32,7 +32,7 @@ def test_a_slixmpp_message_pushes_once_without_a_stream_and_not_with_one(target,
             peer.send_message("alice@" + target.domain, text)
             note = device.next().json()
             assert (note["type"], note["body"], note["title"]) == (
-                "chat", text, "Bob (bob@%s)" % target.domain), note
+                "chat", text, "bob@%s (Bob)" % target.domain), note
             device.none_within(2)
             with EventStream(target, token) as stream:
                 stream.next("onConnect")
@@ -62,7 +62,7 @@ def test_a_message_openfire_stores_offline_is_pushed_once_and_not_again_on_sign_
         peer.send_message("alice@" + target.domain, text)
         note = device.next().json()
         assert (note["type"], note["body"], note["title"]) == (
-            "chat", text, "Bob (bob@%s)" % target.domain), note
+            "chat", text, "bob@%s (Bob)" % target.domain), note
         token = target.login("alice")          # the offline message reaches this session
         marker = "after sign-in %s" % uuid.uuid4().hex[:6]
         peer.send_message("alice@" + target.domain, marker)
@@ -98,7 +98,7 @@ def test_a_room_mention_pushes_and_history_and_plain_room_messages_do_not(target
             bob.say(room, mention)
             note = device.next().json()
             assert (note["type"], note["body"], note["title"]) == (
-                "mention", mention, "Bob (%s)" % room), \
+                "mention", mention, "%s (Bob)" % room), \
                 "the first push is not the mention (history or a plain message pushed?): %r" % (
                     note,)
             device.none_within(2)

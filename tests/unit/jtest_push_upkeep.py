@@ -1,7 +1,6 @@
 """Keeping the subscription table honest: device names compare alike in every store (13-13), a
 key rotation deletes the subscriptions made for the old key (13-12), endpoints the sender keeps
-refusing are pruned (13-4), and entries of accounts deleted while SparkWeb was not loaded are
-never used (13-10)."""
+refusing for good are pruned (13-4), never for a failed look-up (S5-13-8)."""
 from __future__ import absolute_import
 
 import time
@@ -10,10 +9,11 @@ from sparkweb.errors import Conflict
 from sparkweb.openfire.facade import PushSubscriptionRecord
 from sparkweb.push import subscriptions
 from sparkweb.push.notifications import Notification
-from sparkweb.push.sender import PRUNE_AFTER_REFUSALS, TransportRefused
+from sparkweb.push.sender import (PRUNE_AFTER_MILLIS, PRUNE_AFTER_REFUSALS, PushAnswer,
+                                  TransportRefused)
 
 from jtest_webpush import Transport, app_with, body, subscribe
-from support import raised
+from support import Clock, raised
 
 WAIT_SECONDS = 20
 
@@ -73,13 +73,15 @@ def test_rotating_the_vapid_key_deletes_every_subscription():
 def test_an_endpoint_the_sender_keeps_refusing_is_pruned():
     def refusing(url, headers, body_bytes):
         raise TransportRefused("address")
-    openfire, app = app_with(refusing)
+    clock = Clock()
+    openfire, app = app_with(refusing, clock)
     sender = app.webpush.sender
     try:
         subscribe(app, u"alice", u"laptop", u"https://push.example/1")
         for n in range(PRUNE_AFTER_REFUSALS):
             sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
             _wait_for(lambda: sender.counts()["refused"] == n + 1, "refusal %d" % (n + 1))
+            clock.advance(PRUNE_AFTER_MILLIS / 1000 / (PRUNE_AFTER_REFUSALS - 1))
         _wait_for(lambda: openfire.push_subscriptions(u"alice") == [],
                   "the refused subscription pruned: %r" % sender.counts())
         assert sender.counts()["pruned"] == 1, sender.counts()
@@ -87,29 +89,46 @@ def test_an_endpoint_the_sender_keeps_refusing_is_pruned():
         app.webpush.stop()
 
 
-def test_entries_older_than_the_account_are_never_used_and_swept_at_start():
-    """Deleted while SparkWeb was not loaded (no user event), and re-created: the old owner's
-    browser must not get the new account's notifications, nor be listed to the new owner."""
-    transport = Transport()
-    openfire, app = app_with(transport)
+def test_failed_look_ups_and_quick_refusals_never_prune():
+    """findings-13 S5-13-8: a resolver hiccup (unknown_host, cached negatively for seconds)
+    deleted every active subscription after three pushes."""
+    answers = ["unknown_host"] * 3 + ["address"] * 3
+
+    def refusing(url, headers, body_bytes):
+        if answers:
+            raise TransportRefused(answers.pop(0))
+        return PushAnswer(201)
+    openfire, app = app_with(refusing)
     sender = app.webpush.sender
     try:
-        for username, endpoint in ((u"bob", u"https://push.example/old-owner"),
-                                   (u"ghost", u"https://push.example/deleted-user")):
-            old = body(endpoint)
-            openfire.save_push_subscription(PushSubscriptionRecord(
-                username, u"phone", endpoint, old["keys"]["p256dh"], old["keys"]["auth"], None,
-                1000), 10)   # made in 1970: long before either account of that name
-        openfire.delete_user(u"bob")              # as if unloaded: nobody listening
-        openfire.add_user(u"bob", u"new-pw")      # created now
-        subscribe(app, u"bob", u"laptop", u"https://push.example/new-owner")
-        sender.send_to_user(u"bob", Notification(u"T", u"for the new bob", "chat"))
-        assert transport.next()[0] == u"https://push.example/new-owner", "wrong device first"
-        assert transport.nothing_more(2), "the old owner's browser got the new bob's push"
-        assert [s.endpoint for s in openfire.push_subscriptions(u"bob")] == \
-            [u"https://push.example/new-owner"], "the old owner's row was kept"
-        app.webpush.listen()()                    # a start: the sweep, then stop listening
-        _wait_for(lambda: openfire.push_subscriptions(u"ghost") == [],
-                  "the deleted account's row swept at start")
+        subscribe(app, u"alice", u"laptop", u"https://push.example/1")
+        for n in range(7):
+            sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
+            _wait_for(lambda: sender.counts()["refused"] + sender.counts()["sent"] == n + 1,
+                      "answer %d" % (n + 1))
+        assert sender.counts()["sent"] == 1 and sender.counts()["pruned"] == 0, sender.counts()
+        assert openfire.push_subscriptions(u"alice"), "the subscription was deleted"
+    finally:
+        app.webpush.stop()
+
+
+def test_a_device_stored_before_names_were_normalised_is_the_same_device():
+    """findings-13 S5-13-5 (a): a row stored as "Laptop" could not be deleted by the name the
+    user sees, and re-subscribing it took a second slot."""
+    openfire, app = app_with(Transport())
+    try:
+        old = body(u"https://push.example/old")
+        openfire.save_push_subscription(PushSubscriptionRecord(
+            u"alice", u"Laptop", old["endpoint"], old["keys"]["p256dh"], old["keys"]["auth"],
+            None, app.webpush.clock()), 10)
+        _subscribe_as(app, u"alice", u"Laptop", u"https://push.example/new")
+        assert [(s.device, s.endpoint) for s in openfire.push_subscriptions(u"alice")] == \
+            [(u"laptop", u"https://push.example/new")], "the old spelling kept its own slot"
+        openfire.save_push_subscription(PushSubscriptionRecord(
+            u"alice", u"Phone ", old["endpoint"], old["keys"]["p256dh"], old["keys"]["auth"],
+            None, app.webpush.clock()), 10)
+        subscriptions.delete(openfire, u"alice", subscriptions.device_name(u"Phone"))
+        assert [s.device for s in openfire.push_subscriptions(u"alice")] == [u"laptop"], \
+            "DELETE by the listed name left the old spelling"
     finally:
         app.webpush.stop()

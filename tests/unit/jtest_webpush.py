@@ -368,7 +368,7 @@ def test_notification_fields_use_the_roster_name_and_the_neutral_text_setting():
     try:
         automatic = app.webpush.automatic
         note = automatic.notification(u"alice", "chat", chat(u"the secret"))
-        assert (note.title, note.body, note.tag) == (u"Bob (bob@example.test)", u"the secret",
+        assert (note.title, note.body, note.tag) == (u"bob@example.test (Bob)", u"the secret",
                                                      u"chat:bob@example.test"), vars(note)
         openfire.set_property(config.WEBPUSH_NEUTRAL_TEXT.key, u"true")
         note = automatic.notification(u"alice", "chat", chat(u"the secret"))

@@ -42,7 +42,7 @@ def delete_subscription(request):
 def get_subscribers(request):
     """The spec's UserEntities, holding only the caller (when subscribed), and the caller's
     subscriptions."""
-    mine = subscriptions.of_account(request.app.openfire, request.user)
+    mine = request.app.openfire.push_subscriptions(request.user)
     user = request.app.openfire.get_user(request.user)
     users = [{"username": user.username, "name": user.name, "email": user.email,
               "properties": []}] if mine and user is not None else []

@@ -9,11 +9,10 @@ from __future__ import absolute_import
 class UserRecord(object):
     """An Openfire user as SparkWeb sees it (no password, ever)."""
 
-    def __init__(self, username, name=u"", email=u"", created_at=None):
+    def __init__(self, username, name=u"", email=u""):
         self.username = username
         self.name = name or u""
         self.email = email or u""
-        self.created_at = created_at   # epoch millis of the account's creation, if known
 
 
 class RosterEntry(object):
@@ -185,10 +184,6 @@ class OpenfireFacade(object):
     def delete_push_subscription(self, username, device=None, endpoint=None):
         """Deletes the user's entry with that device name or that endpoint; True if there was
         one."""
-        raise NotImplementedError
-
-    def push_subscribed_usernames(self):
-        """Every username with at least one entry (the start-up sweep of deleted accounts)."""
         raise NotImplementedError
 
     def delete_all_push_subscriptions(self):

@@ -98,9 +98,7 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
         user = self._user(username)
         if user is None:
             return None
-        created = user.getCreationDate()
-        return UserRecord(user.getUsername(), user.getName(), user.getEmail(),
-                          created.getTime() if created is not None else None)
+        return UserRecord(user.getUsername(), user.getName(), user.getEmail())
 
     def get_user_properties(self, username):
         user = self._user(username)
@@ -163,9 +161,6 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def delete_push_subscription(self, username, device=None, endpoint=None):
         return _PUSH_SUBSCRIPTIONS.delete(username, device, endpoint)
-
-    def push_subscribed_usernames(self):
-        return _PUSH_SUBSCRIPTIONS.usernames()
 
     def delete_all_push_subscriptions(self):
         return _PUSH_SUBSCRIPTIONS.delete_all()

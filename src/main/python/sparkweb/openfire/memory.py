@@ -10,7 +10,7 @@ from __future__ import absolute_import
 import copy
 import threading
 
-from java.lang import String as JavaString, System, Throwable
+from java.lang import String as JavaString, Throwable
 from java.util import Locale
 from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
@@ -33,8 +33,8 @@ def _user_key(username):
 
 
 class _MemoryUser(object):
-    def __init__(self, username, password, name, email, created_at):
-        self.record = UserRecord(username, name, email, created_at)
+    def __init__(self, username, password, name, email):
+        self.record = UserRecord(username, name, email)
         self.password = password
         self.properties = ConcurrentHashMap()
 
@@ -76,10 +76,9 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
         return service
 
     # --- test and dev-host set-up: what an administrator does in Openfire ---------------------
-    def add_user(self, username, password, name=u"", email=u"", created_at=None):
+    def add_user(self, username, password, name=u"", email=u""):
         username = _user_key(username)   # the admin console lower-cases new names
-        self._users.put(username, _MemoryUser(username, password, name, email,
-                                              created_at or System.currentTimeMillis()))
+        self._users.put(username, _MemoryUser(username, password, name, email))
 
     def delete_user(self, username, close_sessions=True):
         """Deletes the user, telling listeners first (Openfire's user_deleting). The admin

@@ -46,10 +46,6 @@ class MemoryWebPush(object):
                     return True
         return False
 
-    def push_subscribed_usernames(self):
-        with self._push_lock:
-            return sorted(set(row.username for row in self._push_rows.values()))
-
     def delete_all_push_subscriptions(self):
         with self._push_lock:
             count = len(self._push_rows)

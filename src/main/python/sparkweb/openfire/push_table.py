@@ -34,7 +34,6 @@ SELECT_BY_ENDPOINT = ("SELECT " + _COLUMNS + ", slot FROM ofSparkWebPushSub "
 DELETE_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=?"
 DELETE_USER_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=? AND username=?"
 DELETE_DEVICE = "DELETE FROM ofSparkWebPushSub WHERE username=? AND deviceName=?"
-SELECT_USERNAMES = "SELECT DISTINCT username FROM ofSparkWebPushSub"
 DELETE_ALL = "DELETE FROM ofSparkWebPushSub"
 # Each failed attempt means another save of the same user committed in between (or the database
 # broke a deadlock), so a save retries at most once per other save running at the same time.
@@ -86,9 +85,6 @@ class PushSubscriptionTable(object):
         else:
             sql, values = DELETE_USER_ENDPOINT, [sha256_hex(endpoint), username]
         return self._run(lambda connection: _update(connection, sql, values)) > 0
-
-    def usernames(self):
-        return self._run(lambda connection: _strings(connection, SELECT_USERNAMES))
 
     def delete_all(self):
         return self._run(lambda connection: _update(connection, DELETE_ALL, []))
@@ -169,19 +165,6 @@ def _query(connection, sql, values):
         found = []
         while rows.next():
             found.append((_record(rows), rows.getInt(8)))
-        return found
-    finally:
-        _close(rows, statement)
-
-
-def _strings(connection, sql):
-    statement = rows = None
-    try:
-        statement = connection.prepareStatement(sql)
-        rows = statement.executeQuery()
-        found = []
-        while rows.next():
-            found.append(rows.getString(1))
         return found
     finally:
         _close(rows, statement)

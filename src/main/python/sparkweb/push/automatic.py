@@ -10,7 +10,7 @@ room history), anything for users who switched automatic pushes off (``sparkweb.
 
 The checks on the routing thread are cheap; the user's preference, names and the sending run
 on the push pool. The title is the sender's name (their roster nickname, or their name for
-local users) followed by their address, which no sender can choose; the body the text or, with
+local users) after their address, which no sender can choose; the body the text or, with
 ``sparkweb.webpush.neutralText`` or for a sender not in the user's roster, a neutral one; the
 tag (one per conversation) lets a newer notification replace an older one.
 
@@ -22,15 +22,15 @@ conversation's newest one anyway (one tag per conversation).
 from __future__ import absolute_import
 
 import re
+import unicodedata
 
 from sparkweb import config
 from sparkweb.errors import TooManyRequests
 from sparkweb.push.notifications import Notification
-from sparkweb.push.subscriptions import of_account
 
 NEUTRAL = {"chat": u"New message", "mention": u"You were mentioned", "invitation":
            u"New invitation"}
-MAX_TITLE_CHARS = 100
+MAX_NAME_CHARS = 24
 PUSHED_MESSAGE_TYPES = (None, "chat", "normal")   # not headlines, not bounced errors
 # A delay element (XEP-0203, or the legacy XEP-0091 x): matched on tags only - text (a body
 # that names the namespace) cannot contain '<' in serialised XML.
@@ -94,7 +94,7 @@ class AutomaticPushes(object):
     def _push(self, username, kind, stanza):
         if self._opted_out(username):
             return
-        devices = of_account(self._openfire, username)
+        devices = self._openfire.push_subscriptions(username)
         if not devices:
             return   # nothing to ring: the sender's allowance stays untouched
         try:   # anyone may message anyone: without this, a stranger rings a phone at will
@@ -132,7 +132,10 @@ class AutomaticPushes(object):
         return Notification(title, body, kind, tag=tag, sender=sender, urgency="high")
 
     def _is_contact(self, username, bare):
-        return any(entry.jid == bare for entry in self._openfire.roster(username))
+        """A roster entry with a presence subscription either way: Openfire also lists, with
+        subscription none, anyone who merely asked to subscribe (S5-13-1)."""
+        return any(entry.jid == bare and entry.subscription in (1, 2, 3)
+                   for entry in self._openfire.roster(username))
 
     def _name_of(self, username, bare):
         for entry in self._openfire.roster(username):
@@ -153,10 +156,13 @@ def _from_room(stanza):
 
 
 def with_address(name, address):
-    """``Name (address)``, the name cut so the title stays short; the address is never cut (a
-    cut one could end in someone else's domain)."""
-    if not name or name == address:
+    """``address (Name)``: the address first, so no name can push it out of a one-line title;
+    the name cleaned of control, format and line characters and runs of spaces, at most
+    MAX_NAME_CHARS, and left out when it holds an address itself (S5-13-7)."""
+    name = u" ".join(u"".join(c for c in (name or u"") if unicodedata.category(c) not in
+                              ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn")).split())
+    if not name or name == address or u"@" in name:
         return address
-    room = max(MAX_TITLE_CHARS - len(address) - 3, 1)
-    name = name if len(name) <= room else name[:room - 1] + u"\u2026"
-    return u"%s (%s)" % (name, address)
+    if len(name) > MAX_NAME_CHARS:
+        name = name[:MAX_NAME_CHARS - 1] + u"\u2026"
+    return u"%s (%s)" % (address, name)

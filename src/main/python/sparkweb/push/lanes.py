@@ -3,7 +3,10 @@ cannot hold the threads every other user's notifications need (findings-13 13-1/
 
 A delivery is one notification to one subscription. It waits in its user's lane; deliveries are
 handed to the pool round robin across users, and only as many as the pool has threads, so that
-nothing waits in the pool's own queue behind a hung request. Bounds:
+nothing waits in the pool's own queue behind a hung request. A delivery running for longer than
+``SLOW_MILLIS`` no longer counts against that number (its thread waits on a host, it does no
+work): the pool may then grow, to at most ``MAX_THREADS_FACTOR`` times its size, so that several
+users' hanging endpoints together cannot hold every thread (S5-A1). Bounds:
 
 - per user: at most ``USER_IN_FLIGHT`` deliveries running; the rest wait in the lane (at most
   ``USER_QUEUE``; beyond, dropped and counted ``dropped``). All lanes together hold at most the
@@ -11,8 +14,8 @@ nothing waits in the pool's own queue behind a hung request. Bounds:
 - per push-service host (the endpoint's origin): a healthy host takes as many threads as the pool
   has (browser vendors' services carry everybody's pushes); a host that failed last time, or
   has had a request running for ``SLOW_MILLIS`` without any finishing, gets one at a time.
-- circuit breaker: a host that failed ``BREAKER_FAILURES`` times in a row (no answer, 429, 5xx)
-  is skipped for ``BREAKER_MILLIS`` (deliveries to it counted ``circuit_open``, not retried);
+- circuit breaker: a host that failed ``BREAKER_FAILURES`` times in a row (no connection or no
+  answer; an answer, even 429 or 5xx, concerns one subscription) is skipped for ``BREAKER_MILLIS`` (deliveries to it counted ``circuit_open``, not retried);
   after that one request is tried, and one success closes the breaker.
 
 Never calls out (the pool, the store) while holding its lock.
@@ -29,11 +32,13 @@ USER_QUEUE = 100
 SLOW_MILLIS = 3000
 BREAKER_FAILURES = 3
 BREAKER_MILLIS = 60000
+MAX_THREADS_FACTOR = 4
+MAX_HOSTS = 1000
 
 
 class Delivery(object):
     """One notification for one subscription; ``run()`` sends it (on a pool thread) and returns
-    whether the push service answered (False: no answer, 429 or 5xx)."""
+    whether the push service answered at all (False: no connection, no answer)."""
 
     def __init__(self, username, host, run):
         self.username = username
@@ -70,6 +75,7 @@ class DeliveryLanes(object):
         self._hosts = {}
         self._waiting = 0
         self._running = 0
+        self._started = {}             # id(delivery) -> when it started, while it runs
 
     def offer(self, delivery):
         """Queues ``delivery``; False (counted dropped) when its lane or all lanes are full."""
@@ -107,7 +113,7 @@ class DeliveryLanes(object):
         chosen, skipped = [], []
         with self._lock:
             turns = len(self._order)
-            while turns > 0 and self._running < self._threads:
+            while turns > 0 and self._may_start(now):
                 turns -= 1
                 username = self._order.popleft()
                 lane = self._lanes[username]
@@ -122,6 +128,11 @@ class DeliveryLanes(object):
         for _ in skipped:
             self._count("circuit_open")
         return chosen
+
+    def _may_start(self, now):
+        working = sum(1 for started in self._started.values() if now - started <= SLOW_MILLIS)
+        return working < self._threads and \
+            self._running < self._threads * MAX_THREADS_FACTOR
 
     def _next_of(self, lane, username, now, skipped):
         """The lane's first delivery if its user and host have room; deliveries to an open
@@ -157,6 +168,7 @@ class DeliveryLanes(object):
         self._user_in_flight[delivery.username] = \
             self._user_in_flight.get(delivery.username, 0) + 1
         self._running += 1
+        self._started[id(delivery)] = now
 
     def _run(self, delivery):
         answered = False
@@ -171,6 +183,7 @@ class DeliveryLanes(object):
         opened = False
         with self._lock:
             self._running -= 1
+            self._started.pop(id(delivery), None)
             left = self._user_in_flight.get(delivery.username, 1) - 1
             if left:
                 self._user_in_flight[delivery.username] = left
@@ -186,10 +199,17 @@ class DeliveryLanes(object):
                 if host.failures >= BREAKER_FAILURES and host.open_until <= now:
                     host.open_until = now + BREAKER_MILLIS
                     opened = True
-            if host.in_flight == 0 and host.failures == 0 and len(self._hosts) > 1000:
-                del self._hosts[delivery.host]   # healthy and idle: nothing to remember
+            if len(self._hosts) > MAX_HOSTS:
+                self._forget_idle_hosts(now)
         if opened:
             self._count("breaker_opened")
+
+    def _forget_idle_hosts(self, now):
+        """Hosts with nothing running whose breaker time is over, failed or not (S5-13-3): a
+        user with wildcard DNS must not grow the map with every new host name."""
+        for name, host in list(self._hosts.items()):
+            if host.in_flight == 0 and host.open_until <= now:
+                del self._hosts[name]
 
     def is_open(self, host_name):
         """Whether deliveries to ``host_name`` are being skipped now (retries ask)."""

@@ -22,7 +22,7 @@ subscription is still stored (counted ``unsubscribed`` if not). At most ``MAX_PE
 
 Requests go out through the guarded outbound client (``transport``); an endpoint it refuses
 (an address not allowed) is counted as refused, never retried, and after
-``PRUNE_AFTER_REFUSALS`` refusals in a row deleted (``pruned``).
+``PRUNE_AFTER_REFUSALS`` refusals for its address in a row over an hour deleted (``pruned``).
 """
 from __future__ import absolute_import
 
@@ -35,8 +35,7 @@ from java.util.concurrent.atomic import AtomicLong
 from sparkweb import config
 from sparkweb.log import RepeatedFailures, logger
 from sparkweb.push.encryption import origin
-from sparkweb.push.lanes import Delivery, DeliveryLanes
-from sparkweb.push.subscriptions import of_account
+from sparkweb.push.lanes import MAX_THREADS_FACTOR, Delivery, DeliveryLanes
 
 LOG = logger("webpush")
 MAX_RETRY_DELAY_SECONDS = 300
@@ -46,6 +45,7 @@ COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried
 # before the next send, so that one the user deleted meanwhile gets nothing more.
 RECHECK_AFTER_MILLIS = 1000
 PRUNE_AFTER_REFUSALS = 3
+PRUNE_AFTER_MILLIS = 3600 * 1000
 MAX_TRACKED_REFUSALS = 10000
 
 
@@ -117,7 +117,8 @@ class PushSender(object):
                                         ArrayBlockingQueue(settings.get(config.WEBPUSH_QUEUE)),
                                         _DaemonThreads("sparkweb-push"))
         self._pool.allowCoreThreadTimeOut(True)
-        self._delivering = ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        most = threads * MAX_THREADS_FACTOR   # threads waiting on hanging hosts count apart
+        self._delivering = ThreadPoolExecutor(most, most, 30, TimeUnit.SECONDS,
                                               LinkedBlockingQueue(),
                                               _DaemonThreads("sparkweb-push-send"))
         self._delivering.allowCoreThreadTimeOut(True)
@@ -163,7 +164,7 @@ class PushSender(object):
         payload = notification.payload_bytes()
         read_at = self._clock()
         if subscriptions is None:
-            subscriptions = of_account(self._openfire, username)
+            subscriptions = self._openfire.push_subscriptions(username)
         for subscription in subscriptions:
             self._offer(subscription, notification, payload, 0, read_at)
 
@@ -195,7 +196,7 @@ class PushSender(object):
         return False
 
     def _deliver(self, subscription, notification, payload, attempt, read_at):
-        """Whether the push service answered (False: no answer, 429 or 5xx)."""
+        """Whether the push service answered at all (False: no connection, no answer)."""
         if (attempt > 0 or self._clock() - read_at > RECHECK_AFTER_MILLIS) and \
                 not self._still_stored(subscription):   # a retry, or one that waited
             return True
@@ -212,24 +213,30 @@ class PushSender(object):
             return True
         try:
             answer = self._transport(request.url, request.headers, request.body)
-        except TransportRefused:
+        except TransportRefused as refused:
             self._count("refused")
-            if self._refused_again(subscription.endpoint):
+            if self._refused_again(subscription.endpoint, refused.args[0] if refused.args
+                                   else None):
                 self._prune(subscription)
             return True
-        except (Exception, Throwable):   # no answer: as a 5xx
-            answer = PushAnswer(503)
+        except (Exception, Throwable):   # no answer: as a 5xx, and the host's own failure
+            self._judge(subscription, notification, payload, attempt, PushAnswer(503))
+            return False
         self._refusals.remove(subscription.endpoint)
-        return self._judge(subscription, notification, payload, attempt, answer)
+        # An answer, even 429 or 5xx, is about this subscription or request: push services
+        # carry every user's pushes, and one user's failing subscription must not close the
+        # host to all (S5-13-2).
+        self._judge(subscription, notification, payload, attempt, answer)
+        return True
 
     def _judge(self, subscription, notification, payload, attempt, answer):
         status = answer.status
-        failing = status == 429 or status >= 500
         if 200 <= status < 300:
             self._count("sent")
         elif status in (404, 410):
             self._prune(subscription)
-        elif failing and attempt < self._settings.get(config.WEBPUSH_RETRIES):
+        elif (status == 429 or status >= 500) and \
+                attempt < self._settings.get(config.WEBPUSH_RETRIES):
             if self._pending_retries.incrementAndGet() > self.MAX_PENDING_RETRIES:
                 self._pending_retries.decrementAndGet()
                 self._count("retry_dropped")
@@ -240,7 +247,6 @@ class PushSender(object):
         else:
             self._count("failed")
             LOG.debug("A push service answered %d; notification not delivered" % status)
-        return not failing
 
     def _retry_later(self, subscription, notification, payload, attempt, delay_seconds):
         def again():
@@ -251,18 +257,23 @@ class PushSender(object):
         except RejectedExecutionException:   # stopping
             self._pending_retries.decrementAndGet()
 
-    def _refused_again(self, endpoint):
-        """Whether the outbound client has now refused ``endpoint`` PRUNE_AFTER_REFUSALS times
-        in a row (its host resolves to an address not allowed, or no longer exists): such a
-        subscription is deleted rather than kept in one of its user's slots forever."""
+    def _refused_again(self, endpoint, reason):
+        """Whether ``endpoint`` is refused for good: its host resolved to an address SparkWeb
+        may not reach (reason ``address``) at least PRUNE_AFTER_REFUSALS times in a row over at
+        least PRUNE_AFTER_MILLIS. Such a subscription is deleted rather than kept in one of its
+        user's slots forever. A failed look-up (``unknown_host``: a resolver hiccup) is never
+        grounds to delete."""
+        if reason != "address":
+            return False
+        now = self._clock()
         if self._refusals.size() >= MAX_TRACKED_REFUSALS:
             self._refusals.clear()
-        count = (self._refusals.get(endpoint) or 0) + 1
-        if count < PRUNE_AFTER_REFUSALS:
-            self._refusals.put(endpoint, count)
-            return False
-        self._refusals.remove(endpoint)
-        return True
+        count, first = self._refusals.get(endpoint) or (0, now)
+        if count + 1 >= PRUNE_AFTER_REFUSALS and now - first >= PRUNE_AFTER_MILLIS:
+            self._refusals.remove(endpoint)
+            return True
+        self._refusals.put(endpoint, (count + 1, first))
+        return False
 
     def _prune(self, subscription):
         self._openfire.delete_push_subscription(subscription.username,

@@ -8,7 +8,6 @@ from sparkweb.push.automatic import AutomaticPushes
 from sparkweb.push.encryption import RequestBuilder
 from sparkweb.push.publishing import PublishLimits
 from sparkweb.push.sender import PushSender
-from sparkweb.push.subscriptions import of_account
 from sparkweb.push.vapid import VapidKeys
 
 
@@ -36,15 +35,8 @@ class WebPush(object):
         self.keys.rotate()
         return self.openfire.delete_all_push_subscriptions()
 
-    def sweep_deleted_accounts(self):
-        """Deletes the entries of accounts deleted, or deleted and re-created, while SparkWeb was
-        not loaded (no event told it): on the push pool, once at start."""
-        return self.sender.submit(lambda: [of_account(self.openfire, username) for username
-                                           in self.openfire.push_subscribed_usernames()])
-
     def listen(self):
         """Hears offline messages and account deletions from now on; returns the undo."""
-        self.sweep_deleted_accounts()
         accounts = _AccountEnds(self.openfire)
         self.openfire.add_offline_listener(self.automatic)
         self.openfire.add_user_listener(accounts)

@@ -22,7 +22,6 @@ from sparkweb.push import crypto
 MAX_ENDPOINT_CHARS = 1000      # the column's size
 MAX_DEVICE_CHARS = 100
 MAX_EXPIRATION_MILLIS = 253402300799999   # year 9999: beyond is no time a browser gives
-STALE_MARGIN_MILLIS = 60000
 
 
 def device_name(text):
@@ -32,7 +31,7 @@ def device_name(text):
     facade's do not: "Laptop", "laptop" and "laptop " are one device everywhere only when they
     arrive as one string (findings-13 13-13)."""
     if isinstance(text, basestring):
-        text = unicodedata.normalize("NFC", unicode(text)).strip(u" ").lower()
+        text = _normalised(text)
     # The limit is in UTF-8 bytes as well: Oracle's VARCHAR2(100) and DB2's VARCHAR(100) count
     # bytes, so 100 non-ASCII characters were a database error there (503), not a 400.
     if not text or len(text) > MAX_DEVICE_CHARS or \
@@ -41,6 +40,17 @@ def device_name(text):
         raise BadRequest("The device name must be 1-%d characters (at most %d bytes in UTF-8) "
                          "without control characters." % (MAX_DEVICE_CHARS, MAX_DEVICE_CHARS))
     return text
+
+
+def _normalised(text):
+    return unicodedata.normalize("NFC", unicode(text)).strip(u" ").lower()
+
+
+def _older_spellings(openfire, username, device):
+    """The user's entries stored, before names were normalised, under another spelling of
+    ``device`` ("Laptop" for "laptop"): the same device (S5-13-5)."""
+    return [row.device for row in openfire.push_subscriptions(username)
+            if row.device != device and _normalised(row.device) == device]
 
 
 def _endpoint(value, plain_http_hosts, policy):
@@ -109,6 +119,8 @@ def parse(body, username, device, settings, now, policy=None):
 
 def store(openfire, settings, record):
     limit = settings.get(config.WEBPUSH_MAX_SUBSCRIPTIONS)
+    for older in _older_spellings(openfire, record.username, record.device):
+        openfire.delete_push_subscription(record.username, device=older)
     saved = openfire.save_push_subscription(record, limit)
     if saved is None:
         raise Conflict("This push endpoint belongs to another account's subscription with "
@@ -119,28 +131,11 @@ def store(openfire, settings, record):
 
 
 def delete(openfire, username, device):
-    if not openfire.delete_push_subscription(username, device=device):
+    deleted = openfire.delete_push_subscription(username, device=device)
+    for older in _older_spellings(openfire, username, device):
+        deleted = openfire.delete_push_subscription(username, device=older) or deleted
+    if not deleted:
         raise NotFound("You have no push subscription named '%s'." % device[:40])
-
-
-def of_account(openfire, username):
-    """The user's subscriptions made by this account. Entries of an account that no longer
-    exists, or older than the account (its name's earlier owner, deleted while SparkWeb was not
-    loaded to hear it: findings-13 13-10), are deleted and never used. The margin allows for
-    cluster nodes' clocks."""
-    rows = openfire.push_subscriptions(username)
-    if not rows:
-        return rows
-    user = openfire.get_user(username)
-    created = user.created_at if user is not None else None
-    current = []
-    for row in rows:
-        if user is None or (created is not None and
-                            row.created_at < created - STALE_MARGIN_MILLIS):
-            openfire.delete_push_subscription(username, endpoint=row.endpoint)
-        else:
-            current.append(row)
-    return current
 
 
 def describe(record):
