@@ -134,6 +134,21 @@ def test_modules_after_broken_ones_run_and_pass(broken_run):
     assert outcome(output, "jtest_zz_healthy.py", "runner_check") is None, output
 
 
+def test_a_skipped_test_is_reported_skipped_with_its_reason(tmp_path):
+    status, output = run_collector(tmp_path, {"jtest_skips.py": """
+        from unittest import SkipTest
+
+        def test_needs_something_absent():
+            raise SkipTest("the thing is not installed here")
+
+        def test_after_it():
+            pass
+        """})
+    assert status == 0, "a skip failed the run (exit %s):\n%s" % (status, output)
+    assert "SKIPPED" in output and "the thing is not installed here" in output, output
+    assert outcome(output, "jtest_skips.py", "test_after_it") == "PASSED", output
+
+
 def test_a_runner_that_dies_inside_a_module_fails_the_run(tmp_path):
     status, output = run_collector(tmp_path, {"jtest_dies.py": """
         from java.lang import Runtime

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from harness import paths
+from harness import paths, postgres
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_MARK = "JYTHON_TEST_MODULE "
@@ -97,14 +97,48 @@ def run_suite(config):
                      if name.startswith("jtest_") and name.endswith(".py"))
     command = paths.jython_command([paths.PYTHON_SOURCES, HERE],
                                    [os.path.join(HERE, "jython_runner.py")] + modules)
+    server, environment = _postgresql_for_the_run(modules)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                              cwd=HERE)
+                              cwd=HERE, env=environment)
         output = RunnerOutput(done.stdout, done.stderr, done.returncode)
     except subprocess.TimeoutExpired as timeout:
         output = RunnerOutput(_text(timeout.stdout), _text(timeout.stderr), None)
+    finally:
+        if server is not None:
+            server.stop()
     config.stash[RUN_KEY] = output
     return output
+
+
+def _postgresql_for_the_run(modules):
+    """The scratch PostgreSQL server the SQL tests (the modules importing databases.py) use,
+    and the runner's environment naming it, or the reason there is none. A server named by the
+    caller in SPARKWEB_TEST_POSTGRESQL_URL is used as it is (each test makes a schema of its
+    own)."""
+    environment = dict(os.environ)
+    if environment.get("SPARKWEB_TEST_POSTGRESQL_URL") or not any(
+            _imports_databases(module) for module in modules):
+        return None, environment
+    trouble = postgres.problem()
+    if trouble is not None:
+        environment["SPARKWEB_TEST_POSTGRESQL_MISSING"] = "%s: %s" % trouble
+        return None, environment
+    server = postgres.ScratchPostgres()
+    try:
+        server.start()
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        # Installed but not startable is a broken machine, not a reason to skip.
+        environment["SPARKWEB_TEST_POSTGRESQL_MISSING"] = (
+            "fail: the scratch PostgreSQL server did not start: %s" % error)
+        return None, environment
+    environment["SPARKWEB_TEST_POSTGRESQL_URL"] = server.jdbc_url()
+    return server, environment
+
+
+def _imports_databases(module):
+    with open(os.path.join(HERE, module + ".py"), encoding="utf-8") as source:
+        return re.search(r"^import databases$", source.read(), re.MULTILINE) is not None
 
 
 def _text(output):
@@ -169,6 +203,8 @@ class JythonTest(pytest.Item):
         self.result = result
 
     def runtest(self):
+        if self.result["outcome"] == "skipped":
+            pytest.skip(self.result["details"])
         if self.result["outcome"] != "passed":
             raise JythonTestFailure(self.result["details"])
 

@@ -1,12 +1,12 @@
 """The session registry and user sessions against the in-memory Openfire, on a hand clock."""
 from __future__ import absolute_import
 
-from java.lang import RuntimeException, Thread, Throwable
+from java.lang import RuntimeException, System, Thread, Throwable
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, ConcurrentLinkedQueue, \
     TimeUnit
 
 from sparkweb import config
-from sparkweb.errors import PayloadTooLarge
+from sparkweb.errors import PayloadTooLarge, ServiceUnavailable
 from sparkweb.session.registry import SessionRegistry
 from sparkweb.xmpp import stanza
 from support import Clock, RecordingStream, openfire_with_users, services
@@ -423,6 +423,49 @@ def test_a_start_that_fails_is_tried_afresh_by_the_next_request():
     session = registry.get_or_start(u"bob")
     assert not session.ended and session.jid, "the next request got no live session"
     assert len(openfire.xmpp.sessions_of(u"bob")) == 1, "XMPP sessions of bob"
+
+
+def _wait_until_waiting(threads, deadline):
+    """Until every other live thread of ``threads`` waits (on a start), or ``deadline``."""
+    waiting = (Thread.State.WAITING, Thread.State.TIMED_WAITING)
+    me = Thread.currentThread()
+    while System.currentTimeMillis() < deadline and not all(
+            thread.getState() in waiting for thread in threads
+            if thread is not me and thread.isAlive()):
+        Thread.onSpinWait()
+
+
+def test_requests_waiting_on_a_refused_start_get_its_answer_not_a_conflict():
+    """Issue 17: a start refused with an API error (503: the session lives on another cluster
+    node) must give every request waiting on it that answer. They got 409 instead: each woke
+    to an ended session, the registry's retries made one of them the next opener, and after
+    three rounds the rest ran out of attempts (SessionEnded). Each start here is refused only
+    once every other request waits on it, as when the refusal takes a cluster-wide lock."""
+    openfire, clock, app = setup()
+    threads, outcomes = [], ConcurrentLinkedQueue()
+    refusing = SlowStart(openfire)
+
+    def open_refused(username, resource, listener):
+        _wait_until_waiting(threads, System.currentTimeMillis() + 20000)
+        raise ServiceUnavailable("Your session is served by another node.")
+    refusing.open_session = open_refused
+    registry = SessionRegistry(refusing, app.settings, clock)
+
+    def request():
+        try:
+            registry.get_or_start(u"bob")
+            outcomes.add("started")
+        except (Exception, Throwable) as error:
+            outcomes.add(getattr(error, "status", repr(error)))
+    threads.extend(Thread(request) for _ in range(6))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60000)
+        assert not thread.isAlive(), "a request hung"
+    assert sorted(outcomes) == [503] * 6, \
+        "every request must get the start's 503: %r" % sorted(outcomes)
+    assert registry.get(u"bob") is None, "the refused session stayed registered"
 
 
 def test_iq_requests_from_others_are_answered_pings_with_a_result():

@@ -2,6 +2,9 @@
 without an upload service like Openfire's HTTP File Upload plugin."""
 from __future__ import absolute_import
 
+from java.lang import Thread
+from java.util.concurrent import Callable, Executors, TimeUnit
+
 from sparkweb import config
 from sparkweb.api.collaboration import get_upload_slot
 from sparkweb.errors import BadRequest, PayloadTooLarge, ServiceUnavailable
@@ -143,10 +146,11 @@ def test_the_services_refusal_of_one_slot_does_not_forget_the_service():
     assert len(asked) == 1, "a refusal must not cost a new discovery: %r" % asked
 
 
-def test_a_raised_limit_counts_at_once():
-    app, service, _ = clocked_app_with_upload(max_size=1000)
+def test_a_raised_limit_counts_within_seconds():
+    app, service, clock = clocked_app_with_upload(max_size=1000)
     ask(app, u"a.txt", "10")()
     service.max_size = 5000                     # the administrator raised the plugin's limit
+    clock.advance(11)
     slot = ask(app, u"b.txt", "2000")()
     assert slot["putUrl"].startswith(service.base_url), "slot %r" % slot
     error = raised(ask(app, u"c.txt", "5001"))
@@ -170,6 +174,84 @@ def test_a_remembered_service_that_does_not_answer_is_looked_for_again_next_time
     assert isinstance(error, ServiceUnavailable), "got %r" % error
     ask(app, u"a.txt", "10")()
     assert len(asked) == 2, "a service that did not answer must be looked for again: %r" % asked
+
+
+def test_files_over_the_limit_do_not_make_every_request_a_discovery():
+    app, service, clock = clocked_app_with_upload(max_size=1000)
+    asked = count_discovery(app)
+    ask(app, u"a.txt", "10")()
+    for _ in range(5):
+        error = raised(ask(app, u"big.bin", "5000"))
+        assert error is not None and error.status == 413, "got %r" % error
+    ask(app, u"a.txt", "10")()
+    assert len(asked) == 1, "oversized files forced discoveries: %r" % asked
+    clock.advance(11)
+    for _ in range(5):
+        raised(ask(app, u"big.bin", "5000"))
+    assert len(asked) == 2, "one look again in ten seconds, not more: %r" % asked
+
+
+class AskSlot(Callable):
+    def __init__(self, ask_slot):
+        self._ask_slot = ask_slot
+
+    def call(self):
+        return self._ask_slot()
+
+
+def test_requests_arriving_during_a_discovery_take_its_result():
+    app, service, _ = clocked_app_with_upload()
+    server = app.openfire.xmpp.iq
+    asked = []
+    original = server.answer
+
+    def slow_discovery(sender, stanza):
+        if iq.NS_DISCO_ITEMS in stanza.get_xml():
+            asked.append(sender)
+            Thread.sleep(300)           # keeps the discovery running while others arrive
+        return original(sender, stanza)
+    server.answer = slow_discovery
+    pool = Executors.newFixedThreadPool(8)
+    try:
+        futures = [pool.submit(AskSlot(ask(app, u"a.txt", "10"))) for _ in range(8)]
+        slots = [future.get(60, TimeUnit.SECONDS) for future in futures]
+    finally:
+        pool.shutdownNow()
+    assert all(slot["putUrl"].startswith(service.base_url) for slot in slots), "no slot"
+    assert len(asked) == 1, "%d discoveries for 8 requests at once" % len(asked)
+
+
+def test_without_a_service_requests_at_once_share_one_discovery_and_its_501():
+    app = services(openfire_with_users())
+    server = app.openfire.xmpp.iq
+    asked = []
+    original = server.answer
+
+    def slow_discovery(sender, stanza):
+        if iq.NS_DISCO_ITEMS in stanza.get_xml():
+            asked.append(sender)
+            Thread.sleep(1000)          # keeps the discovery running while others arrive
+        return original(sender, stanza)
+    server.answer = slow_discovery
+    pool = Executors.newFixedThreadPool(8)
+    try:
+        futures = [pool.submit(AskSlot(lambda: raised(ask(app, u"a.txt", "10"))))
+                   for _ in range(8)]
+        errors = [future.get(60, TimeUnit.SECONDS) for future in futures]
+    finally:
+        pool.shutdownNow()
+    assert all(error is not None and error.status == 501 for error in errors), \
+        "every request is told there is no service: %r" % errors
+    assert len(asked) <= 3, "%d discoveries, one after another, for 8 requests" % len(asked)
+
+
+def test_a_service_that_times_out_is_a_503_not_a_missing_plugin():
+    app, service, _ = clocked_app_with_upload()
+    service.answer = lambda type, query: ("error", "wait", "remote-server-timeout") \
+        if query.getLocalName() == "request" else MemoryUploadService.answer(service, type, query)
+    error = raised(ask(app, u"a.txt", "10"))
+    assert error is not None and error.status == 503, "got %r" % error
+    assert "remote-server-timeout" in error.message, error.message
 
 
 # --- slots on SparkWeb's own origin (an uploaded HTML file would run script as the user) -----

@@ -7,7 +7,8 @@ throwable (which Jython's ``except Exception`` does not catch).
 
 Lines, each prefixed with its mark, for the pytest collector in conftest.py:
 ``JYTHON_TEST_MODULE`` {module, tests} before a module's tests run (tests: their names);
-``JYTHON_TEST_RESULT`` {module, test, outcome, details, seconds} per test, and once with
+``JYTHON_TEST_RESULT`` {module, test, outcome, details, seconds} per test (outcome "passed",
+"failed", or "skipped" when it raised unittest.SkipTest: details is then the reason), and once with
 test ``<import>`` for a module that cannot be imported;
 ``JYTHON_TEST_END`` {modules: {module: tests run}, ran} when every module has run.
 The collector checks these against each other and the runner's exit status, so a test that is
@@ -19,6 +20,7 @@ import json
 import sys
 import time
 import traceback
+from unittest import SkipTest
 
 from java.lang import Throwable
 
@@ -49,6 +51,9 @@ def run_test(module_name, test_name, function):
     started = time.time()
     try:
         function()
+    except SkipTest as skipped:          # a database or tool the test needs is not here
+        report(module_name, test_name, "skipped", str(skipped), time.time() - started)
+        return
     except (BaseException, Throwable):   # SystemExit and Java throwables fail the test too
         report(module_name, test_name, "failed", traceback.format_exc() + _java_stack(),
                time.time() - started)

@@ -117,5 +117,7 @@ ROUTES = [
                    503: "upload_same_origin: the upload service announces addresses on "
                         "SparkWeb's own origin, where an uploaded file could run script as "
                         "the user; the message names the plugin's properties to change "
-                        "(or sparkweb.upload.allowSameOrigin)."}),
+                        "(or sparkweb.upload.allowSameOrigin). service_unavailable: the "
+                        "upload service did not answer in time (remote-server-timeout, or "
+                        "no answer); Retry-After says when to try again."}),
 ]

@@ -21,7 +21,7 @@ from org.igniterealtime.openfire.plugin.sparkweb import OpenfireCall
 from org.xmpp.packet import IQ, JID, Message, Packet, Presence, Roster
 
 from sparkweb.log import RepeatedFailures, logger
-from sparkweb.openfire import live_forwarding
+from sparkweb.openfire import live_forwarding, live_home
 from sparkweb.openfire import live_muc_stanzas
 from sparkweb.xmpp import roster as roster_model
 from sparkweb.xmpp import stanza as model
@@ -122,7 +122,14 @@ class LiveSession(object):
         self._connection = SparkWebConnection(listener)
         self._session = SessionManager.getInstance().createClientSession(
             self._connection, Locale.ENGLISH)
-        self._session.setAuthToken(AuthToken.generateUserToken(username), resource)
+        try:    # authenticating installs the route: on one cluster node only (live_home)
+            live_home.create_at_home(
+                XMPPServer.getInstance().createJID(username, resource),
+                lambda: self._session.setAuthToken(AuthToken.generateUserToken(username),
+                                                   resource))
+        except (Exception, Throwable):
+            self._connection.close()      # the unauthenticated session Openfire registered
+            raise
         self._router = SessionPacketRouter(self._session)
         self.jid = self._session.getAddress().toString()
         self._route(_roster_request())   # so Openfire sends this session roster pushes

@@ -13,6 +13,9 @@ from __future__ import absolute_import
 
 import threading
 
+from java.lang import Throwable
+from java.util.concurrent import CountDownLatch, TimeUnit
+
 from sparkweb.errors import (BadRequest, Forbidden, PayloadTooLarge,
                              PluginMissing, ServiceUnavailable, TooManyRequests)
 from sparkweb.xmpp import iq
@@ -26,7 +29,8 @@ UPLOAD_SERVICE, UPLOAD_PLUGIN = "HTTP upload service (XEP-0363)", "HTTP File Upl
 STATUS_BY_CONDITION = {"bad-request": BadRequest, "not-acceptable": BadRequest,
                        "forbidden": Forbidden, "not-allowed": Forbidden,
                        "not-authorized": Forbidden, "resource-constraint": TooManyRequests,
-                       "policy-violation": TooManyRequests}
+                       "policy-violation": TooManyRequests,
+                       "remote-server-timeout": ServiceUnavailable}
 
 
 class FileTooLarge(PayloadTooLarge):
@@ -41,36 +45,83 @@ class FileTooLarge(PayloadTooLarge):
 
 # Errors meaning "no service at this address (any more)", rather than a refusal of this slot.
 GONE = ("service-unavailable", "feature-not-implemented", "item-not-found",
-        "remote-server-not-found", "remote-server-timeout")
+        "remote-server-not-found")
 REMEMBER_SECONDS = 60
+# A file over the remembered limit looks again (the limit may have been raised), but at most
+# this often, or anyone could make every request of every user a discovery.
+RECHECK_SECONDS = 10
 
 
 class UploadServices(object):
     """The upload service of each domain as found by discovery: (service JID, size limit),
     remembered for REMEMBER_SECONDS. Only services found are remembered: a server without
-    one is asked again each time, so installing the plugin takes effect at once."""
+    one is asked again each time, so installing the plugin takes effect at once. Requests
+    arriving while a discovery runs share its outcome (a service or the 501) instead of
+    starting their own; no lock is held while a discovery waits for answers."""
 
     def __init__(self, clock):
-        self._clock = clock         # milliseconds
-        self._lock = threading.Lock()
-        self._found = {}            # domain -> (jid, limit, found at)
+        self._clock = clock                 # milliseconds
+        self._lock = threading.Lock()       # guards _found and _running
+        self._found = {}                    # domain -> (jid, limit, found at)
+        self._running = {}                  # domain -> _Discovery under way
 
-    def find(self, session):
+    def find(self, session, younger_than=REMEMBER_SECONDS):
+        """(jid, limit, remembered): the domain's service, discovered again when what is
+        remembered is older than ``younger_than`` seconds."""
         domain = _domain(session)
         with self._lock:
             known = self._found.get(domain)
-        if known is not None and self._clock() - known[2] < REMEMBER_SECONDS * 1000:
-            return known[0], known[1], True
-        jid, limit = find_service(session)
-        with self._lock:
-            self._found[domain] = (jid, limit, self._clock())
-        return jid, limit, False
+            if known is not None and self._clock() - known[2] < younger_than * 1000:
+                return known[0], known[1], True
+            running = self._running.get(domain)
+            mine = running is None
+            if mine:
+                running = self._running[domain] = _Discovery()
+        if not mine:
+            jid, limit = running.outcome()
+            return jid, limit, True
+        try:
+            running.result = find_service(session)
+        except (Exception, Throwable), error:
+            running.error = error
+            raise
+        finally:
+            with self._lock:
+                del self._running[domain]
+                if running.result is not None:
+                    self._found[domain] = running.result + (self._clock(),)
+            running.done.countDown()
+        return running.result[0], running.result[1], False
 
     def forget(self, session, jid):
         domain = _domain(session)
         with self._lock:
             if self._found.get(domain, (None,))[0] == jid:
                 del self._found[domain]
+
+    def _known(self, domain, younger_than):
+        with self._lock:
+            known = self._found.get(domain)
+        if known is not None and self._clock() - known[2] < younger_than * 1000:
+            return known
+        return None
+
+
+class _Discovery(object):
+    """One discovery under way; the requests that wait for it take its outcome."""
+    WAIT_SECONDS = 30
+
+    def __init__(self):
+        self.done = CountDownLatch(1)
+        self.result = self.error = None
+
+    def outcome(self):
+        if not self.done.await(self.WAIT_SECONDS, TimeUnit.SECONDS):
+            raise ServiceUnavailable("The search for the upload service is taking too long.",
+                                     {"Retry-After": "10"})
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 def request_slot(services, session, file_name, size, content_type=None):
@@ -81,20 +132,13 @@ def request_slot(services, session, file_name, size, content_type=None):
         _check_content_type(content_type)
     service, limit, remembered = services.find(session)
     if remembered and limit is not None and size > limit:
-        # The administrator may have raised the limit or moved the service: look again.
-        service, limit, remembered = _look_again(services, session, service)
-    if limit is not None and size > limit:
-        raise FileTooLarge(limit)
-    try:
-        answer, condition, error = _ask_slot(session, service, file_name, size, content_type)
-    except ServiceUnavailable:
-        services.forget(session, service)       # no answer in time: look again next time
-        raise
+        service, limit, remembered = services.find(session, RECHECK_SECONDS)
+    answer, condition, error = _ask_slot(services, session, service, limit, file_name, size,
+                                         content_type)
     if remembered and condition in GONE:
-        service, limit, _ = _look_again(services, session, service)
-        if limit is not None and size > limit:
-            raise FileTooLarge(limit)
-        answer, condition, error = _ask_slot(session, service, file_name, size, content_type)
+        service, limit, _ = _look_again(services, session, service)   # unloaded or moved
+        answer, condition, error = _ask_slot(services, session, service, limit, file_name,
+                                             size, content_type)
     if condition is not None:
         raise _refusal(condition, error, service)
     return _slot(answer)
@@ -105,9 +149,15 @@ def _look_again(services, session, service):
     return services.find(session)
 
 
-def _ask_slot(session, service, file_name, size, content_type):
-    answer = session.ask("get", service, iq.element(
-        "request", NS_UPLOAD, filename=file_name, size=str(size), content_type=content_type))
+def _ask_slot(services, session, service, limit, file_name, size, content_type):
+    if limit is not None and size > limit:
+        raise FileTooLarge(limit)
+    try:
+        answer = session.ask("get", service, iq.element(
+            "request", NS_UPLOAD, filename=file_name, size=str(size), content_type=content_type))
+    except ServiceUnavailable:
+        services.forget(session, service)       # no answer in time: look again next time
+        raise
     condition, error = iq.error_condition(answer)
     return answer, condition, error
 
@@ -181,7 +231,8 @@ def _refusal(condition, error, service):
     if condition in GONE:
         return PluginMissing(UPLOAD_PLUGIN, UPLOAD_SERVICE)
     kind = STATUS_BY_CONDITION.get(condition, BadRequest)
-    return kind("The upload service %s refused the slot: %s." % (service, condition))
+    headers = {"Retry-After": "10"} if kind is ServiceUnavailable else None
+    return kind("The upload service %s refused the slot: %s." % (service, condition), headers)
 
 
 def _check_name(file_name):

@@ -22,7 +22,7 @@ from java.util.concurrent.atomic import AtomicBoolean
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
-from sparkweb.errors import Conflict, PayloadTooLarge
+from sparkweb.errors import ApiError, Conflict, PayloadTooLarge
 from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
@@ -56,6 +56,7 @@ class UserSession(object):
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
         self._opening = False       # that caller has not finished yet
+        self._refused = None        # the ApiError that opening failed with, for its waiters
         self._finished = AtomicBoolean(False)
         self._closed = CountDownLatch(1)
         self.ended = False
@@ -95,6 +96,8 @@ class UserSession(object):
             raise SessionEnded(self.username)
         if not opener:
             getattr(start, "await")()   # "await" is a keyword in Python 3 tools
+            if self._refused is not None:   # the latch published it: waiters get its answer
+                raise self._refused
             return
         try:
             self._open()
@@ -109,6 +112,9 @@ class UserSession(object):
             carbons.enable(xmpp, self._requests)  # before presence: offline messages follow it
             xmpp.send(model.presence())       # initial presence: routed with no lock held
             ready = True
+        except ApiError as refused:   # e.g. 503, the session lives on another cluster node
+            self._refused = refused
+            raise
         finally:
             if not ready:                     # the failure propagates once this is done
                 if xmpp is not None:

@@ -1,0 +1,66 @@
+"""One home node per user in an Openfire cluster (issue 17, item 1): the user's SparkWeb session
+is created on one node only.
+
+Openfire's route for ``user@domain/<resource>`` is the directory: it says which node holds the
+session, and Openfire removes it when that node dies. Two nodes must never both create it: a
+client route is last-writer-wins, and when the stale copy ends, its removal takes the
+survivor's route with it. So creation runs as Openfire's own resource binding does
+(``SessionManager.resolveConflictAndBind``, 5.1.1): under Openfire's lock for the user's client
+routes (``RoutingTable.getClientRouteLock``, 5.1; on 5.0 the same lock of the "Routing User
+Sessions" cache), waited for with a timeout, the route re-checked, the session created (which
+installs the route), the lock released. Only then does the caller route anything (the
+session's initial presence): nothing is routed while the lock is held.
+
+A route held by another node means the session lives there; until requests are forwarded to
+it (issue 17, item 2) this node answers 503. A route held by this node belongs to another
+client that bound the same resource; it is replaced, as before.
+"""
+from __future__ import absolute_import
+
+from java.util.concurrent import TimeUnit
+from org.jivesoftware.openfire import XMPPServer
+from org.jivesoftware.util.cache import CacheFactory
+
+from sparkweb.errors import ServiceUnavailable
+
+# The cache whose per-bare-JID lock guards a user's client routes (RoutingTableImpl).
+ROUTES_BY_USER_CACHE = "Routing User Sessions"
+LOCK_SECONDS = 10
+
+
+class HomeElsewhere(ServiceUnavailable):
+    """The user's session lives on another cluster node."""
+
+
+def route_lock(full_jid):
+    """Openfire's lock over the client routes of ``full_jid``'s user, cluster-wide once the
+    node has joined a cluster."""
+    routing = XMPPServer.getInstance().getRoutingTable()
+    if hasattr(routing, "getClientRouteLock"):      # Openfire 5.1
+        return routing.getClientRouteLock(full_jid)
+    return CacheFactory.createCache(ROUTES_BY_USER_CACHE).getLock(full_jid.toBareJID())
+
+
+def held_elsewhere(full_jid):
+    """Whether another node holds the client route of ``full_jid``."""
+    routing = XMPPServer.getInstance().getRoutingTable()
+    return routing.hasClientRoute(full_jid) and not routing.isLocalRoute(full_jid)
+
+
+def create_at_home(full_jid, create):
+    """``create()``, run under the route lock when no other node holds ``full_jid``'s route;
+    its result. HomeElsewhere when another node holds it, 503 when the lock is not had in time
+    (failing closed, as Openfire's binding does)."""
+    lock = route_lock(full_jid)
+    if not lock.tryLock(LOCK_SECONDS, TimeUnit.SECONDS):
+        raise ServiceUnavailable("Your session could not be started in time; try again.",
+                                 {"Retry-After": "1"})
+    try:
+        if held_elsewhere(full_jid):
+            raise HomeElsewhere(
+                "Your session is served by another node of this Openfire cluster; use the "
+                "node that served you before (sticky load balancing by user).",
+                {"Retry-After": "5"})
+        return create()
+    finally:
+        lock.unlock()
