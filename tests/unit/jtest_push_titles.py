@@ -104,3 +104,9 @@ def test_published_notifications_without_a_title_show_the_senders_address():
         note = publishing.notification(fields, u"Carol", u"bob@example.test")
         assert note.title == u"bob@example.test (Carol)", "the sender is hidden: %r" % (
             note.title,)
+
+
+def test_a_name_given_as_a_byte_string_is_shown_too():
+    # Names read from settings or command lines may be byte strings; unicodedata refuses those.
+    title = automatic.with_address("Bob", u"bob@example.test")
+    assert title == u"bob@example.test (Bob)", title

@@ -155,11 +155,18 @@ def _from_room(stanza):
     return not stanza.invite.get("direct") and u"/" not in (stanza.sender or u"/")
 
 
+def _text(name):
+    """``name`` as unicode (unicodedata refuses byte strings, which the dev host's names are)."""
+    if not name:
+        return u""
+    return name if isinstance(name, unicode) else name.decode("utf-8", "replace")
+
+
 def with_address(name, address):
     """``address (Name)``: the address first, so no name can push it out of a one-line title;
     the name cleaned of control, format and line characters and runs of spaces, at most
     MAX_NAME_CHARS, and left out when it holds an address itself (S5-13-7)."""
-    name = u" ".join(u"".join(c for c in (name or u"") if unicodedata.category(c) not in
+    name = u" ".join(u"".join(c for c in _text(name) if unicodedata.category(c) not in
                               ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn")).split())
     if not name or name == address or u"@" in name:
         return address
