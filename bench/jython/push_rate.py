@@ -8,6 +8,7 @@ import time
 import urlparse
 
 from java.lang import System
+from java.lang.management import ManagementFactory
 
 from sparkweb import config
 from sparkweb.openfire.facade import PushSubscriptionRecord
@@ -33,7 +34,7 @@ def main(path, count, threads):
         openfire.add_user(username, u"x")
         openfire.save_push_subscription(PushSubscriptionRecord(
             username, u"bench", subscription["endpoint"], subscription["keys"]["p256dh"],
-            subscription["keys"]["auth"], None, 1), 10)
+            subscription["keys"]["auth"], None, System.currentTimeMillis()), 10)
         users.append(username)
     app = build_services(openfire)
     sender = app.webpush.sender
@@ -43,6 +44,7 @@ def main(path, count, threads):
         for round_count, report in ((min(count // 5, 500), False), (count, True)):  # warm-up
             before = sender.counts()
             total += round_count
+            cpu_before = ManagementFactory.getOperatingSystemMXBean().getProcessCpuTime()
             started = System.nanoTime()
             for number in range(round_count):
                 sender.send_to_user(users[number % len(users)],
@@ -56,9 +58,12 @@ def main(path, count, threads):
                     break
                 time.sleep(0.02)
             seconds = (System.nanoTime() - started) / 1e9
+            cpu_seconds = (ManagementFactory.getOperatingSystemMXBean().getProcessCpuTime() -
+                           cpu_before) / 1e9
         counts = sender.counts()
         print(json.dumps({"pushes": round_count, "seconds": round(seconds, 3),
                           "pushes_per_second": round(round_count / seconds, 1),
+                          "sender_cpu_ms_per_push": round(cpu_seconds * 1000 / round_count, 3),
                           "threads": threads, "counts": counts, "total_pushes": total}))
     finally:
         app.webpush.stop()

@@ -44,6 +44,7 @@ class Subscription(object):
         self.endpoint = "%s/push/%s" % (service.base_url, name)
         self.deliveries = queue.Queue()
         self.answers = []               # statuses (or (status, headers)) to answer next
+        self.hold = None                # a threading.Event: requests wait for it, unanswered
         self.problems = []              # requests the service refused, and why
 
     def json(self):
@@ -89,6 +90,8 @@ def verify_vapid(authorization, endpoint):
 
 
 class PushService(object):
+    """Each instance listens on a port of its own: two are two push-service origins."""
+
     def __init__(self):
         self.subscriptions = {}
         service = self
@@ -106,6 +109,9 @@ class PushService(object):
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         self.requests = 0
+        self._lock = threading.Lock()
+        self.holding = 0          # requests held by a tarpit subscription now, and at most
+        self.most_holding = 0
 
     def subscription(self, name):
         created = Subscription(self, name)
@@ -119,6 +125,16 @@ class PushService(object):
         body = request.rfile.read(int(request.headers.get("Content-Length", 0)))
         if subscription is None:
             return self._answer(request, 404)
+        if subscription.hold is not None:   # a tarpit: keep the sender waiting, answer nothing
+            with self._lock:
+                self.holding += 1
+                self.most_holding = max(self.most_holding, self.holding)
+            try:
+                subscription.hold.wait(120)
+            finally:
+                with self._lock:
+                    self.holding -= 1
+            return
         if subscription.answers:
             answer = subscription.answers.pop(0)
             status, headers = answer if isinstance(answer, tuple) else (answer, {})

@@ -56,3 +56,37 @@ def test_the_service_worker_shows_a_pushed_notification(browser, target):
             shown
     finally:
         context.close()
+
+
+def test_visibility_is_reported_by_one_listener_for_the_latest_stream(browser, target):
+    """findings-13 13-14: every reconnect (onConnect) added another visibilitychange listener,
+    each sending for its own, dead, stream id with the token of its time. The page's fetch is
+    recorded (listeners run synchronously on the event, so every call is in by its return)."""
+    origin = page_origin(target)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(origin + "/sparkweb/push.html")
+        page.wait_for_function("() => !!window.SparkWebPush")
+        calls = page.evaluate("""async () => {
+            const calls = [];
+            const real = window.fetch;
+            window.fetch = (url, init) => {
+              calls.push([String(url).split('/').pop(), init.headers.Authorization]);
+              return Promise.resolve(new Response('{}'));
+            };
+            try {
+              for (const n of [1, 2, 3]) {
+                await SparkWebPush.reportVisibility('token' + n, 'stream' + n);
+              }
+              document.dispatchEvent(new Event('visibilitychange'));
+            } finally {
+              window.fetch = real;
+            }
+            return calls;
+          }""")
+        assert calls[:3] == [["stream%d" % n, "Bearer token%d" % n] for n in (1, 2, 3)], calls
+        assert calls[3:] == [["stream3", "Bearer token3"]], \
+            "one visibility change was reported as %r" % (calls[3:],)
+    finally:
+        context.close()

@@ -179,13 +179,21 @@ def test_push_subscriptions_are_the_callers_own(target, alice, bob_token):
     service = PushService()
     device = "iso-" + uuid.uuid4().hex[:6]
     try:
+        subscription = service.subscription(device)
         assert alice.post("/webpush/subscribe/" + device,
-                          json=service.subscription(device).json()).status_code == 200
+                          json=subscription.json()).status_code == 200
         with target.client(bob_token) as bob:
             assert bob.get("/webpush/subscribers").json()["subscriptions"] == [], \
                 "bob sees alice's subscriptions"
             assert bob.delete("/webpush/subscribe/" + device).status_code == 404
             assert bob.delete("/webpush/subscribe/alice").status_code == 404
+            # alice's endpoint (shown to her, seen by extensions) with bob's own keys: 409
+            taken = dict(subscription.json(), keys=service.subscription("bob-" + device)
+                         .json()["keys"])
+            answer = bob.post("/webpush/subscribe/bob-" + device, json=taken)
+            assert answer.status_code == 409, "bob took alice's endpoint: %s" % answer.text
+            assert bob.delete("/webpush/subscribe/" + device.upper()).status_code == 404, \
+                "another spelling of alice's device name reached it"
         mine = [s["resource"] for s in alice.get("/webpush/subscribers").json()["subscriptions"]]
         assert device in mine, "bob's calls touched alice's subscription: %r" % mine
     finally:

@@ -2,6 +2,8 @@
 API, notifications received by a local push service that checks the VAPID JWT and decrypts the
 aes128gcm payload as a browser's push service and the browser would (harness/push_service.py)."""
 import base64
+import threading
+import time
 import uuid
 
 import pytest
@@ -187,3 +189,41 @@ def test_an_openfire_administrator_may_publish_to_anyone(target, carol, subscrib
                                                             "body": "at 22:00"})
     assert answer.status_code == 200, answer.text
     assert device.next().json()["body"] == "at 22:00"
+
+
+def test_one_users_hanging_endpoints_do_not_delay_another_users_push(alice, bob, carol,
+                                                                       subscribe):
+    """findings-13 13-1/A7: carol's endpoints (another push-service origin) accept requests and
+    never answer; she publishes to herself, 100 deliveries. Before, these held every push
+    thread for the whole read timeout and alice's push waited minutes."""
+    tarpit = PushService()
+    hold = threading.Event()
+    devices = []
+    try:
+        for n in range(5):
+            device = tarpit.subscription("tarpit%d-%s" % (n, uuid.uuid4().hex[:6]))
+            device.hold = hold
+            answer = carol.post("/webpush/subscribe/" + device.name, json=device.json())
+            assert answer.status_code == 200, answer.text
+            devices.append(device.name)
+        for n in range(20):
+            answer = carol.post("/webpush/publish/carol", json={"body": "to myself %d" % n})
+            assert answer.status_code == 200, answer.text
+        deadline = time.time() + 20
+        while tarpit.requests == 0 and time.time() < deadline:
+            time.sleep(0.05)   # bounded: until carol's first request hangs
+        assert tarpit.requests > 0, "carol's pushes never reached her endpoints"
+        victim = subscribe(alice)
+        started = time.time()
+        answer = bob.post("/webpush/publish/alice", json={"body": "during the attack"})
+        assert answer.status_code == 200, answer.text
+        note = victim.next(timeout=8).json()
+        assert note["body"] == "during the attack", note
+        assert tarpit.most_holding <= 2, "carol's endpoints held %d requests at once; the bound " \
+            "is 2 per user" % tarpit.most_holding
+        print("alice's push took %.2f s during the attack" % (time.time() - started))
+    finally:
+        hold.set()
+        for name in devices:
+            carol.delete("/webpush/subscribe/" + name)
+        tarpit.close()

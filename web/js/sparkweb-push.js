@@ -75,13 +75,31 @@
     if (subscription) { await subscription.unsubscribe(); }
   }
 
-  function reportVisibility(token, streamId) {
-    const report = () => fetch(api + "/webpush/visibility/" + encodeURIComponent(streamId), {
-      method: "PUT", headers: headers(token, true), keepalive: true,
+  // One visibilitychange listener per page, however often the stream reconnects: it reports
+  // for the latest stream with the latest token (each onConnect calls reportVisibility again).
+  const visibility = { token: null, streamId: null, listening: false };
+
+  function reportCurrentVisibility() {
+    return fetch(api + "/webpush/visibility/" + encodeURIComponent(visibility.streamId), {
+      method: "PUT", headers: headers(visibility.token, true), keepalive: true,
       body: JSON.stringify({ hidden: document.visibilityState === "hidden" }) });
-    document.addEventListener("visibilitychange", report);
-    return report();
   }
 
-  global.SparkWebPush = { register, subscribe, unsubscribe, reportVisibility };
+  function reportVisibility(token, streamId) {
+    visibility.token = token;
+    visibility.streamId = streamId;
+    if (!visibility.listening) {
+      document.addEventListener("visibilitychange", reportCurrentVisibility);
+      visibility.listening = true;
+    }
+    return reportCurrentVisibility();
+  }
+
+  function stopReportingVisibility() {
+    document.removeEventListener("visibilitychange", reportCurrentVisibility);
+    visibility.listening = false;
+  }
+
+  global.SparkWebPush = { register, subscribe, unsubscribe, reportVisibility,
+                          stopReportingVisibility };
 })(window);

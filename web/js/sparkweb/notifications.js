@@ -55,7 +55,9 @@ export class SparkWebNotifications extends SparkWebElement {
       const { subscriptions } = await this.client.request("GET", "/webpush/subscribers");
       const registration = await navigator.serviceWorker.getRegistration("/sparkweb/");
       const here = registration && await registration.pushManager.getSubscription();
-      this._show(Boolean(here) && subscriptions.some((s) => s.resource === this.device));
+      // SparkWeb stores device names in one form (NFC, no surrounding spaces, lower-case).
+      const mine = this.device.normalize("NFC").replace(/^ +| +$/g, "").toLowerCase();
+      this._show(Boolean(here) && subscriptions.some((s) => s.resource === mine));
     } catch (error) {
       this._error.textContent = this.errorText(error);
     }

@@ -55,8 +55,8 @@ class Services(object):
         self.webpush.keys.follow_stored()
 
     def rotate_vapid_key(self):
-        """A new Web Push key pair: every subscription made so far stops working."""
-        self.webpush.keys.rotate()
+        """A new Web Push key pair: every subscription made so far is deleted."""
+        self.webpush.rotate_key()
 
 
 def build_services(openfire, clock=millis_now, push_transport=None):

@@ -186,6 +186,10 @@ class OpenfireFacade(object):
         one."""
         raise NotImplementedError
 
+    def delete_all_push_subscriptions(self):
+        """Deletes every entry (a new VAPID key ends every subscription); how many there were."""
+        raise NotImplementedError
+
     def add_offline_listener(self, listener):
         """``listener.message_stored(username, stanza)`` for every message the server stores
         offline for a local user (who then has no available session)."""

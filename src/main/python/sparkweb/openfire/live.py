@@ -162,6 +162,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def delete_push_subscription(self, username, device=None, endpoint=None):
         return _PUSH_SUBSCRIPTIONS.delete(username, device, endpoint)
 
+    def delete_all_push_subscriptions(self):
+        return _PUSH_SUBSCRIPTIONS.delete_all()
+
     def add_offline_listener(self, listener):
         self._offline_listeners.add(listener)
 

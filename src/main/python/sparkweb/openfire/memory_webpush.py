@@ -46,6 +46,12 @@ class MemoryWebPush(object):
                     return True
         return False
 
+    def delete_all_push_subscriptions(self):
+        with self._push_lock:
+            count = len(self._push_rows)
+            self._push_rows.clear()
+        return count
+
     def add_offline_listener(self, listener):
         self.xmpp.offline_listeners.add(listener)
 

@@ -34,6 +34,7 @@ SELECT_BY_ENDPOINT = ("SELECT " + _COLUMNS + ", slot FROM ofSparkWebPushSub "
 DELETE_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=?"
 DELETE_USER_ENDPOINT = "DELETE FROM ofSparkWebPushSub WHERE endpointKey=? AND username=?"
 DELETE_DEVICE = "DELETE FROM ofSparkWebPushSub WHERE username=? AND deviceName=?"
+DELETE_ALL = "DELETE FROM ofSparkWebPushSub"
 # Each failed attempt means another save of the same user committed in between (or the database
 # broke a deadlock), so a save retries at most once per other save running at the same time.
 MAX_ATTEMPTS = 25
@@ -84,6 +85,9 @@ class PushSubscriptionTable(object):
         else:
             sql, values = DELETE_USER_ENDPOINT, [sha256_hex(endpoint), username]
         return self._run(lambda connection: _update(connection, sql, values)) > 0
+
+    def delete_all(self):
+        return self._run(lambda connection: _update(connection, DELETE_ALL, []))
 
     def _run(self, work):
         connection = None

@@ -10,7 +10,8 @@ room history), anything for users who switched automatic pushes off (``sparkweb.
 
 The checks on the routing thread are cheap; the user's preference, names and the sending run
 on the push pool. The title is the sender's name (their roster nickname, or their name for
-local users), the body the text or, with ``sparkweb.webpush.neutralText``, a neutral one; the
+local users) after their address, which no sender can choose; the body the text or, with
+``sparkweb.webpush.neutralText`` or for a sender not in the user's roster, a neutral one; the
 tag (one per conversation) lets a newer notification replace an older one.
 
 Automatic pushes from one sender (a room counts as one) to one user are limited like published
@@ -21,6 +22,7 @@ conversation's newest one anyway (one tag per conversation).
 from __future__ import absolute_import
 
 import re
+import unicodedata
 
 from sparkweb import config
 from sparkweb.errors import TooManyRequests
@@ -28,7 +30,7 @@ from sparkweb.push.notifications import Notification
 
 NEUTRAL = {"chat": u"New message", "mention": u"You were mentioned", "invitation":
            u"New invitation"}
-MAX_TITLE_CHARS = 100
+MAX_NAME_CHARS = 24
 PUSHED_MESSAGE_TYPES = (None, "chat", "normal")   # not headlines, not bounced errors
 # A delay element (XEP-0203, or the legacy XEP-0091 x): matched on tags only - text (a body
 # that names the namespace) cannot contain '<' in serialised XML.
@@ -107,32 +109,67 @@ class AutomaticPushes(object):
         return value == u"false"
 
     def notification(self, username, kind, stanza):
-        neutral = self._settings.get(config.WEBPUSH_NEUTRAL_TEXT)
+        """The title always carries the real sender's address (the room's, for room messages
+        and invitations a room sent): a display name, a nickname or an invitation's inner
+        ``from`` are chosen by the sender and could pose as someone else. The text of anyone
+        not in the user's roster is replaced by the neutral one: a stranger's words do not reach
+        the lock screen."""
+        sender = _bare(stanza.sender)
+        neutral = self._settings.get(config.WEBPUSH_NEUTRAL_TEXT) or (
+            kind != "mention" and not self._is_contact(username, sender) and
+            not (kind == "invitation" and _from_room(stanza)))
         if kind == "invitation":
-            room = stanza.invite.get("room") or _bare(stanza.sender)
-            title = self._name_of(username, stanza.invite.get("from") or stanza.sender)
+            room = _bare(stanza.invite.get("room")) or sender
             body = NEUTRAL[kind] if neutral else u"Invitation to %s" % room
-            tag = u"invitation:" + _bare(room)
-            return Notification(title, body, kind, tag=tag, sender=_bare(stanza.sender))
+            return Notification(with_address(self._name_of(username, sender), sender), body,
+                                kind, tag=u"invitation:" + room, sender=sender)
         if kind == "mention":
-            room, _, speaker = stanza.sender.partition(u"/")
-            title = u"%s (%s)" % (speaker, room.partition(u"@")[0])
-            tag = u"groupchat:" + room
+            speaker = stanza.sender.partition(u"/")[2]
+            title, tag = with_address(speaker, sender), u"groupchat:" + sender
         else:
-            title = self._name_of(username, stanza.sender)
-            tag = u"chat:" + _bare(stanza.sender)
+            title, tag = with_address(self._name_of(username, sender), sender), u"chat:" + sender
         body = NEUTRAL[kind] if neutral else stanza.body
-        return Notification(title[:MAX_TITLE_CHARS], body, kind, tag=tag,
-                            sender=_bare(stanza.sender), urgency="high")
+        return Notification(title, body, kind, tag=tag, sender=sender, urgency="high")
 
-    def _name_of(self, username, address):
-        bare = _bare(address)
+    def _is_contact(self, username, bare):
+        """A roster entry with a presence subscription either way: Openfire also lists, with
+        subscription none, anyone who merely asked to subscribe (S5-13-1)."""
+        return any(entry.jid == bare and entry.subscription in (1, 2, 3)
+                   for entry in self._openfire.roster(username))
+
+    def _name_of(self, username, bare):
         for entry in self._openfire.roster(username):
             if entry.jid == bare and entry.nickname:
-                return entry.nickname[:MAX_TITLE_CHARS]
+                return entry.nickname
         node, _, domain = bare.rpartition(u"@")
         if node and domain == self._openfire.xmpp_domain():
             user = self._openfire.get_user(node)
             if user is not None and user.name:
-                return user.name[:MAX_TITLE_CHARS]
-        return bare[:MAX_TITLE_CHARS]
+                return user.name
+        return bare
+
+
+def _from_room(stanza):
+    """A mediated invitation (XEP-0045 7.8.2): the room, a bare address, relays it; its text
+    names only that room."""
+    return not stanza.invite.get("direct") and u"/" not in (stanza.sender or u"/")
+
+
+def _text(name):
+    """``name`` as unicode (unicodedata refuses byte strings, which the dev host's names are)."""
+    if not name:
+        return u""
+    return name if isinstance(name, unicode) else name.decode("utf-8", "replace")
+
+
+def with_address(name, address):
+    """``address (Name)``: the address first, so no name can push it out of a one-line title;
+    the name cleaned of control, format and line characters and runs of spaces, at most
+    MAX_NAME_CHARS, and left out when it holds an address itself (S5-13-7)."""
+    name = u" ".join(u"".join(c for c in _text(name) if unicodedata.category(c) not in
+                              ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn")).split())
+    if not name or name == address or u"@" in name:
+        return address
+    if len(name) > MAX_NAME_CHARS:
+        name = name[:MAX_NAME_CHARS - 1] + u"\u2026"
+    return u"%s (%s)" % (address, name)

@@ -11,6 +11,7 @@ from java.lang import String, Throwable
 from java.security import KeyPairGenerator, Security
 from java.util import Base64
 from nl.martijndwars.webpush import Utils
+from org.igniterealtime.openfire.plugin.sparkweb import PushRequests
 from org.bouncycastle.jce import ECNamedCurveTable
 from org.bouncycastle.jce.provider import BouncyCastleProvider
 
@@ -62,13 +63,15 @@ def generate_key_pair():
 
 
 def load_public_key(raw):
-    """The BouncyCastle public key of an uncompressed P-256 point; ValueError when the bytes
-    are no point on the curve (a browser's p256dh must be one)."""
+    """The BouncyCastle public key of an uncompressed P-256 point, on BouncyCastle's specialised
+    P-256 arithmetic (webpush-java's Utils would load it on the generic, many times slower
+    curve); ValueError when the bytes are no point on the curve (a browser's p256dh must be
+    one)."""
     ensure_provider()
     if len(raw) != PUBLIC_KEY_BYTES or raw[0] != 4:
         raise ValueError("not an uncompressed P-256 point")
     try:
-        return Utils.loadPublicKey(raw)
+        return PushRequests.userKey(raw)
     except (Exception, Throwable):   # Java exceptions are not Exceptions
         raise ValueError("not a P-256 point")
 

@@ -58,7 +58,7 @@ class VapidTokens(object):
         self._tokens = ConcurrentHashMap()   # (key, subject, audience) -> (header, made at)
 
     def header(self, endpoint):
-        key, subject, audience = self._vapid_keys.current, self._subject(), _origin(endpoint)
+        key, subject, audience = self._vapid_keys.current, self._subject(), origin(endpoint)
         now = self._clock()
         cached = self._tokens.get((key.public_key, subject, audience))
         if cached is not None and now - cached[1] < TOKEN_REUSE_MILLIS:
@@ -70,7 +70,8 @@ class VapidTokens(object):
         return header
 
 
-def _origin(endpoint):
+def origin(endpoint):
+    """scheme://host[:port] of an endpoint, the port only when not the default."""
     uri = URI(endpoint)
     port = uri.getPort()
     default = {"https": 443, "http": 80}.get(uri.getScheme().lower())
@@ -92,7 +93,9 @@ def _sign(key, subject, audience, now):
 
 
 class RequestBuilder(object):
-    """Thread-safe: webpush-java keeps no per-request state in its service object."""
+    """Thread-safe: PushRequests keeps no per-request state. Each request is encrypted with a
+    new key pair of its own (RFC 8291), on BouncyCastle's specialised P-256 (see PushRequests
+    for why not webpush-java's own request builder)."""
 
     def __init__(self, vapid_keys, subject, clock):
         self._preparer = PushRequests()
@@ -104,7 +107,8 @@ class RequestBuilder(object):
         if len(payload) > MAX_PAYLOAD_BYTES:
             raise ValueError("payload too large")
         notification = (Notification.builder().endpoint(subscription.endpoint)
-                        .userPublicKey(crypto.b64url_decode(subscription.p256dh))
+                        .userPublicKey(crypto.load_public_key(
+                            crypto.b64url_decode(subscription.p256dh)))
                         .userAuth(crypto.b64url_decode(subscription.auth))
                         .payload(payload).ttl(ttl)
                         .urgency(URGENCIES[urgency]))

@@ -4,8 +4,8 @@ Allowed when the target lets the caller see their presence (the target's roster 
 with a 'from' or 'both' subscription: a contact the target accepted), or the caller is an
 Openfire administrator; anyone else gets 403, whether or not the target exists. Each sender has
 ``sparkweb.webpush.publishPerMinute`` notifications a minute (a bucket that refills over a
-minute); beyond, 429 with Retry-After. A given title is shown after the sender's address, and a
-given tag is kept under ``publish:<sender>:`` so that it replaces only the sender's own.
+minute); beyond, 429 with Retry-After. A given title is shown after the sender's address, without
+one the title is ``Name (address)``, and a given tag is kept under ``publish:<sender>:`` so that it replaces only the sender's own.
 """
 from __future__ import absolute_import
 
@@ -13,6 +13,7 @@ from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb import config
 from sparkweb.errors import BadRequest, Forbidden, TooManyRequests
+from sparkweb.push.automatic import with_address
 from sparkweb.push.notifications import Notification
 
 REFILL_MILLIS = 60000
@@ -84,7 +85,7 @@ def notification(fields, sender_name, sender_jid):
         raise BadRequest("A notification needs a 'body' or a 'title'.")
     # The sender's address is always shown, and their tags live under their own prefix: a
     # contact can neither pose as someone else nor replace another conversation's notification.
-    title = u"%s: %s" % (sender_jid, title) if title else sender_name or sender_jid
+    title = u"%s: %s" % (sender_jid, title) if title else with_address(sender_name, sender_jid)
     tag = _text(fields, "tag")
     tag = u"publish:%s:%s" % (sender_jid, tag) if tag else u"publish:" + sender_jid
     return Notification(title[:LIMITS["title"]], body, "publish", url=_url(_text(fields, "url")),

@@ -13,30 +13,40 @@ push service (RFC 8030):
 - a subscription whose request cannot be built (corrupt keys): failed, counted, the user's
   other subscriptions still served.
 
-A retry, and a send late in a slow fan-out, first checks that the subscription is still stored
-(counted ``unsubscribed`` if not). At most ``MAX_PENDING_RETRIES`` retries wait at a time; beyond, they are dropped and counted
+Each subscription's delivery waits in its user's lane (push.lanes): a user's deliveries run at
+most two at a time, a failing or slow push-service host gets one thread, and a host that keeps
+failing is skipped for a minute (``circuit_open``), so one user's slow or hostile endpoints
+cannot hold the pool. A delivery that waited, and every retry, first checks that the
+subscription is still stored (counted ``unsubscribed`` if not). At most ``MAX_PENDING_RETRIES`` retries wait at a time; beyond, they are dropped and counted
 (``retry_dropped``).
 
 Requests go out through the guarded outbound client (``transport``); an endpoint it refuses
-(an address not allowed) is counted as refused, never retried.
+(an address not allowed) is counted as refused, never retried, and after
+``PRUNE_AFTER_REFUSALS`` refusals for its address in a row over an hour deleted (``pruned``).
 """
 from __future__ import absolute_import
 
 from java.lang import Runnable, Thread, Throwable
-from java.util.concurrent import (ArrayBlockingQueue, Executors, RejectedExecutionException,
+from java.util.concurrent import (ArrayBlockingQueue, ConcurrentHashMap, Executors,
+                                  LinkedBlockingQueue, RejectedExecutionException,
                                   ThreadFactory, ThreadPoolExecutor, TimeUnit)
 from java.util.concurrent.atomic import AtomicLong
 
 from sparkweb import config
 from sparkweb.log import RepeatedFailures, logger
+from sparkweb.push.encryption import origin
+from sparkweb.push.lanes import MAX_THREADS_FACTOR, Delivery, DeliveryLanes
 
 LOG = logger("webpush")
 MAX_RETRY_DELAY_SECONDS = 300
 COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried",
-            "retry_dropped", "unsubscribed", "limited")
+            "retry_dropped", "unsubscribed", "limited", "circuit_open", "breaker_opened")
 # A fan-out to slow endpoints takes a while: after this long, the subscription list is read again
 # before the next send, so that one the user deleted meanwhile gets nothing more.
 RECHECK_AFTER_MILLIS = 1000
+PRUNE_AFTER_REFUSALS = 3
+PRUNE_AFTER_MILLIS = 3600 * 1000
+MAX_TRACKED_REFUSALS = 10000
 
 
 class TransportRefused(Exception):
@@ -100,15 +110,27 @@ class PushSender(object):
         self._transport = transport
         self._clock = clock
         threads = settings.get(config.WEBPUSH_THREADS)
+        # Fan-outs (reading a user's subscriptions) queue here, bounded; the deliveries they make
+        # wait in the lanes, which hand the delivery threads no more than there are, so that
+        # queue never grows and a delivery is never refused for a queue full of fan-outs.
         self._pool = ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                                         ArrayBlockingQueue(settings.get(config.WEBPUSH_QUEUE)),
                                         _DaemonThreads("sparkweb-push"))
         self._pool.allowCoreThreadTimeOut(True)
+        most = threads * MAX_THREADS_FACTOR   # threads waiting on hanging hosts count apart
+        self._delivering = ThreadPoolExecutor(most, most, 30, TimeUnit.SECONDS,
+                                              LinkedBlockingQueue(),
+                                              _DaemonThreads("sparkweb-push-send"))
+        self._delivering.allowCoreThreadTimeOut(True)
         self._later = Executors.newSingleThreadScheduledExecutor(
             _DaemonThreads("sparkweb-push-retry"))
         self._failures = RepeatedFailures(LOG, "Sending a push notification")
         self._counts = dict((name, AtomicLong(0)) for name in COUNTERS)
         self._pending_retries = AtomicLong(0)
+        self._refusals = ConcurrentHashMap()   # endpoint -> refusals in a row
+        self._lanes = DeliveryLanes(lambda function: self._delivering.execute(
+            _Task(function, self._failures)), threads, settings.get(config.WEBPUSH_QUEUE),
+            clock, self._count)
 
     def counts(self):
         return dict((name, counter.get()) for name, counter in self._counts.items())
@@ -144,14 +166,24 @@ class PushSender(object):
         if subscriptions is None:
             subscriptions = self._openfire.push_subscriptions(username)
         for subscription in subscriptions:
-            if self._clock() - read_at > RECHECK_AFTER_MILLIS:
-                if not self._still_stored(subscription):
-                    continue
-            try:   # one subscription that cannot be sent to must not cost the others theirs
-                self._deliver(subscription, notification, payload, 0)
-            except (Exception, Throwable):
-                self._count("failed")
-                self._failures.failed()
+            self._offer(subscription, notification, payload, 0, read_at)
+
+    def _offer(self, subscription, notification, payload, attempt, read_at):
+        try:
+            host = origin(subscription.endpoint)
+        except (Exception, Throwable):   # no URI (a corrupt row): the sender refuses it anyway
+            host = u""
+        self._lanes.offer(Delivery(subscription.username, host, lambda: self._guarded(
+            subscription, notification, payload, attempt, read_at)))
+
+    def _guarded(self, subscription, notification, payload, attempt, read_at):
+        """One delivery on a pool thread: whether the push service answered."""
+        try:   # one subscription that cannot be sent to must not cost the others theirs
+            return self._deliver(subscription, notification, payload, attempt, read_at)
+        except (Exception, Throwable):
+            self._count("failed")
+            self._failures.failed()
+            return True
 
     def _still_stored(self, subscription):
         """Whether the user still has this very subscription (same endpoint and keys): one
@@ -163,28 +195,39 @@ class PushSender(object):
         self._count("unsubscribed")
         return False
 
-    def _deliver(self, subscription, notification, payload, attempt):
-        if attempt > 0 and not self._still_stored(subscription):   # a retry, seconds later
-            return
+    def _deliver(self, subscription, notification, payload, attempt, read_at):
+        """Whether the push service answered at all (False: no connection, no answer)."""
+        if (attempt > 0 or self._clock() - read_at > RECHECK_AFTER_MILLIS) and \
+                not self._still_stored(subscription):   # a retry, or one that waited
+            return True
         if subscription.expiration_time is not None and \
                 subscription.expiration_time <= self._clock():
             self._prune(subscription)
-            return
+            return True
         try:
             request = self._builder.build(subscription, payload, self._settings.get(
                 config.WEBPUSH_TTL), notification.urgency, notification.topic)
         except (Exception, Throwable):   # corrupt keys: this subscription only
             self._count("failed")
             self._failures.failed()
-            return
+            return True
         try:
             answer = self._transport(request.url, request.headers, request.body)
-        except TransportRefused:
+        except TransportRefused as refused:
             self._count("refused")
-            return
-        except (Exception, Throwable):   # no answer: as a 5xx
-            answer = PushAnswer(503)
+            if self._refused_again(subscription.endpoint, refused.args[0] if refused.args
+                                   else None):
+                self._prune(subscription)
+            return True
+        except (Exception, Throwable):   # no answer: as a 5xx, and the host's own failure
+            self._judge(subscription, notification, payload, attempt, PushAnswer(503))
+            return False
+        self._refusals.remove(subscription.endpoint)
+        # An answer, even 429 or 5xx, is about this subscription or request: push services
+        # carry every user's pushes, and one user's failing subscription must not close the
+        # host to all (S5-13-2).
         self._judge(subscription, notification, payload, attempt, answer)
+        return True
 
     def _judge(self, subscription, notification, payload, attempt, answer):
         status = answer.status
@@ -197,10 +240,10 @@ class PushSender(object):
             if self._pending_retries.incrementAndGet() > self.MAX_PENDING_RETRIES:
                 self._pending_retries.decrementAndGet()
                 self._count("retry_dropped")
-                return
-            self._count("retried")
-            self._retry_later(subscription, notification, payload, attempt + 1,
-                              retry_delay_seconds(attempt, answer.retry_after))
+            else:
+                self._count("retried")
+                self._retry_later(subscription, notification, payload, attempt + 1,
+                                  retry_delay_seconds(attempt, answer.retry_after))
         else:
             self._count("failed")
             LOG.debug("A push service answered %d; notification not delivered" % status)
@@ -208,13 +251,29 @@ class PushSender(object):
     def _retry_later(self, subscription, notification, payload, attempt, delay_seconds):
         def again():
             self._pending_retries.decrementAndGet()
-            if not self.submit(lambda: self._deliver(subscription, notification, payload,
-                                                     attempt)):
-                LOG.debug("Push retry dropped: the sending queue is full")
+            self._offer(subscription, notification, payload, attempt, self._clock())
         try:
             self._later.schedule(_Task(again, self._failures), delay_seconds, TimeUnit.SECONDS)
         except RejectedExecutionException:   # stopping
             self._pending_retries.decrementAndGet()
+
+    def _refused_again(self, endpoint, reason):
+        """Whether ``endpoint`` is refused for good: its host resolved to an address SparkWeb
+        may not reach (reason ``address``) at least PRUNE_AFTER_REFUSALS times in a row over at
+        least PRUNE_AFTER_MILLIS. Such a subscription is deleted rather than kept in one of its
+        user's slots forever. A failed look-up (``unknown_host``: a resolver hiccup) is never
+        grounds to delete."""
+        if reason != "address":
+            return False
+        now = self._clock()
+        if self._refusals.size() >= MAX_TRACKED_REFUSALS:
+            self._refusals.clear()
+        count, first = self._refusals.get(endpoint) or (0, now)
+        if count + 1 >= PRUNE_AFTER_REFUSALS and now - first >= PRUNE_AFTER_MILLIS:
+            self._refusals.remove(endpoint)
+            return True
+        self._refusals.put(endpoint, (count + 1, first))
+        return False
 
     def _prune(self, subscription):
         self._openfire.delete_push_subscription(subscription.username,
@@ -222,10 +281,11 @@ class PushSender(object):
         self._count("pruned")
 
     def stop(self, timeout_seconds=10):
-        """Ends both threads pools and waits (bounded) for them: nothing of an unloaded plugin
+        """Ends the thread pools and waits (bounded) for them: nothing of an unloaded plugin
         runs on."""
-        self._later.shutdownNow()
-        self._pool.shutdownNow()
-        for executor in (self._later, self._pool):
+        executors = (self._later, self._pool, self._delivering)
+        for executor in executors:
+            executor.shutdownNow()
+        for executor in executors:
             if not executor.awaitTermination(timeout_seconds, TimeUnit.SECONDS):
                 LOG.warn("SparkWeb's push threads did not end within %d s." % timeout_seconds)

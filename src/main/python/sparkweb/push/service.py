@@ -28,6 +28,13 @@ class WebPush(object):
         return self.settings.get(config.WEBPUSH_SUBJECT) or \
             u"mailto:admin@" + self.openfire.xmpp_domain()
 
+    def rotate_key(self):
+        """A new VAPID key pair; every stored subscription was made for the old one (push
+        services refuse requests signed with another), so all are deleted rather than sent to
+        in vain and counted against their users' limits (findings-13 13-12)."""
+        self.keys.rotate()
+        return self.openfire.delete_all_push_subscriptions()
+
     def listen(self):
         """Hears offline messages and account deletions from now on; returns the undo."""
         accounts = _AccountEnds(self.openfire)

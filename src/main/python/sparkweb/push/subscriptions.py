@@ -10,6 +10,8 @@ metadata addresses unless ``sparkweb.outbound.allow`` lists them; checked again 
 """
 from __future__ import absolute_import
 
+import unicodedata
+
 from sparkweb import config
 from sparkweb.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from sparkweb.openfire.facade import PushSubscriptionRecord
@@ -23,7 +25,13 @@ MAX_EXPIRATION_MILLIS = 253402300799999   # year 9999: beyond is no time a brows
 
 
 def device_name(text):
-    """The ``{resource}`` of the path: 1-100 characters, no control characters."""
+    """The ``{resource}`` of the path, in the one form every store compares alike: NFC, without
+    surrounding spaces, lower-case; 1-100 characters, no control characters. MySQL's and SQL
+    Server's usual collations ignore case and trailing spaces, PostgreSQL's and the in-memory
+    facade's do not: "Laptop", "laptop" and "laptop " are one device everywhere only when they
+    arrive as one string (findings-13 13-13)."""
+    if isinstance(text, basestring):
+        text = _normalised(text)
     # The limit is in UTF-8 bytes as well: Oracle's VARCHAR2(100) and DB2's VARCHAR(100) count
     # bytes, so 100 non-ASCII characters were a database error there (503), not a 400.
     if not text or len(text) > MAX_DEVICE_CHARS or \
@@ -32,6 +40,17 @@ def device_name(text):
         raise BadRequest("The device name must be 1-%d characters (at most %d bytes in UTF-8) "
                          "without control characters." % (MAX_DEVICE_CHARS, MAX_DEVICE_CHARS))
     return text
+
+
+def _normalised(text):
+    return unicodedata.normalize("NFC", unicode(text)).strip(u" ").lower()
+
+
+def _older_spellings(openfire, username, device):
+    """The user's entries stored, before names were normalised, under another spelling of
+    ``device`` ("Laptop" for "laptop"): the same device (S5-13-5)."""
+    return [row.device for row in openfire.push_subscriptions(username)
+            if row.device != device and _normalised(row.device) == device]
 
 
 def _endpoint(value, plain_http_hosts, policy):
@@ -100,6 +119,8 @@ def parse(body, username, device, settings, now, policy=None):
 
 def store(openfire, settings, record):
     limit = settings.get(config.WEBPUSH_MAX_SUBSCRIPTIONS)
+    for older in _older_spellings(openfire, record.username, record.device):
+        openfire.delete_push_subscription(record.username, device=older)
     saved = openfire.save_push_subscription(record, limit)
     if saved is None:
         raise Conflict("This push endpoint belongs to another account's subscription with "
@@ -110,7 +131,10 @@ def store(openfire, settings, record):
 
 
 def delete(openfire, username, device):
-    if not openfire.delete_push_subscription(username, device=device):
+    deleted = openfire.delete_push_subscription(username, device=device)
+    for older in _older_spellings(openfire, username, device):
+        deleted = openfire.delete_push_subscription(username, device=older) or deleted
+    if not deleted:
         raise NotFound("You have no push subscription named '%s'." % device[:40])
 
 

@@ -1,0 +1,218 @@
+"""Fair hand-out of push deliveries to the sending pool: one user's slow or hostile endpoints
+cannot hold the threads every other user's notifications need (findings-13 13-1/A7).
+
+A delivery is one notification to one subscription. It waits in its user's lane; deliveries are
+handed to the pool round robin across users, and only as many as the pool has threads, so that
+nothing waits in the pool's own queue behind a hung request. A delivery running for longer than
+``SLOW_MILLIS`` no longer counts against that number (its thread waits on a host, it does no
+work): the pool may then grow, to at most ``MAX_THREADS_FACTOR`` times its size, so that several
+users' hanging endpoints together cannot hold every thread (S5-A1). Bounds:
+
+- per user: at most ``USER_IN_FLIGHT`` deliveries running; the rest wait in the lane (at most
+  ``USER_QUEUE``; beyond, dropped and counted ``dropped``). All lanes together hold at most the
+  ``sparkweb.webpush.queueSize`` setting.
+- per push-service host (the endpoint's origin): a healthy host takes as many threads as the pool
+  has (browser vendors' services carry everybody's pushes); a host that failed last time, or
+  has had a request running for ``SLOW_MILLIS`` without any finishing, gets one at a time.
+- circuit breaker: a host that failed ``BREAKER_FAILURES`` times in a row (no connection or no
+  answer; an answer, even 429 or 5xx, concerns one subscription) is skipped for ``BREAKER_MILLIS`` (deliveries to it counted ``circuit_open``, not retried);
+  after that one request is tried, and one success closes the breaker.
+
+Never calls out (the pool, the store) while holding its lock.
+"""
+from __future__ import absolute_import
+
+import threading
+from collections import deque
+
+from java.util.concurrent import RejectedExecutionException
+
+USER_IN_FLIGHT = 2
+USER_QUEUE = 100
+SLOW_MILLIS = 3000
+BREAKER_FAILURES = 3
+BREAKER_MILLIS = 60000
+MAX_THREADS_FACTOR = 4
+MAX_HOSTS = 1000
+
+
+class Delivery(object):
+    """One notification for one subscription; ``run()`` sends it (on a pool thread) and returns
+    whether the push service answered at all (False: no connection, no answer)."""
+
+    def __init__(self, username, host, run):
+        self.username = username
+        self.host = host
+        self.run = run
+
+
+class _Host(object):
+    def __init__(self, now):
+        self.in_flight = 0
+        self.failures = 0          # in a row
+        self.open_until = 0
+        self.progress_at = now     # the last start on an idle host, or the last finish
+
+    def limit(self, now):
+        if self.failures > 0:   # failed last time, or half open after the breaker
+            return 1
+        if self.in_flight > 0 and now - self.progress_at > SLOW_MILLIS:
+            return 1
+        return None   # the pool is the bound
+
+
+class DeliveryLanes(object):
+    def __init__(self, submit, threads, capacity, clock, count):
+        self._submit = submit          # runnable function -> None; RejectedExecutionException
+        self._threads = threads
+        self._capacity = capacity
+        self._clock = clock
+        self._count = count            # counter name -> None
+        self._lock = threading.Lock()
+        self._lanes = {}               # username -> deque of Delivery
+        self._order = deque()          # usernames with a waiting delivery, round robin
+        self._user_in_flight = {}
+        self._hosts = {}
+        self._waiting = 0
+        self._running = 0
+        self._started = {}             # id(delivery) -> when it started, while it runs
+
+    def offer(self, delivery):
+        """Queues ``delivery``; False (counted dropped) when its lane or all lanes are full."""
+        with self._lock:
+            lane = self._lanes.get(delivery.username)
+            if self._waiting >= self._capacity or (lane is not None and len(lane) >= USER_QUEUE):
+                accepted = False
+            else:
+                if lane is None:
+                    lane = self._lanes[delivery.username] = deque()
+                    self._order.append(delivery.username)
+                lane.append(delivery)
+                self._waiting += 1
+                accepted = True
+        if not accepted:
+            self._count("dropped")
+            return False
+        self._pump()
+        return True
+
+    def waiting(self):
+        with self._lock:
+            return self._waiting
+
+    def _pump(self):
+        """Hands out what may run now; outside the lock."""
+        for delivery in self._take_runnable():
+            try:
+                self._submit(lambda delivery=delivery: self._run(delivery))
+            except RejectedExecutionException:   # stopping
+                self._finished(delivery, True)
+
+    def _take_runnable(self):
+        now = self._clock()
+        chosen, skipped = [], []
+        with self._lock:
+            turns = len(self._order)
+            while turns > 0 and self._may_start(now):
+                turns -= 1
+                username = self._order.popleft()
+                lane = self._lanes[username]
+                delivery = self._next_of(lane, username, now, skipped)
+                if delivery is not None:
+                    chosen.append(delivery)
+                    self._start(delivery, now)
+                if lane:
+                    self._order.append(username)   # to the back: the others come first
+                else:
+                    del self._lanes[username]
+        for _ in skipped:
+            self._count("circuit_open")
+        return chosen
+
+    def _may_start(self, now):
+        working = sum(1 for started in self._started.values() if now - started <= SLOW_MILLIS)
+        return working < self._threads and \
+            self._running < self._threads * MAX_THREADS_FACTOR
+
+    def _next_of(self, lane, username, now, skipped):
+        """The lane's first delivery if its user and host have room; deliveries to an open
+        breaker's host are taken out (into ``skipped``)."""
+        while lane:
+            delivery = lane[0]
+            host = self._host(delivery.host, now)
+            if host.open_until > now:
+                lane.popleft()
+                self._waiting -= 1
+                skipped.append(delivery)
+                continue
+            if self._user_in_flight.get(username, 0) >= USER_IN_FLIGHT:
+                return None
+            limit = host.limit(now)
+            if limit is not None and host.in_flight >= limit:
+                return None
+            self._waiting -= 1
+            return lane.popleft()
+        return None
+
+    def _host(self, name, now):
+        host = self._hosts.get(name)
+        if host is None:
+            host = self._hosts[name] = _Host(now)
+        return host
+
+    def _start(self, delivery, now):
+        host = self._host(delivery.host, now)
+        if host.in_flight == 0:
+            host.progress_at = now
+        host.in_flight += 1
+        self._user_in_flight[delivery.username] = \
+            self._user_in_flight.get(delivery.username, 0) + 1
+        self._running += 1
+        self._started[id(delivery)] = now
+
+    def _run(self, delivery):
+        answered = False
+        try:
+            answered = delivery.run()
+        finally:
+            self._finished(delivery, answered)
+            self._pump()
+
+    def _finished(self, delivery, answered):
+        now = self._clock()
+        opened = False
+        with self._lock:
+            self._running -= 1
+            self._started.pop(id(delivery), None)
+            left = self._user_in_flight.get(delivery.username, 1) - 1
+            if left:
+                self._user_in_flight[delivery.username] = left
+            else:
+                self._user_in_flight.pop(delivery.username, None)
+            host = self._host(delivery.host, now)
+            host.in_flight -= 1
+            host.progress_at = now
+            if answered:
+                host.failures = 0
+            else:
+                host.failures += 1
+                if host.failures >= BREAKER_FAILURES and host.open_until <= now:
+                    host.open_until = now + BREAKER_MILLIS
+                    opened = True
+            if len(self._hosts) > MAX_HOSTS:
+                self._forget_idle_hosts(now)
+        if opened:
+            self._count("breaker_opened")
+
+    def _forget_idle_hosts(self, now):
+        """Hosts with nothing running whose breaker time is over, failed or not (S5-13-3): a
+        user with wildcard DNS must not grow the map with every new host name."""
+        for name, host in list(self._hosts.items()):
+            if host.in_flight == 0 and host.open_until <= now:
+                del self._hosts[name]
+
+    def is_open(self, host_name):
+        """Whether deliveries to ``host_name`` are being skipped now (retries ask)."""
+        with self._lock:
+            host = self._hosts.get(host_name)
+            return host is not None and host.open_until > self._clock()

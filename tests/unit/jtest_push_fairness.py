@@ -1,0 +1,231 @@
+"""One user's slow or hostile push endpoints must not hold the sending pool (findings-13 13-1/A7):
+a user's deliveries run at most two at a time, and a host that keeps failing is skipped for a
+while (circuit breaker). Threads and latches, every wait bounded."""
+from __future__ import absolute_import
+
+import time
+
+from java.util.concurrent import CountDownLatch, LinkedBlockingQueue, TimeUnit
+from java.util.concurrent.atomic import AtomicInteger
+
+from sparkweb import config
+from sparkweb.push import lanes
+from sparkweb.push.notifications import Notification
+from sparkweb.push.sender import PushAnswer
+from sparkweb.services import build_services
+
+from jtest_webpush import subscribe
+from support import Clock, openfire_with_users
+
+WAIT_SECONDS = 20
+
+
+class TarpitTransport(object):
+    """Requests to tarpit.example hang until released (or WAIT_SECONDS); requests to
+    bad.example get no answer; everything else is answered 201 at once."""
+
+    def __init__(self):
+        self.release = CountDownLatch(1)
+        self.hanging = AtomicInteger(0)
+        self.most_hanging = AtomicInteger(0)
+        self.answered = LinkedBlockingQueue()
+        self.bad_requests = AtomicInteger(0)
+
+    def __call__(self, url, headers, body_bytes):
+        if u"tarpit.example" in url:
+            now = self.hanging.incrementAndGet()
+            if now > self.most_hanging.get():
+                self.most_hanging.set(now)
+            try:
+                getattr(self.release, "await")(WAIT_SECONDS, TimeUnit.SECONDS)
+            finally:
+                self.hanging.decrementAndGet()
+            raise IOError("read timed out")
+        if u"bad.example" in url:
+            self.bad_requests.incrementAndGet()
+            raise IOError("read timed out")
+        self.answered.put(url)
+        return PushAnswer(201)
+
+
+def _app(transport, retries=3, clock=None):
+    openfire = openfire_with_users()
+    openfire.add_user(u"carol", u"carol-pw", name=u"Carol")
+    openfire.set_property(config.WEBPUSH_RETRIES.key, unicode(retries))
+    return openfire, build_services(openfire, clock or Clock(), push_transport=transport)
+
+
+def _wait_for(condition, what):
+    deadline = time.time() + WAIT_SECONDS
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("not within %d s: %s" % (WAIT_SECONDS, what))
+
+
+def test_one_users_hung_endpoints_do_not_delay_another_users_push():
+    transport = TarpitTransport()
+    openfire, app = _app(transport)
+    sender = app.webpush.sender
+    try:
+        for n in range(5):
+            subscribe(app, u"carol", u"slow%d" % n, u"https://tarpit.example/%d" % n)
+        subscribe(app, u"alice", u"phone", u"https://push.example/alice")
+        for n in range(20):   # 100 deliveries to endpoints that never answer
+            sender.send_to_user(u"carol", Notification(u"T", u"spam %d" % n, "chat"))
+        _wait_for(lambda: transport.hanging.get() >= 1, "carol's first request")
+        started = time.time()
+        assert sender.send_to_user(u"alice", Notification(u"T", u"for alice", "chat")), \
+            "alice's notification was dropped"
+        url = transport.answered.poll(5, TimeUnit.SECONDS)
+        assert url == u"https://push.example/alice", \
+            "alice's push waited behind carol's hung endpoints (%r after %.1f s, %d hanging)" % (
+                url, time.time() - started, transport.hanging.get())
+        assert transport.most_hanging.get() <= lanes.USER_IN_FLIGHT, \
+            "carol held %d threads at once" % transport.most_hanging.get()
+    finally:
+        transport.release.countDown()
+        app.webpush.stop()
+
+
+def test_a_host_that_keeps_failing_is_skipped_until_its_breaker_lets_one_try():
+    transport = TarpitTransport()
+    clock = Clock()
+    openfire, app = _app(transport, retries=0, clock=clock)
+    sender = app.webpush.sender
+    try:
+        subscribe(app, u"carol", u"phone", u"https://bad.example/carol")
+        for n in range(lanes.BREAKER_FAILURES):
+            sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
+        _wait_for(lambda: sender.counts()["breaker_opened"] == 1,
+                  "the breaker to open after %d failures: %r" % (lanes.BREAKER_FAILURES,
+                                                                  sender.counts()))
+        for n in range(5):
+            sender.send_to_user(u"carol", Notification(u"T", u"later %d" % n, "chat"))
+        _wait_for(lambda: sender.counts()["circuit_open"] == 5,
+                  "the five later ones skipped: %r" % sender.counts())
+        assert transport.bad_requests.get() == lanes.BREAKER_FAILURES, \
+            "requests went to the failing host while its breaker was open: %d" % \
+            transport.bad_requests.get()
+        clock.advance(lanes.BREAKER_MILLIS / 1000 + 1)
+        sender.send_to_user(u"carol", Notification(u"T", u"trial", "chat"))
+        _wait_for(lambda: transport.bad_requests.get() == lanes.BREAKER_FAILURES + 1,
+                  "one trial request after the breaker's time")
+        _wait_for(lambda: sender.counts()["breaker_opened"] == 2,
+                  "the failed trial to open it again: %r" % sender.counts())
+    finally:
+        app.webpush.stop()
+
+
+def test_a_lane_is_served_round_robin_and_bounded_per_user():
+    """Deliveries wait in their user's lane; beyond USER_QUEUE they are dropped and counted,
+    never queued without bound."""
+    transport = TarpitTransport()
+    openfire, app = _app(transport, retries=0)
+    sender = app.webpush.sender
+    try:
+        subscribe(app, u"carol", u"slow", u"https://tarpit.example/x")
+        for n in range(lanes.USER_QUEUE + lanes.USER_IN_FLIGHT + 10):
+            sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
+        _wait_for(lambda: sender.counts()["dropped"] >= 10,
+                  "carol's overflow dropped: %r" % sender.counts())
+    finally:
+        transport.release.countDown()
+        app.webpush.stop()
+
+
+def test_two_users_hanging_endpoints_do_not_hold_every_thread():
+    """findings-13 S5-A1: two attackers, each with endpoints on hosts of their own that never
+    answer, filled the four threads (two each) and every other push waited the read timeout.
+    Requests running longer than SLOW_MILLIS no longer count against the threads."""
+    transport = TarpitTransport()
+    clock = Clock()
+    openfire, app = _app(transport, clock=clock)
+    openfire.add_user(u"dave", u"dave-pw")
+    sender = app.webpush.sender
+    try:
+        for user in (u"carol", u"dave"):
+            for n in range(3):
+                subscribe(app, user, u"slow%d" % n, u"https://%s%d.tarpit.example/x" % (user, n))
+            for n in range(5):
+                sender.send_to_user(user, Notification(u"T", u"spam %d" % n, "chat"))
+        _wait_for(lambda: transport.hanging.get() == 4, "four hanging requests")
+        clock.advance(lanes.SLOW_MILLIS / 1000.0 + 1)
+        subscribe(app, u"alice", u"phone", u"https://push.example/alice")
+        sender.send_to_user(u"alice", Notification(u"T", u"for alice", "chat"))
+        url = transport.answered.poll(5, TimeUnit.SECONDS)
+        assert url == u"https://push.example/alice", \
+            "alice's push waited behind two users' hanging endpoints (%d hanging)" % (
+                transport.hanging.get(),)
+    finally:
+        transport.release.countDown()
+        app.webpush.stop()
+
+
+def test_a_429_for_one_users_subscription_does_not_close_the_host_to_others():
+    """findings-13 S5-13-2: push services answer 429 per device; the breaker (and one at a
+    time) is for hosts that do not answer at all."""
+    statuses = []
+
+    def per_subscription(url, headers, body_bytes):
+        statuses.append(url)
+        return PushAnswer(429 if url.endswith(u"/carol") else 201)
+    openfire, app = _app(per_subscription, retries=0)
+    sender = app.webpush.sender
+    try:
+        subscribe(app, u"carol", u"phone", u"https://push.example/carol")
+        subscribe(app, u"alice", u"phone", u"https://push.example/alice")
+        for n in range(lanes.BREAKER_FAILURES + 1):
+            sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
+        for n in range(5):
+            sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
+        _wait_for(lambda: sender.counts()["sent"] == 5, "alice's five: %r" % sender.counts())
+        counts = sender.counts()
+        assert counts["circuit_open"] == 0 and counts["breaker_opened"] == 0, counts
+    finally:
+        app.webpush.stop()
+
+
+def test_users_are_served_round_robin():
+    """findings-13 S5-13-6: with one thread, the users waiting take turns."""
+    first = CountDownLatch(1)
+    order = LinkedBlockingQueue()
+
+    def recording(url, headers, body_bytes):
+        order.put(url.split(u"/")[-1])
+        if order.size() == 1:
+            getattr(first, "await")(WAIT_SECONDS, TimeUnit.SECONDS)
+        return PushAnswer(201)
+    openfire = openfire_with_users()
+    openfire.add_user(u"carol", u"carol-pw")
+    openfire.set_property(config.WEBPUSH_THREADS.key, u"1")
+    app = build_services(openfire, Clock(), push_transport=recording)
+    sender = app.webpush.sender
+    try:
+        for user in (u"alice", u"bob", u"carol"):
+            subscribe(app, user, u"phone", u"https://%s.example/%s" % (user, user))
+        for user, times in ((u"alice", 3), (u"bob", 2), (u"carol", 2)):
+            for n in range(times):
+                sender.send_to_user(user, Notification(u"T", u"n%d" % n, "chat"))
+        _wait_for(lambda: sender._lanes.waiting() == 6, "six deliveries waiting")
+        first.countDown()
+        served = [order.poll(WAIT_SECONDS, TimeUnit.SECONDS) for _ in range(7)]
+        assert served == [u"alice", u"alice", u"bob", u"carol", u"alice", u"bob", u"carol"], \
+            "not round robin: %r" % served
+    finally:
+        first.countDown()
+        app.webpush.stop()
+
+
+def test_failed_hosts_are_forgotten_once_idle():
+    """findings-13 S5-13-3: a failing host was remembered for ever; a user with wildcard DNS
+    grew the map with every new host name."""
+    counted = []
+    delivery_lanes = lanes.DeliveryLanes(lambda function: function(), 4, 100000, Clock(),
+                                         counted.append)
+    for n in range(lanes.MAX_HOSTS + 500):
+        delivery_lanes.offer(lanes.Delivery(u"mallory", u"https://h%d.evil.example" % n,
+                                            lambda: False))
+    assert len(delivery_lanes._hosts) <= lanes.MAX_HOSTS + 1, \
+        "%d hosts remembered" % len(delivery_lanes._hosts)
