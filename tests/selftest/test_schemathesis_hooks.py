@@ -40,6 +40,8 @@ def hooks(monkeypatch):
     monkeypatch.setenv("SPARKWEB_ST_REST", "http://127.0.0.1:1/sparkweb/api/rest")
     monkeypatch.setenv("SPARKWEB_ST_USER", "schemathesis")
     monkeypatch.setenv("SPARKWEB_ST_PASSWORD", "first password")
+    monkeypatch.setenv("SPARKWEB_ST_DOMAIN", "example.test")
+    monkeypatch.setenv("SPARKWEB_ST_GROUP", "schemathesis-group")
     sys.modules.pop("sparkweb_hooks", None)
     module = importlib.import_module("sparkweb_hooks")
     sign_ins = []
