@@ -37,6 +37,14 @@ export function keepSoon(key, record) {
   pending.set(key, record);
 }
 
+/** Writes every record still waiting for its timer: a reload or a closed tab must not lose the
+ *  messages of its last quarter second. */
+function keepPending() {
+  for (const [key, record] of pending) keep(key, record);
+  pending.clear();
+}
+addEventListener("pagehide", keepPending);
+
 /** Forgets the record under `key`, and a write of it still to come (signing out). */
 export function drop(key) {
   pending.delete(key);
