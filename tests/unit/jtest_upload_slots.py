@@ -199,8 +199,9 @@ class AskSlot(Callable):
         return self._ask_slot()
 
 
-def test_requests_arriving_during_a_discovery_take_its_result():
-    app, service, _ = clocked_app_with_upload()
+def at_once_with_slow_discovery(app, call, millis):
+    """The results of 8 threads calling ``call`` at once while each discovery takes
+    ``millis``, and the discoveries made."""
     server = app.openfire.xmpp.iq
     asked = []
     original = server.answer
@@ -208,38 +209,28 @@ def test_requests_arriving_during_a_discovery_take_its_result():
     def slow_discovery(sender, stanza):
         if iq.NS_DISCO_ITEMS in stanza.get_xml():
             asked.append(sender)
-            Thread.sleep(300)           # keeps the discovery running while others arrive
+            Thread.sleep(millis)        # keeps the discovery running while others arrive
         return original(sender, stanza)
     server.answer = slow_discovery
     pool = Executors.newFixedThreadPool(8)
     try:
-        futures = [pool.submit(AskSlot(ask(app, u"a.txt", "10"))) for _ in range(8)]
-        slots = [future.get(60, TimeUnit.SECONDS) for future in futures]
+        futures = [pool.submit(AskSlot(call)) for _ in range(8)]
+        return [future.get(60, TimeUnit.SECONDS) for future in futures], asked
     finally:
         pool.shutdownNow()
+
+
+def test_requests_arriving_during_a_discovery_take_its_result():
+    app, service, _ = clocked_app_with_upload()
+    slots, asked = at_once_with_slow_discovery(app, ask(app, u"a.txt", "10"), 300)
     assert all(slot["putUrl"].startswith(service.base_url) for slot in slots), "no slot"
     assert len(asked) == 1, "%d discoveries for 8 requests at once" % len(asked)
 
 
 def test_without_a_service_requests_at_once_share_one_discovery_and_its_501():
     app = services(openfire_with_users())
-    server = app.openfire.xmpp.iq
-    asked = []
-    original = server.answer
-
-    def slow_discovery(sender, stanza):
-        if iq.NS_DISCO_ITEMS in stanza.get_xml():
-            asked.append(sender)
-            Thread.sleep(1000)          # keeps the discovery running while others arrive
-        return original(sender, stanza)
-    server.answer = slow_discovery
-    pool = Executors.newFixedThreadPool(8)
-    try:
-        futures = [pool.submit(AskSlot(lambda: raised(ask(app, u"a.txt", "10"))))
-                   for _ in range(8)]
-        errors = [future.get(60, TimeUnit.SECONDS) for future in futures]
-    finally:
-        pool.shutdownNow()
+    errors, asked = at_once_with_slow_discovery(
+        app, lambda: raised(ask(app, u"a.txt", "10")), 1000)
     assert all(error is not None and error.status == 501 for error in errors), \
         "every request is told there is no service: %r" % errors
     assert len(asked) <= 3, "%d discoveries, one after another, for 8 requests" % len(asked)
