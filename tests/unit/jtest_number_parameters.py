@@ -3,7 +3,7 @@ S5-A4): unicode.isdigit() and int() also read "\uff15" (fullwidth five) and "\u0
 Indic five), so the server acted on numbers the contract (and proxies checking it) refuse."""
 from __future__ import absolute_import
 
-from sparkweb.api import bookmarks, collaboration, history
+from sparkweb.api import bookmarks, collaboration, groupchat_input, history
 from sparkweb.api.fields import is_number
 from sparkweb.auth.tokens import Claims
 from sparkweb.errors import BadRequest
@@ -40,6 +40,8 @@ def test_upload_size_preview_quality_and_page_size_refuse_other_digits():
             ("preview quality", lambda: collaboration.get_preview(
                 _request({"quality": five, "url": u"aHR0cHM6Ly9leGFtcGxlLm9yZy8"}))),
             ("history max", lambda: history._page_size(_request(queries={"max": five}))),
+            ("rooms max", lambda: groupchat_input.rooms_per_page(
+                _request(queries={"max": five}))),
         ]
         for name, call in calls:
             error = raised(call)

@@ -8,6 +8,7 @@ JID class would refuse is 400.
 from __future__ import absolute_import
 
 from sparkweb import config
+from sparkweb.api.fields import is_number
 from sparkweb.errors import BadRequest, NotFound
 from sparkweb.jsontext import to_json
 from sparkweb.xmpp import jid, stanza
@@ -61,7 +62,7 @@ def rooms_per_page(request):
     value = request.query("max")
     if value is None or value == "":
         return DEFAULT_ROOMS_PER_PAGE
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ROOMS_PER_PAGE:
+    if not is_number(value) or not 1 <= int(value) <= MAX_ROOMS_PER_PAGE:
         raise BadRequest("'max' must be a whole number from 1 to %d." % MAX_ROOMS_PER_PAGE)
     return int(value)
 
