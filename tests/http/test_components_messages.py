@@ -93,8 +93,11 @@ def test_long_unbroken_bodies_do_not_freeze_the_page(contexts, target):
     live = longest_task(alice)
     assert live < RESPONSIVE_MS, "the page froze for %d ms showing the bodies" % live
     # The tab's record keeps a bounded part of each (S5-15-6): the page showed it whole.
-    kept = alice.page.evaluate("() => Object.values(JSON.parse(sessionStorage.getItem("
-                               "'sparkweb.conversations.alice'))).flat().map(m => m.body.length)")
+    lengths = ("Object.values(JSON.parse(sessionStorage.getItem("
+               "'sparkweb.conversations.alice') || '{}')).flat().map(m => m.body.length)")
+    # The record is written once per burst, a quarter second after its last message.
+    alice.page.wait_for_function("() => %s.length >= 2" % lengths, timeout=30000)
+    kept = alice.page.evaluate("() => " + lengths)
     assert kept and max(kept) <= 8001, "bodies kept in the record: %r" % kept
     # "Show more" until all of the first body is shown: still no frozen page.
     alice.page.evaluate("() => { window.__longestTask = 0; }")
