@@ -15,7 +15,7 @@ from sparkweb.push.sender import PushAnswer
 from sparkweb.services import build_services
 
 from jtest_webpush import subscribe
-from support import Clock, openfire_with_users
+from support import Clock, openfire_with_users, wait_for
 
 WAIT_SECONDS = 20
 
@@ -55,15 +55,6 @@ def _app(transport, retries=3, clock=None):
     return openfire, build_services(openfire, clock or Clock(), push_transport=transport)
 
 
-def _wait_for(condition, what):
-    deadline = time.time() + WAIT_SECONDS
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("not within %d s: %s" % (WAIT_SECONDS, what))
-
-
 def test_one_users_hung_endpoints_do_not_delay_another_users_push():
     transport = TarpitTransport()
     openfire, app = _app(transport)
@@ -74,7 +65,7 @@ def test_one_users_hung_endpoints_do_not_delay_another_users_push():
         subscribe(app, u"alice", u"phone", u"https://push.example/alice")
         for n in range(20):   # 100 deliveries to endpoints that never answer
             sender.send_to_user(u"carol", Notification(u"T", u"spam %d" % n, "chat"))
-        _wait_for(lambda: transport.hanging.get() >= 1, "carol's first request")
+        wait_for(lambda: transport.hanging.get() >= 1, "carol's first request")
         started = time.time()
         assert sender.send_to_user(u"alice", Notification(u"T", u"for alice", "chat")), \
             "alice's notification was dropped"
@@ -98,21 +89,21 @@ def test_a_host_that_keeps_failing_is_skipped_until_its_breaker_lets_one_try():
         subscribe(app, u"carol", u"phone", u"https://bad.example/carol")
         for n in range(lanes.BREAKER_FAILURES):
             sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
-        _wait_for(lambda: sender.counts()["breaker_opened"] == 1,
+        wait_for(lambda: sender.counts()["breaker_opened"] == 1,
                   "the breaker to open after %d failures: %r" % (lanes.BREAKER_FAILURES,
                                                                   sender.counts()))
         for n in range(5):
             sender.send_to_user(u"carol", Notification(u"T", u"later %d" % n, "chat"))
-        _wait_for(lambda: sender.counts()["circuit_open"] == 5,
+        wait_for(lambda: sender.counts()["circuit_open"] == 5,
                   "the five later ones skipped: %r" % sender.counts())
         assert transport.bad_requests.get() == lanes.BREAKER_FAILURES, \
             "requests went to the failing host while its breaker was open: %d" % \
             transport.bad_requests.get()
         clock.advance(lanes.BREAKER_MILLIS / 1000 + 1)
         sender.send_to_user(u"carol", Notification(u"T", u"trial", "chat"))
-        _wait_for(lambda: transport.bad_requests.get() == lanes.BREAKER_FAILURES + 1,
+        wait_for(lambda: transport.bad_requests.get() == lanes.BREAKER_FAILURES + 1,
                   "one trial request after the breaker's time")
-        _wait_for(lambda: sender.counts()["breaker_opened"] == 2,
+        wait_for(lambda: sender.counts()["breaker_opened"] == 2,
                   "the failed trial to open it again: %r" % sender.counts())
     finally:
         app.webpush.stop()
@@ -128,7 +119,7 @@ def test_a_lane_is_served_round_robin_and_bounded_per_user():
         subscribe(app, u"carol", u"slow", u"https://tarpit.example/x")
         for n in range(lanes.USER_QUEUE + lanes.USER_IN_FLIGHT + 10):
             sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
-        _wait_for(lambda: sender.counts()["dropped"] >= 10,
+        wait_for(lambda: sender.counts()["dropped"] >= 10,
                   "carol's overflow dropped: %r" % sender.counts())
     finally:
         transport.release.countDown()
@@ -150,7 +141,7 @@ def test_two_users_hanging_endpoints_do_not_hold_every_thread():
                 subscribe(app, user, u"slow%d" % n, u"https://%s%d.tarpit.example/x" % (user, n))
             for n in range(5):
                 sender.send_to_user(user, Notification(u"T", u"spam %d" % n, "chat"))
-        _wait_for(lambda: transport.hanging.get() == 4, "four hanging requests")
+        wait_for(lambda: transport.hanging.get() == 4, "four hanging requests")
         clock.advance(lanes.SLOW_MILLIS / 1000.0 + 1)
         subscribe(app, u"alice", u"phone", u"https://push.example/alice")
         sender.send_to_user(u"alice", Notification(u"T", u"for alice", "chat"))
@@ -180,7 +171,7 @@ def test_a_429_for_one_users_subscription_does_not_close_the_host_to_others():
             sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
         for n in range(5):
             sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
-        _wait_for(lambda: sender.counts()["sent"] == 5, "alice's five: %r" % sender.counts())
+        wait_for(lambda: sender.counts()["sent"] == 5, "alice's five: %r" % sender.counts())
         counts = sender.counts()
         assert counts["circuit_open"] == 0 and counts["breaker_opened"] == 0, counts
     finally:
@@ -208,7 +199,7 @@ def test_users_are_served_round_robin():
         for user, times in ((u"alice", 3), (u"bob", 2), (u"carol", 2)):
             for n in range(times):
                 sender.send_to_user(user, Notification(u"T", u"n%d" % n, "chat"))
-        _wait_for(lambda: sender._lanes.waiting() == 6, "six deliveries waiting")
+        wait_for(lambda: sender._lanes.waiting() == 6, "six deliveries waiting")
         first.countDown()
         served = [order.poll(WAIT_SECONDS, TimeUnit.SECONDS) for _ in range(7)]
         assert served == [u"alice", u"alice", u"bob", u"carol", u"alice", u"bob", u"carol"], \

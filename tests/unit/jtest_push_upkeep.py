@@ -3,8 +3,6 @@ key rotation deletes the subscriptions made for the old key (13-12), endpoints t
 refusing for good are pruned (13-4), never for a failed look-up (S5-13-8)."""
 from __future__ import absolute_import
 
-import time
-
 from sparkweb.errors import Conflict
 from sparkweb.openfire.facade import PushSubscriptionRecord
 from sparkweb.push import subscriptions
@@ -13,18 +11,7 @@ from sparkweb.push.sender import (PRUNE_AFTER_MILLIS, PRUNE_AFTER_REFUSALS, Push
                                   TransportRefused)
 
 from jtest_webpush import Transport, app_with, body, subscribe
-from support import Clock, raised
-
-WAIT_SECONDS = 20
-
-
-def _wait_for(condition, what):
-    deadline = time.time() + WAIT_SECONDS
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("not within %d s: %s" % (WAIT_SECONDS, what))
+from support import Clock, raised, wait_for
 
 
 def _subscribe_as(app, username, spelling, endpoint):
@@ -80,9 +67,9 @@ def test_an_endpoint_the_sender_keeps_refusing_is_pruned():
         subscribe(app, u"alice", u"laptop", u"https://push.example/1")
         for n in range(PRUNE_AFTER_REFUSALS):
             sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
-            _wait_for(lambda: sender.counts()["refused"] == n + 1, "refusal %d" % (n + 1))
+            wait_for(lambda: sender.counts()["refused"] == n + 1, "refusal %d" % (n + 1))
             clock.advance(PRUNE_AFTER_MILLIS / 1000 / (PRUNE_AFTER_REFUSALS - 1))
-        _wait_for(lambda: openfire.push_subscriptions(u"alice") == [],
+        wait_for(lambda: openfire.push_subscriptions(u"alice") == [],
                   "the refused subscription pruned: %r" % sender.counts())
         assert sender.counts()["pruned"] == 1, sender.counts()
     finally:
@@ -104,7 +91,7 @@ def test_failed_look_ups_and_quick_refusals_never_prune():
         subscribe(app, u"alice", u"laptop", u"https://push.example/1")
         for n in range(7):
             sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
-            _wait_for(lambda: sender.counts()["refused"] + sender.counts()["sent"] == n + 1,
+            wait_for(lambda: sender.counts()["refused"] + sender.counts()["sent"] == n + 1,
                       "answer %d" % (n + 1))
         assert sender.counts()["sent"] == 1 and sender.counts()["pruned"] == 0, sender.counts()
         assert openfire.push_subscriptions(u"alice"), "the subscription was deleted"

@@ -2,6 +2,8 @@
 a controllable clock, and a stand-in for the request a handler receives."""
 from __future__ import absolute_import
 
+import time
+
 from java.lang import Throwable
 
 from sparkweb.openfire.memory import MemoryOpenfire
@@ -76,3 +78,14 @@ class RecordingStream(object):
 
     def named(self, name):
         return [event for event in self.events if event.name == name]
+
+
+def wait_for(condition, what, seconds=20):
+    """Polls ``condition`` until it holds; an AssertionError naming ``what`` after ``seconds``
+    (threads under test get a bound, never a hang)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("not within %d s: %s" % (seconds, what))
