@@ -19,12 +19,14 @@ from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
 from sparkweb.http import app as web, openapi
+from sparkweb.http.upload_headers import UploadHeadersGuard
 from sparkweb.http.warm_up import WarmUp
 from sparkweb.jsontext import to_json
 from sparkweb.log import RepeatedFailures, log_failure, logger
 from sparkweb.services import build_services
 
 LOG = logger("plugin")
+UPLOAD_CHECK_SECONDS = 5
 
 
 class SparkWeb(object):
@@ -67,12 +69,24 @@ class SparkWeb(object):
         # The undo goes first: a context that fails to start is in the web server already.
         self._undo.append(lambda: self.openfire.remove_web_context(context))
         self.openfire.add_web_context(context)
+        self._guard_uploads(context, scheduler)
         self._undo.append(gate.close)   # before the removal: no request may be in Jersey as it stops
         self._undo.append(self.services.streams.close_all)
         # Last in, so first out: its in-process requests end before the gate closes.
         self.warm_up = WarmUp(context.getServletHandler().getServlet(web.REST_SERVLET)).start()
         self._undo.append(self.warm_up.stop)
         self._serve_admin_page()
+
+    def _guard_uploads(self, context, scheduler):
+        """Safe headers on Openfire's HTTP File Upload plugin's answers (http.upload_headers):
+        looked at now, whenever a plugin loads or unloads, and every few seconds besides."""
+        guard = UploadHeadersGuard(context.getServer)
+        self._undo.append(guard.stop)   # also ends the timer's checks, which may run on a while
+        self._undo.append(self.openfire.watch_plugins(lambda name: guard.check()))
+        guard.check()
+        scheduler.scheduleWithFixedDelay(_Task(guard.check, "upload headers"),
+                                         UPLOAD_CHECK_SECONDS, UPLOAD_CHECK_SECONDS,
+                                         TimeUnit.SECONDS)
 
     def _serve_admin_page(self):
         """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""

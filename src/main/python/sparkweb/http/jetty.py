@@ -7,8 +7,11 @@ Openfire 4.9 (Jetty 10, ``org.eclipse.jetty.servlet``) is not supported: plugin.
 from __future__ import absolute_import
 
 from org.eclipse.jetty.ee8.nested import ErrorHandler
-from org.eclipse.jetty.ee8.servlet import (DefaultServlet, FilterHolder, ServletContextHandler,
-                                            ServletHolder)
+from org.eclipse.jetty.ee8.nested.ContextHandler import CoreContextHandler
+from org.eclipse.jetty.ee8.servlet import (DefaultServlet, FilterHolder, FilterMapping,
+                                            ServletContextHandler, ServletHolder)
 
-__all__ = ["DefaultServlet", "ErrorHandler", "FilterHolder", "ServletContextHandler",
-           "ServletHolder"]
+# CoreContextHandler: how an ee8 context appears in Jetty 12's core handler tree (its
+# getContextHandler() is the ee8 context), e.g. other plugins' contexts (http.upload_headers).
+__all__ = ["CoreContextHandler", "DefaultServlet", "ErrorHandler", "FilterHolder",
+           "FilterMapping", "ServletContextHandler", "ServletHolder"]

@@ -322,3 +322,8 @@ class OpenfireFacade(object):
     def web_urls(self):
         """Base URLs of the HTTP-bind web server, e.g. ``['http://host:7070']``."""
         raise NotImplementedError
+
+    def watch_plugins(self, on_change):
+        """Calls ``on_change(plugin_name)`` after any Openfire plugin was loaded or unloaded
+        (Openfire's PluginListener); returns the undo."""
+        raise NotImplementedError

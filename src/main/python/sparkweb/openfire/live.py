@@ -11,13 +11,14 @@ from java.util.concurrent import ConcurrentHashMap
 from org.jivesoftware.openfire import XMPPServer
 from org.jivesoftware.openfire.admin import AdminManager
 from org.jivesoftware.openfire.auth import AuthFactory, UnauthorizedException
+from org.jivesoftware.openfire.container import PluginListener
 from org.jivesoftware.openfire.event import UserEventDispatcher, UserEventListener
 from org.jivesoftware.openfire.http import HttpBindManager
 from org.jivesoftware.openfire.lockout import LockOutManager
 from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
 from org.jivesoftware.util import JiveGlobals
 
-from sparkweb.log import logger
+from sparkweb.log import log_failure, logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
@@ -221,3 +222,29 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
         host = XMPPServer.getInstance().getServerInfo().getHostname()
         return [u"http://%s:%s" % (host, HttpBindManager.HTTP_BIND_PORT.getValue()),
                 u"https://%s:%s" % (host, HttpBindManager.HTTP_BIND_SECURE_PORT.getValue())]
+
+    def watch_plugins(self, on_change):
+        manager = XMPPServer.getInstance().getPluginManager()
+        listener = _PluginWatch(on_change)
+        manager.addPluginListener(listener)
+        return lambda: manager.removePluginListener(listener)
+
+
+class _PluginWatch(PluginListener):
+    """Passes plugin loads and unloads on by name; a failure is logged here, since Openfire
+    would log it without saying whose listener failed."""
+
+    def __init__(self, on_change):
+        self._on_change = on_change
+
+    def pluginCreated(self, name, plugin):
+        self._tell(name)
+
+    def pluginDestroyed(self, name, plugin):
+        self._tell(name)
+
+    def _tell(self, name):
+        try:
+            self._on_change(name)
+        except (Exception, Throwable):
+            log_failure(LOG, "SparkWeb's follow-up to a load or unload of plugin %s failed." % name)

@@ -60,6 +60,7 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
         self._passkeys = ConcurrentHashMap()   # credential id -> PasskeyRecord
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
+        self._plugin_watchers = CopyOnWriteArrayList()
         self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
         self.archive = MemoryArchive(self.xmpp)   # the in-memory Monitoring plugin
         # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
@@ -277,3 +278,12 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
 
     def web_urls(self):
         return list(self._web_urls)
+
+    def watch_plugins(self, on_change):
+        self._plugin_watchers.add(on_change)
+        return lambda: self._plugin_watchers.remove(on_change)
+
+    def plugin_changed(self, name):
+        """What Openfire does after loading or unloading plugin ``name`` (tests call it)."""
+        for on_change in self._plugin_watchers:
+            on_change(name)
