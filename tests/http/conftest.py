@@ -1,11 +1,9 @@
 """The black-box HTTP suite runs once per target: the dev host always, a real Openfire when one
 is available (OPENFIRE_HOME, or Docker), reported as skipped with the reason otherwise."""
-import os
-import shutil
-
 import pytest
 
 from harness import targets
+from harness.browser import chromium
 from harness.openfire_admin import AdminConsole
 
 
@@ -45,19 +43,8 @@ def alice(target, alice_token):
         yield client
 
 
-# Debian's Chromium, driven by Playwright (no browser download); CHROMIUM overrides the path.
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
-    "chromium-browser")
-
-
 @pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium for the page tests, skipped with the reason where there is none."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not CHROMIUM:
-        pytest.skip("no Chromium: install Debian's chromium package (or set CHROMIUM)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
+    """A headless Chromium for the page tests (harness.browser), skipped where there is none."""
+    with chromium() as browser:
         yield browser
-        browser.close()

@@ -8,13 +8,22 @@ The harness has the plugin announce a host name of this machine other than Spark
 origin. Slots on SparkWeb's own origin are refused with 503 upload_same_origin."""
 import os
 import shutil
+import struct
 import time
 import uuid
+import zlib
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
+from harness.browser import chromium
 from harness.openfire import UPLOAD_HOST
+
+try:
+    from playwright.sync_api import Error as PlaywrightError, TimeoutError as PlaywrightTimeout
+except ImportError:         # the browser test skips (harness.browser) without Playwright
+    PlaywrightError = PlaywrightTimeout = Exception
 
 PLUGIN = "httpfileupload"
 
@@ -108,3 +117,130 @@ def test_a_slot_on_the_origin_the_page_came_from_is_refused(target, server, with
     for key in ("plugin.httpfileupload.announcedWebHost", "plugin.httpfileupload.announcedWebPort",
                 "plugin.httpfileupload.announcedWebProtocol", "sparkweb.upload.allowSameOrigin"):
         assert key in body["message"], (key, body)
+
+
+# --- S5-A2: the plugin's files served from SparkWeb's own origin ------------------------------
+# The plugin serves /httpfileupload under every host name of Openfire's web server, SparkWeb's
+# included, whatever origin its slots announce: a user's XMPP client can upload an HTML file
+# and send a link to it on SparkWeb's host. While SparkWeb runs, those answers carry a
+# sandboxing Content-Security-Policy, nosniff and, for HTML, Content-Disposition: attachment.
+MARKER_KEY = "sparkweb.test.marker"
+EVIL_PAGE = """<!doctype html><html><head><title>cat</title></head><body><script>
+var stolen = localStorage.getItem("%s");
+document.title = "stolen:" + stolen;
+new Image().src = "/sparkweb/stolen?" + encodeURIComponent(stolen);
+</script><p>a cat</p></body></html>""" % MARKER_KEY
+UPLOAD_HEADERS_LOGGED = "SparkWeb adds Content-Security-Policy"
+
+
+def uploaded(alice, name, data):
+    """The getUrl of ``data``, uploaded through a slot SparkWeb handed out."""
+    response = slot_when_ready(alice, name, len(data))
+    assert response.status_code == 200, response.text
+    slot = response.json()
+    put = httpx.put(slot["putUrl"], content=data, headers=slot["headers"], timeout=30)
+    assert put.status_code in (200, 201), (put.status_code, put.text)
+    return slot["getUrl"]
+
+
+def on_sparkwebs_origin(url, server):
+    """``url`` with SparkWeb's scheme, host and port: where the attacker's link points."""
+    parts = urlsplit(url)
+    return server.base_url + urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+def sandboxed(response):
+    policy = response.headers.get("content-security-policy", "")
+    return response.status_code == 200 and policy.startswith("sandbox") and \
+        "default-src 'none'" in policy and \
+        response.headers.get("x-content-type-options") == "nosniff"
+
+
+def test_an_uploaded_html_file_on_sparkwebs_origin_is_sandboxed(alice, server, with_plugin):
+    url = on_sparkwebs_origin(uploaded(alice, "cat.html", EVIL_PAGE.encode()), server)
+    got = httpx.get(url, timeout=30)
+    assert got.content == EVIL_PAGE.encode(), (got.status_code, got.text[:200])
+    assert sandboxed(got), "served as is on SparkWeb's origin: %s" % dict(got.headers)
+    assert got.headers.get("content-disposition") == "attachment", dict(got.headers)
+    image = httpx.get(on_sparkwebs_origin(uploaded(alice, "dot.png", PNG), server), timeout=30)
+    assert sandboxed(image) and "content-disposition" not in image.headers, dict(image.headers)
+
+
+def test_the_uploaded_script_cannot_read_sparkwebs_storage_in_chromium(alice, server, with_plugin):
+    """A page of SparkWeb's origin keeps a marker in localStorage (as SparkWeb keeps the token).
+    Opened in Chromium, the uploaded page is a download; and with its Content-Disposition taken
+    away (a browser or proxy that drops it), the sandbox still keeps its script from running."""
+    url = on_sparkwebs_origin(uploaded(alice, "cat.html", EVIL_PAGE.encode()), server)
+    picture = on_sparkwebs_origin(uploaded(alice, "dot.png", PNG), server)
+    marker = "marker-%s" % uuid.uuid4().hex
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True)
+        try:
+            stolen = []
+            context.on("request", lambda request: "/sparkweb/stolen" in request.url and
+                       stolen.append(request.url))
+            page = context.new_page()
+            page.goto(server.base_url + "/sparkweb/api/rest/")
+            page.evaluate("([key, value]) => localStorage.setItem(key, value)",
+                          [MARKER_KEY, marker])
+            assert opens_as_download(page, url), "the uploaded HTML page opened inline"
+            context.route(url, without_disposition)
+            page.goto(url)
+            page.wait_for_timeout(1000)
+            title = page.evaluate("() => document.title")
+            assert marker not in title and not stolen, (title, stolen)
+            page.goto(picture)
+            shown = page.evaluate("() => document.images.length && document.images[0].naturalWidth")
+            assert shown == 1, "an uploaded image no longer shows when opened: %r" % shown
+        finally:
+            context.close()
+
+
+def opens_as_download(page, url):
+    try:
+        with page.expect_download(timeout=15000):
+            try:
+                page.goto(url)
+            except PlaywrightError as error:   # "Download is starting"
+                if "download" not in str(error).lower():
+                    raise
+        return True
+    except PlaywrightTimeout:
+        return False
+
+
+def without_disposition(route):
+    answer = route.fetch()
+    headers = dict((name, value) for name, value in answer.headers.items()
+                   if name.lower() != "content-disposition")
+    route.fulfill(response=answer, headers=headers)
+
+
+def test_a_plugin_installed_after_sparkwebs_start_is_sandboxed_and_logged_once(
+        alice, server, with_plugin):
+    jar = server.optional_plugin_jar(PLUGIN)
+    aside = os.path.join(server.home, PLUGIN + ".jar.aside")
+    logged = server.read_log("logs/openfire.log").count(UPLOAD_HEADERS_LOGGED)
+    shutil.move(jar, aside)
+    try:
+        server.wait_for_plugin_directory(PLUGIN, present=False)
+    finally:
+        shutil.move(aside, jar)
+    server.wait_for_plugin_directory(PLUGIN, present=True)
+    url = on_sparkwebs_origin(uploaded(alice, "later.html", EVIL_PAGE.encode()), server)
+    assert sandboxed(httpx.get(url, timeout=30)), "the reloaded plugin's answers lack the headers"
+    server.wait_for_log(UPLOAD_HEADERS_LOGGED, logged + 1, timeout=30)
+    time.sleep(6)        # a timer check (every 5 s) finds the context guarded: no new line
+    assert server.read_log("logs/openfire.log").count(UPLOAD_HEADERS_LOGGED) == logged + 1, \
+        "logged again without a reload"
+
+
+def png_1x1():
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+PNG = png_1x1()
