@@ -16,6 +16,8 @@ TEST_PROPERTIES = {"sparkweb.session.graceSeconds": "3", "sparkweb.sse.heartbeat
                    "sparkweb.outbound.allow": "127.0.0.3,127.0.0.4",
                    "sparkweb.outbound.readSeconds": "2",
                    "sparkweb.preview.maxPerMinute": "1000",
+                   # The upload tests poll for slots while the upload plugin (re)loads.
+                   "sparkweb.upload.maxPerMinute": "1000",
                    # The suite joins rooms and invites far faster than a person (unit tests
                    # check those limits: tests/unit/jtest_room_limits.py).
                    "sparkweb.muc.joinsPerMinute": "1000",

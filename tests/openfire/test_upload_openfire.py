@@ -235,6 +235,24 @@ def test_a_plugin_installed_after_sparkwebs_start_is_sandboxed_and_logged_once(
         "logged again without a reload"
 
 
+def test_unloading_sparkweb_takes_its_filter_out_of_the_plugins_context(alice, server,
+                                                                        with_plugin):
+    """SparkWeb's filter must not stay in the other plugin's context after SparkWeb unloads
+    (it would keep the unloaded classes alive, and run them); loaded again, it is back.
+    tests/openfire/test_real_openfire.py's reload test counts the class loaders."""
+    url = on_sparkwebs_origin(uploaded(alice, "gone.html", EVIL_PAGE.encode()), server)
+    server.uninstall_plugin()
+    try:
+        server.wait_for_api(present=False, timeout=60)
+        plain = httpx.get(url, timeout=30)
+        assert plain.status_code == 200 and "content-security-policy" not in plain.headers, \
+            dict(plain.headers)
+    finally:
+        server.install_plugin()
+        server.wait_for_api(present=True, timeout=120)
+    assert sandboxed(httpx.get(url, timeout=30)), "not guarded again after SparkWeb's reload"
+
+
 def png_1x1():
     def chunk(kind, data):
         body = kind + data

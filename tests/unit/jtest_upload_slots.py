@@ -349,3 +349,19 @@ def test_an_answer_from_another_account_with_the_requests_id_is_not_taken():
     slot = ask(app, u"photo.jpg", "999", "image/jpeg")()
     assert slot["putUrl"].startswith(service.base_url), "the forged answer was taken: %r" % slot
     assert session.pending_requests() == 0, "requests left waiting"
+
+
+def test_slots_per_user_and_minute_then_429_with_retry_after():
+    app, _ = app_with_upload()
+    app.settings.set(config.UPLOAD_PER_MINUTE, "3")
+    for number in range(3):
+        ask(app, u"f%d.txt" % number, "5")()
+    refused = raised(ask(app, u"one-more.txt", "5"))
+    assert refused is not None and refused.status == 429, repr(refused)
+    assert int(refused.headers["Retry-After"]) >= 1, refused.headers
+    other = FakeRequest(app, type("Claims", (), {"username": u"bob"})(),
+                        {"fileName": u"b.txt", "fileSize": "5"})
+    other.query = lambda key, default=None: default
+    assert get_upload_slot(other)["putUrl"], "bob limited by alice"
+    bad = raised(ask(app, u"bad.txt", "-1"))
+    assert bad is not None and bad.status == 400, "bad input is 400 even past the limit: %r" % bad

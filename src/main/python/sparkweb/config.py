@@ -318,6 +318,10 @@ UPLOAD_ALLOW_SAME_ORIGIN = Setting(
     "Hand out upload slots (GET /upload/...) whose address is on the same origin as SparkWeb. "
     "DANGEROUS: an uploaded HTML file then runs script as whoever opens it and can steal "
     "their token. Leave off; have the HTTP File Upload plugin announce another host or port.")
+UPLOAD_PER_MINUTE = Setting(
+    "sparkweb.upload.maxPerMinute", int, 30,
+    "Upload slots one user may request (GET /upload/...) per minute; more are answered 429.",
+    minimum=1, maximum=10000)
 
 # Secrets SparkWeb itself keeps; not settings, but declared here so that every name is in one file.
 TOKEN_KEY_PROPERTY = "sparkweb.token.key"
@@ -350,7 +354,8 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        WEBPUSH_QUEUE, WEBPUSH_RETRIES,
        ACCOUNT_DELETE_ENABLED, ACCOUNT_PHOTO_MAX_BYTES, DIRECTORY_ENABLED, DIRECTORY_SHOW_EMAIL,
        GROUPS_SELF_SERVICE, PREVIEW_ENABLED, PREVIEW_PER_MINUTE, PREVIEW_CACHE_SECONDS,
-       PREVIEW_CACHE_ENTRIES, PREVIEW_MAX_FETCHES, UPLOAD_ALLOW_SAME_ORIGIN)
+       PREVIEW_CACHE_ENTRIES, PREVIEW_MAX_FETCHES, UPLOAD_ALLOW_SAME_ORIGIN,
+       UPLOAD_PER_MINUTE)
 
 
 class Settings(object):

@@ -15,6 +15,7 @@ from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
+from sparkweb.per_minute import PerMinute
 from sparkweb.push.service import WebPush
 from sparkweb.push.transport import outbound_transport
 from sparkweb.session.registry import SessionRegistry
@@ -40,6 +41,7 @@ class Services(object):
         self.webpush = None   # set by build_services: it observes the sessions
         self.room_limits = None   # set by build_services (session.room_limits)
         self.uploads = None   # set by build_services: where each domain's upload service is
+        self.upload_limits = None   # set by build_services: slots per user a minute (per_minute)
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -83,4 +85,6 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.webpush = webpush
     services.room_limits = RoomLimits(settings, clock)
     services.uploads = UploadServices(clock)
+    services.upload_limits = PerMinute(lambda: settings.get(config.UPLOAD_PER_MINUTE), clock,
+                                       "upload slots")
     return services

@@ -48,7 +48,7 @@ SECTIONS = (
     Section("preview", [config.PREVIEW_ENABLED, config.PREVIEW_PER_MINUTE,
                         config.PREVIEW_CACHE_SECONDS, config.PREVIEW_CACHE_ENTRIES,
                         config.PREVIEW_MAX_FETCHES]),
-    Section("upload", [config.UPLOAD_ALLOW_SAME_ORIGIN]),
+    Section("upload", [config.UPLOAD_PER_MINUTE, config.UPLOAD_ALLOW_SAME_ORIGIN]),
 )
 
 # Settings read once when the plugin starts; the page says so next to them.

@@ -51,6 +51,7 @@ def get_upload_slot(request):
     size = request.params["fileSize"]
     if not is_number(size) or len(size) > 15 or int(size) <= 0:
         raise BadRequest("'fileSize' must be a positive number of bytes.")
+    request.app.upload_limits.take(request.user)
     session = request.app.sessions.get_or_start(request.user)
     slot = upload.request_slot(request.app.uploads, session, request.params["fileName"],
                                int(size), request.query("contentType"))
@@ -111,8 +112,9 @@ ROUTES = [
                         "not-allowed).",
                    413: "The file is larger than the upload service allows; the message "
                         "and the maxFileSize field say the limit.",
-                   429: "The upload service asks the user to wait (resource-constraint, "
-                        "policy-violation).",
+                   429: "The user asked for more slots than sparkweb.upload.maxPerMinute in "
+                        "a minute (Retry-After says when to try again), or the upload service "
+                        "asks the user to wait (resource-constraint, policy-violation).",
                    501: "The server has no HTTP upload service: install Openfire's HTTP "
                         "File Upload plugin.",
                    503: "upload_same_origin: the upload service announces addresses on "

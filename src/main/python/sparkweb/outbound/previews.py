@@ -23,12 +23,12 @@ from java.util.concurrent import CompletableFuture, TimeUnit, TimeoutException
 from java.util.concurrent.atomic import AtomicInteger
 
 from sparkweb import config
-from sparkweb.errors import (ApiError, BadRequest, NotFound, ServiceUnavailable,
-                             TooManyRequests)
+from sparkweb.errors import ApiError, BadRequest, NotFound, ServiceUnavailable
 from sparkweb.outbound import urls
 from sparkweb.outbound.errors import Failed, Refused
 from sparkweb.log import logger
 from sparkweb.outbound.metadata import preview_for, read_page
+from sparkweb.per_minute import PerMinute
 
 LOG = logger("preview")
 MAX_PAGE_BYTES = 1024 * 1024
@@ -43,14 +43,15 @@ class LinkPreviews(object):
         self._clock = clock              # milliseconds
         self._lock = threading.Lock()
         self._cache = OrderedDict()      # url -> [expires millis, CompletableFuture]
-        self._windows = {}               # username -> [window start millis, count]
+        self._per_user = PerMinute(lambda: settings.get(config.PREVIEW_PER_MINUTE), clock,
+                                   "link previews")
         self.fetches = AtomicInteger()   # pages fetched so far (tests read it)
         self._fetching = AtomicInteger()  # fetches running now, for sparkweb.preview.maxFetches
 
     def preview(self, username, url, quality):
         if not self._settings.get(config.PREVIEW_ENABLED):
             raise NotFound("Link previews are turned off on this server.")
-        self._count(username)
+        self._per_user.take(username)
         try:
             target = urls.parse(url)
         except Refused as refusal:
@@ -136,22 +137,6 @@ class LinkPreviews(object):
             raise BadRequest("No preview: the link is not an HTML page (%s)." % (
                 content_type.split(";")[0].strip()[:60] or "no content type"))
         return read_page(answer.body, content_type, answer.url)
-
-    def _count(self, username):
-        now = self._clock()
-        limit = self._settings.get(config.PREVIEW_PER_MINUTE)
-        with self._lock:
-            if len(self._windows) > 1000:
-                for name in [n for n, w in self._windows.items() if w[0] + 60000 <= now]:
-                    del self._windows[name]
-            window = self._windows.get(username)
-            if window is None or window[0] + 60000 <= now:
-                window = self._windows[username] = [now, 0]
-            if window[1] >= limit:
-                retry = max(1, (window[0] + 60000 - now + 999) // 1000)
-                raise TooManyRequests("Too many link previews; try again in %d s." % retry,
-                                      {"Retry-After": str(retry)})
-            window[1] += 1
 
 
 # Said to the caller as they are: what the caller's own link shows. Anything about addresses

@@ -47,7 +47,7 @@ class AutomaticPushes(object):
         self._openfire = openfire
         self._settings = settings
         self._sender = sender
-        self._limits = limits   # a PublishLimits of its own, per (sender, recipient)
+        self._limits = limits   # publishing.publish_limits of its own, per (sender, recipient)
 
     # --- on the routing thread --------------------------------------------------------------
     def on_session_stanza(self, session, stanza):

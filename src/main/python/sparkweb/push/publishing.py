@@ -9,47 +9,19 @@ one the title is ``Name (address)``, and a given tag is kept under ``publish:<se
 """
 from __future__ import absolute_import
 
-from java.util.concurrent import ConcurrentHashMap
-
 from sparkweb import config
-from sparkweb.errors import BadRequest, Forbidden, TooManyRequests
+from sparkweb.errors import BadRequest, Forbidden
+from sparkweb.per_minute import PerMinute
 from sparkweb.push.automatic import with_address
 from sparkweb.push.notifications import Notification
 
-REFILL_MILLIS = 60000
-MAX_TRACKED = 100000
 LIMITS = {"title": 100, "body": 2000, "url": 500, "tag": 100}
 
 
-class PublishLimits(object):
-    def __init__(self, settings, clock):
-        self._settings = settings
-        self._clock = clock
-        self._buckets = ConcurrentHashMap()   # sender -> (left, at millis)
-
-    def take(self, sender):
-        capacity = self._settings.get(config.WEBPUSH_PUBLISH_PER_MINUTE)
-        while True:
-            now = self._clock()
-            old = self._buckets.get(sender)
-            left = capacity if old is None else min(
-                capacity, old[0] + (now - old[1]) * capacity / float(REFILL_MILLIS))
-            if left < 1:
-                wait_seconds = int((1 - left) * REFILL_MILLIS / capacity / 1000) + 1
-                raise TooManyRequests("Too many notifications sent; try again later.",
-                                      {"Retry-After": str(wait_seconds)})
-            if self._buckets.size() >= MAX_TRACKED:
-                self.sweep()
-            new = (left - 1, now)
-            if (old is None and self._buckets.putIfAbsent(sender, new) is None) or \
-                    (old is not None and self._buckets.replace(sender, old, new)):
-                return
-
-    def sweep(self):
-        horizon = self._clock() - REFILL_MILLIS
-        for entry in list(self._buckets.entrySet()):
-            if entry.getValue()[1] <= horizon:
-                self._buckets.remove(entry.getKey(), entry.getValue())
+def publish_limits(settings, clock):
+    """Notifications per sender (or per sender and recipient, for automatic pushes) a minute."""
+    return PerMinute(lambda: settings.get(config.WEBPUSH_PUBLISH_PER_MINUTE), clock,
+                     "notifications")
 
 
 def check_allowed(openfire, sender, target):

@@ -6,7 +6,7 @@ from __future__ import absolute_import
 from sparkweb import config
 from sparkweb.push.automatic import AutomaticPushes
 from sparkweb.push.encryption import RequestBuilder
-from sparkweb.push.publishing import PublishLimits
+from sparkweb.push.publishing import publish_limits
 from sparkweb.push.sender import PushSender
 from sparkweb.push.vapid import VapidKeys
 
@@ -20,8 +20,8 @@ class WebPush(object):
         self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject, clock),
                                  transport, clock)
         self.automatic = AutomaticPushes(openfire, settings, self.sender,
-                                         PublishLimits(settings, clock))
-        self.publish_limits = PublishLimits(settings, clock)
+                                         publish_limits(settings, clock))
+        self.publish_limits = publish_limits(settings, clock)
 
     def subject(self):
         """The VAPID ``sub``: the setting, or mailto: the domain's admin address."""

@@ -13,51 +13,13 @@ Buckets are per username, not per session, so signing out and in again does not 
 """
 from __future__ import absolute_import
 
-from java.util.concurrent import ConcurrentHashMap
-
 from sparkweb import config
-from sparkweb.errors import Conflict, TooManyRequests
-
-REFILL_MILLIS = 60000
-MAX_TRACKED = 100000      # buckets kept before the full ones are swept
+from sparkweb.errors import Conflict
+from sparkweb.per_minute import PerMinute
 
 
 class TooManyRooms(Conflict):
     code = "too-many-rooms"
-
-
-class PerMinute(object):
-    """A bucket of ``capacity()`` per key that refills over a minute; ``take`` one or 429."""
-
-    def __init__(self, capacity, clock, what):
-        self._capacity = capacity
-        self._clock = clock
-        self._what = what
-        self._buckets = ConcurrentHashMap()   # key -> (left, at millis)
-
-    def take(self, key):
-        capacity = self._capacity()
-        while True:       # compare-and-set: two requests of one user never both take the last
-            now = self._clock()
-            old = self._buckets.get(key)
-            left = capacity if old is None else min(
-                capacity, old[0] + (now - old[1]) * capacity / float(REFILL_MILLIS))
-            if left < 1:
-                wait_seconds = int((1 - left) * REFILL_MILLIS / capacity / 1000) + 1
-                raise TooManyRequests("Too many %s; try again in %d s." % (
-                    self._what, wait_seconds), {"Retry-After": str(wait_seconds)})
-            if old is None and self._buckets.size() >= MAX_TRACKED:
-                self._sweep(now)
-            new = (left - 1, now)
-            if (old is None and self._buckets.putIfAbsent(key, new) is None) or \
-                    (old is not None and self._buckets.replace(key, old, new)):
-                return
-
-    def _sweep(self, now):
-        """Forgets buckets that are full again (untouched for a minute)."""
-        for entry in list(self._buckets.entrySet()):
-            if entry.getValue()[1] <= now - REFILL_MILLIS:
-                self._buckets.remove(entry.getKey(), entry.getValue())
 
 
 class RoomLimits(object):
