@@ -382,3 +382,13 @@ def test_finished_requests_leave_no_alarm_queued():
     finally:
         client.stop()
         server.stop()
+
+
+def test_non_ascii_paths_and_redirects_are_percent_encoded_as_utf8():
+    """What urllib.quote did before outbound/urls.py stopped importing urllib (Python's socket
+    layer, tests/selftest/test_no_python_sockets.py): only bytes outside 33-126 change."""
+    from sparkweb.outbound import urls
+    target = urls.parse(u"https://example.org/caf\u00e9/\u2603?q=%41&x=[1]")
+    assert target.path == "/caf%C3%A9/%E2%98%83?q=%41&x=[1]", target.path
+    assert target.resolve(u"/n\u00e4chste seite") == \
+        "https://example.org/n%C3%A4chste%20seite", target.resolve(u"/n\u00e4chste seite")

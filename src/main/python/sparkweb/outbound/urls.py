@@ -4,7 +4,6 @@ browsers on purpose: whatever two parsers might read differently is refused, not
 from __future__ import absolute_import
 
 import re
-import urllib
 
 from java.lang import IllegalArgumentException
 from java.net import IDN, URI, URISyntaxException
@@ -90,7 +89,9 @@ def _host_and_port(authority, scheme):
 
 
 def _escape(text):
-    """``text`` with non-ASCII characters percent-encoded as UTF-8 (what browsers send)."""
+    """``text`` with non-ASCII characters (and controls, spaces) percent-encoded as UTF-8
+    (what browsers send). Not urllib.quote: urllib imports Python's socket layer, whose Netty
+    threads outlive the plugin in Jython (tests/selftest/test_no_python_sockets.py)."""
     if isinstance(text, unicode):
         text = text.encode("utf-8")
-    return urllib.quote(text, safe="".join(chr(code) for code in range(33, 127)))
+    return "".join(char if 33 <= ord(char) < 127 else "%%%02X" % ord(char) for char in text)
