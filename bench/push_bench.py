@@ -1,6 +1,6 @@
 """Web Push benchmark: encrypted, signed pushes per second to a local push service.
 
-    python3 bench/push_bench.py [--pushes 5000] [--subscriptions 20] [--threads 4] [--jfr FILE]
+    python3 bench/push_bench.py [--pushes 5000] [--subscriptions 100] [--threads 4] [--jfr FILE]
     python3 bench/push_bench.py --compare main [--rounds 2]    # old (git ref) vs this tree
 
 The local push service (tests/harness/push_service.py) runs in this process on loopback; it
@@ -82,6 +82,7 @@ def run_sender(python_path, args, service, subscriptions, listing, jvm_options):
                    "refused_by_service": problems[:3], "cpus": os.cpu_count()})
     sent = result["counts"]["sent"]
     if not sent == received == result["total_pushes"] or problems:
+        print(json.dumps(result))
         raise SystemExit("FAILED: %d pushes, %d sent, %d received by the service, refused: %s"
                          % (result["total_pushes"], sent, received, problems[:3]))
     return result
@@ -116,7 +117,9 @@ def compared(runs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pushes", type=int, default=5000)
-    parser.add_argument("--subscriptions", type=int, default=20)
+    # Enough users that no lane overflows: a user's lane holds at most 100 waiting deliveries
+    # (push.lanes), and the bench queues all pushes at once.
+    parser.add_argument("--subscriptions", type=int, default=100)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--jfr", metavar="FILE",
                         help="record a Java Flight Recorder profile of the sender into FILE")

@@ -43,6 +43,7 @@ from sparkweb.outbound.resolver import DeadlineResolver
 
 USER_AGENT = "SparkWeb/%s (Openfire plugin; +https://www.igniterealtime.org/)" % VERSION
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+MAX_REMEMBERED_URLS = 10000
 # Headers the client writes itself, or that would carry state it must not send.
 RESERVED_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "cookie",
                     "user-agent", "proxy-authorization", "te", "upgrade")
@@ -65,6 +66,8 @@ class OutboundClient(object):
         self._watchdog.setRemoveOnCancelPolicy(True)
         self._open = ConcurrentHashMap()   # socket -> True: closed by stop()
         self._pool = pool or ConnectionPool()   # connections kept for keep_alive requests
+        self._policy = None                     # (allow-list, AddressPolicy made of it)
+        self._targets = ConcurrentHashMap()     # keep_alive URL -> urls.Target
         sweep = self._pool.idle_millis // 2
         self._watchdog.scheduleWithFixedDelay(_Sweep(self._pool), sweep, sweep,
                                               TimeUnit.MILLISECONDS)
@@ -78,8 +81,28 @@ class OutboundClient(object):
             _close(socket)
 
     def policy(self):
-        """The address policy as configured now (the push sender may use it on its own)."""
-        return AddressPolicy(self._settings.get(config.OUTBOUND_ALLOW), self._resolve)
+        """The address policy as configured now (the push sender may use it on its own). Made
+        again only when the allow-list changed: reading the list's networks per request was a
+        measurable part of a push (profile of bench/push_bench.py)."""
+        allowed = self._settings.get(config.OUTBOUND_ALLOW)
+        made = self._policy
+        if made is None or made[0] != allowed:
+            made = self._policy = (allowed, AddressPolicy(allowed, self._resolve))
+        return made[1]
+
+    def _target(self, url, keep_alive):
+        """The parsed URL; remembered for keep_alive requests (push endpoints, a bounded set
+        parsed again and again). Only the reading of the text is remembered: the host's
+        address is checked and resolved anew for every request."""
+        if not keep_alive:
+            return urls.parse(url)
+        target = self._targets.get(url)
+        if target is None:
+            target = urls.parse(url)
+            if self._targets.size() >= MAX_REMEMBERED_URLS:
+                self._targets.clear()
+            self._targets.put(url, target)
+        return target
 
     def request(self, method, url, headers=(), body=None, max_bytes=1024 * 1024, redirects=3,
                 keep_alive=False):
@@ -89,7 +112,7 @@ class OutboundClient(object):
         :mod:`.pool`)."""
         _check_headers(headers)
         policy = self.policy()
-        target = urls.parse(url)
+        target = self._target(url, keep_alive)
         for hop in range(redirects + 1):
             answer = self._exchange(policy, method, target, headers, body, max_bytes, keep_alive)
             location = answer.header("location")
