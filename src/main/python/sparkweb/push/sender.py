@@ -130,7 +130,8 @@ class PushSender(object):
         self._refusals = ConcurrentHashMap()   # endpoint -> refusals in a row
         self._lanes = DeliveryLanes(lambda function: self._delivering.execute(
             _Task(function, self._failures)), threads, settings.get(config.WEBPUSH_QUEUE),
-            clock, self._count)
+            clock, self._count, lambda millis, function: self._later.schedule(
+                _Task(function, self._failures), millis, TimeUnit.MILLISECONDS))
 
     def counts(self):
         return dict((name, counter.get()) for name, counter in self._counts.items())
@@ -177,13 +178,14 @@ class PushSender(object):
             subscription, notification, payload, attempt, read_at)))
 
     def _guarded(self, subscription, notification, payload, attempt, read_at):
-        """One delivery on a pool thread: whether the push service answered."""
+        """One delivery on a pool thread: whether the push service answered (see
+        lanes.Delivery: None when no request was made)."""
         try:   # one subscription that cannot be sent to must not cost the others theirs
             return self._deliver(subscription, notification, payload, attempt, read_at)
         except (Exception, Throwable):
             self._count("failed")
             self._failures.failed()
-            return True
+            return None
 
     def _still_stored(self, subscription):
         """Whether the user still has this very subscription (same endpoint and keys): one
@@ -196,21 +198,22 @@ class PushSender(object):
         return False
 
     def _deliver(self, subscription, notification, payload, attempt, read_at):
-        """Whether the push service answered at all (False: no connection, no answer)."""
+        """True: the push service answered; False: no connection or no answer; None: no
+        request was made, which tells nothing about the host (S6-13-2)."""
         if (attempt > 0 or self._clock() - read_at > RECHECK_AFTER_MILLIS) and \
                 not self._still_stored(subscription):   # a retry, or one that waited
-            return True
+            return None
         if subscription.expiration_time is not None and \
                 subscription.expiration_time <= self._clock():
             self._prune(subscription)
-            return True
+            return None
         try:
             request = self._builder.build(subscription, payload, self._settings.get(
                 config.WEBPUSH_TTL), notification.urgency, notification.topic)
         except (Exception, Throwable):   # corrupt keys: this subscription only
             self._count("failed")
             self._failures.failed()
-            return True
+            return None
         try:
             answer = self._transport(request.url, request.headers, request.body)
         except TransportRefused as refused:
@@ -218,7 +221,7 @@ class PushSender(object):
             if self._refused_again(subscription.endpoint, refused.args[0] if refused.args
                                    else None):
                 self._prune(subscription)
-            return True
+            return None
         except (Exception, Throwable):   # no answer: as a 5xx, and the host's own failure
             self._judge(subscription, notification, payload, attempt, PushAnswer(503))
             return False
