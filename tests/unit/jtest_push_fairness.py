@@ -356,3 +356,48 @@ def test_an_expired_subscription_pruned_at_a_dead_host_leaves_its_breaker_open()
             "the breaker closed (failures %d) without a request to the host" % host.failures
     finally:
         app.webpush.stop()
+
+
+class _OutageTransport(object):
+    """shared.example gives no answer while ``down``; every answer is recorded."""
+
+    def __init__(self):
+        self.down = True
+        self.answered = LinkedBlockingQueue()
+
+    def __call__(self, url, headers, body_bytes):
+        if self.down:
+            raise IOError("read timed out")
+        self.answered.put(url)
+        return PushAnswer(201)
+
+
+def test_a_push_skipped_by_an_open_breaker_is_sent_once_the_host_is_back():
+    """S6-13-8: three no-answers from a shared push service (a short outage) opened its breaker,
+    and every user's notification to it was dropped for the breaker's minute."""
+    from java.lang import System
+    breaker = lanes.BREAKER_MILLIS
+    lanes.BREAKER_MILLIS = 3000
+    transport = _OutageTransport()
+    openfire, app = _app(transport, retries=1, clock=System.currentTimeMillis)
+    sender = app.webpush.sender
+    try:
+        subscribe(app, u"alice", u"phone", u"https://shared.example/alice")
+        subscribe(app, u"bob", u"phone", u"https://shared.example/bob")
+        for n in range(lanes.BREAKER_FAILURES):
+            sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
+        wait_for(lambda: sender.counts()["breaker_opened"] == 1, "the breaker opening", 10)
+        transport.down = False
+        sender.send_to_user(u"bob", Notification(u"T", u"during the outage", "chat"))
+        wait_for(lambda: sender.counts()["circuit_open"] >= 1, "bob's push skipped", 10)
+        urls = set()
+        deadline = time.time() + 10
+        while u"https://shared.example/bob" not in urls and time.time() < deadline:
+            url = transport.answered.poll(1, TimeUnit.SECONDS)
+            if url is not None:
+                urls.add(url)
+        assert u"https://shared.example/bob" in urls, \
+            "bob's push was lost to the open breaker (counts %r)" % sender.counts()
+    finally:
+        lanes.BREAKER_MILLIS = breaker
+        app.webpush.stop()

@@ -20,7 +20,9 @@ else happens (S6-13-1). Bounds:
   has had a request running for ``SLOW_MILLIS`` without any finishing, gets one at a time.
 - circuit breaker: a host that failed ``BREAKER_FAILURES`` times in a row (no connection or no
   answer; an answer, even 429 or 5xx, concerns one subscription) is skipped for
-  ``BREAKER_MILLIS`` (deliveries to it counted ``circuit_open``, not retried); after that one
+  ``BREAKER_MILLIS`` (deliveries to it counted ``circuit_open`` and handed back to the sender,
+  which offers them again when the breaker time is over, within its retry budget: a shared push
+  service's short outage does not lose every user's notifications, S6-13-8); after that one
   request is tried, and one answer closes the breaker. A delivery that made no request (None)
   leaves it as it was.
 
@@ -50,10 +52,14 @@ class Delivery(object):
     address policy, not buildable): that says nothing about the host and leaves its breaker as
     it was (S6-13-2)."""
 
-    def __init__(self, username, host, run):
+    def __init__(self, username, host, run, defer=None):
         self.username = username
         self.host = host
         self.run = run
+        # (milliseconds) -> whether it was set aside to be offered again that much later (the
+        # sender's retry budget decides); None or False: skipped for good while the host's
+        # breaker is open
+        self.defer = defer
 
 
 class _Host(object):
@@ -140,8 +146,10 @@ class DeliveryLanes(object):
                 else:
                     del self._lanes[username]
             wake_in = self._wake_up_in(now)
-        for _ in skipped:
+        for delivery, wait_millis in skipped:
             self._count("circuit_open")
+            if delivery.defer is not None:
+                delivery.defer(wait_millis)
         if wake_in is not None:
             self._arm_wake_up(wake_in)
         return chosen
@@ -192,7 +200,7 @@ class DeliveryLanes(object):
             if host.open_until > now:
                 del lane[index]
                 self._waiting -= 1
-                skipped.append(delivery)
+                skipped.append((delivery, host.open_until - now))
                 continue
             limit = host.limit(now)
             if limit is None or host.in_flight < limit:

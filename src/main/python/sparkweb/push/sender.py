@@ -9,6 +9,8 @@ push service (RFC 8030):
 - 404, 410: the subscription is gone (unsubscribed, expired) and is deleted;
 - 429, 5xx, no answer: sent again up to ``sparkweb.webpush.retries`` times, after 1, 2, 4 ...
   seconds or the ``Retry-After`` the service asked for, whichever is longer (at most 5 min);
+  a delivery skipped while its host's breaker is open is offered again when it closes, within
+  the same budget;
 - anything else (400, 403 after a key rotation, 413): failed, counted;
 - a subscription whose request cannot be built (corrupt keys): failed, counted, the user's
   other subscriptions still served.
@@ -175,7 +177,22 @@ class PushSender(object):
         except (Exception, Throwable):   # no URI (a corrupt row): the sender refuses it anyway
             host = u""
         self._lanes.offer(Delivery(subscription.username, host, lambda: self._guarded(
-            subscription, notification, payload, attempt, read_at)))
+            subscription, notification, payload, attempt, read_at),
+            lambda millis: self._defer(subscription, notification, payload, attempt, millis)))
+
+    def _defer(self, subscription, notification, payload, attempt, millis):
+        """A delivery skipped because its host's breaker is open: offered again once the
+        breaker time is over, as a retry (the same budget and bound); False when none is left."""
+        if attempt >= self._settings.get(config.WEBPUSH_RETRIES):
+            return False
+        if self._pending_retries.incrementAndGet() > self.MAX_PENDING_RETRIES:
+            self._pending_retries.decrementAndGet()
+            self._count("retry_dropped")
+            return False
+        self._count("retried")
+        self._retry_later(subscription, notification, payload, attempt + 1,
+                          max(1, (millis + 999) // 1000))
+        return True
 
     def _guarded(self, subscription, notification, payload, attempt, read_at):
         """One delivery on a pool thread: whether the push service answered (see
