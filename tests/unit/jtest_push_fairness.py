@@ -401,3 +401,42 @@ def test_a_push_skipped_by_an_open_breaker_is_sent_once_the_host_is_back():
     finally:
         lanes.BREAKER_MILLIS = breaker
         app.webpush.stop()
+
+
+def test_waiting_deliveries_of_one_user_read_the_subscriptions_once_not_each():
+    """S5-13-9: every delivery that waited re-read its user's subscriptions, so a backlog of
+    twenty pushes to one user read the table twenty times; a subscription deleted meanwhile
+    must still get nothing."""
+    clock = Clock()
+    release = CountDownLatch(1)
+
+    def held(url, headers, body_bytes):
+        getattr(release, "await")(WAIT_SECONDS, TimeUnit.SECONDS)
+        return PushAnswer(201)
+    openfire, app = _app(held, clock=clock)
+    sender = app.webpush.sender
+    reads = AtomicInteger(0)
+    read = openfire.push_subscriptions
+
+    def counted(username):
+        reads.incrementAndGet()
+        return read(username)
+    openfire.push_subscriptions = counted
+    try:
+        subscribe(app, u"alice", u"phone", u"https://push.example/alice")
+        subscribe(app, u"alice", u"old", u"https://push.example/old")
+        for n in range(10):
+            sender.send_to_user(u"alice", Notification(u"T", u"n%d" % n, "chat"))
+        wait_for(lambda: sender._lanes.waiting() == 18, "eighteen deliveries waiting")
+        openfire.delete_push_subscription(u"alice", device=u"old")
+        clock.advance(2)   # they waited: each re-checks before sending
+        reads.set(0)
+        release.countDown()
+        wait_for(lambda: sender.counts()["sent"] + sender.counts()["unsubscribed"] == 20,
+                 "every delivery done")
+        # the two running when "old" was deleted may have been either device's
+        assert sender.counts()["unsubscribed"] >= 8, "counts %r" % sender.counts()
+        assert reads.get() <= 3, "eighteen waiting deliveries read the table %d times" % reads.get()
+    finally:
+        release.countDown()
+        app.webpush.stop()
