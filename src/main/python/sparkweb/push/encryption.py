@@ -71,8 +71,23 @@ class VapidTokens(object):
         return header
 
 
+_ORIGINS = ConcurrentHashMap()   # endpoint -> its origin: asked for twice per push
+
+
 def origin(endpoint):
     """scheme://host[:port] of an endpoint, the port only when not the default."""
+    if not isinstance(endpoint, basestring):
+        return _origin_of(endpoint)
+    known = _ORIGINS.get(endpoint)
+    if known is None:
+        known = _origin_of(endpoint)
+        if _ORIGINS.size() >= MAX_CACHED_TOKENS:
+            _ORIGINS.clear()
+        _ORIGINS.put(endpoint, known)
+    return known
+
+
+def _origin_of(endpoint):
     uri = URI(endpoint)
     port = uri.getPort()
     default = {"https": 443, "http": 80}.get(uri.getScheme().lower())
