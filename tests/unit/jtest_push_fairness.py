@@ -218,7 +218,8 @@ def test_failed_hosts_are_forgotten_once_idle():
     for n in range(lanes.MAX_HOSTS + 500):
         delivery_lanes.offer(lanes.Delivery(u"mallory", u"https://h%d.evil.example" % n,
                                             lambda: False))
-    assert len(delivery_lanes._hosts) <= lanes.MAX_HOSTS + 1, \
+    # the map is swept at most once a second unless it has doubled (S6-13-5): the clock stands
+    assert len(delivery_lanes._hosts) <= 2 * lanes.MAX_HOSTS + 1, \
         "%d hosts remembered" % len(delivery_lanes._hosts)
 
 
@@ -440,3 +441,27 @@ def test_waiting_deliveries_of_one_user_read_the_subscriptions_once_not_each():
     finally:
         release.countDown()
         app.webpush.stop()
+
+
+def test_a_failed_host_awaiting_its_breakers_trial_is_not_forgotten():
+    """S6-13-5: forgetting idle hosts also forgot one whose breaker time was over but whose
+    trial had not happened; its next deliveries started with full concurrency."""
+    clock = Clock()
+    most = lanes.MAX_HOSTS
+    lanes.MAX_HOSTS = 10
+    try:
+        delivery_lanes = lanes.DeliveryLanes(lambda function: function(), 4, 1000, clock,
+                                             lambda name: None)
+        for n in range(lanes.BREAKER_FAILURES):
+            delivery_lanes.offer(lanes.Delivery(u"u%d" % n, u"https://dead.example",
+                                                lambda: False))
+        clock.advance(lanes.BREAKER_MILLIS / 1000.0 + 2)   # and a sweep is due
+        for n in range(15):
+            delivery_lanes.offer(lanes.Delivery(u"v%d" % n, u"https://ok%d.example" % n,
+                                                lambda: True))
+        assert len(delivery_lanes._hosts) <= 2 * lanes.MAX_HOSTS + 1, "not swept"
+        host = delivery_lanes._hosts.get(u"https://dead.example")
+        assert host is not None and host.failures >= lanes.BREAKER_FAILURES, \
+            "the failed host was forgotten before its trial"
+    finally:
+        lanes.MAX_HOSTS = most

@@ -43,6 +43,8 @@ BREAKER_FAILURES = 3
 BREAKER_MILLIS = 60000
 MAX_THREADS_FACTOR = 4
 MAX_HOSTS = 1000
+SWEEP_MILLIS = 1000
+FORGET_FAILED_MILLIS = 10 * BREAKER_MILLIS
 
 
 class Delivery(object):
@@ -96,6 +98,7 @@ class DeliveryLanes(object):
         self._waiting = 0
         self._running = 0
         self._started = {}             # id(delivery) -> when it started, while it runs
+        self._swept_at = 0             # when _forget_idle_hosts last ran
 
     def offer(self, delivery):
         """Queues ``delivery``; False (counted dropped) when its lane or all lanes are full."""
@@ -255,15 +258,29 @@ class DeliveryLanes(object):
                 if host.failures >= BREAKER_FAILURES and host.open_until <= now:
                     host.open_until = now + BREAKER_MILLIS
                     opened = True
-            if len(self._hosts) > MAX_HOSTS:
+            if len(self._hosts) > MAX_HOSTS and (now - self._swept_at >= SWEEP_MILLIS or
+                                                 len(self._hosts) > 2 * MAX_HOSTS):
                 self._forget_idle_hosts(now)
         if opened:
             self._count("breaker_opened")
 
     def _forget_idle_hosts(self, now):
-        """Hosts with nothing running whose breaker time is over, failed or not (S5-13-3): a
-        user with wildcard DNS must not grow the map with every new host name."""
+        """Forgets hosts with nothing running (S5-13-3: a user with wildcard DNS must not grow
+        the map with every new host name): healthy ones, and failed ones idle for
+        FORGET_FAILED_MILLIS; a failed host awaiting its breaker's trial is kept, or it would
+        start again with full concurrency (S6-13-5). Beyond MAX_HOSTS still, the idle failed
+        ones longest idle go too. At most once per SWEEP_MILLIS, unless the map has doubled:
+        the scan is under the lock."""
+        self._swept_at = now
+        idle_failed = []
         for name, host in list(self._hosts.items()):
-            if host.in_flight == 0 and host.open_until <= now:
+            if host.in_flight or host.open_until > now:
+                continue
+            if host.failures and now - host.progress_at < FORGET_FAILED_MILLIS:
+                idle_failed.append((host.progress_at, name))
+            else:
                 del self._hosts[name]
+        excess = len(self._hosts) - MAX_HOSTS
+        for _, name in sorted(idle_failed)[:max(0, excess)]:
+            del self._hosts[name]
 
