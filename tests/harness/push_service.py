@@ -3,7 +3,8 @@ checks the VAPID JWT of every request (ES256 signature against the key in the Au
 header, ``aud`` the endpoint's origin, ``exp`` at most 24 h ahead, ``sub`` a mailto: or https:
 contact) and decrypts the aes128gcm body with the subscription's private key and auth secret,
 as the browser would. Tests read the decrypted notifications, or make an endpoint answer 410,
-429 and the like."""
+429 and the like. It speaks HTTP/1.1 with persistent connections and counts them
+(``connections``)."""
 import base64
 import http.server
 import json
@@ -97,19 +98,27 @@ class PushService(object):
         service = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"   # connections stay open, as real push services keep them
+
+            def setup(self):
+                with service._lock:
+                    service.connections += 1
+                http.server.BaseHTTPRequestHandler.setup(self)
+
             def do_POST(self):
                 service._handle(self)
 
             def log_message(self, *args):
                 pass
 
+        self._lock = threading.Lock()
+        self.connections = 0      # TCP connections accepted
         self._server = http.server.ThreadingHTTPServer(("127.0.0.4", 0), Handler)
         self._server.daemon_threads = True
         self.base_url = "http://127.0.0.4:%d" % self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         self.requests = 0
-        self._lock = threading.Lock()
         self.holding = 0          # requests held by a tarpit subscription now, and at most
         self.most_holding = 0
 

@@ -227,3 +227,21 @@ def test_one_users_hanging_endpoints_do_not_delay_another_users_push(alice, bob,
         for name in devices:
             carol.delete("/webpush/subscribe/" + name)
         tarpit.close()
+
+
+def test_pushes_to_one_push_service_share_a_connection(alice, bob):
+    """Each push opened a new connection (and, to a real push service, a TLS handshake) before;
+    ten pushes, one after the other, made ten connections."""
+    service = PushService()   # an origin of its own: its connection count is this test's only
+    device = service.subscription("kept-" + uuid.uuid4().hex[:8])
+    try:
+        answer = alice.post("/webpush/subscribe/" + device.name, json=device.json())
+        assert answer.status_code == 200, answer.text
+        for n in range(10):
+            answer = bob.post("/webpush/publish/alice", json={"body": "kept %d" % n})
+            assert answer.status_code == 200, answer.text
+            assert device.next().json()["body"] == "kept %d" % n
+        assert service.connections <= 2, "10 pushes used %d connections" % service.connections
+    finally:
+        alice.delete("/webpush/subscribe/" + device.name)
+        service.close()

@@ -377,7 +377,7 @@ def test_finished_requests_leave_no_alarm_queued():
     try:
         for _ in range(20):
             assert client.request("GET", server.url("/")).status == 200, "fixture failed"
-        queued = client._watchdog.getQueue().size()
+        queued = len([task for task in client._watchdog.getQueue() if not task.isPeriodic()])
         assert queued == 0, "%d alarms still queued after 20 finished requests" % queued
     finally:
         client.stop()

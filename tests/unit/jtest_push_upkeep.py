@@ -3,7 +3,7 @@ key rotation deletes the subscriptions made for the old key (13-12), endpoints t
 refusing for good are pruned (13-4), never for a failed look-up (S5-13-8)."""
 from __future__ import absolute_import
 
-from sparkweb.errors import Conflict
+from sparkweb.errors import BadRequest, Conflict
 from sparkweb.openfire.facade import PushSubscriptionRecord
 from sparkweb.push import subscriptions
 from sparkweb.push.notifications import Notification
@@ -117,5 +117,48 @@ def test_a_device_stored_before_names_were_normalised_is_the_same_device():
         subscriptions.delete(openfire, u"alice", subscriptions.device_name(u"Phone"))
         assert [s.device for s in openfire.push_subscriptions(u"alice")] == [u"laptop"], \
             "DELETE by the listed name left the old spelling"
+    finally:
+        app.webpush.stop()
+
+
+class _SubscribeRequest(object):
+    """POST /webpush/subscribe/{device} as the handler sees it."""
+
+    def __init__(self, app, username, device, json_body):
+        self.app = app
+        self.user = username
+        self.params = {"resource": device}
+        self._body = json_body
+
+    def json_object(self, shape):
+        return self._body
+
+
+def test_a_subscription_made_with_the_key_before_a_rotation_is_409_stale_key_and_not_stored():
+    """S5-13-5(b): a page read GET /webpush/vapidkey, the administrator rotated the key, then the
+    page subscribed: the row was stored, bound to the old key, and never worked nor was removed
+    (rotation deletes the rows that exist when it runs)."""
+    from sparkweb.api.webpush import post_subscription
+    openfire, app = app_with(Transport())
+    try:
+        read_by_the_page = app.webpush.keys.current.public_key
+        app.rotate_vapid_key()
+        stale = body(u"https://93.184.215.14/push/1", applicationServerKey=read_by_the_page)
+        error = raised(lambda: post_subscription(_SubscribeRequest(app, u"alice", u"laptop",
+                                                                   stale)))
+        assert isinstance(error, Conflict) and error.code == "stale_key", "got %r" % error
+        assert "rotated" in error.message, error.message
+        assert openfire.push_subscriptions(u"alice") == [], "the stale subscription was stored"
+        current = body(u"https://93.184.215.14/push/1",
+                       applicationServerKey=app.webpush.keys.current.public_key)
+        answer = post_subscription(_SubscribeRequest(app, u"alice", u"laptop", current))
+        assert answer["resource"] == u"laptop", answer
+        unsaid = body(u"https://93.184.215.14/push/2")   # clients that do not say: as before
+        post_subscription(_SubscribeRequest(app, u"alice", u"phone", unsaid))
+        assert len(openfire.push_subscriptions(u"alice")) == 2, "not stored"
+        error = raised(lambda: post_subscription(_SubscribeRequest(
+            app, u"alice", u"tablet", body(u"https://93.184.215.14/push/3",
+                                           applicationServerKey=42))))
+        assert isinstance(error, BadRequest), "a key that is no text: %r" % error
     finally:
         app.webpush.stop()

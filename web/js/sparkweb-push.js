@@ -3,7 +3,8 @@
 //   await SparkWebPush.unsubscribe(token, "laptop");
 //   SparkWebPush.reportVisibility(token, streamId);  // streamId: onConnect's "stream"
 // A rotated server key (settings page) is noticed on the next subscribe(), which then makes a
-// new subscription with the new key.
+// new subscription with the new key; so is a rotation between reading the key and storing the
+// subscription (the server answers 409 stale_key to the key sent along): subscribed again once.
 "use strict";
 (function (global) {
   const api = "/sparkweb/api/rest";
@@ -30,9 +31,11 @@
 
   async function check(answer) {
     if (!answer.ok) {
-      let message = answer.statusText;
-      try { message = (await answer.json()).message; } catch (ignored) { /* not JSON */ }
-      throw new Error(message);
+      let message = answer.statusText, code = null;
+      try { ({ message, error: code } = await answer.json()); } catch (ignored) { /* not JSON */ }
+      const error = new Error(message);
+      error.code = code;
+      throw error;
     }
     return answer.json();
   }
@@ -50,6 +53,17 @@
     if ((await Notification.requestPermission()) !== "granted") {
       throw new Error("Notifications are not allowed for this site.");
     }
+    try {
+      return await subscribeWithCurrentKey(registration, token, device);
+    } catch (error) {
+      if (error.code !== "stale_key") { throw error; }
+      return subscribeWithCurrentKey(registration, token, device);   // rotated meanwhile
+    }
+  }
+
+  // The browser's subscription for the server's current key (a new one if it was made with
+  // another), stored for `device` together with the key it was made with.
+  async function subscribeWithCurrentKey(registration, token, device) {
     const key = (await check(await fetch(api + "/webpush/vapidkey",
                                          { headers: headers(token) }))).publicKey;
     let subscription = await registration.pushManager.getSubscription();
@@ -61,9 +75,9 @@
       subscription = await registration.pushManager.subscribe(
         { userVisibleOnly: true, applicationServerKey: toBytes(key) });
     }
+    const body = Object.assign(subscription.toJSON(), { applicationServerKey: key });
     await check(await fetch(api + "/webpush/subscribe/" + encodeURIComponent(device), {
-      method: "POST", headers: headers(token, true),
-      body: JSON.stringify(subscription.toJSON()) }));
+      method: "POST", headers: headers(token, true), body: JSON.stringify(body) }));
     return subscription;
   }
 

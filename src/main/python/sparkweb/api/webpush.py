@@ -29,6 +29,7 @@ def post_subscription(request):
     body = request.json_object("PushSubscription JSON {endpoint, keys: {p256dh, auth}}")
     record = subscriptions.parse(body, request.user, device, request.app.settings,
                                  request.app.webpush.clock(), request.app.outbound.policy())
+    subscriptions.check_server_key(body, request.app.webpush.keys.current.public_key)
     subscriptions.store(request.app.openfire, request.app.settings, record)
     return subscriptions.describe(record)
 
@@ -95,8 +96,14 @@ _KEY = {"type": "string", "description": "base64url"}
 MODELS = {
     "PushSubscription": obj({"endpoint": {"type": "string", "maxLength": 1000},
                              "keys": obj({"p256dh": _KEY, "auth": _KEY}, ["p256dh", "auth"]),
-                             "expirationTime": nullable("number")}, ["endpoint", "keys"],
-                            description="PushSubscription.toJSON() of the browser."),
+                             "expirationTime": nullable("number"),
+                             "applicationServerKey": dict(_KEY, description=(
+                                 "base64url: the key of GET /webpush/vapidkey the browser "
+                                 "subscribed with; when given and not the current key "
+                                 "(rotated meanwhile) the answer is 409 stale_key."))},
+                            ["endpoint", "keys"],
+                            description="PushSubscription.toJSON() of the browser, and "
+                                        "optionally the applicationServerKey it was made with."),
     "PushSubscriptionInfo": obj({"resource": {"type": "string"}, "endpoint": {"type": "string"},
                                  "expirationTime": nullable("integer"),
                                  "createdAt": {"type": "integer"}},
@@ -126,7 +133,9 @@ ROUTES = [
           body=Body("The subscription.", json=ref("PushSubscription")),
           answers={200: ref("PushSubscriptionInfo"),
                    400: "Not a subscription a browser makes: no https endpoint, wrong keys.",
-                   409: "The caller has sparkweb.webpush.maxSubscriptionsPerUser already."}),
+                   409: "The caller has sparkweb.webpush.maxSubscriptionsPerUser already "
+                        "(conflict), or the applicationServerKey given is not the current "
+                        "one (stale_key): subscribe again with GET /webpush/vapidkey's key."}),
     Route("DELETE", "/webpush/subscribe/{resource}", delete_subscription,
           summary="Delete a web push subscription of this user", tag="web_push", access=USER,
           params={"resource": _RESOURCE},

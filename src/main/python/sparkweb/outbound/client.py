@@ -6,8 +6,13 @@
                             redirects=0)
 
 Each hop: the URL is read strictly (:mod:`.urls`), its host turned into one checked address
-(:mod:`.addresses`; the DNS lookup within the connect timeout, :mod:`.resolver`), and a socket connected to exactly that address; TLS then verifies the
-certificate against the host's name (which is also sent as SNI and Host). Redirects (GET and
+(:mod:`.addresses`; the DNS lookup within the connect timeout, :mod:`.resolver`), and a socket
+connected to exactly that address; TLS then verifies the certificate against the host's name
+(which is also sent as SNI and Host). With ``keep_alive=True`` (push services) the socket may be
+one kept open from an earlier request to the same scheme, host, port and address (:mod:`.pool`),
+chosen only after this hop's checks and resolution, and it is kept for the next request when
+the answer allows; one the server closed while it was idle is replaced by a new connection
+before anything is sent on it, never after. Redirects (GET and
 HEAD only, at most ``redirects``, default 3) are new hops with the same checks. Nothing of the
 caller's is sent unless passed in ``headers``: no cookies, no URL user information, a fixed
 User-Agent. Connect and read timeouts come from the settings; a watchdog closes every hop's
@@ -21,8 +26,8 @@ prove that refused requests never connect.
 """
 from __future__ import absolute_import
 
-from java.io import BufferedInputStream, BufferedOutputStream, IOException
-from java.lang import Runnable, System, Thread
+from java.io import IOException
+from java.lang import Runnable, System, Thread, Throwable
 from java.net import InetSocketAddress, Proxy, Socket, SocketTimeoutException
 from java.util.concurrent import (ConcurrentHashMap, RejectedExecutionException,
                                   ScheduledThreadPoolExecutor, ThreadFactory, TimeUnit)
@@ -33,17 +38,20 @@ from sparkweb import VERSION, config
 from sparkweb.outbound import urls, wire
 from sparkweb.outbound.addresses import AddressPolicy, resolve_with_java
 from sparkweb.outbound.errors import Failed, Refused
+from sparkweb.outbound.pool import Connection, ConnectionPool
 from sparkweb.outbound.resolver import DeadlineResolver
 
 USER_AGENT = "SparkWeb/%s (Openfire plugin; +https://www.igniterealtime.org/)" % VERSION
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+MAX_REMEMBERED_URLS = 10000
 # Headers the client writes itself, or that would carry state it must not send.
 RESERVED_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "cookie",
                     "user-agent", "proxy-authorization", "te", "upgrade")
 
 
 class OutboundClient(object):
-    def __init__(self, settings, resolve=resolve_with_java, on_connect=None, tls=None):
+    def __init__(self, settings, resolve=resolve_with_java, on_connect=None, tls=None,
+                 pool=None):
         self._settings = settings
         # Lookups get the connect timeout: InetAddress alone would wait for the system resolver.
         self._resolve = DeadlineResolver(
@@ -57,25 +65,56 @@ class OutboundClient(object):
         # keep the closed socket reachable (thousands at push rates).
         self._watchdog.setRemoveOnCancelPolicy(True)
         self._open = ConcurrentHashMap()   # socket -> True: closed by stop()
+        self._pool = pool or ConnectionPool()   # connections kept for keep_alive requests
+        self._policy = None                     # (allow-list, AddressPolicy made of it)
+        self._targets = ConcurrentHashMap()     # keep_alive URL -> urls.Target
+        sweep = self._pool.idle_millis // 2
+        self._watchdog.scheduleWithFixedDelay(_Sweep(self._pool), sweep, sweep,
+                                              TimeUnit.MILLISECONDS)
 
     def stop(self):
         """Ends the watchdog and closes every open socket: requests blocked on them end."""
         self._watchdog.shutdownNow()
         self._resolve.stop()
+        self._pool.stop()
         for socket in list(self._open.keySet()):
             _close(socket)
 
     def policy(self):
-        """The address policy as configured now (the push sender may use it on its own)."""
-        return AddressPolicy(self._settings.get(config.OUTBOUND_ALLOW), self._resolve)
+        """The address policy as configured now (the push sender may use it on its own). Made
+        again only when the allow-list changed: reading the list's networks per request was a
+        measurable part of a push (profile of bench/push_bench.py)."""
+        allowed = self._settings.get(config.OUTBOUND_ALLOW)
+        made = self._policy
+        if made is None or made[0] != allowed:
+            made = self._policy = (allowed, AddressPolicy(allowed, self._resolve))
+        return made[1]
 
-    def request(self, method, url, headers=(), body=None, max_bytes=1024 * 1024, redirects=3):
-        """The final answer (wire.Response), following redirects; raises Refused or Failed."""
+    def _target(self, url, keep_alive):
+        """The parsed URL; remembered for keep_alive requests (push endpoints, a bounded set
+        parsed again and again). Only the reading of the text is remembered: the host's
+        address is checked and resolved anew for every request."""
+        if not keep_alive:
+            return urls.parse(url)
+        target = self._targets.get(url)
+        if target is None:
+            target = urls.parse(url)
+            if self._targets.size() >= MAX_REMEMBERED_URLS:
+                self._targets.clear()
+            self._targets.put(url, target)
+        return target
+
+    def request(self, method, url, headers=(), body=None, max_bytes=1024 * 1024, redirects=3,
+                keep_alive=False):
+        """The final answer (wire.Response), following redirects; raises Refused or Failed.
+        ``keep_alive``: the connection may be one kept from an earlier request to the same
+        host, port and address, and is kept for the next one when the answer allows (see
+        :mod:`.pool`)."""
         _check_headers(headers)
         policy = self.policy()
-        target = urls.parse(url)
+        target = self._target(url, keep_alive)
         for hop in range(redirects + 1):
-            answer = self._exchange(policy, method, target, headers, body, max_bytes)
+            answer = self._exchange(policy, method, target, headers, body, max_bytes, keep_alive)
             location = answer.header("location")
             if answer.status not in REDIRECT_STATUSES or not location or \
                     method not in ("GET", "HEAD"):
@@ -84,43 +123,80 @@ class OutboundClient(object):
             target = urls.parse(target.resolve(location))
         raise Refused("redirects", "More than %d redirects." % redirects)
 
-    def _exchange(self, policy, method, target, headers, body, max_bytes):
+    def _exchange(self, policy, method, target, headers, body, max_bytes, keep_alive):
+        # Every hop is checked and resolved before a kept connection is even looked for: the
+        # key holds the address, so neither a refused host nor a changed DNS answer reuses one.
         address = policy.address_for(target.host)
+        key = (target.scheme, target.host, target.port, address.getHostAddress())
         read_millis = 1000 * self._settings.get(config.OUTBOUND_READ_SECONDS)
         connect_millis = 1000 * self._settings.get(config.OUTBOUND_CONNECT_SECONDS)
-        socket = Socket(Proxy.NO_PROXY)
-        self._open.put(socket, True)
-        expired = AtomicBoolean(False)
+        connection = self._pool.take(key) if keep_alive else None
+        hop = _Hop(connection)
         try:
-            alarm = self._watchdog.schedule(_Expire(socket, expired), connect_millis +
+            alarm = self._watchdog.schedule(_Expire(hop), connect_millis +
                                             read_millis, TimeUnit.MILLISECONDS)
         except RejectedExecutionException:
-            self._open.remove(socket)
+            if connection is not None:
+                connection.close()
             raise Failed("stopped", "SparkWeb is stopping.")
+        answer = None
         try:
-            self._connect(socket, address, target, connect_millis)
+            if connection is None:
+                connection = self._open_connection(key, address, target, connect_millis,
+                                                   hop)
+            connection.socket.setSoTimeout(read_millis)
             deadline = System.currentTimeMillis() + read_millis
-            socket.setSoTimeout(read_millis)
-            stream = socket   # closing the plain socket also ends a TLS one layered on it
-            if target.scheme == "https":
-                stream = _tls(self._tls or SSLSocketFactory.getDefault(), socket, target)
             sent = [("User-Agent", USER_AGENT)] + list(headers)
-            wire.write_request(BufferedOutputStream(stream.getOutputStream()), method, target,
-                               sent, body)
-            reader = wire.Reader(BufferedInputStream(stream.getInputStream()), stream, deadline)
-            return wire.read_response(reader, method, max_bytes)
+            connection.requests += 1
+            wire.write_request(connection.output, method, target, sent, body, keep_alive)
+            reader = wire.Reader(connection.input, connection.stream, deadline)
+            answer = wire.read_response(reader, method, max_bytes)
+            return answer
         except SocketTimeoutException:
             raise Failed("timeout", "The server took too long to answer.")
         except SSLException as error:
-            raise _expired_or(expired, Failed("tls", "TLS with %s failed: %s" % (
+            raise _expired_or(hop, Failed("tls", "TLS with %s failed: %s" % (
                 target.host, error.getMessage())))
         except IOException as error:
-            raise _expired_or(expired, Failed("io", "Reading from %s failed: %s" % (
+            raise _expired_or(hop, Failed("io", "Reading from %s failed: %s" % (
                 target.host, error.getMessage())))
         finally:
             alarm.cancel(False)
-            socket.close()
-            self._open.remove(socket)
+            if connection is not None:
+                self._finish(connection, answer, keep_alive, hop)
+
+    def _finish(self, connection, answer, keep_alive, hop):
+        """Keeps the connection for the next request when everything allows it, else closes."""
+        try:
+            reusable = keep_alive and answer is not None and answer.reusable and \
+                not hop.get() and connection.input.available() == 0
+        except IOException:
+            reusable = False
+        if reusable:
+            self._pool.give_back(connection)
+        else:
+            connection.close()
+
+    def _open_connection(self, key, address, target, connect_millis, hop):
+        socket = Socket(Proxy.NO_PROXY)
+        self._open.put(socket, True)
+        connection = None
+        try:
+            hop.connection = _Unwrapped(socket)
+            self._connect(socket, address, target, connect_millis)
+            stream = socket   # closing the plain socket also ends a TLS one layered on it
+            if target.scheme == "https":
+                stream = _tls(self._tls or SSLSocketFactory.getDefault(), socket, target)
+            connection = Connection(key, socket, stream, self._closed)
+            hop.connection = connection
+            return connection
+        finally:
+            if connection is None:
+                _close(socket)
+                self._open.remove(socket)
+
+    def _closed(self, connection):
+        self._open.remove(connection.socket)
 
     def _connect(self, socket, address, target, connect_millis):
         if self._on_connect is not None:
@@ -141,16 +217,50 @@ class _Daemon(ThreadFactory):
         return thread
 
 
-class _Expire(Runnable):
-    """The watchdog's task: closes a socket whose hop ran past its deadline."""
-
-    def __init__(self, socket, expired):
-        self._socket = socket
-        self._expired = expired
+class _Sweep(Runnable):
+    def __init__(self, pool):
+        self._pool = pool
 
     def run(self):
+        try:
+            self._pool.sweep()
+        except (Exception, Throwable):   # an exception would end the periodic sweep
+            pass
+
+
+class _Hop(object):
+    """One request's state as its watchdog sees it: ``connection`` (anything with a
+    ``socket``), named as soon as there is one, and whether the deadline passed."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self._expired = AtomicBoolean(False)
+
+    def expire(self):
         self._expired.set(True)
-        _close(self._socket)
+        connection = self.connection
+        if connection is not None:
+            _close(connection.socket)
+
+    def get(self):
+        return self._expired.get()
+
+
+class _Expire(Runnable):
+    """The watchdog's task: closes the connection of a hop that ran past its deadline."""
+
+    def __init__(self, hop):
+        self._hop = hop
+
+    def run(self):
+        self._hop.expire()
+
+
+class _Unwrapped(object):
+    """A socket still connecting, as the watchdog sees a connection."""
+
+    def __init__(self, socket):
+        self.socket = socket
 
 
 def _close(socket):
@@ -160,8 +270,8 @@ def _close(socket):
         pass
 
 
-def _expired_or(expired, failure):
-    if expired.get():
+def _expired_or(hop, failure):
+    if hop.get():
         return Failed("timeout", "The server took too long to answer.")
     return failure
 

@@ -25,6 +25,7 @@ MAX_PAYLOAD_BYTES = MAX_BODY_BYTES - 86 - 1 - 16
 TOKEN_LIFETIME_MILLIS = 12 * 3600 * 1000
 TOKEN_REUSE_MILLIS = 3600 * 1000
 MAX_CACHED_TOKENS = 10000
+MAX_CACHED_USER_KEYS = 10000
 
 URGENCIES = {"very-low": Urgency.VERY_LOW, "low": Urgency.LOW, "normal": Urgency.NORMAL,
              "high": Urgency.HIGH}
@@ -70,8 +71,23 @@ class VapidTokens(object):
         return header
 
 
+_ORIGINS = ConcurrentHashMap()   # endpoint -> its origin: asked for twice per push
+
+
 def origin(endpoint):
     """scheme://host[:port] of an endpoint, the port only when not the default."""
+    if not isinstance(endpoint, basestring):
+        return _origin_of(endpoint)
+    known = _ORIGINS.get(endpoint)
+    if known is None:
+        known = _origin_of(endpoint)
+        if _ORIGINS.size() >= MAX_CACHED_TOKENS:
+            _ORIGINS.clear()
+        _ORIGINS.put(endpoint, known)
+    return known
+
+
+def _origin_of(endpoint):
     uri = URI(endpoint)
     port = uri.getPort()
     default = {"https": 443, "http": 80}.get(uri.getScheme().lower())
@@ -100,6 +116,19 @@ class RequestBuilder(object):
     def __init__(self, vapid_keys, subject, clock):
         self._preparer = PushRequests()
         self._tokens = VapidTokens(vapid_keys, subject, clock)
+        self._user_keys = ConcurrentHashMap()   # p256dh text -> its public key
+
+    def _user_key(self, p256dh):
+        """The subscription's public key, decoded once: the point is checked on the curve when
+        decoded, and BouncyCastle keeps its multiplication table on the point object, so the
+        ECDH of later pushes to that browser starts from it."""
+        key = self._user_keys.get(p256dh)
+        if key is None:
+            key = crypto.load_public_key(crypto.b64url_decode(p256dh))
+            if self._user_keys.size() >= MAX_CACHED_USER_KEYS:
+                self._user_keys.clear()
+            self._user_keys.put(p256dh, key)
+        return key
 
     def build(self, subscription, payload, ttl, urgency="normal", topic=None):
         """The request for ``payload`` (a byte[] of UTF-8, at most MAX_PAYLOAD_BYTES) to one
@@ -107,8 +136,7 @@ class RequestBuilder(object):
         if len(payload) > MAX_PAYLOAD_BYTES:
             raise ValueError("payload too large")
         notification = (Notification.builder().endpoint(subscription.endpoint)
-                        .userPublicKey(crypto.load_public_key(
-                            crypto.b64url_decode(subscription.p256dh)))
+                        .userPublicKey(self._user_key(subscription.p256dh))
                         .userAuth(crypto.b64url_decode(subscription.auth))
                         .payload(payload).ttl(ttl)
                         .urgency(URGENCIES[urgency]))

@@ -6,17 +6,25 @@ handed to the pool round robin across users, and only as many as the pool has th
 nothing waits in the pool's own queue behind a hung request. A delivery running for longer than
 ``SLOW_MILLIS`` no longer counts against that number (its thread waits on a host, it does no
 work): the pool may then grow, to at most ``MAX_THREADS_FACTOR`` times its size, so that several
-users' hanging endpoints together cannot hold every thread (S5-A1). Bounds:
+users' hanging endpoints together cannot hold every thread (S5-A1); a wake-up is armed for the
+moment the first running delivery turns slow, so waiting deliveries start then even if nothing
+else happens (S6-13-1). Bounds:
 
-- per user: at most ``USER_IN_FLIGHT`` deliveries running; the rest wait in the lane (at most
+- per user: at most ``USER_IN_FLIGHT`` deliveries running, the first of the lane's first
+  ``SCAN`` whose host has room (a dead device does not hold back the others, S6-13-3); the rest
+  wait in the lane (at most
   ``USER_QUEUE``; beyond, dropped and counted ``dropped``). All lanes together hold at most the
   ``sparkweb.webpush.queueSize`` setting.
 - per push-service host (the endpoint's origin): a healthy host takes as many threads as the pool
   has (browser vendors' services carry everybody's pushes); a host that failed last time, or
   has had a request running for ``SLOW_MILLIS`` without any finishing, gets one at a time.
 - circuit breaker: a host that failed ``BREAKER_FAILURES`` times in a row (no connection or no
-  answer; an answer, even 429 or 5xx, concerns one subscription) is skipped for ``BREAKER_MILLIS`` (deliveries to it counted ``circuit_open``, not retried);
-  after that one request is tried, and one success closes the breaker.
+  answer; an answer, even 429 or 5xx, concerns one subscription) is skipped for
+  ``BREAKER_MILLIS`` (deliveries to it counted ``circuit_open`` and handed back to the sender,
+  which offers them again when the breaker time is over, within its retry budget: a shared push
+  service's short outage does not lose every user's notifications, S6-13-8); after that one
+  request is tried, and one answer closes the breaker. A delivery that made no request (None)
+  leaves it as it was.
 
 Never calls out (the pool, the store) while holding its lock.
 """
@@ -29,21 +37,31 @@ from java.util.concurrent import RejectedExecutionException
 
 USER_IN_FLIGHT = 2
 USER_QUEUE = 100
+SCAN = 16         # deliveries of a lane looked at for one whose host has room
 SLOW_MILLIS = 3000
 BREAKER_FAILURES = 3
 BREAKER_MILLIS = 60000
 MAX_THREADS_FACTOR = 4
 MAX_HOSTS = 1000
+SWEEP_MILLIS = 1000
+FORGET_FAILED_MILLIS = 10 * BREAKER_MILLIS
 
 
 class Delivery(object):
     """One notification for one subscription; ``run()`` sends it (on a pool thread) and returns
-    whether the push service answered at all (False: no connection, no answer)."""
+    True when the push service answered (any status), False when there was no connection or no
+    answer, and None when no request was made (not stored any more, expired, refused by the
+    address policy, not buildable): that says nothing about the host and leaves its breaker as
+    it was (S6-13-2)."""
 
-    def __init__(self, username, host, run):
+    def __init__(self, username, host, run, defer=None):
         self.username = username
         self.host = host
         self.run = run
+        # (milliseconds) -> whether it was set aside to be offered again that much later (the
+        # sender's retry budget decides); None or False: skipped for good while the host's
+        # breaker is open
+        self.defer = defer
 
 
 class _Host(object):
@@ -62,8 +80,12 @@ class _Host(object):
 
 
 class DeliveryLanes(object):
-    def __init__(self, submit, threads, capacity, clock, count):
+    def __init__(self, submit, threads, capacity, clock, count, schedule=None):
         self._submit = submit          # runnable function -> None; RejectedExecutionException
+        # (delay in ms, function) -> None: runs the function later, once (the sender's
+        # scheduler); None: no wake-ups (tests of the bookkeeping alone)
+        self._schedule = schedule
+        self._wake_armed = False
         self._threads = threads
         self._capacity = capacity
         self._clock = clock
@@ -76,6 +98,7 @@ class DeliveryLanes(object):
         self._waiting = 0
         self._running = 0
         self._started = {}             # id(delivery) -> when it started, while it runs
+        self._swept_at = 0             # when _forget_idle_hosts last ran
 
     def offer(self, delivery):
         """Queues ``delivery``; False (counted dropped) when its lane or all lanes are full."""
@@ -106,7 +129,7 @@ class DeliveryLanes(object):
             try:
                 self._submit(lambda delivery=delivery: self._run(delivery))
             except RejectedExecutionException:   # stopping
-                self._finished(delivery, True)
+                self._finished(delivery, None)
 
     def _take_runnable(self):
         now = self._clock()
@@ -125,9 +148,40 @@ class DeliveryLanes(object):
                     self._order.append(username)   # to the back: the others come first
                 else:
                     del self._lanes[username]
-        for _ in skipped:
+            wake_in = self._wake_up_in(now)
+        for delivery, wait_millis in skipped:
             self._count("circuit_open")
+            if delivery.defer is not None:
+                delivery.defer(wait_millis)
+        if wake_in is not None:
+            self._arm_wake_up(wake_in)
         return chosen
+
+    def _wake_up_in(self, now):
+        """Milliseconds until the first running delivery turns slow, when deliveries wait only
+        because running ones count against the threads and no wake-up is armed yet (under the
+        lock). Without it, a waiting delivery would start only on the next offer or the next
+        finish, which a hanging request delays by up to its whole timeout (S6-13-1)."""
+        if self._schedule is None or self._wake_armed or not self._waiting or \
+                self._may_start(now):
+            return None
+        working = [started for started in self._started.values()
+                   if now - started <= SLOW_MILLIS]
+        if not working:
+            return None
+        self._wake_armed = True
+        return max(1, min(working) + SLOW_MILLIS + 1 - now)
+
+    def _arm_wake_up(self, millis):
+        def wake():
+            with self._lock:
+                self._wake_armed = False
+            self._pump()
+        try:
+            self._schedule(millis, wake)
+        except RejectedExecutionException:   # stopping
+            with self._lock:
+                self._wake_armed = False
 
     def _may_start(self, now):
         working = sum(1 for started in self._started.values() if now - started <= SLOW_MILLIS)
@@ -135,23 +189,28 @@ class DeliveryLanes(object):
             self._running < self._threads * MAX_THREADS_FACTOR
 
     def _next_of(self, lane, username, now, skipped):
-        """The lane's first delivery if its user and host have room; deliveries to an open
-        breaker's host are taken out (into ``skipped``)."""
-        while lane:
-            delivery = lane[0]
+        """The first of the lane's first ``SCAN`` deliveries whose host has room, if the user
+        has; deliveries to an open breaker's host are taken out (into ``skipped``). Not only
+        the head: a user's dead device, its host limited to one request, must not hold back
+        the user's other devices queued behind it (S6-13-3). Deliveries to one host keep their
+        order (a later one never finds room its host refused an earlier one)."""
+        if self._user_in_flight.get(username, 0) >= USER_IN_FLIGHT:
+            return None
+        index = 0
+        while index < min(len(lane), SCAN):
+            delivery = lane[index]
             host = self._host(delivery.host, now)
             if host.open_until > now:
-                lane.popleft()
+                del lane[index]
                 self._waiting -= 1
-                skipped.append(delivery)
+                skipped.append((delivery, host.open_until - now))
                 continue
-            if self._user_in_flight.get(username, 0) >= USER_IN_FLIGHT:
-                return None
             limit = host.limit(now)
-            if limit is not None and host.in_flight >= limit:
-                return None
-            self._waiting -= 1
-            return lane.popleft()
+            if limit is None or host.in_flight < limit:
+                del lane[index]
+                self._waiting -= 1
+                return delivery
+            index += 1
         return None
 
     def _host(self, name, now):
@@ -171,7 +230,7 @@ class DeliveryLanes(object):
         self._started[id(delivery)] = now
 
     def _run(self, delivery):
-        answered = False
+        answered = None   # raised: nothing known about the host
         try:
             answered = delivery.run()
         finally:
@@ -194,25 +253,34 @@ class DeliveryLanes(object):
             host.progress_at = now
             if answered:
                 host.failures = 0
-            else:
+            elif answered is not None:
                 host.failures += 1
                 if host.failures >= BREAKER_FAILURES and host.open_until <= now:
                     host.open_until = now + BREAKER_MILLIS
                     opened = True
-            if len(self._hosts) > MAX_HOSTS:
+            if len(self._hosts) > MAX_HOSTS and (now - self._swept_at >= SWEEP_MILLIS or
+                                                 len(self._hosts) > 2 * MAX_HOSTS):
                 self._forget_idle_hosts(now)
         if opened:
             self._count("breaker_opened")
 
     def _forget_idle_hosts(self, now):
-        """Hosts with nothing running whose breaker time is over, failed or not (S5-13-3): a
-        user with wildcard DNS must not grow the map with every new host name."""
+        """Forgets hosts with nothing running (S5-13-3: a user with wildcard DNS must not grow
+        the map with every new host name): healthy ones, and failed ones idle for
+        FORGET_FAILED_MILLIS; a failed host awaiting its breaker's trial is kept, or it would
+        start again with full concurrency (S6-13-5). Beyond MAX_HOSTS still, the idle failed
+        ones longest idle go too. At most once per SWEEP_MILLIS, unless the map has doubled:
+        the scan is under the lock."""
+        self._swept_at = now
+        idle_failed = []
         for name, host in list(self._hosts.items()):
-            if host.in_flight == 0 and host.open_until <= now:
+            if host.in_flight or host.open_until > now:
+                continue
+            if host.failures and now - host.progress_at < FORGET_FAILED_MILLIS:
+                idle_failed.append((host.progress_at, name))
+            else:
                 del self._hosts[name]
+        excess = len(self._hosts) - MAX_HOSTS
+        for _, name in sorted(idle_failed)[:max(0, excess)]:
+            del self._hosts[name]
 
-    def is_open(self, host_name):
-        """Whether deliveries to ``host_name`` are being skipped now (retries ask)."""
-        with self._lock:
-            host = self._hosts.get(host_name)
-            return host is not None and host.open_until > self._clock()

@@ -9,6 +9,8 @@ push service (RFC 8030):
 - 404, 410: the subscription is gone (unsubscribed, expired) and is deleted;
 - 429, 5xx, no answer: sent again up to ``sparkweb.webpush.retries`` times, after 1, 2, 4 ...
   seconds or the ``Retry-After`` the service asked for, whichever is longer (at most 5 min);
+  a delivery skipped while its host's breaker is open is offered again when it closes, within
+  the same budget;
 - anything else (400, 403 after a key rotation, 413): failed, counted;
 - a subscription whose request cannot be built (corrupt keys): failed, counted, the user's
   other subscriptions still served.
@@ -17,7 +19,9 @@ Each subscription's delivery waits in its user's lane (push.lanes): a user's del
 most two at a time, a failing or slow push-service host gets one thread, and a host that keeps
 failing is skipped for a minute (``circuit_open``), so one user's slow or hostile endpoints
 cannot hold the pool. A delivery that waited, and every retry, first checks that the
-subscription is still stored (counted ``unsubscribed`` if not). At most ``MAX_PENDING_RETRIES`` retries wait at a time; beyond, they are dropped and counted
+subscription is still stored (counted ``unsubscribed`` if not), on a read of the user's
+subscriptions made after it was queued and shared with the user's other waiting deliveries for
+``SNAPSHOT_MILLIS``. At most ``MAX_PENDING_RETRIES`` retries wait at a time; beyond, they are dropped and counted
 (``retry_dropped``).
 
 Requests go out through the guarded outbound client (``transport``); an endpoint it refuses
@@ -44,6 +48,10 @@ COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried
 # A fan-out to slow endpoints takes a while: after this long, the subscription list is read again
 # before the next send, so that one the user deleted meanwhile gets nothing more.
 RECHECK_AFTER_MILLIS = 1000
+# Deliveries re-checking within this long of another's read of the same user's subscriptions
+# share it (a read made after they were queued, so a deletion before that is still seen).
+SNAPSHOT_MILLIS = 250
+MAX_SNAPSHOTS = 10000
 PRUNE_AFTER_REFUSALS = 3
 PRUNE_AFTER_MILLIS = 3600 * 1000
 MAX_TRACKED_REFUSALS = 10000
@@ -128,9 +136,11 @@ class PushSender(object):
         self._counts = dict((name, AtomicLong(0)) for name in COUNTERS)
         self._pending_retries = AtomicLong(0)
         self._refusals = ConcurrentHashMap()   # endpoint -> refusals in a row
+        self._snapshots = ConcurrentHashMap()  # username -> (read at, their subscriptions)
         self._lanes = DeliveryLanes(lambda function: self._delivering.execute(
             _Task(function, self._failures)), threads, settings.get(config.WEBPUSH_QUEUE),
-            clock, self._count)
+            clock, self._count, lambda millis, function: self._later.schedule(
+                _Task(function, self._failures), millis, TimeUnit.MILLISECONDS))
 
     def counts(self):
         return dict((name, counter.get()) for name, counter in self._counts.items())
@@ -174,21 +184,52 @@ class PushSender(object):
         except (Exception, Throwable):   # no URI (a corrupt row): the sender refuses it anyway
             host = u""
         self._lanes.offer(Delivery(subscription.username, host, lambda: self._guarded(
-            subscription, notification, payload, attempt, read_at)))
+            subscription, notification, payload, attempt, read_at),
+            lambda millis: self._defer(subscription, notification, payload, attempt, millis)))
+
+    def _defer(self, subscription, notification, payload, attempt, millis):
+        """A delivery skipped because its host's breaker is open: offered again once the
+        breaker time is over, as a retry (the same budget and bound); False when none is left."""
+        if attempt >= self._settings.get(config.WEBPUSH_RETRIES):
+            return False
+        if self._pending_retries.incrementAndGet() > self.MAX_PENDING_RETRIES:
+            self._pending_retries.decrementAndGet()
+            self._count("retry_dropped")
+            return False
+        self._count("retried")
+        self._retry_later(subscription, notification, payload, attempt + 1,
+                          max(1, (millis + 999) // 1000))
+        return True
 
     def _guarded(self, subscription, notification, payload, attempt, read_at):
-        """One delivery on a pool thread: whether the push service answered."""
+        """One delivery on a pool thread: whether the push service answered (see
+        lanes.Delivery: None when no request was made)."""
         try:   # one subscription that cannot be sent to must not cost the others theirs
             return self._deliver(subscription, notification, payload, attempt, read_at)
         except (Exception, Throwable):
             self._count("failed")
             self._failures.failed()
-            return True
+            return None
 
-    def _still_stored(self, subscription):
+    def _stored_since(self, username, read_at):
+        """The user's subscriptions as read after ``read_at``: a read by another delivery of the
+        user at most SNAPSHOT_MILLIS ago is shared, so that a backlog of waiting deliveries
+        reads the table once per user and moment, not once each (S5-13-9)."""
+        now = self._clock()
+        snapshot = self._snapshots.get(username)
+        if snapshot is not None and snapshot[0] > read_at and \
+                now - snapshot[0] <= SNAPSHOT_MILLIS:
+            return snapshot[1]
+        stored = self._openfire.push_subscriptions(username)
+        if self._snapshots.size() >= MAX_SNAPSHOTS:
+            self._snapshots.clear()
+        self._snapshots.put(username, (now, stored))
+        return stored
+
+    def _still_stored(self, subscription, read_at):
         """Whether the user still has this very subscription (same endpoint and keys): one
         deleted (unsubscribed, account deleted) or replaced since it was read gets nothing."""
-        for stored in self._openfire.push_subscriptions(subscription.username):
+        for stored in self._stored_since(subscription.username, read_at):
             if stored.endpoint == subscription.endpoint and stored.p256dh == \
                     subscription.p256dh and stored.auth == subscription.auth:
                 return True
@@ -196,21 +237,22 @@ class PushSender(object):
         return False
 
     def _deliver(self, subscription, notification, payload, attempt, read_at):
-        """Whether the push service answered at all (False: no connection, no answer)."""
+        """True: the push service answered; False: no connection or no answer; None: no
+        request was made, which tells nothing about the host (S6-13-2)."""
         if (attempt > 0 or self._clock() - read_at > RECHECK_AFTER_MILLIS) and \
-                not self._still_stored(subscription):   # a retry, or one that waited
-            return True
+                not self._still_stored(subscription, read_at):   # a retry, or one that waited
+            return None
         if subscription.expiration_time is not None and \
                 subscription.expiration_time <= self._clock():
             self._prune(subscription)
-            return True
+            return None
         try:
             request = self._builder.build(subscription, payload, self._settings.get(
                 config.WEBPUSH_TTL), notification.urgency, notification.topic)
         except (Exception, Throwable):   # corrupt keys: this subscription only
             self._count("failed")
             self._failures.failed()
-            return True
+            return None
         try:
             answer = self._transport(request.url, request.headers, request.body)
         except TransportRefused as refused:
@@ -218,7 +260,7 @@ class PushSender(object):
             if self._refused_again(subscription.endpoint, refused.args[0] if refused.args
                                    else None):
                 self._prune(subscription)
-            return True
+            return None
         except (Exception, Throwable):   # no answer: as a 5xx, and the host's own failure
             self._judge(subscription, notification, payload, attempt, PushAnswer(503))
             return False
@@ -278,6 +320,7 @@ class PushSender(object):
     def _prune(self, subscription):
         self._openfire.delete_push_subscription(subscription.username,
                                                 endpoint=subscription.endpoint)
+        self._snapshots.remove(subscription.username)
         self._count("pruned")
 
     def stop(self, timeout_seconds=10):

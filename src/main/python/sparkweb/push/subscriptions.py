@@ -7,6 +7,13 @@ parser the sender's outbound client uses (so what is stored is what would be sen
 host the outbound client's address policy lets SparkWeb reach (no loopback, private, link-local or
 metadata addresses unless ``sparkweb.outbound.allow`` lists them; checked again on every send);
 ``p256dh`` must be a point on P-256 and ``auth`` 16 bytes, as browsers make them.
+
+The body may also carry ``applicationServerKey``: the VAPID public key the page subscribed with
+(what ``GET /webpush/vapidkey`` gave it). A key that is not the current one is answered 409
+``stale_key``: the administrator rotated the key between the page reading it and subscribing,
+and such a subscription could never receive anything (push services refuse requests signed
+with another key) while rotation deleted only the rows that existed then (S5-13-5). The page
+then makes a new browser subscription with the current key.
 """
 from __future__ import absolute_import
 
@@ -93,6 +100,25 @@ def _key(keys, name, check):
 def _check_auth(raw):
     if len(raw) != crypto.AUTH_SECRET_BYTES:
         raise ValueError("auth must be 16 bytes")
+
+
+class StaleKey(Conflict):
+    code = "stale_key"
+
+
+def check_server_key(body, current):
+    """409 stale_key when the body names an application-server key other than ``current``
+    (base64url text, as GET /webpush/vapidkey gives it); 400 when it is no such text."""
+    given = body.get("applicationServerKey")
+    if given is None:
+        return
+    if not isinstance(given, basestring):
+        raise BadRequest("'applicationServerKey' must be the base64url text of "
+                         "GET /webpush/vapidkey.")
+    if given.strip().rstrip(u"=") != current.rstrip(u"="):
+        raise StaleKey("The subscription was made with an application server key that is not "
+                       "this server's current one (it was rotated): make a new subscription "
+                       "with the key GET /webpush/vapidkey gives now.")
 
 
 def _expiration(value):

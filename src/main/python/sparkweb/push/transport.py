@@ -1,7 +1,9 @@
 """Sending a prepared push request through the guarded outbound client (sparkweb.outbound):
 its address policy (no loopback, private, link-local or metadata addresses unless allow-listed
 in ``sparkweb.outbound.allow``), its connect and read timeouts, no redirects followed, at most
-a small answer read (push services answer with an empty body or a short error)."""
+a small answer read (push services answer with an empty body or a short error). Connections
+are kept open between pushes to the same push service (``keep_alive``, outbound.pool): a new
+connection and TLS handshake per push cost more than its encryption."""
 from __future__ import absolute_import
 
 from sparkweb.outbound.errors import Refused
@@ -14,7 +16,7 @@ def outbound_transport(client):
     def send(url, headers, body):
         try:
             answer = client.request("POST", url, headers=sorted(headers.items()), body=body,
-                                    max_bytes=MAX_ANSWER_BYTES, redirects=0)
+                                    max_bytes=MAX_ANSWER_BYTES, redirects=0, keep_alive=True)
         except Refused as refused:
             raise TransportRefused(refused.reason)
         return PushAnswer(answer.status, answer.header("retry-after"))
