@@ -18,7 +18,7 @@ from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
-from sparkweb.http import app as web, openapi
+from sparkweb.http import app as web, openapi, routing
 from sparkweb.http.warm_up import WarmUp
 from sparkweb.jsontext import to_json
 from sparkweb.log import RepeatedFailures, log_failure, logger
@@ -61,6 +61,9 @@ class SparkWeb(object):
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
         self._undo.append(self.services.sessions.end_all)
+        # Before the sessions end: forwarded requests still running finish on them first.
+        self._undo.append(self.services.forwarding.start(routing.call_server(ROUTES,
+                                                                             self.services)))
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))

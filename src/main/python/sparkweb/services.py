@@ -12,6 +12,7 @@ from sparkweb.auth.passkeys.secret import load_or_create_secret
 from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
+from sparkweb.cluster.forwarding import Forwarding
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
@@ -40,6 +41,7 @@ class Services(object):
         self.webpush = None   # set by build_services: it observes the sessions
         self.room_limits = None   # set by build_services (session.room_limits)
         self.uploads = None   # set by build_services: where each domain's upload service is
+        self.forwarding = None   # set by build_services: requests run on the user's home node
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -83,4 +85,5 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.webpush = webpush
     services.room_limits = RoomLimits(settings, clock)
     services.uploads = UploadServices(clock)
+    services.forwarding = Forwarding(openfire, settings, services.sessions)
     return services

@@ -322,3 +322,24 @@ class OpenfireFacade(object):
     def web_urls(self):
         """Base URLs of the HTTP-bind web server, e.g. ``['http://host:7070']``."""
         raise NotImplementedError
+
+    # --- cluster (issue 17): forwarding a request to the user's home node -------------------
+    def cluster_node(self):
+        """This node's name in the cluster (Openfire's node id; a node that is not clustered
+        has one too), for the ``SparkWeb-Node`` header."""
+        raise NotImplementedError
+
+    def home_node(self, username, resource):
+        """The node holding the client route of ``username@domain/resource`` when that is
+        another node of a started cluster; None when it is this node, nobody, or no cluster."""
+        raise NotImplementedError
+
+    def send_to_node(self, node, envelope, body):
+        """Sends two byte strings to SparkWeb on ``node`` (asynchronously, as a cluster task);
+        raises when the node is not in the cluster."""
+        raise NotImplementedError
+
+    def receive_from_cluster(self, receiver, node_left):
+        """``receiver(envelope, body)`` is called for what other nodes send here (on a thread
+        that must not wait), ``node_left(node)`` when a node leaves; returns the undo."""
+        raise NotImplementedError

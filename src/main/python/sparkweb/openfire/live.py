@@ -21,7 +21,7 @@ from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
-from sparkweb.openfire import live_bookmarks
+from sparkweb.openfire import live_bookmarks, live_cluster
 from sparkweb.openfire.live_vcards import MissingVCards
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire import live_webpush
@@ -221,3 +221,18 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
         host = XMPPServer.getInstance().getServerInfo().getHostname()
         return [u"http://%s:%s" % (host, HttpBindManager.HTTP_BIND_PORT.getValue()),
                 u"https://%s:%s" % (host, HttpBindManager.HTTP_BIND_SECURE_PORT.getValue())]
+
+    def cluster_node(self):
+        return live_cluster.this_node()
+
+    def home_node(self, username, resource):
+        return live_cluster.home_node(self._full_jid(username, resource))
+
+    def send_to_node(self, node, envelope, body):
+        live_cluster.send(node, envelope, body)
+
+    def receive_from_cluster(self, receiver, node_left):
+        return live_cluster.listen(receiver, node_left)
+
+    def _full_jid(self, username, resource):
+        return XMPPServer.getInstance().createJID(username, resource).toString()

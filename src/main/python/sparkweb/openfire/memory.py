@@ -14,11 +14,13 @@ from java.lang import String as JavaString, Throwable
 from java.util import Locale
 from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
+from sparkweb.errors import HomeElsewhere
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
 from sparkweb.openfire.memory_account import MemoryAccountMixin
 from sparkweb.openfire.memory_archive import MemoryArchive
 from sparkweb.openfire.memory_bookmarks import MemorySharedBookmarks
+from sparkweb.openfire.memory_cluster import MemoryClusterMixin
 from sparkweb.openfire.memory_muc import MemoryMucService
 from sparkweb.openfire.memory_webpush import MemoryWebPush
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
@@ -39,7 +41,7 @@ class _MemoryUser(object):
         self.properties = ConcurrentHashMap()
 
 
-class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
+class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, MemoryClusterMixin, OpenfireFacade):
     """Users, properties and a web server kept in memory.
 
     ``web_server`` is any object with ``add(context)``/``remove(context)`` (the dev host passes
@@ -229,6 +231,8 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
             return True
 
     def open_session(self, username, resource, listener):
+        if self.home_node(username, resource) is not None:   # as live_home refuses
+            raise HomeElsewhere()
         return self.xmpp.open(username, resource, listener)
 
     def roster(self, username):
