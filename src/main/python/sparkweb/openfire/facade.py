@@ -343,3 +343,11 @@ class OpenfireFacade(object):
         """``receiver(envelope, body)`` is called for what other nodes send here (on a thread
         that must not wait), ``node_left(node)`` when a node leaves; returns the undo."""
         raise NotImplementedError
+
+    def shared_cache(self, name):
+        """A cache of text keys and values that every node of the cluster sees (Openfire's
+        ``CacheFactory`` cache ``name``: local until clustering starts, then clustered, its
+        contents dropped at each switch, entries evicted by size), with ``get(key)``,
+        ``put(key, value)``, ``remove(key)`` and ``lock(key)``: a
+        ``java.util.concurrent.locks.Lock`` held cluster-wide."""
+        raise NotImplementedError

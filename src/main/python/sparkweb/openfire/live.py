@@ -234,5 +234,8 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def receive_from_cluster(self, receiver, node_left):
         return live_cluster.listen(receiver, node_left)
 
+    def shared_cache(self, name):
+        return live_cluster.SharedCache(name)
+
     def _full_jid(self, username, resource):
         return XMPPServer.getInstance().createJID(username, resource).toString()

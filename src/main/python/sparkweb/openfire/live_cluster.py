@@ -87,3 +87,22 @@ def listen(receive, node_left):
         ClusterManager.removeListener(events)
         ClusterMessage.setReceiver(None)
     return undo
+
+
+class SharedCache(object):
+    """An Openfire cache as the facade's shared_cache (see there)."""
+
+    def __init__(self, name):
+        self._cache = CacheFactory.createCache(name)
+
+    def get(self, key):
+        return self._cache.get(key)
+
+    def put(self, key, value):
+        self._cache.put(key, value)
+
+    def remove(self, key):
+        self._cache.remove(key)
+
+    def lock(self, key):
+        return self._cache.getLock(key)

@@ -70,6 +70,7 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, MemoryClusterMixin, Open
         self.muc_services = ConcurrentHashMap()   # subdomain -> MemoryMucService
         self.muc = self.add_muc_service(u"conference")
         self._init_webpush()
+        self._init_cluster()
 
     def add_muc_service(self, subdomain):
         service = MemoryMucService(self.xmpp, subdomain)

@@ -6,12 +6,14 @@ from __future__ import absolute_import
 
 from java.lang import IllegalArgumentException, Thread
 from java.util.concurrent import ConcurrentHashMap, Executors, ThreadFactory, TimeUnit
+from java.util.concurrent.locks import ReentrantLock
 
 
 class MemoryCluster(object):
     def __init__(self):
         self._nodes = ConcurrentHashMap()   # node name -> MemoryOpenfire
         self._homes = ConcurrentHashMap()   # username -> node name
+        self._caches = ConcurrentHashMap()  # name -> SharedMemoryCache, one for every node
         self._executor = Executors.newCachedThreadPool(_Daemons())
         self.sent = []                      # (node, envelope, body) of every message, in order
 
@@ -45,6 +47,10 @@ class MemoryCluster(object):
         self._executor.execute(lambda: target.receiver is not None and target.receiver(
             envelope, body))
 
+    def cache(self, name):
+        self._caches.putIfAbsent(name, SharedMemoryCache())
+        return self._caches.get(name)
+
     def stop(self):
         self._executor.shutdownNow()
         self._executor.awaitTermination(5, TimeUnit.SECONDS)
@@ -58,6 +64,9 @@ class MemoryClusterMixin(object):
     receiver = None
     node_left = None
 
+    def _init_cluster(self):
+        self._local_caches = ConcurrentHashMap()   # shared_cache's caches while not clustered
+
     def cluster_node(self):
         return self.node
 
@@ -70,6 +79,12 @@ class MemoryClusterMixin(object):
             raise IllegalArgumentException("not clustered")
         self.cluster.deliver(node, envelope, body)
 
+    def shared_cache(self, name):
+        if self.cluster is not None:
+            return self.cluster.cache(name)
+        self._local_caches.putIfAbsent(name, SharedMemoryCache())
+        return self._local_caches.get(name)
+
     def receive_from_cluster(self, receiver, node_left):
         self.receiver = receiver
         self.node_left = node_left
@@ -78,6 +93,27 @@ class MemoryClusterMixin(object):
             self.receiver = None
             self.node_left = None
         return undo
+
+
+class SharedMemoryCache(object):
+    """A cache every node of a MemoryCluster shares, with a lock per key."""
+
+    def __init__(self):
+        self._entries = ConcurrentHashMap()
+        self._locks = ConcurrentHashMap()
+
+    def get(self, key):
+        return self._entries.get(key)
+
+    def put(self, key, value):
+        self._entries.put(key, value)
+
+    def remove(self, key):
+        self._entries.remove(key)
+
+    def lock(self, key):
+        self._locks.putIfAbsent(key, ReentrantLock())
+        return self._locks.get(key)
 
 
 class _Daemons(ThreadFactory):
