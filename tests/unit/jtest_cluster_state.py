@@ -1,20 +1,24 @@
 """State every cluster node must share (issue 17, item 5), with two SparkWeb instances over
 one store standing in for two nodes: a revocation made on one is refused on the other at once;
 revocations made on both at the same moment all hold; a passkey challenge used on one is
-refused on the other."""
+refused on the other; a key rotated on one is followed on the other at once."""
 from __future__ import absolute_import
 
 import threading
+import time
 
+from java.lang import Thread
 from java.util.concurrent import CountDownLatch, TimeUnit
 
 from sparkweb.auth.passkeys.challenges import AUTHENTICATE, Challenges
 from sparkweb.auth.passkeys.secret import Secret
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import Claims
+from sparkweb.errors import Unauthorized
 from sparkweb.openfire.memory_cluster import SharedMemoryCache
+from sparkweb.plugin import SparkWeb
 from sparkweb.secure_random import base64url, random_bytes
-from support import Clock, openfire_with_users
+from support import Clock, openfire_with_users, raised, wait_for
 
 REVOCATIONS_PER_NODE = 40
 
@@ -77,3 +81,26 @@ def test_a_passkey_challenge_used_on_one_node_is_refused_on_the_other():
     assert not second.use(u"alice", AUTHENTICATE, challenge), \
         "the challenge was used a second time on the other node"
 
+
+def test_a_key_rotated_on_one_node_is_followed_on_the_other_at_once_not_by_polling():
+    openfire = openfire_with_users()
+    loader = Thread.currentThread().getContextClassLoader()
+    first = SparkWeb(openfire, loader).start()
+    try:
+        second = SparkWeb(openfire, loader).start()
+        try:
+            token, _ = second.services.authenticator.login(u"alice", u"alice-pw")
+            vapid = second.services.webpush.keys.current.stored
+            first.services.rotate_signing_key()
+            first.services.rotate_vapid_key()
+            started = time.time()
+            wait_for(lambda: isinstance(raised(lambda: second.services.authenticator
+                                               .authenticate(token)), Unauthorized),
+                     "the other node still accepts a token of the old key", seconds=2)
+            wait_for(lambda: second.services.webpush.keys.current.stored != vapid,
+                     "the other node still signs pushes with the old VAPID key", seconds=2)
+            assert time.time() - started < 2, "following took %.1f s" % (time.time() - started)
+        finally:
+            second.stop()
+    finally:
+        first.stop()

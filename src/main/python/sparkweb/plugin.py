@@ -90,8 +90,8 @@ class SparkWeb(object):
 
     def _schedule_housekeeping(self, scheduler):
         """Session expiry, stream heartbeats, passkey housekeeping (expired challenges, records
-        of deleted accounts) and a key rotation made on another cluster node, on one daemon
-        thread that stop() ends."""
+        of deleted accounts) and following a key rotation made on another cluster node, on one
+        daemon thread that stop() ends."""
         heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
         scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire, "session expiry"),
                                          1, 1, TimeUnit.SECONDS)
@@ -99,8 +99,12 @@ class SparkWeb(object):
                                          heartbeat, heartbeat, TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.housekeeping,
                                                "passkey housekeeping"), 60, 60, TimeUnit.SECONDS)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.follow_key_rotation, "key rotation"),
-                                         5, 5, TimeUnit.SECONDS)
+        # A key rotated on another cluster node arrives here as a property event, on the
+        # thread that routes between the nodes: the switch runs on the housekeeping thread.
+        follow = _Task(self.services.follow_key_rotation, "key rotation")
+        for name in (config.TOKEN_KEY_PROPERTY, config.WEBPUSH_VAPID_PROPERTY):
+            self._undo.append(self.openfire.watch_property(
+                name, lambda: scheduler.execute(follow)))
 
     def stop(self):
         while self._undo:

@@ -93,6 +93,13 @@ class OpenfireFacade(object):
     def delete_property(self, name):
         raise NotImplementedError
 
+    def watch_property(self, name, changed):
+        """``changed()`` after the system property ``name`` is set or deleted, here or on any
+        node of the cluster (Openfire sends property changes to every node, where they arrive
+        as property events); called on Openfire's thread, which it must not hold up. Returns
+        the undo."""
+        raise NotImplementedError
+
     def property_names(self):
         """The names of all system properties."""
         raise NotImplementedError

@@ -15,7 +15,7 @@ from org.jivesoftware.openfire.event import UserEventDispatcher, UserEventListen
 from org.jivesoftware.openfire.http import HttpBindManager
 from org.jivesoftware.openfire.lockout import LockOutManager
 from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
-from org.jivesoftware.util import JiveGlobals
+from org.jivesoftware.util import JiveGlobals, PropertyEventDispatcher, PropertyEventListener
 
 from sparkweb.log import logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
@@ -56,6 +56,34 @@ class _UserEvents(UserEventListener):
             LOG.warn("SparkWeb could not handle a user event: %s" % error)
 
 
+class _PropertyWatch(PropertyEventListener):
+    """One system property's changes, as the facade's watch_property."""
+
+    def __init__(self, name, changed):
+        self._name = name
+        self._changed = changed
+
+    def propertySet(self, name, params):
+        self._tell(name)
+
+    def propertyDeleted(self, name, params):
+        self._tell(name)
+
+    def xmlPropertySet(self, name, params):
+        pass
+
+    def xmlPropertyDeleted(self, name, params):
+        pass
+
+    def _tell(self, name):
+        if name != self._name:
+            return
+        try:
+            self._changed()
+        except (Exception, Throwable) as error:   # never break Openfire's event dispatch
+            LOG.warn("SparkWeb could not handle a change of %s: %s" % (name, error))
+
+
 @calls_with_openfire_loader
 class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def __init__(self):
@@ -80,6 +108,11 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def property_names(self):
         return list(JiveGlobals.getPropertyNames())
+
+    def watch_property(self, name, changed):
+        watch = _PropertyWatch(name, changed)
+        PropertyEventDispatcher.addListener(watch)
+        return lambda: PropertyEventDispatcher.removeListener(watch)
 
     def authenticate(self, username, password):
         try:

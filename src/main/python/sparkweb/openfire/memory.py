@@ -62,6 +62,7 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, MemoryClusterMixin, Open
         self._passkeys = ConcurrentHashMap()   # credential id -> PasskeyRecord
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
+        self._property_watches = CopyOnWriteArrayList()   # (name, changed) of watch_property
         self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
         self.archive = MemoryArchive(self.xmpp)   # the in-memory Monitoring plugin
         # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
@@ -140,9 +141,21 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, MemoryClusterMixin, Open
             self.encrypted_properties.put(name, True)
         else:
             self.encrypted_properties.remove(name)
+        self._property_changed(name)
 
     def delete_property(self, name):
         self._properties.remove(name)
+        self._property_changed(name)
+
+    def watch_property(self, name, changed):
+        watch = (name, changed)
+        self._property_watches.add(watch)
+        return lambda: self._property_watches.remove(watch)
+
+    def _property_changed(self, name):
+        for watched, changed in list(self._property_watches):
+            if watched == name:
+                changed()
 
     def property_names(self):
         return list(self._properties.keySet())
