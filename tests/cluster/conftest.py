@@ -29,3 +29,13 @@ def node1(cluster):
 @pytest.fixture(scope="session")
 def node2(cluster):
     return cluster.targets[1]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "kills_a_node: ends a node of the session's cluster; "
+                                       "runs after every other cluster test")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that kill a node run last: the cluster is shared by the whole session."""
+    items.sort(key=lambda item: item.get_closest_marker("kills_a_node") is not None)

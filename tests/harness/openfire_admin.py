@@ -48,6 +48,16 @@ class AdminConsole(object):
         assert answer.status_code in (302, 303), "settings not saved: %s %s" % (
             answer.status_code, answer.text[-500:])
 
+    def rotate_signing_key(self):
+        """The settings page's "rotate the signing key" (every token signed so far stops
+        working)."""
+        page = self.client.get(SETTINGS_PAGE).text
+        answer = self.client.post(SETTINGS_PAGE, data={
+            "action": "rotate", "confirm": "yes",
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1)})
+        assert answer.status_code in (302, 303), "key not rotated: %s %s" % (
+            answer.status_code, answer.text[-500:])
+
     # --- users and groups ------------------------------------------------------------------
     def create_user(self, username, password, name=""):
         answer = self._form("/user-create.jsp", {

@@ -274,6 +274,17 @@ WEBPUSH_RETRIES = Setting(
     "sparkweb.webpush.retries", int, 3,
     "How often a notification is sent again after a push service answered 429 or 5xx (with "
     "growing delays, honouring Retry-After).", minimum=0, maximum=10)
+# A cluster of Openfire nodes (cluster.forwarding): requests for a user whose session lives on
+# another node are run there.
+CLUSTER_FORWARD_SECONDS = Setting(
+    "sparkweb.cluster.forwardSeconds", int, 30,
+    "How long a request forwarded to the user's home node may take before it is answered 503; "
+    "keep it above sparkweb.session.iqWaitSeconds.", minimum=2, maximum=300)
+CLUSTER_FORWARD_THREADS = Setting(
+    "sparkweb.cluster.forwardThreads", int, 16,
+    "Threads that run requests forwarded from other cluster nodes (read at plugin start); "
+    "when they and their queue are busy, further forwarded requests are answered 503.",
+    minimum=1, maximum=256)
 # The user's own account, the user directory and groups (api/account.py, api/groups.py).
 ACCOUNT_DELETE_ENABLED = Setting(
     "sparkweb.account.deleteEnabled", _flag, False,
@@ -351,7 +362,7 @@ ALL = (TOKEN_LIFETIME, TOKEN_MAX_AGE, MAX_BODY_BYTES, SIGN_IN_BODY_BYTES, BODY_B
        OUTBOUND_ALLOW, OUTBOUND_CONNECT_SECONDS, OUTBOUND_READ_SECONDS,
        WEBPUSH_SUBJECT, WEBPUSH_MAX_SUBSCRIPTIONS, WEBPUSH_HTTP_HOSTS, WEBPUSH_AUTOMATIC,
        WEBPUSH_NEUTRAL_TEXT, WEBPUSH_TTL, WEBPUSH_PUBLISH_PER_MINUTE, WEBPUSH_THREADS,
-       WEBPUSH_QUEUE, WEBPUSH_RETRIES,
+       WEBPUSH_QUEUE, WEBPUSH_RETRIES, CLUSTER_FORWARD_SECONDS, CLUSTER_FORWARD_THREADS,
        ACCOUNT_DELETE_ENABLED, ACCOUNT_PHOTO_MAX_BYTES, DIRECTORY_ENABLED, DIRECTORY_SHOW_EMAIL,
        GROUPS_SELF_SERVICE, PREVIEW_ENABLED, PREVIEW_PER_MINUTE, PREVIEW_CACHE_SECONDS,
        PREVIEW_CACHE_ENTRIES, PREVIEW_MAX_FETCHES, UPLOAD_ALLOW_SAME_ORIGIN,

@@ -108,6 +108,16 @@ class ServiceUnavailable(ApiError):
     code = "service_unavailable"
 
 
+class HomeElsewhere(ServiceUnavailable):
+    """The user's session lives on another node of the Openfire cluster (cluster.forwarding
+    runs the request there)."""
+
+    def __init__(self):
+        ServiceUnavailable.__init__(
+            self, "Your session is served by another node of this Openfire cluster; try again.",
+            {"Retry-After": "1"})
+
+
 # Status codes that Jersey answers by itself (no route matched, wrong method, ...) mapped to the
 # error code used in our JSON body, so that those answers share the shape of ours.
 CODES_BY_STATUS = dict((cls.status, cls.code) for cls in (

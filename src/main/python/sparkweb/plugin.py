@@ -18,7 +18,7 @@ from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
-from sparkweb.http import app as web, openapi
+from sparkweb.http import app as web, openapi, routing
 from sparkweb.http.upload_headers import UploadHeadersGuard
 from sparkweb.http.warm_up import WarmUp
 from sparkweb.jsontext import to_json
@@ -63,6 +63,9 @@ class SparkWeb(object):
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
         self._undo.append(self.services.sessions.end_all)
+        # Before the sessions end: forwarded requests still running finish on them first.
+        self._undo.append(self.services.forwarding.start(routing.call_server(ROUTES,
+                                                                             self.services)))
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))
@@ -101,8 +104,8 @@ class SparkWeb(object):
 
     def _schedule_housekeeping(self, scheduler):
         """Session expiry, stream heartbeats, passkey housekeeping (expired challenges, records
-        of deleted accounts) and a key rotation made on another cluster node, on one daemon
-        thread that stop() ends."""
+        of deleted accounts) and following a key rotation made on another cluster node, on one
+        daemon thread that stop() ends."""
         heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
         scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire, "session expiry"),
                                          1, 1, TimeUnit.SECONDS)
@@ -110,8 +113,12 @@ class SparkWeb(object):
                                          heartbeat, heartbeat, TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.housekeeping,
                                                "passkey housekeeping"), 60, 60, TimeUnit.SECONDS)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.follow_key_rotation, "key rotation"),
-                                         5, 5, TimeUnit.SECONDS)
+        # A key rotated on another cluster node arrives here as a property event, on the
+        # thread that routes between the nodes: the switch runs on the housekeeping thread.
+        follow = _Task(self.services.follow_key_rotation, "key rotation")
+        for name in (config.TOKEN_KEY_PROPERTY, config.WEBPUSH_VAPID_PROPERTY):
+            self._undo.append(self.openfire.watch_property(
+                name, lambda: scheduler.execute(follow)))
 
     def stop(self):
         while self._undo:

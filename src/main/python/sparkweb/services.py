@@ -12,6 +12,7 @@ from sparkweb.auth.passkeys.secret import load_or_create_secret
 from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
+from sparkweb.cluster.forwarding import Forwarding
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
@@ -42,6 +43,7 @@ class Services(object):
         self.room_limits = None   # set by build_services (session.room_limits)
         self.uploads = None   # set by build_services: where each domain's upload service is
         self.upload_limits = None   # set by build_services: slots per user a minute (per_minute)
+        self.forwarding = None   # set by build_services: requests run on the user's home node
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -87,4 +89,5 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.uploads = UploadServices(clock)
     services.upload_limits = PerMinute(lambda: settings.get(config.UPLOAD_PER_MINUTE), clock,
                                        "upload slots")
+    services.forwarding = Forwarding(openfire, settings, services.sessions)
     return services

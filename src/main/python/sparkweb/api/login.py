@@ -11,7 +11,7 @@ for a fresh one (same answer as login) so that a page never needs the password a
 from __future__ import absolute_import
 
 from sparkweb import config
-from sparkweb.errors import BadRequest, UnsupportedMediaType
+from sparkweb.errors import BadRequest, HomeElsewhere, UnsupportedMediaType
 from sparkweb.api.schemas import ref
 from sparkweb.http.routing import NO_BODY, PUBLIC, USER, Body, Route
 
@@ -50,8 +50,12 @@ def login(request):
 
 
 def signed_in(request, token, claims):
-    """The answer of every sign-in (password or passkey); the user's XMPP session starts."""
-    request.app.sessions.get_or_start(claims.username)
+    """The answer of every sign-in (password or passkey); the user's XMPP session starts,
+    unless it lives on another cluster node already (where the token's requests go)."""
+    try:
+        request.app.sessions.get_or_start(claims.username)
+    except HomeElsewhere:
+        pass
     return {"token": token, "username": claims.username, "expires": claims.expires_at}
 
 
@@ -88,9 +92,10 @@ ROUTES = [
                    429: "Too many failed logins for this username or address (Retry-After)."}),
     Route("POST", "/renew", renew,
           summary="Trade a valid token for a fresh one", tag="web_authentication", access=USER,
-          body=NO_BODY, answers={200: ref("Token")}),
+          body=NO_BODY, answers={200: ref("Token")}, forwarded=False),  # the token, not the session
     Route("POST", "/logout", logout,
           summary="Revoke this token; end the XMPP session unless another device streams",
           tag="web_authentication",
-          access=USER, body=NO_BODY, answers={200: ref("Empty")}),
+          access=USER, body=NO_BODY, answers={200: ref("Empty")},
+          forwarded=False),   # revokes the token itself; see README, Clustering
 ]

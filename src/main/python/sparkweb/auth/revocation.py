@@ -1,16 +1,22 @@
 """Revoked tokens, kept until they would have expired anyway.
 
-Stored per user in an Openfire user property (so a revocation survives restarts and is seen by
-every cluster node), as ``token_id:expiry`` entries separated by commas; expired entries are
-pruned whenever the list is written.
+Stored per user in an Openfire user property (so a revocation survives restarts), as
+``token_id:expiry`` entries separated by commas; expired entries are pruned whenever the list
+is written. In a cluster (issue 17, item 5) every node must refuse a revoked token at once, and
+two nodes revoking tokens of one user at the same moment must not lose one: the list is read,
+changed and written under a cluster-wide lock for the user, and written through to a cache
+every node sees, from which every check reads. A node that finds no entry there reads the
+stored property and fills the entry, under the same lock, so it can never put back a list
+older than one a revocation just wrote.
 """
 from __future__ import absolute_import
 
 from java.util.concurrent import CopyOnWriteArrayList
-from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
 from sparkweb.auth.accounts import run_callbacks
+
+CACHE = "SparkWeb Token Revocations"
 
 
 def _parse(text):
@@ -26,7 +32,7 @@ class RevocationList(object):
     def __init__(self, openfire, clock_seconds):
         self._openfire = openfire
         self._clock_seconds = clock_seconds
-        self._write_lock = ReentrantLock()   # read-modify-write of one property
+        self._cache = openfire.shared_cache(CACHE)   # username -> the stored list's text
         self._after_revoke = CopyOnWriteArrayList()   # callables(username)
 
     def on_revoke(self, callback):
@@ -35,20 +41,41 @@ class RevocationList(object):
         self._after_revoke.add(callback)
 
     def revoke(self, claims):
-        self._write_lock.lock()
+        lock = self._cache.lock(claims.username)
+        lock.lock()
         try:
             now = self._clock_seconds()
             entries = _parse(self._read(claims.username))
             entries[claims.token_id] = claims.expires_at
-            kept = [u"%s:%d" % item for item in entries.items() if item[1] >= now]
+            kept = u",".join(sorted(u"%s:%d" % item for item in entries.items()
+                                    if item[1] >= now))
             self._openfire.set_user_property(
-                claims.username, config.REVOKED_TOKENS_PROPERTY, u",".join(sorted(kept)))
+                claims.username, config.REVOKED_TOKENS_PROPERTY, kept)
+            self._cache.put(claims.username, kept)
         finally:
-            self._write_lock.unlock()
+            lock.unlock()
         run_callbacks(self._after_revoke, claims.username)
 
     def is_revoked(self, claims):
-        return claims.token_id in _parse(self._read(claims.username))
+        return claims.token_id in _parse(self._current(claims.username))
+
+    def _current(self, username):
+        text = self._cache.get(username)
+        if text is not None:
+            return text
+        lock = self._cache.lock(username)
+        lock.lock()
+        try:
+            return self._read(username)
+        finally:
+            lock.unlock()
 
     def _read(self, username):
-        return self._openfire.get_user_properties(username).get(config.REVOKED_TOKENS_PROPERTY)
+        """The list as every node sees it, from the cache or else the stored property (then
+        cached); call with the user's lock held when it may miss."""
+        text = self._cache.get(username)
+        if text is None:
+            text = self._openfire.get_user_properties(username).get(
+                config.REVOKED_TOKENS_PROPERTY) or u""
+            self._cache.put(username, text)
+        return text

@@ -30,7 +30,7 @@ from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import ApiError, BadRequest, Unauthorized
 from sparkweb.events import catalogue
-from sparkweb.http.response import send_error
+from sparkweb.http.response import NODE_HEADER, send_error
 from sparkweb.log import log_failure, logger, traceback_text
 
 LOG = logger("sse")
@@ -224,6 +224,7 @@ class SseServlet(HttpServlet):
         self._app = app
 
     def doGet(self, request, response):
+        response.setHeader(NODE_HEADER, self._app.openfire.cluster_node())
         try:
             claims, greeting = self._open_session(request)
         except ApiError as error:

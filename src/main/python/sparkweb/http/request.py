@@ -3,8 +3,12 @@ and ``app`` (the services the handler may use). Bodies are read lazily and at mo
 beyond the configured limit."""
 from __future__ import absolute_import
 
+from java.lang import IllegalArgumentException
 from java.nio import ByteBuffer
 from java.nio.charset import CharacterCodingException, StandardCharsets
+from javax.ws.rs.core import MediaType
+
+from sparkweb.auth.tokens import Claims
 
 from sparkweb.errors import BadRequest, PayloadTooLarge
 from sparkweb.http.client_address import ATTRIBUTE
@@ -38,6 +42,10 @@ class Request(object):
     def query(self, name, default=None):
         values = self._query.get(name)
         return values[0] if values else default
+
+    def query_lists(self):
+        """Every query parameter, name -> list of values (what a forwarded call carries)."""
+        return dict((name, list(values)) for name, values in self._query.items())
 
     def text(self):
         """The body as text (UTF-8); 413 past the limit, 400 when not UTF-8."""
@@ -79,3 +87,35 @@ class Request(object):
             return unicode(decoder.decode(ByteBuffer.wrap(data)).toString())
         except CharacterCodingException:
             raise BadRequest("The body is not UTF-8 text.")
+
+
+class ForwardedRequest(Request):
+    """A request that arrived on another cluster node, run here on the user's home node
+    (cluster.forwarding): its token was verified there, and only the username and the
+    operation came (cluster.messages). Claims name the user and nothing else."""
+
+    def __init__(self, call, app):
+        self._context = None
+        self._max_body = None
+        self._text = call.body if call.body is not None else u""
+        self._headers = dict((name.lower(), value) for name, value in call.headers.items())
+        self._client = call.client
+        self.app = app
+        self.claims = Claims(call.username, None, None)
+        self.params = dict(call.params)
+        self._query = call.query
+
+    @property
+    def client_address(self):
+        return self._client
+
+    def header(self, name):
+        return self._headers.get(name.lower())
+
+    def is_json(self):
+        content_type = self.header("Content-Type")
+        try:
+            media = MediaType.valueOf(content_type) if content_type else None
+        except IllegalArgumentException:
+            return False
+        return media is not None and media.getSubtype().lower().endswith("json")

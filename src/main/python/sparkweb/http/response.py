@@ -10,12 +10,26 @@ from javax.ws.rs.core import Response
 from sparkweb.jsontext import to_json
 
 JSON_TYPE = "application/json; charset=UTF-8"
+# The cluster node that made an answer (cluster.forwarding): every REST answer and event
+# stream names it, so an administrator can see where a user's requests are served.
+NODE_HEADER = "SparkWeb-Node"
 
 
 def json_response(status, value, headers=None):
     builder = Response.status(status).entity(to_json(value)).type(JSON_TYPE)
     for name, header in (headers or {}).items():
         builder = builder.header(name, header)
+    return builder.build()
+
+
+def answer_response(answer):
+    """The JAX-RS response for a :class:`~sparkweb.cluster.messages.Answer` (JSON text made
+    here or on the user's home node)."""
+    builder = Response.status(answer.status).entity(answer.body).type(JSON_TYPE)
+    for name, header in answer.headers.items():
+        builder = builder.header(name, header)
+    if answer.node is not None:
+        builder = builder.header(NODE_HEADER, answer.node)
     return builder.build()
 
 

@@ -65,9 +65,12 @@ from java.lang import Throwable
 from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.auth.usernames import normalize
-from sparkweb.errors import ApiError, Forbidden
-from sparkweb.http.request import Request
-from sparkweb.http.response import Reply, error_response, json_response
+from sparkweb.cluster.forwarding import refuse_second_hop
+from sparkweb.cluster.messages import FORWARDED_HEADERS, Answer
+from sparkweb.errors import ApiError, Forbidden, NotFound
+from sparkweb.http.request import ForwardedRequest, Request
+from sparkweb.http.response import Reply, answer_response
+from sparkweb.jsontext import to_json
 from sparkweb.log import logger
 
 LOG = logger("http")
@@ -132,7 +135,7 @@ class Route(object):
     declaration (see the module docstring)."""
 
     def __init__(self, method, path, handler, summary=None, tag=None, access=None, params=None,
-                 body=None, answers=None, description=None):
+                 body=None, answers=None, description=None, forwarded=True):
         self.method = method
         self.path = path
         self.handler = handler
@@ -144,6 +147,9 @@ class Route(object):
         self.body = body
         self.answers = answers or {}
         self.description = description
+        # Run on the user's home node when the session lives on another cluster node
+        # (cluster.forwarding); False for the few routes that act on the token itself.
+        self.forwarded = forwarded and access != PUBLIC
 
     @property
     def public(self):
@@ -206,7 +212,9 @@ def pipeline_answers(route):
 
 
 def pipeline(route, app):
-    """The function Jersey calls for ``route``: ContainerRequestContext in, Response out."""
+    """The function Jersey calls for ``route``: ContainerRequestContext in, Response out. The
+    token is verified here; when the user's session lives on another cluster node, the
+    operation runs there (cluster.forwarding) and its answer is given as it came."""
     def handle(context):
         context.setProperty(HANDLED_PROPERTY, True)
         try:
@@ -215,16 +223,58 @@ def pipeline(route, app):
             if not route.public:
                 request.claims = app.authenticator.authenticate(
                     token_from_header(request.header("Authorization")))
-                app.sessions.touch(request.claims.username)
-            if route.access == ADMIN and not app.openfire.is_admin(request.user):
-                raise Forbidden("This needs Openfire administrator rights.")
-            return _respond(route.handler(request))
+                home = app.forwarding.home_elsewhere(request.user) if route.forwarded else None
+                if home is not None:
+                    return answer_response(app.forwarding.forward(home, _call(route, request,
+                                                                               app)))
         except ApiError as error:
-            return error_response(error)
+            return answer_response(_error_answer(error, app))
         except (Exception, Throwable):   # Java exceptions are not Python Exceptions
             LOG.error("Unexpected failure in %r:\n%s" % (route, traceback.format_exc()))
-            return error_response(ApiError("Internal error."))
+            return answer_response(_error_answer(ApiError("Internal error."), app))
+        return answer_response(serve(route, request, app))
     return handle
+
+
+def serve(route, request, app):
+    """Runs ``route`` for ``request``, whose user (if any) is known: verified here, or on the
+    node that forwarded it. The Answer, errors included."""
+    try:
+        if not route.public:
+            app.sessions.touch(request.user)
+        if route.access == ADMIN and not app.openfire.is_admin(request.user):
+            raise Forbidden("This needs Openfire administrator rights.")
+        return _answer(route.handler(request), app)
+    except ApiError as error:
+        return _error_answer(error, app)
+    except (Exception, Throwable):   # Java exceptions are not Python Exceptions
+        LOG.error("Unexpected failure in %r:\n%s" % (route, traceback.format_exc()))
+        return _error_answer(ApiError("Internal error."), app)
+
+
+def call_server(routes, app):
+    """``serve(call) -> Answer`` for calls forwarded from other nodes: the call names a route
+    by method and template; only routes that are forwarded at all are run."""
+    by_key = dict(((route.method, route.path), route) for route in routes if route.forwarded)
+
+    def serve_call(call):
+        route = by_key.get((call.method, call.path))
+        if route is None:
+            return _error_answer(NotFound("No such operation."), app)
+        try:
+            refuse_second_hop(app.forwarding, call)
+        except ApiError as error:
+            return _error_answer(error, app)
+        return serve(route, ForwardedRequest(call, app), app)
+    return serve_call
+
+
+def _call(route, request, app):
+    """What travels to the home node: the username and the operation, never the token."""
+    headers = dict((name, request.header(name)) for name in FORWARDED_HEADERS)
+    body = request.text() if route.takes_body() else None
+    return app.forwarding.new_call(request.user, route.method, route.path, request.params,
+                                   request.query_lists(), headers, request.client_address, body)
 
 
 def _normalise_account_name(request, app):
@@ -235,7 +285,18 @@ def _normalise_account_name(request, app):
                                                       app.openfire.xmpp_domain())
 
 
-def _respond(result):
+def _answer(result, app):
     if isinstance(result, Reply):
-        return json_response(result.status, result.body, result.headers)
-    return json_response(200, {} if result is None else result)
+        return Answer(result.status, to_json(result.body), _header_texts(result.headers),
+                      app.openfire.cluster_node())
+    return Answer(200, to_json({} if result is None else result), None,
+                  app.openfire.cluster_node())
+
+
+def _error_answer(error, app):
+    return Answer(error.status, error.json(), _header_texts(error.headers),
+                  app.openfire.cluster_node())
+
+
+def _header_texts(headers):
+    return dict((name, unicode(value)) for name, value in (headers or {}).items())

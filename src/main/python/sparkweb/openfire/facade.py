@@ -93,6 +93,13 @@ class OpenfireFacade(object):
     def delete_property(self, name):
         raise NotImplementedError
 
+    def watch_property(self, name, changed):
+        """``changed()`` after the system property ``name`` is set or deleted, here or on any
+        node of the cluster (Openfire sends property changes to every node, where they arrive
+        as property events); called on Openfire's thread, which it must not hold up. Returns
+        the undo."""
+        raise NotImplementedError
+
     def property_names(self):
         """The names of all system properties."""
         raise NotImplementedError
@@ -326,4 +333,33 @@ class OpenfireFacade(object):
     def watch_plugins(self, on_change):
         """Calls ``on_change(plugin_name)`` after any Openfire plugin was loaded or unloaded
         (Openfire's PluginListener); returns the undo."""
+        raise NotImplementedError
+
+    # --- cluster (issue 17): forwarding a request to the user's home node -------------------
+    def cluster_node(self):
+        """This node's name in the cluster (Openfire's node id; a node that is not clustered
+        has one too), for the ``SparkWeb-Node`` header."""
+        raise NotImplementedError
+
+    def home_node(self, username, resource):
+        """The node holding the client route of ``username@domain/resource`` when that is
+        another node of a started cluster; None when it is this node, nobody, or no cluster."""
+        raise NotImplementedError
+
+    def send_to_node(self, node, envelope, body):
+        """Sends two byte strings to SparkWeb on ``node`` (asynchronously, as a cluster task);
+        raises when the node is not in the cluster."""
+        raise NotImplementedError
+
+    def receive_from_cluster(self, receiver, node_left):
+        """``receiver(envelope, body)`` is called for what other nodes send here (on a thread
+        that must not wait), ``node_left(node)`` when a node leaves; returns the undo."""
+        raise NotImplementedError
+
+    def shared_cache(self, name):
+        """A cache of text keys and values that every node of the cluster sees (Openfire's
+        ``CacheFactory`` cache ``name``: local until clustering starts, then clustered, its
+        contents dropped at each switch, entries evicted by size), with ``get(key)``,
+        ``put(key, value)``, ``remove(key)`` and ``lock(key)``: a
+        ``java.util.concurrent.locks.Lock`` held cluster-wide."""
         raise NotImplementedError

@@ -16,13 +16,13 @@ from org.jivesoftware.openfire.event import UserEventDispatcher, UserEventListen
 from org.jivesoftware.openfire.http import HttpBindManager
 from org.jivesoftware.openfire.lockout import LockOutManager
 from org.jivesoftware.openfire.user import UserManager, UserNotFoundException
-from org.jivesoftware.util import JiveGlobals
+from org.jivesoftware.util import JiveGlobals, PropertyEventDispatcher, PropertyEventListener
 
 from sparkweb.log import log_failure, logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
-from sparkweb.openfire import live_bookmarks
+from sparkweb.openfire import live_bookmarks, live_cluster
 from sparkweb.openfire.live_vcards import MissingVCards
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire import live_webpush
@@ -57,6 +57,34 @@ class _UserEvents(UserEventListener):
             LOG.warn("SparkWeb could not handle a user event: %s" % error)
 
 
+class _PropertyWatch(PropertyEventListener):
+    """One system property's changes, as the facade's watch_property."""
+
+    def __init__(self, name, changed):
+        self._name = name
+        self._changed = changed
+
+    def propertySet(self, name, params):
+        self._tell(name)
+
+    def propertyDeleted(self, name, params):
+        self._tell(name)
+
+    def xmlPropertySet(self, name, params):
+        pass
+
+    def xmlPropertyDeleted(self, name, params):
+        pass
+
+    def _tell(self, name):
+        if name != self._name:
+            return
+        try:
+            self._changed()
+        except (Exception, Throwable) as error:   # never break Openfire's event dispatch
+            LOG.warn("SparkWeb could not handle a change of %s: %s" % (name, error))
+
+
 @calls_with_openfire_loader
 class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def __init__(self):
@@ -81,6 +109,11 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def property_names(self):
         return list(JiveGlobals.getPropertyNames())
+
+    def watch_property(self, name, changed):
+        watch = _PropertyWatch(name, changed)
+        PropertyEventDispatcher.addListener(watch)
+        return lambda: PropertyEventDispatcher.removeListener(watch)
 
     def authenticate(self, username, password):
         try:
@@ -222,6 +255,24 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
         host = XMPPServer.getInstance().getServerInfo().getHostname()
         return [u"http://%s:%s" % (host, HttpBindManager.HTTP_BIND_PORT.getValue()),
                 u"https://%s:%s" % (host, HttpBindManager.HTTP_BIND_SECURE_PORT.getValue())]
+
+    def cluster_node(self):
+        return live_cluster.this_node()
+
+    def home_node(self, username, resource):
+        return live_cluster.home_node(self._full_jid(username, resource))
+
+    def send_to_node(self, node, envelope, body):
+        live_cluster.send(node, envelope, body)
+
+    def receive_from_cluster(self, receiver, node_left):
+        return live_cluster.listen(receiver, node_left)
+
+    def shared_cache(self, name):
+        return live_cluster.SharedCache(name)
+
+    def _full_jid(self, username, resource):
+        return XMPPServer.getInstance().createJID(username, resource).toString()
 
     def watch_plugins(self, on_change):
         manager = XMPPServer.getInstance().getPluginManager()

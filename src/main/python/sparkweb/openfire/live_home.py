@@ -11,9 +11,9 @@ Sessions" cache), waited for with a timeout, the route re-checked, the session c
 installs the route), the lock released. Only then does the caller route anything (the
 session's initial presence): nothing is routed while the lock is held.
 
-A route held by another node means the session lives there; until requests are forwarded to
-it (issue 17, item 2) this node answers 503. A route held by this node belongs to another
-client that bound the same resource; it is replaced, as before.
+A route held by another node means the session lives there: HomeElsewhere, and requests are
+forwarded to that node (cluster.forwarding; issue 17, item 2). A route held by this node
+belongs to another client that bound the same resource; it is replaced, as before.
 """
 from __future__ import absolute_import
 
@@ -21,15 +21,11 @@ from java.util.concurrent import TimeUnit
 from org.jivesoftware.openfire import XMPPServer
 from org.jivesoftware.util.cache import CacheFactory
 
-from sparkweb.errors import ServiceUnavailable
+from sparkweb.errors import HomeElsewhere, ServiceUnavailable
 
 # The cache whose per-bare-JID lock guards a user's client routes (RoutingTableImpl).
 ROUTES_BY_USER_CACHE = "Routing User Sessions"
 LOCK_SECONDS = 10
-
-
-class HomeElsewhere(ServiceUnavailable):
-    """The user's session lives on another cluster node."""
 
 
 def route_lock(full_jid):
@@ -57,10 +53,7 @@ def create_at_home(full_jid, create):
                                  {"Retry-After": "1"})
     try:
         if held_elsewhere(full_jid):
-            raise HomeElsewhere(
-                "Your session is served by another node of this Openfire cluster; use the "
-                "node that served you before (sticky load balancing by user).",
-                {"Retry-After": "5"})
+            raise HomeElsewhere()
         return create()
     finally:
         lock.unlock()

@@ -14,11 +14,13 @@ from java.lang import String as JavaString, Throwable
 from java.util import Locale
 from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
+from sparkweb.errors import HomeElsewhere
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
 from sparkweb.openfire.memory_account import MemoryAccountMixin
 from sparkweb.openfire.memory_archive import MemoryArchive
 from sparkweb.openfire.memory_bookmarks import MemorySharedBookmarks
+from sparkweb.openfire.memory_cluster import MemoryClusterMixin
 from sparkweb.openfire.memory_muc import MemoryMucService
 from sparkweb.openfire.memory_webpush import MemoryWebPush
 from sparkweb.openfire.memory_xmpp import MemoryXmppRouter
@@ -39,7 +41,7 @@ class _MemoryUser(object):
         self.properties = ConcurrentHashMap()
 
 
-class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
+class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, MemoryClusterMixin, OpenfireFacade):
     """Users, properties and a web server kept in memory.
 
     ``web_server`` is any object with ``add(context)``/``remove(context)`` (the dev host passes
@@ -61,6 +63,7 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
         self._passkey_lock = threading.Lock()
         self._user_listeners = CopyOnWriteArrayList()
         self._plugin_watchers = CopyOnWriteArrayList()
+        self._property_watches = CopyOnWriteArrayList()   # (name, changed) of watch_property
         self.xmpp = MemoryXmppRouter(domain)   # with the rosters and groups (memory_contacts)
         self.archive = MemoryArchive(self.xmpp)   # the in-memory Monitoring plugin
         # The Bookmarks plugin's store (None: not installed); groups are those of memory_account.
@@ -69,6 +72,7 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
         self.muc_services = ConcurrentHashMap()   # subdomain -> MemoryMucService
         self.muc = self.add_muc_service(u"conference")
         self._init_webpush()
+        self._init_cluster()
 
     def add_muc_service(self, subdomain):
         service = MemoryMucService(self.xmpp, subdomain)
@@ -138,9 +142,21 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
             self.encrypted_properties.put(name, True)
         else:
             self.encrypted_properties.remove(name)
+        self._property_changed(name)
 
     def delete_property(self, name):
         self._properties.remove(name)
+        self._property_changed(name)
+
+    def watch_property(self, name, changed):
+        watch = (name, changed)
+        self._property_watches.add(watch)
+        return lambda: self._property_watches.remove(watch)
+
+    def _property_changed(self, name):
+        for watched, changed in list(self._property_watches):
+            if watched == name:
+                changed()
 
     def property_names(self):
         return list(self._properties.keySet())
@@ -230,6 +246,8 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, OpenfireFacade):
             return True
 
     def open_session(self, username, resource, listener):
+        if self.home_node(username, resource) is not None:   # as live_home refuses
+            raise HomeElsewhere()
         return self.xmpp.open(username, resource, listener)
 
     def roster(self, username):

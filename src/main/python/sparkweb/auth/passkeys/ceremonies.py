@@ -55,6 +55,8 @@ LOG = logger("passkeys")
 # The user's WebAuthn user id (random, not the username): a user property, protected like every
 # "sparkweb." name, and deleted with the account.
 USER_HANDLE_PROPERTY = "sparkweb.webauthn.userHandle"
+# Challenges used anywhere in the cluster (challenges.Challenges, shared).
+USED_CHALLENGES_CACHE = "SparkWeb Used Passkey Challenges"
 # ES256, EdDSA, RS256: what browsers' and security keys' authenticators use.
 ALGORITHMS = (-7, -8, -257)
 _ALGORITHM_IDS = {-7: COSEAlgorithmIdentifier.ES256, -8: COSEAlgorithmIdentifier.EdDSA,
@@ -76,7 +78,8 @@ class PasskeyService(object):
         self._settings = settings
         self._clock = clock
         self._secret = secret
-        self.challenges = Challenges(secret, clock)
+        self.challenges = Challenges(secret, clock,
+                                     shared=openfire.shared_cache(USED_CHALLENGES_CACHE))
         self.limits = StartLimits(settings, clock)
         # Registrations are started only by the user (token or password), so they are limited
         # per user alone: a bound on the challenges one user can mark used (see .challenges).

@@ -17,6 +17,13 @@ ceremonies can never stop another's. Each mark needs a verified credential of a 
 past :data:`MAX_USED_TOTAL`, only users already holding :data:`FAIR_SHARE` marks are refused, so
 memory stays below that total plus a few marks per account, and nobody who completes a
 ceremony now and then is ever refused for what others did.
+
+In an Openfire cluster (issue 17, item 5) a ceremony may start on one node and finish on
+another: the challenge verifies anywhere (the secret is a shared property). A challenge must
+still be used once in the whole cluster, so each use is also taken, atomically under the
+cluster-wide lock of its key, from a cache every node sees (``shared``); the marks above keep
+bounding what one node remembers. The shared cache forgets by Openfire's size and lifetime
+limits, after which the node's own marks still refuse a replay there.
 """
 from __future__ import absolute_import
 
@@ -47,8 +54,10 @@ _RETRY = {"Retry-After": "10"}
 
 
 class Challenges(object):
-    def __init__(self, secret, clock, max_per_user=MAX_USED_PER_USER, max_total=MAX_USED_TOTAL):
+    def __init__(self, secret, clock, max_per_user=MAX_USED_PER_USER, max_total=MAX_USED_TOTAL,
+                 shared=None):
         self._secret = secret
+        self._shared = shared   # the facade's shared_cache: "username|mark" -> expiry
         self._clock = clock
         self._max_per_user = max_per_user
         self._max_total = max_total
@@ -72,19 +81,36 @@ class Challenges(object):
         if parsed is None:
             return False
         marks = self._used.get(username)
-        return marks is None or parsed[0] not in marks
+        if marks is not None and parsed[0] in marks:
+            return False
+        return self._shared is None or self._shared.get(_key(username, parsed[0])) is None
 
     def use(self, username, ceremony, challenge_text):
         """Marks a valid challenge used; True only for the first of any number of concurrent
         calls. 429 when that user has too many challenges marked at once (see above)."""
         parsed = self._parse(username, ceremony, challenge_text)
-        if parsed is None:
+        if parsed is None or not self._take_shared(username, parsed[0], parsed[1]):
             return False
         marking = _Mark(parsed[0], parsed[1], self._clock(), self)
         self._used.compute(username, marking)
         if marking.full:
             raise TooManyRequests("Too many passkey ceremonies at once; try again soon.", _RETRY)
         return marking.added
+
+    def _take_shared(self, username, mark, expiry):
+        """True for the first use of ``mark`` on any node of the cluster."""
+        if self._shared is None:
+            return True
+        key = _key(username, mark)
+        lock = self._shared.lock(key)
+        lock.lock()
+        try:
+            if self._shared.get(key) is not None:
+                return False
+            self._shared.put(key, unicode(expiry))
+            return True
+        finally:
+            lock.unlock()
 
     def sweep(self):
         """Forgets used challenges that have expired (housekeeping)."""
@@ -115,6 +141,10 @@ class Challenges(object):
     def _mac(self, username, ceremony, signed):
         return Arrays.copyOf(self._secret.mac(u"webauthn challenge", ceremony, username, signed),
                              MAC_BYTES)
+
+
+def _key(username, mark):
+    return u"%s|%s" % (username, mark)
 
 
 def _forget_expired(marks, now, total):

@@ -1,0 +1,108 @@
+"""The cluster as SparkWeb uses it (issue 17, item 2): which node holds a user's client route,
+and messages to SparkWeb on another node (``ClusterMessage``, a tiny Java cluster task).
+
+``CacheFactory.doClusterTask(task, nodeID)`` is asynchronous: with the Hazelcast plugin (5.5)
+it submits the task to the member and returns; the task runs there on Openfire's cluster
+executor, which also routes packets between the nodes. A forwarded request may wait 20 s for
+an IQ answer, so it never runs on that executor: the receiver hands it to SparkWeb's own
+pool, and the answer comes back as a second asynchronous task (cluster.forwarding). The
+synchronous ``doSynchronousClusterTask`` would hold the executor thread of the home node for
+as long as the operation runs, and the sender's for up to ``hazelcast.max.execution.seconds``.
+"""
+from __future__ import absolute_import
+
+from java.lang import String, Throwable
+from java.nio.charset import StandardCharsets
+from org.igniterealtime.openfire.plugin.sparkweb import ClusterMessage
+from org.jivesoftware.openfire import XMPPServer
+from org.jivesoftware.openfire.cluster import ClusterEventListener, ClusterManager
+from org.jivesoftware.util.cache import CacheFactory
+
+from sparkweb.log import log_failure, logger
+
+LOG = logger("cluster")
+
+# RoutingTableImpl.C2S_CACHE_NAME (5.0 and 5.1): full JID -> ClientRoute (its node id).
+ROUTES_CACHE = "Routing Users Cache"
+
+
+def node_name(node_id):
+    """A NodeID's bytes as text (NodeID.toString does the same)."""
+    return unicode(String(node_id, StandardCharsets.UTF_8))
+
+
+def this_node():
+    return unicode(XMPPServer.getInstance().getNodeID().toString())
+
+
+def home_node(full_jid):
+    if not ClusterManager.isClusteringStarted():
+        return None
+    route = CacheFactory.createCache(ROUTES_CACHE).get(full_jid)
+    if route is None:
+        return None
+    node = unicode(route.getNodeID().toString())
+    return None if node == this_node() else node
+
+
+def send(node, envelope, body):
+    CacheFactory.doClusterTask(ClusterMessage(envelope, body),
+                               String(node).getBytes(StandardCharsets.UTF_8))
+
+
+class _Receiver(ClusterMessage.Receiver):
+    def __init__(self, receive):
+        self._receive = receive
+
+    def receive(self, envelope, body):
+        try:
+            self._receive(envelope, body)
+        except (Exception, Throwable):   # a failure must not reach the cluster executor
+            log_failure(LOG, "A message from another cluster node could not be handled.")
+
+
+class _NodeEvents(ClusterEventListener):
+    def __init__(self, node_left):
+        self._node_left = node_left
+
+    def joinedCluster(self, *node_id):
+        pass
+
+    def markedAsSeniorClusterMember(self):
+        pass
+
+    def leftCluster(self, *node_id):
+        try:
+            self._node_left(node_name(node_id[0]) if node_id else None)
+        except (Exception, Throwable):   # never break Openfire's cluster event dispatch
+            log_failure(LOG, "SparkWeb could not handle a node leaving the cluster.")
+
+
+def listen(receive, node_left):
+    ClusterMessage.setReceiver(_Receiver(receive))
+    events = _NodeEvents(node_left)
+    ClusterManager.addListener(events)
+
+    def undo():
+        ClusterManager.removeListener(events)
+        ClusterMessage.setReceiver(None)
+    return undo
+
+
+class SharedCache(object):
+    """An Openfire cache as the facade's shared_cache (see there)."""
+
+    def __init__(self, name):
+        self._cache = CacheFactory.createCache(name)
+
+    def get(self, key):
+        return self._cache.get(key)
+
+    def put(self, key, value):
+        self._cache.put(key, value)
+
+    def remove(self, key):
+        self._cache.remove(key)
+
+    def lock(self, key):
+        return self._cache.getLock(key)
