@@ -20,8 +20,8 @@ class Event(object):
 
     ``payload`` is the JSON text, the payload itself, or a function returning the payload, for
     events that only some streams want (raw stanzas): their frame is then built on first use,
-    if ever. Frames are built under the owning session's lock (offers and replays happen
-    there), so two threads never build one frame. ``size_hint`` estimates the memory such a
+    if ever. A frame is built under the owning session's lock (when logged) or by its one
+    delivering thread (offers and replays happen there), so two threads never build one frame. ``size_hint`` estimates the memory such a
     not-yet-built event holds.
     """
     __slots__ = ("id", "name", "raw", "_payload", "_frame", "_size_hint")

@@ -2,8 +2,15 @@
 
 Inbound stanzas become events (``events.catalogue``), numbered in the session's log and
 offered to every attached stream. Offering never blocks: a stream that cannot keep up closes
-itself. The lock makes "replay, then attach" atomic with respect to new events, so a
-reconnecting stream neither misses nor duplicates one.
+itself.
+
+Delivery (issue 16: under load every publisher and REST request queued on this lock while
+another wrote to the streams). The lock covers only numbering an event in the log and noting
+which streams it goes to; the writes happen after it, on one delivering thread at a time:
+publishers put their events into one queue, in log order, and whichever finds no delivery
+under way drains it (``_deliver``); the others leave at once. A stream attaching puts its
+replay into the same queue at its place in the log, so "replay, then live events" stays
+atomic: it neither misses nor repeats an event, nor sees two swapped.
 
 The lock guards this session's own state only. Nothing routes while holding it: Openfire
 delivers locally and synchronously, so the initial presence of a starting session runs
@@ -17,7 +24,8 @@ import copy
 
 from java.lang import Throwable
 from java.util import UUID
-from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
+from java.util.concurrent import ConcurrentLinkedQueue, CopyOnWriteArraySet, CountDownLatch, \
+    TimeUnit
 from java.util.concurrent.atomic import AtomicBoolean
 from java.util.concurrent.locks import ReentrantLock
 
@@ -40,6 +48,15 @@ LOG = logger("session")
 END_WAIT_SECONDS = 30
 
 
+class _Delivery(object):
+    """Events to offer, in order, to the streams attached when they were logged."""
+    __slots__ = ("events", "streams")
+
+    def __init__(self, events, streams):
+        self.events = events
+        self.streams = streams
+
+
 class UserSession(object):
     def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None):
         self.username = username
@@ -52,6 +69,8 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
+        self._deliveries = ConcurrentLinkedQueue()    # _Delivery, in log order
+        self._delivering = AtomicBoolean(False)       # a thread is draining _deliveries
         self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
@@ -291,13 +310,32 @@ class UserSession(object):
         raw = catalogue.raw(stanza) if stanza is not None else None
         self._lock.lock()
         try:
-            for (name, _), text in zip(events, encoded):
-                self._offer(self._log.append(name, text))
+            logged = [self._log.append(name, text) for (name, _), text in zip(events, encoded)]
             if raw is not None:
-                self._offer(self._log.append(raw[0], raw[1], raw=True,
-                                             size_hint=raw_size_hint(stanza)))
+                logged.append(self._log.append(raw[0], raw[1], raw=True,
+                                               size_hint=raw_size_hint(stanza)))
+            streams = self._streams.toArray()
+            if len(streams):
+                self._deliveries.add(_Delivery(logged, streams))
         finally:
             self._lock.unlock()
+        self._deliver()
+
+    def _deliver(self):
+        """Offers the queued events to their streams, in log order, on whichever thread finds
+        no delivery under way; the others return at once, their events queued. Offers never
+        block (a stream queues, or closes when full), so this ends once the queue is empty.
+        A thread that queued just as the deliverer finished finds the flag free again."""
+        while not self._deliveries.isEmpty() and self._delivering.compareAndSet(False, True):
+            try:
+                delivery = self._deliveries.poll()
+                while delivery is not None:
+                    for event in delivery.events:
+                        for stream in delivery.streams:
+                            _offer_quietly(stream, event, self.username)
+                    delivery = self._deliveries.poll()
+            finally:
+                self._delivering.set(False)
 
     @property
     def opening(self):
@@ -321,16 +359,16 @@ class UserSession(object):
                 return True
         return False
 
-    def _offer(self, event):
-        for stream in self._streams:
-            stream.offer(event)
-
     def attach(self, stream, last_event_id=None, greeting=None):
         """Adds a stream: first ``greeting`` (the onConnect event, carrying the id the stream
         starts from: see EventLog.unlogged), then what it missed since ``last_event_id``, then
         live events.
         False when the session has ended (the stream is left untouched). Beyond the streams a
-        user may have, the oldest are closed."""
+        user may have, the oldest are closed.
+
+        The replay is queued for delivery at this point of the log, under the lock: events
+        logged before are not offered to this stream (it was not attached), those after are
+        offered after its replay."""
         self._lock.lock()
         try:
             if self.ended:
@@ -346,18 +384,19 @@ class UserSession(object):
             else:
                 missed = self._log.all()
             if greeting is not None:
-                stream.offer(self._log.unlogged(greeting[0], greeting[1], missed))
-            for event in missed:
-                stream.offer(event)
-            if not stream.closed:          # an overflowing replay closes it at once
-                self._streams.add(stream)
+                missed = [self._log.unlogged(greeting[0], greeting[1], missed)] + missed
+            if not stream.closed:          # the client left already
+                self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
+                if missed:
+                    self._deliveries.add(_Delivery(missed, [stream]))
             evicted = self._oldest_beyond(self._settings.get(config.SSE_MAX_STREAMS))
         finally:
             self._lock.unlock()
         for oldest in evicted:
             LOG.debug("Closing the oldest event stream of %s (stream limit)" % self.username)
             oldest.close()
+        self._deliver()
         return True
 
     def _oldest_beyond(self, limit):
@@ -377,6 +416,16 @@ class UserSession(object):
                     self.last_stream_closed = now
         finally:
             self._lock.unlock()
+
+
+def _offer_quietly(stream, event, username):
+    """One stream failing must not stop the delivery of this event to the others, nor of
+    later events (the deliverer is some publisher's thread)."""
+    try:
+        stream.offer(event)
+    except (Exception, Throwable):
+        log_failure(LOG, "Offering an event to a stream of %s failed" % username)
+        stream.close()
 
 
 def _close(xmpp, username):
