@@ -1,14 +1,15 @@
 """How a session hands its events to its streams when many threads publish at once (issue 16):
-no thread waits on the session's lock for a stream write or for another publisher; and every
-stream still sees each event once, in order."""
+no thread waits on the session's lock for a stream write, for another publisher, or to claim
+a live session; and every stream still sees each event once, in order."""
 from __future__ import absolute_import
 
 from java.lang import Thread
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
 
+from sparkweb.session.user_session import SessionEnded
 from sparkweb.xmpp import stanza
-from support import Clock, RecordingStream, in_thread, openfire_with_users, run_together, \
-    services, wait_for
+from support import Clock, RecordingStream, in_thread, openfire_with_users, raised, \
+    run_together, services, wait_for
 
 
 def setup(**properties):
@@ -144,3 +145,55 @@ def test_streams_see_every_event_once_and_in_order_while_publishers_and_attaches
             first, newest + 1), "a stream saw %r..%r (%d events), not %d to %d" % (
                 numbers[:5], numbers[-5:], len(numbers), first, newest)
     assert len(streams) == 32, "streams attached: %d" % len(streams)
+
+
+def test_claiming_a_live_session_does_not_take_its_lock():
+    """Before: every REST request for a user queued on the session lock in start_and_claim
+    (JFR: ~2,650 s parked there under load), behind publishers and stream writes."""
+    openfire, clock, app = setup()
+    bob = app.sessions.get_or_start(u"bob")
+    bob._lock.lock()      # held meanwhile by whatever: an attach, an expiry run, a publisher
+    try:
+        claimed = in_thread(lambda: app.sessions.get_or_start(u"bob"), timeout=5)
+    finally:
+        bob._lock.unlock()
+    assert claimed is bob, "a claim of the live session returned %r" % claimed
+
+
+class StreamsWithClaimInTheGap(CopyOnWriteArraySet):
+    """A session's stream set that, when expiry asks whether it is empty, lets a request
+    claim the session on another thread in the middle of the expiry decision."""
+
+    def __init__(self, claim):
+        CopyOnWriteArraySet.__init__(self)
+        self._claim = claim
+        self.claimed = []
+
+    def isEmpty(self):
+        if not self.claimed:
+            self.claimed.append(None)
+            worker = Thread(lambda: self.claimed.append(raised(self._claim) or "claimed"))
+            worker.setDaemon(True)
+            worker.start()
+            worker.join(300)   # without the lock, it runs now; with it, after the decision
+        return self.super__isEmpty()
+
+
+def test_a_claim_racing_the_expiry_decision_never_gets_a_session_that_then_ends():
+    """The race start_and_claim closes: an idle session is handed out exactly while expiry
+    decides to end it. Either expiry wins (the claim says SessionEnded and the registry
+    starts a new session) or the claim does (expiry sees its activity and keeps it)."""
+    for _ in range(3):
+        openfire, clock, app = setup()
+        bob = app.sessions.get_or_start(u"bob")
+        streams = StreamsWithClaimInTheGap(bob.start_and_claim)
+        bob._streams = streams
+        clock.advance(24 * 3600)
+        app.sessions.expire()
+        wait_for(lambda: len(streams.claimed) == 2, "the claim finished")
+        outcome = streams.claimed[1]
+        if outcome == "claimed":
+            assert not bob.ended, "expiry ended the session a request had just claimed"
+        else:
+            assert isinstance(outcome, SessionEnded) and bob.ended, \
+                "the claim failed with %r, session ended: %s" % (outcome, bob.ended)

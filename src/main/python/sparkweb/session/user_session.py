@@ -17,6 +17,9 @@ delivers locally and synchronously, so the initial presence of a starting sessio
 straight into its contacts' sessions (and their answers into this one); a lock held across
 that deadlocks two contacts starting at the same time. The XMPP session is therefore opened
 once by the first caller with no lock held, while later callers wait for it (``_start``).
+
+Claiming a live session takes no lock either: its latest activity and "ended" are one atomic
+reference, which a claim and an expiry each compare-and-set (``_claim``, ``_end_when``).
 """
 from __future__ import absolute_import
 
@@ -26,7 +29,7 @@ from java.lang import Throwable
 from java.util import UUID
 from java.util.concurrent import ConcurrentLinkedQueue, CopyOnWriteArraySet, CountDownLatch, \
     TimeUnit
-from java.util.concurrent.atomic import AtomicBoolean
+from java.util.concurrent.atomic import AtomicBoolean, AtomicReference
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
@@ -46,6 +49,18 @@ LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
+
+
+class _Activity(object):
+    """When a session was last used. A new object for every claim, so that an expiry's
+    compare-and-set fails after any claim, even one within the same millisecond."""
+    __slots__ = ("millis",)
+
+    def __init__(self, millis):
+        self.millis = millis
+
+
+_ENDED = _Activity(-1)   # the activity of an ended session: no claim succeeds any more
 
 
 class _Delivery(object):
@@ -78,9 +93,8 @@ class UserSession(object):
         self._refused = None        # the ApiError that opening failed with, for its waiters
         self._finished = AtomicBoolean(False)
         self._closed = CountDownLatch(1)
-        self.ended = False
+        self._activity = AtomicReference(_Activity(clock()))   # or _ENDED
         self._had_stream = False
-        self.last_activity = clock()
         self.last_stream_closed = 0
         self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
         # One read-change-publish of the user's own PEP data (bookmarks) at a time: never
@@ -93,14 +107,25 @@ class UserSession(object):
         next does not end the session just handed out; SessionEnded if it ended first."""
         if self._xmpp is None:
             self._start_once()
-        self._lock.lock()
-        try:
-            if self.ended:
-                raise SessionEnded(self.username)
-            self.last_activity = self._clock()
-        finally:
-            self._lock.unlock()
+        if not self._claim():
+            raise SessionEnded(self.username)
         return self
+
+    def _claim(self):
+        """Records activity now; False if the session has ended. No lock: an expiry deciding
+        at the same moment compare-and-sets the same reference, so one of the two fails and
+        the session is either ended before the claim or judged with the claim's time."""
+        now = _Activity(self._clock())
+        while True:
+            seen = self._activity.get()
+            if seen is _ENDED:
+                return False
+            if self._activity.compareAndSet(seen, now):
+                return True
+
+    @property
+    def ended(self):
+        return self._activity.get() is _ENDED
 
     def _start_once(self):
         self._lock.lock()
@@ -157,7 +182,7 @@ class UserSession(object):
         """Opening failed: the session ends, so the next request starts a fresh one."""
         self._lock.lock()
         try:
-            first, self.ended, self._opening = not self.ended, True, False
+            first, self._opening = self._end_when(lambda activity: True), False
         finally:
             self._lock.unlock()
         if first:
@@ -172,18 +197,18 @@ class UserSession(object):
     # --- end ------------------------------------------------------------------------------
     def end(self):
         """Ends the session: unavailable presence, XMPP session closed, streams closed."""
-        self._end_if(lambda: True, close_xmpp=True)
+        self._end_if(lambda activity: True, close_xmpp=True)
 
     def expire(self, now, grace_millis, idle_millis):
         """Ends the session if it has no stream and its grace and idle periods are over. Decided
         under the lock, so that a stream detaching or attaching, or a request claiming the
         session at the same moment, is either wholly before the decision or wholly after."""
-        return self._end_if(lambda: self._streams.isEmpty() and
-                            now >= self._deadline(grace_millis, idle_millis), close_xmpp=True)
+        return self._end_if(lambda activity: self._streams.isEmpty() and now >= self._deadline(
+            grace_millis, idle_millis, activity), close_xmpp=True)
 
     def on_closed(self):
         """The server ended the XMPP session (admin kick, user deleted, shutdown)."""
-        self._end_if(lambda: True, close_xmpp=False)
+        self._end_if(lambda activity: True, close_xmpp=False)
 
     def await_end(self):
         """Waits until an ended session has closed its XMPP session, so that a new session of
@@ -193,9 +218,8 @@ class UserSession(object):
     def _end_if(self, condition, close_xmpp):
         self._lock.lock()
         try:
-            if self.ended or not condition():
+            if not self._end_when(condition):
                 return False
-            self.ended = True
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
         finally:
             self._lock.unlock()
@@ -210,6 +234,17 @@ class UserSession(object):
             self._finish()
         return True
 
+    def _end_when(self, condition):
+        """Marks the session ended if ``condition(latest activity in millis)`` holds. A claim
+        between reading the activity and marking makes the compare-and-set fail; the
+        condition is then judged again with that claim's time."""
+        while True:
+            seen = self._activity.get()
+            if seen is _ENDED or not condition(seen.millis):
+                return False
+            if self._activity.compareAndSet(seen, _ENDED):
+                return True
+
     def _finish(self):
         if self._finished.compareAndSet(False, True):
             self._closed.countDown()
@@ -220,15 +255,15 @@ class UserSession(object):
             stream.close()
         self._streams.clear()
 
-    def _deadline(self, grace, idle):
+    def _deadline(self, grace, idle, last_activity):
         deadline = self.last_stream_closed + grace
-        if self.last_activity > self.last_stream_closed:
-            deadline = max(deadline, self.last_activity + idle)
+        if last_activity > self.last_stream_closed:
+            deadline = max(deadline, last_activity + idle)
         return deadline
 
     # --- activity -------------------------------------------------------------------------
     def touch(self):
-        self.last_activity = self._clock()
+        self._claim()
 
     def stream_count(self):
         return self._streams.size()
