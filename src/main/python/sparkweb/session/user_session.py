@@ -26,7 +26,6 @@ from __future__ import absolute_import
 import copy
 
 from java.lang import Throwable
-from java.util import UUID
 from java.util.concurrent import ConcurrentLinkedQueue, CopyOnWriteArraySet, CountDownLatch, \
     TimeUnit
 from java.util.concurrent.atomic import AtomicBoolean, AtomicReference
@@ -38,6 +37,7 @@ from sparkweb.events import catalogue
 from sparkweb.events.log import EventLog
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
+from sparkweb.secure_random import random_id
 from sparkweb.session import carbons
 from sparkweb.session.muc import JoinedRooms, sent_by_a_room
 from sparkweb.session.requests import PendingRequests
@@ -293,7 +293,7 @@ class UserSession(object):
     def ask(self, type, recipient, child_xml):
         """:meth:`request` for an IQ built as XML text (xmpp.iq: service discovery, upload
         slots): the answer's DOM element, result or error (``iq.error_condition``)."""
-        request_id = u"sw-" + UUID.randomUUID().toString()
+        request_id = u"sw-" + random_id()
         answer = self.request(iq_xml.request(type, recipient, request_id, child_xml))
         return iq_xml.parse(answer.get_xml())
 
