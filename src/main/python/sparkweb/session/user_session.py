@@ -34,7 +34,7 @@ from java.util.concurrent.locks import ReentrantLock
 from sparkweb import config
 from sparkweb.errors import ApiError, Conflict, PayloadTooLarge
 from sparkweb.events import catalogue
-from sparkweb.events.log import EventLog
+from sparkweb.events.log import EventLog, frame_body
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
 from sparkweb.secure_random import random_id
@@ -341,14 +341,15 @@ class UserSession(object):
             log_failure(LOG, "Answering an IQ to %s failed" % self.username)
 
     def _publish(self, events, stanza):
-        encoded = [to_json(payload) for _, payload in events]   # outside the lock
+        # Encoded outside the lock: under it, events are only numbered (JFR, issue 16).
+        encoded = [(name, frame_body(name, to_json(payload))) for name, payload in events]
         raw = catalogue.raw(stanza) if stanza is not None else None
+        raw_size = raw_size_hint(stanza) if raw is not None else 0
         self._lock.lock()
         try:
-            logged = [self._log.append(name, text) for (name, _), text in zip(events, encoded)]
+            logged = [self._log.append(name, None, body=body) for name, body in encoded]
             if raw is not None:
-                logged.append(self._log.append(raw[0], raw[1], raw=True,
-                                               size_hint=raw_size_hint(stanza)))
+                logged.append(self._log.append(raw[0], raw[1], raw=True, size_hint=raw_size))
             streams = self._streams.toArray()
             if len(streams):
                 self._deliveries.add(_Delivery(logged, streams))
