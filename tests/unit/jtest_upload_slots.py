@@ -3,14 +3,16 @@ without an upload service like Openfire's HTTP File Upload plugin."""
 from __future__ import absolute_import
 
 from java.lang import Thread
-from java.util.concurrent import Callable, Executors, TimeUnit
+from java.util.concurrent import Callable, CountDownLatch, Executors, TimeUnit
 
 from sparkweb import config
 from sparkweb.api.collaboration import get_upload_slot
 from sparkweb.errors import BadRequest, PayloadTooLarge, ServiceUnavailable
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.openfire.memory_iq import MemoryUploadService
+from sparkweb.session import upload
 from sparkweb.session.upload import request_slot
+from sparkweb.session.user_session import SessionEnded
 from sparkweb.session.upload_origin import UploadSameOrigin, check_slot
 from sparkweb.xmpp import stanza as model
 from sparkweb.xmpp import iq
@@ -158,22 +160,117 @@ def test_a_raised_limit_counts_within_seconds():
         "the new limit must be told: %r" % error
 
 
-def test_a_remembered_service_that_does_not_answer_is_looked_for_again_next_time():
+class StandIn(object):
+    """A user's session that passes everything to a real one, except what ``intercept``
+    answers (by raising, or by returning an answer)."""
+
+    def __init__(self, username, real, intercept):
+        self.username = username
+        self.jid = u"%s@example.test/sparkweb" % username
+        self._real, self._intercept = real, intercept
+
+    def ask(self, type, recipient, child_xml, seconds=None):
+        answer = self._intercept(recipient, child_xml, seconds)
+        return answer if answer is not None else self._real.ask(type, recipient, child_xml,
+                                                                seconds)
+
+
+def silent_for_slots(service):
+    def intercept(recipient, child_xml, seconds):
+        if recipient == service.jid and "<request" in child_xml:
+            raise ServiceUnavailable("The XMPP server did not answer in time.")
+    return intercept
+
+
+def test_a_service_that_does_not_answer_two_users_is_looked_for_again_next_time():
     app, service, _ = clocked_app_with_upload()
     asked = count_discovery(app)
     ask(app, u"a.txt", "10")()
     session = app.sessions.get_or_start(u"alice")
-    silent = type("SilentSlots", (), {"jid": session.jid})()
-
-    def no_answer_to_slots(type, recipient, child_xml):
-        if recipient == service.jid and "<request" in child_xml:
-            raise ServiceUnavailable("The XMPP server did not answer in time.")
-        return session.ask(type, recipient, child_xml)
-    silent.ask = no_answer_to_slots
-    error = raised(lambda: request_slot(app.uploads, silent, u"a.txt", 10))
-    assert isinstance(error, ServiceUnavailable), "got %r" % error
+    for username in (u"carol", u"dave"):
+        silent = StandIn(username, session, silent_for_slots(service))
+        error = raised(lambda: request_slot(app.uploads, silent, u"a.txt", 10))
+        assert isinstance(error, ServiceUnavailable), "got %r" % error
     ask(app, u"a.txt", "10")()
     assert len(asked) == 2, "a service that did not answer must be looked for again: %r" % asked
+
+
+def test_one_users_session_without_answers_does_not_make_others_look_again():
+    # Review S6-14-2: mallory's session drops the service's answers (a privacy list of her
+    # own); that is no reason for anyone else's upload to rediscover, and fail with her.
+    app, service, _ = clocked_app_with_upload()
+    asked = count_discovery(app)
+    ask(app, u"a.txt", "10")()
+    mallory = StandIn(u"mallory", app.sessions.get_or_start(u"alice"), silent_for_slots(service))
+    for _ in range(3):
+        error = raised(lambda: request_slot(app.uploads, mallory, u"m.txt", 10))
+        assert isinstance(error, ServiceUnavailable), "got %r" % error
+    slot = ask(app, u"a.txt", "10")()
+    assert slot["putUrl"].startswith(service.base_url), "alice got no slot: %r" % slot
+    assert len(asked) == 1, "one user's silence forgot the service: %r" % asked
+
+
+def test_a_discoverers_own_failure_is_not_handed_to_waiting_users():
+    # Review S6-14-1: alice's session ends while she discovers; bob, waiting for her
+    # discovery, must discover with his own session, never be told alice's session ended.
+    app, service, _ = clocked_app_with_upload()
+    real = app.sessions.get_or_start(u"alice")
+    entered, release = CountDownLatch(1), CountDownLatch(1)
+
+    def ends_during_discovery(recipient, child_xml, seconds):
+        entered.countDown()
+        getattr(release, "await")(10, TimeUnit.SECONDS)
+        raise SessionEnded(u"alice")
+    alice = StandIn(u"alice", real, ends_during_discovery)
+    bob = StandIn(u"bob", real, lambda recipient, child_xml, seconds: None)
+    pool = Executors.newFixedThreadPool(2)
+    try:
+        alices = pool.submit(AskSlot(lambda: raised(lambda: app.uploads.find(alice))))
+        assert getattr(entered, "await")(10, TimeUnit.SECONDS), "alice's discovery did not start"
+        bobs = pool.submit(AskSlot(lambda: app.uploads.find(bob)))
+        Thread.sleep(200)                       # bob now waits for alice's discovery
+        release.countDown()
+        assert isinstance(alices.get(10, TimeUnit.SECONDS), SessionEnded), "alice's own error"
+        found = bobs.get(10, TimeUnit.SECONDS)
+        assert found[0] == service.jid, "bob must find the service himself: %r" % (found,)
+    finally:
+        release.countDown()
+        pool.shutdownNow()
+
+
+def test_an_item_that_does_not_answer_is_skipped():
+    # Review S6-14-3: a hung component listed by the server must not hide the upload service.
+    app, service, _ = clocked_app_with_upload()
+    domain = app.openfire.xmpp_domain()
+    app.openfire.xmpp.iq.remove_component(service)
+    service.jid = u"upload." + domain
+    app.openfire.xmpp.iq.add_component(service)
+    hung = MemoryUploadService(domain, 1)       # named like the plugin, so asked first
+    app.openfire.xmpp.iq.add_component(hung)
+    waits = []
+
+    def hung_component(recipient, child_xml, seconds):
+        if recipient == hung.jid:
+            waits.append(seconds)
+            raise ServiceUnavailable("The XMPP server did not answer in time.")
+    session = StandIn(u"alice", app.sessions.get_or_start(u"alice"), hung_component)
+    jid, limit, _ = app.uploads.find(session)
+    assert (jid, limit) == (service.jid, 1000), "found %r" % ((jid, limit),)
+    assert waits == [upload.ITEM_WAIT_SECONDS], "a hung item gets a short wait: %r" % waits
+
+
+def test_only_silent_items_is_a_503_not_a_missing_plugin():
+    app = services(openfire_with_users())
+    hung = MemoryUploadService(app.openfire.xmpp_domain(), 1)
+    app.openfire.xmpp.iq.add_component(hung)
+
+    def hung_component(recipient, child_xml, seconds):
+        if recipient == hung.jid:
+            raise ServiceUnavailable("The XMPP server did not answer in time.")
+    session = StandIn(u"alice", app.sessions.get_or_start(u"alice"), hung_component)
+    error = raised(lambda: app.uploads.find(session))
+    assert isinstance(error, ServiceUnavailable) and hung.jid in error.message, \
+        "got %r" % error
 
 
 def test_files_over_the_limit_do_not_make_every_request_a_discovery():
@@ -189,6 +286,25 @@ def test_files_over_the_limit_do_not_make_every_request_a_discovery():
     for _ in range(5):
         raised(ask(app, u"big.bin", "5000"))
     assert len(asked) == 2, "one look again in ten seconds, not more: %r" % asked
+
+
+def test_a_failed_look_again_still_answers_413_and_waits_ten_seconds():
+    # Review S6-14-4: the recheck of a file over the limit is at most every 10 s even when
+    # the look fails, and that file is told the remembered limit, not the failure.
+    app, service, clock = clocked_app_with_upload(max_size=1000)
+    ask(app, u"a.txt", "10")()
+    looks = []
+
+    def no_discovery(recipient, child_xml, seconds):
+        if iq.NS_DISCO_ITEMS in child_xml:
+            looks.append(recipient)
+            raise ServiceUnavailable("The XMPP server did not answer in time.")
+    session = StandIn(u"alice", app.sessions.get_or_start(u"alice"), no_discovery)
+    clock.advance(11)
+    for _ in range(4):
+        error = raised(lambda: request_slot(app.uploads, session, u"big.bin", 5000))
+        assert error is not None and error.status == 413, "got %r" % error
+    assert len(looks) == 1, "a failed look again must wait ten seconds too: %r" % looks
 
 
 class AskSlot(Callable):

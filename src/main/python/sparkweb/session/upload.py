@@ -50,61 +50,114 @@ REMEMBER_SECONDS = 60
 # A file over the remembered limit looks again (the limit may have been raised), but at most
 # this often, or anyone could make every request of every user a discovery.
 RECHECK_SECONDS = 10
+# A service that answered is forgotten for not answering a slot request only when this many
+# different users' sessions got no answer: one session may drop the service's answers for
+# reasons of its own (a privacy list or block list of that account), which says nothing about
+# the service and must not make every other user's uploads rediscover and fail.
+SILENT_USERS_TO_FORGET = 2
+# How long discovery waits for one server item's disco#info: an item that does not answer (a
+# hung component) is skipped instead of failing the whole discovery.
+ITEM_WAIT_SECONDS = 5
+# Rounds a request takes part in before giving up when discoverers' own sessions keep failing.
+DISCOVERY_ROUNDS = 2
 
 
 class UploadServices(object):
-    """The upload service of each domain as found by discovery: (service JID, size limit),
-    remembered for REMEMBER_SECONDS. Only services found are remembered: a server without
-    one is asked again each time, so installing the plugin takes effect at once. Requests
-    arriving while a discovery runs share its outcome (a service or the 501) instead of
-    starting their own; no lock is held while a discovery waits for answers."""
+    """The upload service of each domain as found by discovery, remembered for
+    REMEMBER_SECONDS. Only services found are remembered: a server without one is asked again
+    each time, so installing the plugin takes effect at once. Requests arriving while a
+    discovery runs share its outcome when that outcome is a fact about the domain (the service,
+    or the 501); a failure of the discovering user's own session (ended, no answer in time) is
+    not shared: the waiters then discover with their own sessions. No lock is held while a
+    discovery waits for answers."""
 
     def __init__(self, clock):
         self._clock = clock                 # milliseconds
         self._lock = threading.Lock()       # guards _found and _running
-        self._found = {}                    # domain -> (jid, limit, found at)
+        self._found = {}                    # domain -> _Known
         self._running = {}                  # domain -> _Discovery under way
 
     def find(self, session, younger_than=REMEMBER_SECONDS):
         """(jid, limit, remembered): the domain's service, discovered again when what is
         remembered is older than ``younger_than`` seconds."""
+        for _ in range(DISCOVERY_ROUNDS):
+            found = self._find_once(session, younger_than)
+            if found is not None:
+                return found
+        raise ServiceUnavailable("The search for the upload service did not finish.",
+                                 {"Retry-After": "10"})
+
+    def recheck(self, session):
+        """For a file over the remembered limit: the service as found again, at most every
+        RECHECK_SECONDS per domain (whether that look succeeds or not); otherwise, or when the
+        look fails for this session, what is remembered."""
         domain = _domain(session)
         with self._lock:
             known = self._found.get(domain)
-            if known is not None and self._clock() - known[2] < younger_than * 1000:
-                return known[0], known[1], True
+            if known is None:
+                return self.find(session)
+            if self._clock() - known.checked < RECHECK_SECONDS * 1000:
+                return known.jid, known.limit, True
+            known.checked = self._clock()
+        try:
+            return self.find(session, 0)
+        except ServiceUnavailable:
+            return known.jid, known.limit, True
+
+    def _find_once(self, session, younger_than):
+        domain = _domain(session)
+        with self._lock:
+            known = self._found.get(domain)
+            if known is not None and self._clock() - known.found < younger_than * 1000:
+                return known.jid, known.limit, True
             running = self._running.get(domain)
             mine = running is None
             if mine:
                 running = self._running[domain] = _Discovery()
         if not mine:
-            jid, limit = running.outcome()
-            return jid, limit, True
+            result = running.outcome()
+            return None if result is None else result + (True,)
         try:
             running.result = find_service(session)
-        except (Exception, Throwable), error:
-            running.error = error
+        except PluginMissing, missing:
+            running.missing = missing       # a fact about the domain: shared
             raise
         finally:
             with self._lock:
                 del self._running[domain]
                 if running.result is not None:
-                    self._found[domain] = running.result + (self._clock(),)
+                    self._found[domain] = _Known(running.result, self._clock())
             running.done.countDown()
         return running.result[0], running.result[1], False
 
     def forget(self, session, jid):
+        """The service at ``jid`` has gone (it answered so): look for it again."""
         domain = _domain(session)
         with self._lock:
-            if self._found.get(domain, (None,))[0] == jid:
+            known = self._found.get(domain)
+            if known is not None and known.jid == jid:
                 del self._found[domain]
 
-    def _known(self, domain, younger_than):
+    def no_answer(self, session, jid):
+        """``session`` got no answer from the service at ``jid`` in time. Forgotten once
+        SILENT_USERS_TO_FORGET different users had that happen (see there)."""
+        domain, user = _domain(session), _bare(session)
         with self._lock:
             known = self._found.get(domain)
-        if known is not None and self._clock() - known[2] < younger_than * 1000:
-            return known
-        return None
+            if known is not None and known.jid == jid:
+                known.silent.add(user)
+                if len(known.silent) >= SILENT_USERS_TO_FORGET:
+                    del self._found[domain]
+
+
+class _Known(object):
+    """A service found: its address and size limit, when it was found and last looked for
+    again, and the users whose sessions it did not answer since."""
+
+    def __init__(self, result, now):
+        self.jid, self.limit = result
+        self.found = self.checked = now
+        self.silent = set()
 
 
 class _Discovery(object):
@@ -113,14 +166,16 @@ class _Discovery(object):
 
     def __init__(self):
         self.done = CountDownLatch(1)
-        self.result = self.error = None
+        self.result = self.missing = None
 
     def outcome(self):
+        """The (jid, limit) found, the 501 raised, or None when the discovery failed for
+        reasons of the discovering session alone."""
         if not self.done.await(self.WAIT_SECONDS, TimeUnit.SECONDS):
             raise ServiceUnavailable("The search for the upload service is taking too long.",
                                      {"Retry-After": "10"})
-        if self.error is not None:
-            raise self.error
+        if self.missing is not None:
+            raise self.missing
         return self.result
 
 
@@ -132,7 +187,7 @@ def request_slot(services, session, file_name, size, content_type=None):
         _check_content_type(content_type)
     service, limit, remembered = services.find(session)
     if remembered and limit is not None and size > limit:
-        service, limit, remembered = services.find(session, RECHECK_SECONDS)
+        service, limit, remembered = services.recheck(session)
     answer, condition, error = _ask_slot(services, session, service, limit, file_name, size,
                                          content_type)
     if remembered and condition in GONE:
@@ -156,7 +211,7 @@ def _ask_slot(services, session, service, limit, file_name, size, content_type):
         answer = session.ask("get", service, iq.element(
             "request", NS_UPLOAD, filename=file_name, size=str(size), content_type=content_type))
     except ServiceUnavailable:
-        services.forget(session, service)       # no answer in time: look again next time
+        services.no_answer(session, service)
         raise
     condition, error = iq.error_condition(answer)
     return answer, condition, error
@@ -166,20 +221,40 @@ def _domain(session):
     return session.jid.split("@")[-1].split("/")[0]
 
 
+def _bare(session):
+    return session.jid.split("/")[0]
+
+
 def find_service(session):
     """(service JID, maximum file size or None): the first item of the server's disco#items
-    whose disco#info has the upload feature. 501 when there is none."""
+    whose disco#info has the upload feature. Items named like Openfire's plugin
+    (``httpfileupload.``) are asked first; an item that does not answer within
+    ITEM_WAIT_SECONDS is skipped. 501 when no item has the feature, 503 when none that answered
+    had it but some did not answer."""
     items = session.ask("get", _domain(session), iq.element("query", iq.NS_DISCO_ITEMS))
     query = iq.child(items, "query", iq.NS_DISCO_ITEMS)
-    for item in iq.children(query, "item") if query is not None else []:
-        jid = item.getAttribute("jid")
-        if not jid or item.getAttribute("node"):
+    silent = []
+    for jid in _candidates(query):
+        try:
+            info = session.ask("get", jid, iq.element("query", iq.NS_DISCO_INFO),
+                               seconds=ITEM_WAIT_SECONDS)
+        except ServiceUnavailable:
+            silent.append(jid)
             continue
-        info = session.ask("get", jid, iq.element("query", iq.NS_DISCO_INFO))
         found = iq.child(info, "query", iq.NS_DISCO_INFO)
         if found is not None and _has_feature(found):
             return jid, _max_size(found)
+    if silent:
+        raise ServiceUnavailable("No upload service found; %s did not answer in time."
+                                 % ", ".join(silent), {"Retry-After": "10"})
     raise PluginMissing(UPLOAD_PLUGIN, UPLOAD_SERVICE)
+
+
+def _candidates(query):
+    jids = [item.getAttribute("jid") for item in
+            (iq.children(query, "item") if query is not None else [])
+            if item.getAttribute("jid") and not item.getAttribute("node")]
+    return sorted(jids, key=lambda jid: not jid.startswith("httpfileupload."))
 
 
 def _has_feature(query):

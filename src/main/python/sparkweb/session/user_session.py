@@ -290,11 +290,12 @@ class UserSession(object):
             seconds = self._settings.get(config.SESSION_IQ_WAIT)
         return self._requests.send_and_wait(iq, xmpp.send, seconds, xmpp.jid, results)
 
-    def ask(self, type, recipient, child_xml):
+    def ask(self, type, recipient, child_xml, seconds=None):
         """:meth:`request` for an IQ built as XML text (xmpp.iq: service discovery, upload
         slots): the answer's DOM element, result or error (``iq.error_condition``)."""
         request_id = u"sw-" + random_id()
-        answer = self.request(iq_xml.request(type, recipient, request_id, child_xml))
+        answer = self.request(iq_xml.request(type, recipient, request_id, child_xml), None,
+                              seconds)
         return iq_xml.parse(answer.get_xml())
 
     def pending_requests(self):
