@@ -8,7 +8,7 @@ Delivery (issue 16: under load every publisher and REST request queued on this l
 another wrote to the streams). The lock covers only numbering an event in the log and noting
 which streams it goes to; the writes happen after it, on one delivering thread at a time:
 publishers put their events into one queue, in log order, and whichever finds no delivery
-under way drains it (``_deliver``); the others leave at once. A stream attaching puts its
+under way drains it (``session.delivery``); the others leave at once. A stream attaching puts its
 replay into the same queue at its place in the log, so "replay, then live events" stays
 atomic: it neither misses nor repeats an event, nor sees two swapped.
 
@@ -26,8 +26,7 @@ from __future__ import absolute_import
 import copy
 
 from java.lang import Throwable
-from java.util.concurrent import ConcurrentLinkedQueue, CopyOnWriteArraySet, CountDownLatch, \
-    TimeUnit
+from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
 from java.util.concurrent.atomic import AtomicBoolean, AtomicReference
 from java.util.concurrent.locks import ReentrantLock
 
@@ -39,6 +38,7 @@ from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
 from sparkweb.secure_random import random_id
 from sparkweb.session import carbons
+from sparkweb.session.delivery import Deliveries
 from sparkweb.session.muc import JoinedRooms, sent_by_a_room
 from sparkweb.session.requests import PendingRequests
 from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
@@ -63,15 +63,6 @@ class _Activity(object):
 _ENDED = _Activity(-1)   # the activity of an ended session: no claim succeeds any more
 
 
-class _Delivery(object):
-    """Events to offer, in order, to the streams attached when they were logged."""
-    __slots__ = ("events", "streams")
-
-    def __init__(self, events, streams):
-        self.events = events
-        self.streams = streams
-
-
 class UserSession(object):
     def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None):
         self.username = username
@@ -84,8 +75,7 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
-        self._deliveries = ConcurrentLinkedQueue()    # _Delivery, in log order
-        self._delivering = AtomicBoolean(False)       # a thread is draining _deliveries
+        self._deliveries = Deliveries(username)   # events on their way to the streams
         self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
@@ -353,26 +343,10 @@ class UserSession(object):
                 logged.append(self._log.append(raw[0], raw[1], raw=True, size_hint=raw_size))
             streams = self._streams.toArray()
             if len(streams):
-                self._deliveries.add(_Delivery(logged, streams))
+                self._deliveries.add(logged, streams)
         finally:
             self._lock.unlock()
-        self._deliver()
-
-    def _deliver(self):
-        """Offers the queued events to their streams, in log order, on whichever thread finds
-        no delivery under way; the others return at once, their events queued. Offers never
-        block (a stream queues, or closes when full), so this ends once the queue is empty.
-        A thread that queued just as the deliverer finished finds the flag free again."""
-        while not self._deliveries.isEmpty() and self._delivering.compareAndSet(False, True):
-            try:
-                delivery = self._deliveries.poll()
-                while delivery is not None:
-                    for event in delivery.events:
-                        for stream in delivery.streams:
-                            _offer_quietly(stream, event, self.username)
-                    delivery = self._deliveries.poll()
-            finally:
-                self._delivering.set(False)
+        self._deliveries.deliver()
 
     @property
     def opening(self):
@@ -426,14 +400,14 @@ class UserSession(object):
                 self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
                 if missed:
-                    self._deliveries.add(_Delivery(missed, [stream]))
+                    self._deliveries.add(missed, [stream])
             evicted = self._oldest_beyond(self._settings.get(config.SSE_MAX_STREAMS))
         finally:
             self._lock.unlock()
         for oldest in evicted:
             LOG.debug("Closing the oldest event stream of %s (stream limit)" % self.username)
             oldest.close()
-        self._deliver()
+        self._deliveries.deliver()
         return True
 
     def _oldest_beyond(self, limit):
@@ -453,16 +427,6 @@ class UserSession(object):
                     self.last_stream_closed = now
         finally:
             self._lock.unlock()
-
-
-def _offer_quietly(stream, event, username):
-    """One stream failing must not stop the delivery of this event to the others, nor of
-    later events (the deliverer is some publisher's thread)."""
-    try:
-        stream.offer(event)
-    except (Exception, Throwable):
-        log_failure(LOG, "Offering an event to a stream of %s failed" % username)
-        stream.close()
 
 
 def _close(xmpp, username):
