@@ -193,7 +193,8 @@ def _first_answer_other_than(status, client, url, seconds):
 
 def test_the_warm_up_runs_the_rest_path_unauthorised_and_ends_with_stop():
     """After start, the warm-up thread sends in-process requests through Jersey: every one is
-    refused (401 for its unusable token, 404), and stop() ends the thread."""
+    refused (401 for its unusable token, 404); between them it issues and verifies throwaway
+    tokens and builds chat events (JSON, SSE frame); and stop() ends the thread."""
     server, handlers, base = _serve()
     openfire = MemoryOpenfire(u"example.test", JettyWebServer(handlers), [base])
     openfire.add_user(u"alice", u"alice-pw")
@@ -207,6 +208,9 @@ def test_the_warm_up_runs_the_rest_path_unauthorised_and_ends_with_stop():
             warm_up.sent.get())
         assert set(warm_up.statuses) <= set([401, 404]) and 401 in warm_up.statuses, \
             "warm-up answers: %r" % warm_up.statuses
+        counts = warm_up.hot_paths.counts if warm_up.hot_paths is not None else {}
+        assert counts.get("token") > 0 and counts.get("event") > 0, \
+            "the warm-up ran no token or event path: %r" % counts
         plugin.stop()
         alive = [thread for thread in Thread.getAllStackTraces().keySet()
                  if thread.getName() == "sparkweb-warm-up" and thread.isAlive()]

@@ -9,7 +9,8 @@ from sparkweb import config
 from sparkweb.errors import PayloadTooLarge, ServiceUnavailable
 from sparkweb.session.registry import SessionRegistry
 from sparkweb.xmpp import stanza
-from support import Clock, RecordingStream, openfire_with_users, services
+from support import Clock, RecordingStream, in_thread, openfire_with_users, run_together, \
+    services
 
 
 def setup():
@@ -151,40 +152,6 @@ def test_the_first_stream_of_a_new_session_with_the_old_sessions_id_gets_everyth
         "the offline message was not replayed after sign-in: %r (from %s)" % (page.names(), old_id)
 
 
-def run_together(count, work, timeout=20):
-    """Runs ``work(index)`` on ``count`` daemon threads released at once; fails (instead of
-    hanging the whole unit run) when they have not all finished within ``timeout`` seconds,
-    naming what the stuck threads were doing."""
-    start, done = CountDownLatch(1), CountDownLatch(count)
-    failures = ConcurrentLinkedQueue()
-    threads = []
-
-    def body(index):
-        try:
-            getattr(start, "await")()   # a Python 3 keyword: keep this file parseable there
-            work(index)
-        except (Exception, Throwable) as error:
-            failures.add("%s: %s" % (index, error))
-        finally:
-            done.countDown()
-    for index in range(count):
-        thread = Thread(lambda index=index: body(index), "run-together-%d" % index)
-        thread.setDaemon(True)    # a deadlocked thread must not keep the JVM alive
-        threads.append(thread)
-        thread.start()
-    try:
-        start.countDown()
-        finished = getattr(done, "await")(timeout, TimeUnit.SECONDS)
-    finally:
-        start.countDown()
-    if not finished:
-        stuck = [t for t in threads if t.isAlive()]
-        raise AssertionError("%d of %d threads still running after %ss (deadlock?): %s"
-                             % (len(stuck), count, timeout, ", ".join(
-                                 "%s %s" % (t.getName(), t.getState()) for t in stuck[:6])))
-    assert failures.isEmpty(), "threads failed: %s" % list(failures)[:5]
-
-
 def test_concurrent_first_requests_create_one_session():
     openfire, clock, app = setup()
     seen = ConcurrentLinkedQueue()
@@ -249,28 +216,6 @@ class SlowStart(object):
         self.opening.countDown()
         assert getattr(self.release, "await")(20, TimeUnit.SECONDS), "never released"
         return self._openfire.open_session(username, resource, listener)
-
-
-def in_thread(work, timeout=20):
-    """Runs ``work()`` on a daemon thread; its result, or AssertionError after ``timeout``."""
-    result, done = ConcurrentLinkedQueue(), CountDownLatch(1)
-
-    def body():
-        try:
-            result.add(("value", work()))
-        except (Exception, Throwable) as error:
-            result.add(("error", error))
-        finally:
-            done.countDown()
-    thread = Thread(body)
-    thread.setDaemon(True)
-    thread.start()
-    assert getattr(done, "await")(timeout, TimeUnit.SECONDS), "%r still running after %ss" % (
-        work, timeout)
-    kind, value = result.peek()
-    if kind == "error":
-        raise value
-    return value
 
 
 class StreamsWithTimerInTheGap(CopyOnWriteArraySet):

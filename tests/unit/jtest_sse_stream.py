@@ -9,7 +9,7 @@ from java.lang import IllegalArgumentException, RuntimeException, String, System
 from java.nio.charset import StandardCharsets
 
 from sparkweb.events import sse
-from sparkweb.events.log import Event, EventLog
+from sparkweb.events.log import Event, EventLog, frame_body
 from sparkweb.events.sse import SseServlet, SseStream
 from support import openfire_with_users, services
 
@@ -242,6 +242,24 @@ def test_the_replay_log_keeps_within_its_byte_budget():
     assert numbers == list(range(numbers[0], 21)), "kept events not the newest run: %r" % numbers
     log.append("chatapi.chat", u'{"pad":"%s"}' % (u"x" * 20000))
     assert sum(len(e.frame) for e in log.all()) <= 10000, "an event past the budget was kept"
+
+
+def test_an_event_encoded_before_it_is_numbered_has_the_same_frame_and_size():
+    """A session encodes an event's frame body outside its lock and only numbers it under the
+    lock (issue 16): the frame, and the size the replay budget counts, must be those of an
+    event encoded whole."""
+    text = u'{"body":"h\u00e9llo","n":1}'
+    whole = EventLog(u"ep", 10, 10000).append("chatapi.chat", text)
+    log = EventLog(u"ep", 10, 10000)
+    early = log.append("chatapi.chat", None, body=frame_body("chatapi.chat", text))
+    counted = early.size
+    assert list(early.frame) == list(whole.frame), "frames differ: %r" % early.text
+    assert counted == early.size == len(whole.frame), \
+        "size before the frame was built %d, after %d, frame %d" % (
+            counted, early.size, len(whole.frame))
+    for _ in range(30):
+        log.append("chatapi.chat", None, body=frame_body("chatapi.chat", u'"%s"' % (u"x" * 990)))
+    assert sum(len(e.frame) for e in log.all()) <= 10000, "the byte budget was exceeded"
 
 
 # --- the servlet ---------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import absolute_import
 
 import time
 
-from java.lang import Throwable
+from java.lang import Thread, Throwable
+from java.util.concurrent import ConcurrentLinkedQueue, CountDownLatch, TimeUnit
 
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.services import build_services
@@ -89,3 +90,59 @@ def wait_for(condition, what, seconds=20):
             return
         time.sleep(0.02)
     raise AssertionError("not within %d s: %s" % (seconds, what))
+
+
+def run_together(count, work, timeout=20):
+    """Runs ``work(index)`` on ``count`` daemon threads released at once; fails (instead of
+    hanging the whole unit run) when they have not all finished within ``timeout`` seconds,
+    naming what the stuck threads were doing."""
+    start, done = CountDownLatch(1), CountDownLatch(count)
+    failures = ConcurrentLinkedQueue()
+    threads = []
+
+    def body(index):
+        try:
+            getattr(start, "await")()   # a Python 3 keyword: keep this file parseable there
+            work(index)
+        except (Exception, Throwable) as error:
+            failures.add("%s: %s" % (index, error))
+        finally:
+            done.countDown()
+    for index in range(count):
+        thread = Thread(lambda index=index: body(index), "run-together-%d" % index)
+        thread.setDaemon(True)    # a deadlocked thread must not keep the JVM alive
+        threads.append(thread)
+        thread.start()
+    try:
+        start.countDown()
+        finished = getattr(done, "await")(timeout, TimeUnit.SECONDS)
+    finally:
+        start.countDown()
+    if not finished:
+        stuck = [t for t in threads if t.isAlive()]
+        raise AssertionError("%d of %d threads still running after %ss (deadlock?): %s"
+                             % (len(stuck), count, timeout, ", ".join(
+                                 "%s %s" % (t.getName(), t.getState()) for t in stuck[:6])))
+    assert failures.isEmpty(), "threads failed: %s" % list(failures)[:5]
+
+
+def in_thread(work, timeout=20):
+    """Runs ``work()`` on a daemon thread; its result, or AssertionError after ``timeout``."""
+    result, done = ConcurrentLinkedQueue(), CountDownLatch(1)
+
+    def body():
+        try:
+            result.add(("value", work()))
+        except (Exception, Throwable) as error:
+            result.add(("error", error))
+        finally:
+            done.countDown()
+    thread = Thread(body)
+    thread.setDaemon(True)
+    thread.start()
+    assert getattr(done, "await")(timeout, TimeUnit.SECONDS), "%r still running after %ss" % (
+        work, timeout)
+    kind, value = result.peek()
+    if kind == "error":
+        raise value
+    return value

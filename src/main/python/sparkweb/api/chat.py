@@ -7,12 +7,11 @@ signed-in user's XMPP session (started if needed). Replies arrive on the event s
 """
 from __future__ import absolute_import
 
-from java.util import UUID
-
 from sparkweb.errors import BadRequest
 from sparkweb.api.schemas import ref
 from sparkweb.http.routing import NO_BODY, USER, Body, Param, Route
 from sparkweb.jsontext import to_json
+from sparkweb.secure_random import random_id
 from sparkweb.xmpp import jid, stanza
 
 SENDABLE_TYPES = ("chat", "normal", "headline")
@@ -41,7 +40,7 @@ def post_message(request):
     text, data, kind = _message_fields(request)
     if data is None and not text:
         raise BadRequest("The message is empty.")
-    message_id = UUID.randomUUID().toString()
+    message_id = random_id()
     message = stanza.message(to, body=text, type=kind, data=data, chat_state="active",
                              id=message_id)
     session = request.app.sessions.get_or_start(request.user)

@@ -15,14 +15,14 @@ from com.fasterxml.jackson.databind import DeserializationFeature, ObjectMapper
 from io.jsonwebtoken import Jwts, JwtException
 from io.jsonwebtoken.jackson.io import JacksonDeserializer, JacksonSerializer
 from io.jsonwebtoken.security import Keys
-from java.util import Base64, Date, UUID
+from java.util import Base64, Date
 from java.util.concurrent import ConcurrentHashMap
 from java.lang import IllegalArgumentException, System
 
 from sparkweb import config
 from sparkweb.auth.usernames import is_normal
 from sparkweb.jackson import pooled
-from sparkweb.secure_random import random_bytes
+from sparkweb.secure_random import random_bytes, random_id
 from sparkweb.errors import Unauthorized
 
 ALGORITHM = "HS256"
@@ -136,7 +136,7 @@ class TokenService(object):
         auth_time = now // 1000 if auth_time is None else auth_time
         expires = min(now + self._lifetime() * 1000, (auth_time + self._max_age()) * 1000)
         signing = self._signing
-        token_id = UUID.randomUUID().toString()   # not Python's uuid: it loads native code
+        token_id = random_id()   # the jti revocation names: unguessable
         audience = (Jwts.builder().json(self._serializer).id(token_id).subject(username)
                     .claim("account", account).claim("auth_time", auth_time)
                     .issuer(ISSUER).audience())

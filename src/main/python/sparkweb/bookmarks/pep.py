@@ -18,9 +18,8 @@ from __future__ import absolute_import
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
-from java.util import UUID
-
 from sparkweb.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from sparkweb.secure_random import random_id
 from sparkweb.xmpp import iq
 from sparkweb.xmpp.stanza import IQ_ERROR
 
@@ -179,7 +178,7 @@ class OwnBookmarks(object):
 
 def _request(kind, account, child_xml):
     """An IQ to the user's own account (their PEP service), with a fresh id."""
-    return iq.request(kind, account, u"sw-pep-" + UUID.randomUUID().toString(), child_xml)
+    return iq.request(kind, account, u"sw-pep-" + random_id(), child_xml)
 
 
 def _form(form_type):

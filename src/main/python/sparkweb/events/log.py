@@ -8,7 +8,9 @@ from __future__ import absolute_import
 
 import collections
 
-from java.lang import String
+import jarray
+
+from java.lang import String, System
 from java.nio.charset import StandardCharsets
 
 from sparkweb.jsontext import to_json
@@ -20,22 +22,31 @@ class Event(object):
 
     ``payload`` is the JSON text, the payload itself, or a function returning the payload, for
     events that only some streams want (raw stanzas): their frame is then built on first use,
-    if ever. Frames are built under the owning session's lock (offers and replays happen
-    there), so two threads never build one frame. ``size_hint`` estimates the memory such a
-    not-yet-built event holds.
+    if ever. ``size_hint`` estimates the memory such a not-yet-built event holds. ``body``:
+    the frame after its id line (:func:`frame_body`), encoded before the event was numbered,
+    so that numbering under the session's lock encodes nothing (issue 16); the frame is then
+    put together on first use. Frames are built by the owning session's one delivering thread
+    (offers and replays happen there) or under its lock, so two threads never build one.
     """
-    __slots__ = ("id", "name", "raw", "_payload", "_frame", "_size_hint")
+    __slots__ = ("id", "name", "raw", "_payload", "_frame", "_size_hint", "_body")
 
-    def __init__(self, event_id, name, payload, raw=False, size_hint=0):
+    def __init__(self, event_id, name, payload, raw=False, size_hint=0, body=None):
         self.id = event_id
         self.name = name
         self.raw = raw     # a chatapi.xmpp event: only for streams that asked for them
         self._payload = payload
         self._frame = None
         self._size_hint = size_hint
+        self._body = body
 
     @property
     def frame(self):
+        if self._frame is None and self._body is not None:
+            head = String(u"id: %s\n" % self.id).getBytes(StandardCharsets.UTF_8)
+            frame = jarray.zeros(len(head) + len(self._body), "b")
+            System.arraycopy(head, 0, frame, 0, len(head))
+            System.arraycopy(self._body, 0, frame, len(head), len(self._body))
+            self._frame, self._body = frame, None
         if self._frame is None:
             payload = self._payload() if callable(self._payload) else self._payload
             text = payload if isinstance(payload, basestring) else to_json(payload)
@@ -47,14 +58,25 @@ class Event(object):
 
     @property
     def size(self):
-        """Bytes this event holds: its frame once built, else the estimate it was given."""
-        return len(self._frame) if self._frame is not None else self._size_hint
+        """Bytes this event holds: its frame once built (or its body and id line, exactly as
+        long), else the estimate it was given."""
+        if self._frame is not None:
+            return len(self._frame)
+        if self._body is not None:
+            return len(self._body) + len(self.id) + 5     # "id: " and "\n": ASCII
+        return self._size_hint
 
     @property
     def text(self):
         """The JSON payload (read back from the frame; for tests and diagnostics)."""
         frame = unicode(String(self.frame, StandardCharsets.UTF_8))
         return frame.split(u"\ndata: ", 1)[1][:-2]
+
+
+def frame_body(name, text):
+    """An event's frame after its id line, as UTF-8 bytes (see Event's ``body``). The JSON has
+    no raw newlines, so one data line carries it."""
+    return String(u"event: %s\ndata: %s\n\n" % (name, text)).getBytes(StandardCharsets.UTF_8)
 
 
 class EventLog(object):
@@ -68,13 +90,14 @@ class EventLog(object):
         self._max_events = max_events
         self._max_bytes = max_bytes
 
-    def append(self, name, payload, raw=False, size_hint=0):
+    def append(self, name, payload, raw=False, size_hint=0, body=None):
         """A new numbered event, kept for replay while the log's budget allows. An event
         larger than the whole byte budget is delivered live but never kept."""
         self._sequence += 1
-        event = Event(u"%s-%d" % (self.epoch, self._sequence), name, payload, raw, size_hint)
+        event = Event(u"%s-%d" % (self.epoch, self._sequence), name, payload, raw, size_hint,
+                      body)
         if self._max_events:
-            if not raw:
+            if not raw and body is None:
                 event.frame     # built now, so that the log counts its real size
             self._recent.append((self._sequence, event, event.size))
             self._bytes += event.size

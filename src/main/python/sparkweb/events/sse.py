@@ -20,7 +20,6 @@ from __future__ import absolute_import
 
 from java.lang import String, Throwable
 from java.nio.charset import StandardCharsets
-from java.util import UUID
 from java.util.concurrent import ConcurrentHashMap, LinkedBlockingQueue
 from java.util.concurrent.atomic import AtomicBoolean, AtomicInteger, AtomicLong
 from javax.servlet import AsyncListener, WriteListener
@@ -32,6 +31,7 @@ from sparkweb.errors import ApiError, BadRequest, Unauthorized
 from sparkweb.events import catalogue
 from sparkweb.http.response import NODE_HEADER, send_error
 from sparkweb.log import log_failure, logger, traceback_text
+from sparkweb.secure_random import random_id
 
 LOG = logger("sse")
 RETRY_MILLIS = 2000
@@ -57,7 +57,7 @@ class SseStream(WriteListener, AsyncListener):
         # Sent to the page in onConnect ("stream"): the page names its stream when it reports
         # that it is hidden (PUT /webpush/visibility/{stream}); Web Push counts hidden pages as
         # closed. Volatile enough: one writer (that request), readers tolerate a stale value.
-        self.id = UUID.randomUUID().toString()
+        self.id = random_id()
         self.hidden = False
 
     @property

@@ -6,9 +6,12 @@ side-by-side benchmark showed GET /user still getting faster a minute after star
 web context is up, one background thread sends requests straight into Jersey's application
 handler (no socket, no servlet filters, nothing logged): GET /user with a token signed by a key
 nobody has (the whole token check runs, ending in 401: nothing is ever authorised) and a GET of
-a path that does not exist (404). It stops after :data:`SECONDS` or :data:`REQUESTS`, yields
-between requests so that Openfire's own start is not held up, and :meth:`WarmUp.stop` ends it
-before the context goes away (plugin stop).
+a path that does not exist (404). Between requests it runs the other hot paths in-process
+(issue 16): a token issued and verified by a throwaway token service (its random key is
+dropped, its audience is no domain: nothing it signs is accepted anywhere), and a chat event
+made as a session makes it (catalogue, JSON, numbered in an event log, SSE frame). It stops
+after :data:`SECONDS` or :data:`REQUESTS`, yields between requests so that Openfire's own start
+is not held up, and :meth:`WarmUp.stop` ends it before the context goes away (plugin stop).
 """
 from __future__ import absolute_import
 
@@ -21,13 +24,19 @@ from java.util.concurrent.atomic import AtomicBoolean, AtomicInteger
 from org.glassfish.jersey.internal import MapPropertiesDelegate
 from org.glassfish.jersey.server import ContainerRequest
 
+from sparkweb.auth.tokens import TokenService
+from sparkweb.events import catalogue
+from sparkweb.events.log import EventLog
+from sparkweb.jsontext import to_json
 from sparkweb.log import logger
-from sparkweb.secure_random import base64url, random_bytes
+from sparkweb.secure_random import base64url, random_bytes, random_id
+from sparkweb.xmpp import stanza as model
 
 LOG = logger("http")
 SECONDS = 10
 REQUESTS = 5000
 BASE = URI.create("http://warm-up.invalid/sparkweb/api/rest/")
+NOBODY = u"warm-up.invalid"
 PATHS = ("user", "user", "user", "no-such-route")
 
 
@@ -42,6 +51,27 @@ def unusable_token():
                      base64url(random_bytes(32))])
 
 
+class HotPaths(object):
+    """The in-process work of a REST send and its event, on throwaway state; ``counts`` says
+    how often each part ran."""
+
+    def __init__(self):
+        self._tokens = TokenService(random_bytes(32), NOBODY, 60)
+        self._log = EventLog(u"0", 16, 64 * 1024)
+        self.counts = {"token": 0, "event": 0}
+
+    def run_once(self, number):
+        token, _ = self._tokens.issue(u"warm-up", u"warm-up")
+        self._tokens.verify(token)
+        self.counts["token"] += 1
+        message = model.message(u"nobody@" + NOBODY, body=u"warm-up %d" % number,
+                                chat_state="active", id=random_id())
+        message.sender = u"warm-up@%s/sparkweb" % NOBODY
+        for name, payload in catalogue.for_sent(message):
+            self._log.append(name, to_json(payload)).frame
+        self.counts["event"] += 1
+
+
 class WarmUp(Runnable):
     def __init__(self, servlet_holder, seconds=SECONDS, requests=REQUESTS):
         self._holder = servlet_holder
@@ -50,6 +80,7 @@ class WarmUp(Runnable):
         self._stopped = AtomicBoolean(False)
         self.sent = AtomicInteger()
         self.statuses = {}
+        self.hot_paths = None
         self._thread = None
 
     def start(self):
@@ -70,6 +101,7 @@ class WarmUp(Runnable):
         try:
             handler = self._holder.getServlet().getApplicationHandler()   # Jersey, initialised
             token = unusable_token()
+            self.hot_paths = hot_paths = HotPaths()
             while not self._stopped.get() and System.nanoTime() < deadline and \
                     self.sent.get() < self._requests:
                 path = PATHS[self.sent.get() % len(PATHS)]
@@ -79,6 +111,7 @@ class WarmUp(Runnable):
                 status = handler.apply(request).get(10, TimeUnit.SECONDS).getStatus()
                 self.statuses[status] = self.statuses.get(status, 0) + 1
                 self.sent.incrementAndGet()
+                hot_paths.run_once(self.sent.get())
                 Thread.yield()
         except (Exception, Throwable):   # a warm-up that fails costs nothing but its benefit
             if not self._stopped.get():

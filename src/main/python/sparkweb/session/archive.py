@@ -7,10 +7,9 @@ installed; without it the query is refused (service-unavailable), which is a 501
 """
 from __future__ import absolute_import
 
-from java.util import UUID
-
 from sparkweb.errors import BadRequest, NotFound, PluginMissing, ServiceUnavailable
 from sparkweb.events.catalogue import data_fields
+from sparkweb.secure_random import random_id
 from sparkweb.session.requests import QueryResults
 from sparkweb.xmpp import forwarding
 
@@ -25,9 +24,9 @@ def query(session, archive_jid, filters, missing=None):
     :class:`~sparkweb.xmpp.forwarding.ArchiveQuery` (its query id is set here). ``missing`` is
     the error for an archive that refuses to exist for the caller (item-not-found, forbidden).
     The results come as messages before the IQ's answer, which ends the page."""
-    filters.query_id = UUID.randomUUID().toString()
+    filters.query_id = random_id()
     results = QueryResults(filters.query_id)
-    answer = session.request(forwarding.iq("set", UUID.randomUUID().toString(), filters,
+    answer = session.request(forwarding.iq("set", random_id(), filters,
                                            recipient=archive_jid),
                              results=results, seconds=ANSWER_SECONDS)
     if answer.error is not None:

@@ -12,10 +12,9 @@ answer leaves the session without carbons, not without a session.
 """
 from __future__ import absolute_import
 
-from java.util import UUID
-
 from sparkweb.errors import ApiError
 from sparkweb.log import logger
+from sparkweb.secure_random import random_id
 from sparkweb.xmpp import forwarding
 
 LOG = logger("session")
@@ -26,7 +25,7 @@ ANSWER_SECONDS = 5
 def enable(xmpp, requests):
     """Enables carbons for the newly opened ``xmpp`` session (``requests``: the session's
     :class:`~sparkweb.session.requests.PendingRequests`); True when the server agreed."""
-    request = forwarding.iq("set", UUID.randomUUID().toString(), forwarding.EnableCarbons())
+    request = forwarding.iq("set", random_id(), forwarding.EnableCarbons())
     try:
         answer = requests.send_and_wait(request, xmpp.send, ANSWER_SECONDS, xmpp.jid)
     except ApiError:

@@ -18,12 +18,12 @@ messages that are also events, so they are awaited here and not consumed.
 from __future__ import absolute_import
 
 from java.lang import Throwable
-from java.util import UUID
 from java.util.concurrent import ConcurrentHashMap, Semaphore, TimeUnit
 
 from sparkweb.errors import NotFound, ServiceUnavailable, TooManyRequests
 from sparkweb.events import muc_events
 from sparkweb.log import logger
+from sparkweb.secure_random import random_id
 from sparkweb.session.muc_answers import ANSWER_SECONDS, Answer, PostedIds
 from sparkweb.xmpp import stanza as model
 from sparkweb.xmpp.refusals import NoAnswer, XmppRefusal
@@ -33,7 +33,7 @@ ERROR = u"error"           # the type of a stanza that reports a refusal
 
 
 def _new_id():
-    return UUID.randomUUID().toString()
+    return random_id()
 
 
 class JoinedRooms(object):

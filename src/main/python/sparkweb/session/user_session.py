@@ -2,32 +2,43 @@
 
 Inbound stanzas become events (``events.catalogue``), numbered in the session's log and
 offered to every attached stream. Offering never blocks: a stream that cannot keep up closes
-itself. The lock makes "replay, then attach" atomic with respect to new events, so a
-reconnecting stream neither misses nor duplicates one.
+itself.
+
+Delivery (issue 16: under load every publisher and REST request queued on this lock while
+another wrote to the streams). The lock covers only numbering an event in the log and noting
+which streams it goes to; the writes happen after it, on one delivering thread at a time:
+publishers put their events into one queue, in log order, and whichever finds no delivery
+under way drains it (``session.delivery``); the others leave at once. A stream attaching puts its
+replay into the same queue at its place in the log, so "replay, then live events" stays
+atomic: it neither misses nor repeats an event, nor sees two swapped.
 
 The lock guards this session's own state only. Nothing routes while holding it: Openfire
 delivers locally and synchronously, so the initial presence of a starting session runs
 straight into its contacts' sessions (and their answers into this one); a lock held across
 that deadlocks two contacts starting at the same time. The XMPP session is therefore opened
 once by the first caller with no lock held, while later callers wait for it (``_start``).
+
+Claiming a live session takes no lock either: its latest activity and "ended" are one atomic
+reference, which a claim and an expiry each compare-and-set (``_claim``, ``_end_when``).
 """
 from __future__ import absolute_import
 
 import copy
 
 from java.lang import Throwable
-from java.util import UUID
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
-from java.util.concurrent.atomic import AtomicBoolean
+from java.util.concurrent.atomic import AtomicBoolean, AtomicReference
 from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
 from sparkweb.errors import ApiError, Conflict, PayloadTooLarge
 from sparkweb.events import catalogue
-from sparkweb.events.log import EventLog
+from sparkweb.events.log import EventLog, frame_body
 from sparkweb.jsontext import to_json
 from sparkweb.log import log_failure, logger
+from sparkweb.secure_random import random_id
 from sparkweb.session import carbons
+from sparkweb.session.delivery import Deliveries
 from sparkweb.session.muc import JoinedRooms, sent_by_a_room
 from sparkweb.session.requests import PendingRequests
 from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
@@ -38,6 +49,18 @@ LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
+
+
+class _Activity(object):
+    """When a session was last used. A new object for every claim, so that an expiry's
+    compare-and-set fails after any claim, even one within the same millisecond."""
+    __slots__ = ("millis",)
+
+    def __init__(self, millis):
+        self.millis = millis
+
+
+_ENDED = _Activity(-1)   # the activity of an ended session: no claim succeeds any more
 
 
 class UserSession(object):
@@ -52,6 +75,7 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
+        self._deliveries = Deliveries(username)   # events on their way to the streams
         self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
@@ -59,9 +83,8 @@ class UserSession(object):
         self._refused = None        # the ApiError that opening failed with, for its waiters
         self._finished = AtomicBoolean(False)
         self._closed = CountDownLatch(1)
-        self.ended = False
+        self._activity = AtomicReference(_Activity(clock()))   # or _ENDED
         self._had_stream = False
-        self.last_activity = clock()
         self.last_stream_closed = 0
         self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
         # One read-change-publish of the user's own PEP data (bookmarks) at a time: never
@@ -74,14 +97,25 @@ class UserSession(object):
         next does not end the session just handed out; SessionEnded if it ended first."""
         if self._xmpp is None:
             self._start_once()
-        self._lock.lock()
-        try:
-            if self.ended:
-                raise SessionEnded(self.username)
-            self.last_activity = self._clock()
-        finally:
-            self._lock.unlock()
+        if not self._claim():
+            raise SessionEnded(self.username)
         return self
+
+    def _claim(self):
+        """Records activity now; False if the session has ended. No lock: an expiry deciding
+        at the same moment compare-and-sets the same reference, so one of the two fails and
+        the session is either ended before the claim or judged with the claim's time."""
+        now = _Activity(self._clock())
+        while True:
+            seen = self._activity.get()
+            if seen is _ENDED:
+                return False
+            if self._activity.compareAndSet(seen, now):
+                return True
+
+    @property
+    def ended(self):
+        return self._activity.get() is _ENDED
 
     def _start_once(self):
         self._lock.lock()
@@ -138,7 +172,7 @@ class UserSession(object):
         """Opening failed: the session ends, so the next request starts a fresh one."""
         self._lock.lock()
         try:
-            first, self.ended, self._opening = not self.ended, True, False
+            first, self._opening = self._end_when(lambda activity: True), False
         finally:
             self._lock.unlock()
         if first:
@@ -153,18 +187,18 @@ class UserSession(object):
     # --- end ------------------------------------------------------------------------------
     def end(self):
         """Ends the session: unavailable presence, XMPP session closed, streams closed."""
-        self._end_if(lambda: True, close_xmpp=True)
+        self._end_if(lambda activity: True, close_xmpp=True)
 
     def expire(self, now, grace_millis, idle_millis):
         """Ends the session if it has no stream and its grace and idle periods are over. Decided
         under the lock, so that a stream detaching or attaching, or a request claiming the
         session at the same moment, is either wholly before the decision or wholly after."""
-        return self._end_if(lambda: self._streams.isEmpty() and
-                            now >= self._deadline(grace_millis, idle_millis), close_xmpp=True)
+        return self._end_if(lambda activity: self._streams.isEmpty() and now >= self._deadline(
+            grace_millis, idle_millis, activity), close_xmpp=True)
 
     def on_closed(self):
         """The server ended the XMPP session (admin kick, user deleted, shutdown)."""
-        self._end_if(lambda: True, close_xmpp=False)
+        self._end_if(lambda activity: True, close_xmpp=False)
 
     def await_end(self):
         """Waits until an ended session has closed its XMPP session, so that a new session of
@@ -174,9 +208,8 @@ class UserSession(object):
     def _end_if(self, condition, close_xmpp):
         self._lock.lock()
         try:
-            if self.ended or not condition():
+            if not self._end_when(condition):
                 return False
-            self.ended = True
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
         finally:
             self._lock.unlock()
@@ -191,6 +224,17 @@ class UserSession(object):
             self._finish()
         return True
 
+    def _end_when(self, condition):
+        """Marks the session ended if ``condition(latest activity in millis)`` holds. A claim
+        between reading the activity and marking makes the compare-and-set fail; the
+        condition is then judged again with that claim's time."""
+        while True:
+            seen = self._activity.get()
+            if seen is _ENDED or not condition(seen.millis):
+                return False
+            if self._activity.compareAndSet(seen, _ENDED):
+                return True
+
     def _finish(self):
         if self._finished.compareAndSet(False, True):
             self._closed.countDown()
@@ -201,15 +245,15 @@ class UserSession(object):
             stream.close()
         self._streams.clear()
 
-    def _deadline(self, grace, idle):
+    def _deadline(self, grace, idle, last_activity):
         deadline = self.last_stream_closed + grace
-        if self.last_activity > self.last_stream_closed:
-            deadline = max(deadline, self.last_activity + idle)
+        if last_activity > self.last_stream_closed:
+            deadline = max(deadline, last_activity + idle)
         return deadline
 
     # --- activity -------------------------------------------------------------------------
     def touch(self):
-        self.last_activity = self._clock()
+        self._claim()
 
     def stream_count(self):
         return self._streams.size()
@@ -239,7 +283,7 @@ class UserSession(object):
     def ask(self, type, recipient, child_xml, seconds=None):
         """:meth:`request` for an IQ built as XML text (xmpp.iq: service discovery, upload
         slots): the answer's DOM element, result or error (``iq.error_condition``)."""
-        request_id = u"sw-" + UUID.randomUUID().toString()
+        request_id = u"sw-" + random_id()
         answer = self.request(iq_xml.request(type, recipient, request_id, child_xml), None,
                               seconds)
         return iq_xml.parse(answer.get_xml())
@@ -288,17 +332,21 @@ class UserSession(object):
             log_failure(LOG, "Answering an IQ to %s failed" % self.username)
 
     def _publish(self, events, stanza):
-        encoded = [to_json(payload) for _, payload in events]   # outside the lock
+        # Encoded outside the lock: under it, events are only numbered (JFR, issue 16).
+        encoded = [(name, frame_body(name, to_json(payload))) for name, payload in events]
         raw = catalogue.raw(stanza) if stanza is not None else None
+        raw_size = raw_size_hint(stanza) if raw is not None else 0
         self._lock.lock()
         try:
-            for (name, _), text in zip(events, encoded):
-                self._offer(self._log.append(name, text))
+            logged = [self._log.append(name, None, body=body) for name, body in encoded]
             if raw is not None:
-                self._offer(self._log.append(raw[0], raw[1], raw=True,
-                                             size_hint=raw_size_hint(stanza)))
+                logged.append(self._log.append(raw[0], raw[1], raw=True, size_hint=raw_size))
+            streams = self._streams.toArray()
+            if len(streams):
+                self._deliveries.add(logged, streams)
         finally:
             self._lock.unlock()
+        self._deliveries.deliver()
 
     @property
     def opening(self):
@@ -322,16 +370,16 @@ class UserSession(object):
                 return True
         return False
 
-    def _offer(self, event):
-        for stream in self._streams:
-            stream.offer(event)
-
     def attach(self, stream, last_event_id=None, greeting=None):
         """Adds a stream: first ``greeting`` (the onConnect event, carrying the id the stream
         starts from: see EventLog.unlogged), then what it missed since ``last_event_id``, then
         live events.
         False when the session has ended (the stream is left untouched). Beyond the streams a
-        user may have, the oldest are closed."""
+        user may have, the oldest are closed.
+
+        The replay is queued for delivery at this point of the log, under the lock: events
+        logged before are not offered to this stream (it was not attached), those after are
+        offered after its replay."""
         self._lock.lock()
         try:
             if self.ended:
@@ -347,18 +395,19 @@ class UserSession(object):
             else:
                 missed = self._log.all()
             if greeting is not None:
-                stream.offer(self._log.unlogged(greeting[0], greeting[1], missed))
-            for event in missed:
-                stream.offer(event)
-            if not stream.closed:          # an overflowing replay closes it at once
-                self._streams.add(stream)
+                missed = [self._log.unlogged(greeting[0], greeting[1], missed)] + missed
+            if not stream.closed:          # the client left already
+                self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
+                if missed:
+                    self._deliveries.add(missed, [stream])
             evicted = self._oldest_beyond(self._settings.get(config.SSE_MAX_STREAMS))
         finally:
             self._lock.unlock()
         for oldest in evicted:
             LOG.debug("Closing the oldest event stream of %s (stream limit)" % self.username)
             oldest.close()
+        self._deliveries.deliver()
         return True
 
     def _oldest_beyond(self, limit):

@@ -9,8 +9,7 @@ handshakes (:func:`subscription`).
 """
 from __future__ import absolute_import
 
-from java.util import UUID
-
+from sparkweb.secure_random import random_id
 from sparkweb.xmpp import stanza as model
 
 NS_ROSTER = "jabber:iq:roster"
@@ -35,7 +34,7 @@ class Item(object):
 
 
 def _iq(item):
-    return model.Stanza("iq", type="set", id=u"sw-roster-" + UUID.randomUUID().toString(),
+    return model.Stanza("iq", type="set", id=u"sw-roster-" + random_id(),
                         roster=[item])
 
 
