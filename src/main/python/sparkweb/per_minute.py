@@ -47,11 +47,16 @@ class PerMinute(object):
                 return
 
     def sweep(self):
-        """Forgets buckets that are full again (untouched for a minute)."""
-        horizon = self._clock() - REFILL_MILLIS
-        for entry in list(self._buckets.entrySet()):
-            if entry.getValue()[1] <= horizon:
-                self._buckets.remove(entry.getKey(), entry.getValue())
+        sweep_full(self._buckets, self._clock())
 
     def tracked(self):
         return self._buckets.size()
+
+
+def sweep_full(buckets, now):
+    """Forgets the buckets of ``buckets`` (key -> (left, at millis)) untouched for a minute:
+    they are full again, so forgetting them changes nothing for their keys."""
+    horizon = now - REFILL_MILLIS
+    for entry in list(buckets.entrySet()):
+        if entry.getValue()[1] <= horizon:
+            buckets.remove(entry.getKey(), entry.getValue())

@@ -19,10 +19,10 @@ from java.util.function import BiFunction
 from sparkweb import config
 from sparkweb.errors import TooManyRequests
 from sparkweb.log import logger
+from sparkweb.per_minute import REFILL_MILLIS, sweep_full
 
 LOG = logger("passkeys")
 MAX_TRACKED_KEYS = 100000
-REFILL_MILLIS = 60000     # a bucket refills completely in a minute
 _IPV6_LITERAL = frozenset(u"0123456789abcdefABCDEF:.")
 
 
@@ -53,10 +53,7 @@ class StartLimits(object):
 
     def sweep(self):
         """Forgets buckets idle long enough to be full again (housekeeping)."""
-        horizon = self._clock() - REFILL_MILLIS
-        for entry in list(self._buckets.entrySet()):
-            if entry.getValue()[1] <= horizon:
-                self._buckets.remove(entry.getKey(), entry.getValue())
+        sweep_full(self._buckets, self._clock())
 
     def tracked(self):
         return self._buckets.size()
