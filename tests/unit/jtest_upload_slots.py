@@ -16,7 +16,7 @@ from sparkweb.session.user_session import SessionEnded
 from sparkweb.session.upload_origin import UploadSameOrigin, check_slot
 from sparkweb.xmpp import stanza as model
 from sparkweb.xmpp import iq
-from support import Clock, FakeRequest, openfire_with_users, raised, services
+from support import Clock, FakeRequest, in_thread, openfire_with_users, raised, services
 
 CLAIMS = type("Claims", (), {"username": u"alice"})()
 
@@ -481,3 +481,15 @@ def test_slots_per_user_and_minute_then_429_with_retry_after():
     assert get_upload_slot(other)["putUrl"], "bob limited by alice"
     bad = raised(ask(app, u"bad.txt", "-1"))
     assert bad is not None and bad.status == 400, "bad input is 400 even past the limit: %r" % bad
+
+
+def test_a_look_again_after_the_service_was_forgotten_finds_it_without_hanging():
+    # Review S6-R-9: recheck() called find() while holding the lock find() takes: a service
+    # forgotten between a request's find and its recheck hung that thread, and every later
+    # upload of every user behind it.
+    app, service, clock = clocked_app_with_upload(max_size=1000)
+    ask(app, u"a.txt", "10")()
+    session = app.sessions.get_or_start(u"alice")
+    app.uploads.forget(session, service.jid)      # the plugin unloaded, another request saw it
+    found = in_thread(lambda: app.uploads.recheck(session), timeout=5)
+    assert found[0] == service.jid, "found %r" % (found,)

@@ -92,13 +92,16 @@ class UploadServices(object):
         RECHECK_SECONDS per domain (whether that look succeeds or not); otherwise, or when the
         look fails for this session, what is remembered."""
         domain = _domain(session)
-        with self._lock:
+        with self._lock:            # decide only: find() takes this lock itself
             known = self._found.get(domain)
-            if known is None:
-                return self.find(session)
-            if self._clock() - known.checked < RECHECK_SECONDS * 1000:
-                return known.jid, known.limit, True
-            known.checked = self._clock()
+            fresh = known is not None and \
+                self._clock() - known.checked < RECHECK_SECONDS * 1000
+            if known is not None and not fresh:
+                known.checked = self._clock()
+        if known is None:           # forgotten meanwhile (the plugin unloaded, say)
+            return self.find(session)
+        if fresh:
+            return known.jid, known.limit, True
         try:
             return self.find(session, 0)
         except ServiceUnavailable:
