@@ -6,6 +6,9 @@ import pytest
 
 from harness.sse import EventStream
 
+# A 1 x 1 pixel PNG: Openfire decodes vCard photos, and SparkWeb refuses what it cannot.
+PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
 
 def contact(client, jid):
     found = [e for e in client.get("/roster").json()["roster"] if e["jid"] == jid]
@@ -85,7 +88,7 @@ def test_profile_update_is_partial_and_keeps_properties_and_tokens(target):
     token = target.login("carol")
     with target.client(token) as carol:
         carol.post("/config/properties", json=[{"name": "contacts.theme", "value": "dark"}])
-        photo = {"type": "image/png", "data": base64.b64encode(b"\x89PNG" + b"x" * 200).decode()}
+        photo = {"type": "image/png", "data": PIXEL_PNG}
         answer = carol.put("/user", json={"name": "Carol Changed", "vcard": {
             "nickname": "Caz", "photo": photo}})
         assert answer.status_code == 200, answer.text

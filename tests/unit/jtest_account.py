@@ -13,8 +13,35 @@ from contacts_support import World
 from support import raised
 
 
-def photo(size):
-    return {"type": u"image/png", "data": base64.b64encode(b"\x89PNG" + b"x" * (size - 4))}
+# A 1 x 1 pixel PNG.
+PIXEL = base64.b64decode(b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYA"
+                         b"AjCB0C8AAAAASUVORK5CYII=")
+
+
+def photo(size, picture=PIXEL):
+    """A photo of ``size`` bytes: ``picture`` padded after its end."""
+    return {"type": u"image/png", "data": base64.b64encode(picture + b"\0" * (size - len(picture)))}
+
+
+def huge_png_header():
+    """The start of a PNG that claims 100,000 x 100,000 pixels."""
+    import struct
+    import zlib
+    header = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + header
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + chunk + \
+        struct.pack(">I", zlib.crc32(chunk) & 0xffffffff)
+
+
+def test_a_photo_openfire_cannot_decode_or_too_large_a_picture_is_400():
+    world = World()
+    for picture, why in ((b"\x89PNG" + b"x" * 200, "not a picture"),
+                         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not decodable"),
+                         (huge_png_header(), "100,000 pixels wide")):
+        error = raised(lambda: world.call(account.update_account, u"alice", {
+            "vcard": {"photo": {"type": u"image/png", "data": base64.b64encode(picture)}}}))
+        assert isinstance(error, BadRequest), "%s: %r" % (why, error)
+    world.call(account.update_account, u"alice", {"vcard": {"photo": photo(100)}})
 
 
 def test_partial_update_keeps_absent_fields_and_properties():

@@ -23,8 +23,11 @@ from __future__ import absolute_import
 
 import re
 
-from java.lang import IllegalArgumentException
+from java.io import ByteArrayInputStream, IOException
+from java.lang import IllegalArgumentException, RuntimeException
 from java.util import Base64
+from javax.imageio import ImageIO
+from javax.imageio.stream import MemoryCacheImageInputStream
 
 from sparkweb import config
 from sparkweb.api import fields
@@ -41,6 +44,9 @@ LOG = logger("account")
 READ_ONLY = "Accounts on this server are managed elsewhere (a read-only user provider such as " \
             "LDAP): change this there."
 PHOTO_TYPE = re.compile(r"\Aimage/[a-z0-9.+-]{1,60}\Z")
+# Openfire decodes a vCard photo in full to publish it as an avatar (XEP-0398); a small file
+# can claim a huge picture, so sides are limited before it gets there.
+MAX_PHOTO_SIDE = 4096
 EMAIL = re.compile(u"\\A[^@\\s]+@[^@\\s]+\\Z")
 MAX_PASSWORD = 1024
 
@@ -77,7 +83,33 @@ def _photo(request, value):
     limit = request.app.settings.get(config.ACCOUNT_PHOTO_MAX_BYTES)
     if len(raw) > limit:
         raise PayloadTooLarge("The photo is larger than %d bytes." % limit)
+    _check_picture(raw)
     return value["type"], Base64.getEncoder().encodeToString(raw)
+
+
+def _check_picture(raw):
+    """A photo Openfire can decode (PNG, JPEG, GIF, BMP), read from its header only; else
+    Openfire's avatar conversion fails on it, logging a warning for each change."""
+    width = height = None
+    stream = MemoryCacheImageInputStream(ByteArrayInputStream(raw))
+    try:
+        readers = ImageIO.getImageReaders(stream)
+        if readers.hasNext():
+            reader = readers.next()
+            try:
+                reader.setInput(stream, True, True)
+                width, height = reader.getWidth(0), reader.getHeight(0)
+            except (IOException, RuntimeException):
+                pass
+            finally:
+                reader.dispose()
+    finally:
+        stream.close()
+    if width is None:
+        raise BadRequest("'photo.data' must be a PNG, JPEG, GIF or BMP picture.")
+    if width > MAX_PHOTO_SIDE or height > MAX_PHOTO_SIDE:
+        raise BadRequest("The photo may be at most %d x %d pixels." % (MAX_PHOTO_SIDE,
+                                                                       MAX_PHOTO_SIDE))
 
 
 def _vcard_changes(request, body):
