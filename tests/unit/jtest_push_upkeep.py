@@ -156,9 +156,13 @@ def test_a_subscription_made_with_the_key_before_a_rotation_is_409_stale_key_and
         unsaid = body(u"https://93.184.215.14/push/2")   # clients that do not say: as before
         post_subscription(_SubscribeRequest(app, u"alice", u"phone", unsaid))
         assert len(openfire.push_subscriptions(u"alice")) == 2, "not stored"
-        error = raised(lambda: post_subscription(_SubscribeRequest(
-            app, u"alice", u"tablet", body(u"https://93.184.215.14/push/3",
-                                           applicationServerKey=42))))
-        assert isinstance(error, BadRequest), "a key that is no text: %r" % error
+        key = app.webpush.keys.current.public_key
+        for malformed in (42, u"", u"x" * 200000, key + u"\0", key[:-4], u"!" + key[1:]):
+            error = raised(lambda: post_subscription(_SubscribeRequest(
+                app, u"alice", u"tablet", body(u"https://93.184.215.14/push/3",
+                                               applicationServerKey=malformed))))
+            assert isinstance(error, BadRequest) and error.status == 400, \
+                "attack S6-A4: a malformed key %r must be 400, got %r" % (malformed[:20] if
+                                                                       isinstance(malformed, basestring) else malformed, error)
     finally:
         app.webpush.stop()

@@ -112,13 +112,24 @@ def check_server_key(body, current):
     given = body.get("applicationServerKey")
     if given is None:
         return
-    if not isinstance(given, basestring):
-        raise BadRequest("'applicationServerKey' must be the base64url text of "
-                         "GET /webpush/vapidkey.")
-    if given.strip().rstrip(u"=") != current.rstrip(u"="):
+    if not _is_public_key(given):
+        raise BadRequest("'applicationServerKey' must be the base64url text of a P-256 public "
+                         "key, as GET /webpush/vapidkey gives it.")
+    if given.rstrip(u"=") != current.rstrip(u"="):
         raise StaleKey("The subscription was made with an application server key that is not "
                        "this server's current one (it was rotated): make a new subscription "
                        "with the key GET /webpush/vapidkey gives now.")
+
+
+def _is_public_key(text):
+    """Whether ``text`` is base64url of an uncompressed P-256 point (65 bytes, 0x04 first)."""
+    if not isinstance(text, basestring) or len(text) > 100:
+        return False
+    try:
+        raw = crypto.b64url_decode(text)
+    except ValueError:
+        return False
+    return len(raw) == 65 and raw[0] == 4
 
 
 def _expiration(value):
