@@ -97,7 +97,7 @@ export class SharedEventStream {
       message.events.forEach((event) => this._accept(event));
     } else if (message.kind === "status") this.client._status(message.state);
     else if (message.kind === "leader" && !this.leader) this._hello();   // a new leader: catch up
-    else if (message.kind === "bye" && this._claimNow) this._claimNow();
+    else if (message.kind === "bye" && this._claimNow) this._claimNow(message.tab);
     else if (message.kind === "hello" && this.leader) {
       // A tab opened, reloaded or heard of a new leader: send it (only it) what it missed.
       // Whatever it saw already is dropped on arrival (ids), so more is harmless.
@@ -180,10 +180,14 @@ export class SharedEventStream {
                                                                  until: Date.now() + LEASE_MS }));
     let leading = null;
     const stepDown = () => { if (leading) leading.abort(); leading = null; };
-    const claim = () => {
+    // `departed`: the tab that just said bye. Its lease may still look valid here: the
+    // removal in localStorage can reach this tab after the bye on the channel, and waiting
+    // for the next renewal (up to LEASE_RENEW_MS) outlasts the server's grace period.
+    const claim = (departed) => {
       if (stopping.aborted || leading) return;
       const lease = read();
-      if (lease && lease.tab !== this._tab && lease.until > Date.now()) return;
+      if (lease && lease.tab !== this._tab && lease.tab !== departed &&
+          lease.until > Date.now()) return;
       write();
       setTimeout(() => {
         const won = read();
@@ -203,7 +207,7 @@ export class SharedEventStream {
       const lease = read();
       if (lease && lease.tab === this._tab) localStorage.removeItem(key);
       stepDown();
-      if (this._channel) this._channel.postMessage({ kind: "bye" });
+      if (this._channel) this._channel.postMessage({ kind: "bye", tab: this._tab });
     };
     const timer = setInterval(renew, LEASE_RENEW_MS);
     window.addEventListener("pagehide", bye);
