@@ -332,12 +332,24 @@ class LocalOpenfire(object):
     def log_tail(self, lines=60):
         return "\n".join(self.log_text().splitlines()[-lines:])
 
-    def live_plugin_classloaders(self):
-        """PluginClassLoader instances alive after full GCs. A loader unloaded just now may
-        wait for Java finalizers (Jython's) at the first GC, so GC runs before the histogram,
-        which forces one more."""
-        subprocess.run(["jcmd", str(self.process.pid), "GC.run"], capture_output=True, timeout=120)
-        time.sleep(1)
+    def live_plugin_classloaders(self, rounds=4):
+        """PluginClassLoader instances alive after full GCs. An unloaded plugin's objects that
+        wait for Java finalizers (Jython's finalize triggers) stay reachable through the
+        finalizer queue until their finalizer has run, and one finalizable object reachable
+        only from another one waits for the next GC: so GCs run, with time for the finalizer
+        thread, until the count stops falling (a plugin really kept alive survives them all)."""
+        counts = []
+        for _ in range(rounds):
+            subprocess.run(["jcmd", str(self.process.pid), "GC.run"], capture_output=True,
+                           timeout=120)
+            time.sleep(1)
+            counts.append(self._plugin_classloaders_in_histogram())
+            if len(counts) > 1 and counts[-1] >= counts[-2]:
+                break
+        return counts[-1]
+
+    def _plugin_classloaders_in_histogram(self):
+        """The histogram forces a full GC of its own before counting."""
         histogram = subprocess.run(["jcmd", str(self.process.pid), "GC.class_histogram"],
                                    capture_output=True, text=True, timeout=120).stdout
         for line in histogram.splitlines():
