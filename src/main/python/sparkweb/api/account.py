@@ -24,10 +24,8 @@ from __future__ import absolute_import
 import re
 
 from java.io import ByteArrayInputStream, IOException
-from java.lang import IllegalArgumentException, RuntimeException
+from java.lang import ClassLoader, IllegalArgumentException, RuntimeException, Thread
 from java.util import Base64
-from javax.imageio import ImageIO
-from javax.imageio.stream import MemoryCacheImageInputStream
 
 from sparkweb import config
 from sparkweb.api import fields
@@ -90,6 +88,21 @@ def _photo(request, value):
 def _check_picture(raw):
     """A photo Openfire can decode (PNG, JPEG, GIF, BMP), read from its header only; else
     Openfire's avatar conversion fails on it, logging a warning for each change."""
+    thread = Thread.currentThread()
+    plugin_loader = thread.getContextClassLoader()
+    # ImageIO's first use ties AWT's AppContext to the thread's context class loader for the
+    # life of the JVM: it must not be the plugin's, or every unloaded SparkWeb stays in memory
+    # (the reload tests count class loaders). Imported here, not at load, for the same reason.
+    thread.setContextClassLoader(ClassLoader.getSystemClassLoader())
+    try:
+        return _read_picture_size(raw)
+    finally:
+        thread.setContextClassLoader(plugin_loader)
+
+
+def _read_picture_size(raw):
+    from javax.imageio import ImageIO
+    from javax.imageio.stream import MemoryCacheImageInputStream
     width = height = None
     stream = MemoryCacheImageInputStream(ByteArrayInputStream(raw))
     try:
