@@ -47,9 +47,17 @@ def ready():
         _log.warn("ImageIO's clean start is late; going on without it")
 
 
-def picture_size(raw):
-    """(width, height) of a PNG, JPEG, GIF or BMP picture, from its header only; None if the
-    bytes are not a picture ImageIO can read."""
+class TooManyPixels(Exception):
+    """A picture whose header claims more pixels than allowed."""
+
+
+def decoded_size(raw, max_pixels):
+    """(width, height) of a PNG, JPEG, GIF or BMP picture that decodes in full; None if the
+    bytes are not one. The header's pixel count is checked first (TooManyPixels), so that
+    nothing larger is ever decoded here, and what passes costs at most max_pixels x 8 bytes
+    (16-bit RGBA) to whoever decodes it later: Openfire does, at every change and every load
+    of a vCard. A header alone is not enough: a picture cut short after a valid header fails
+    there, logging a warning each time."""
     ready()
     from javax.imageio import ImageIO   # not at import: the first use must be start()'s
     from javax.imageio.stream import MemoryCacheImageInputStream
@@ -61,7 +69,11 @@ def picture_size(raw):
         reader = readers.next()
         try:
             reader.setInput(stream, True, True)
-            return reader.getWidth(0), reader.getHeight(0)
+            width, height = reader.getWidth(0), reader.getHeight(0)
+            if width * height > max_pixels:
+                raise TooManyPixels()
+            reader.read(0)
+            return width, height
         except (IOException, RuntimeException):
             return None
         finally:

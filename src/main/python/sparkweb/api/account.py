@@ -43,7 +43,7 @@ READ_ONLY = "Accounts on this server are managed elsewhere (a read-only user pro
 PHOTO_TYPE = re.compile(r"\Aimage/[a-z0-9.+-]{1,60}\Z")
 # Openfire decodes a vCard photo in full to publish it as an avatar (XEP-0398); a small file
 # can claim a huge picture, so sides are limited before it gets there.
-MAX_PHOTO_SIDE = 4096
+MAX_PHOTO_PIXELS = 1024 * 1024   # an avatar; Openfire shrinks it to 96 x 96 anyway
 EMAIL = re.compile(u"\\A[^@\\s]+@[^@\\s]+\\Z")
 MAX_PASSWORD = 1024
 
@@ -85,14 +85,14 @@ def _photo(request, value):
 
 
 def _check_picture(raw):
-    """A photo Openfire can decode (PNG, JPEG, GIF, BMP), read from its header only; else
-    Openfire's avatar conversion fails on it, logging a warning for each change."""
-    size = images.picture_size(raw)
+    """A photo Openfire can decode (PNG, JPEG, GIF, BMP) at a bounded cost (see
+    images.decoded_size)."""
+    try:
+        size = images.decoded_size(raw, MAX_PHOTO_PIXELS)
+    except images.TooManyPixels:
+        raise BadRequest("The photo may have at most 1024 x 1024 pixels.")
     if size is None:
         raise BadRequest("'photo.data' must be a PNG, JPEG, GIF or BMP picture.")
-    if max(size) > MAX_PHOTO_SIDE:
-        raise BadRequest("The photo may be at most %d x %d pixels." % (MAX_PHOTO_SIDE,
-                                                                       MAX_PHOTO_SIDE))
 
 
 def _vcard_changes(request, body):
