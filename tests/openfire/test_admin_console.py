@@ -150,6 +150,7 @@ def test_a_user_who_is_not_an_admin_cannot_reach_the_page(server, target):
 def test_page_follows_plugin_reloads_and_keeps_no_old_plugin_alive(console, server, target):
     assert console.page().status_code == 200
     _set_and_clear_a_photo(target)   # ImageIO (SparkWeb's check, Openfire's avatars): JVM-wide
+    _leave_a_message_no_page_saw(target)   # stored offline as the plugin stops, on its thread
     loaders_before = server.live_plugin_classloaders()
     for _ in range(2):
         server.uninstall_plugin()
@@ -173,6 +174,12 @@ def _set_and_clear_a_photo(target):
         photo = {"type": "image/png", "data": PIXEL_PNG}
         assert carol.put("/user", json={"vcard": {"photo": photo}}).status_code == 200
         assert carol.put("/user", json={"vcard": {"photo": None}}).status_code == 200
+
+
+def _leave_a_message_no_page_saw(target):
+    with target.client(target.login("bob")) as bob:
+        assert bob.post("/chat/message/carol", json={"body": "while carol's page is closed"}) \
+            .status_code == 200
 
 
 def _lockout(console, username, action):

@@ -3,9 +3,7 @@ and Openfire's offline messages: their events, and storing those a SparkWeb sess
 never saw."""
 from __future__ import absolute_import
 
-import threading
-
-from java.lang import Throwable
+from java.lang import Thread, Throwable
 from java.util import Date
 from java.util.concurrent import ConcurrentHashMap
 from org.dom4j import DocumentHelper
@@ -20,7 +18,10 @@ from sparkweb.openfire.live_xmpp import from_packet
 
 LOG = logger("webpush")
 NS_DELAY = "urn:xmpp:delay"
-_storing_unread = threading.local()   # .active while store_unread hands messages to Openfire
+# Threads handing messages to Openfire in store_unread. Not a threading.local: that would leave
+# a value of this plugin's classes on Openfire's threads (the plugin monitor's, at unload, when
+# sessions end), keeping an unloaded SparkWeb in memory.
+_storing_unread = ConcurrentHashMap.newKeySet()
 
 
 def subscription_table():
@@ -38,7 +39,7 @@ class _OfflineEvents(OfflineMessageListener):
         pass
 
     def messageStored(self, message):
-        if getattr(_storing_unread, "active", False):
+        if _storing_unread.contains(Thread.currentThread()):
             return      # pushed when it came (store_unread)
         try:
             recipient = message.getTo()
@@ -72,7 +73,7 @@ def store_unread(username, unread):
         return 0
     bare = server.createJID(username, None)
     domain = server.getServerInfo().getXMPPDomain()
-    _storing_unread.active = True
+    _storing_unread.add(Thread.currentThread())
     try:
         for millis, stanza in unread:
             message = Message(DocumentHelper.parseText(stanza.get_xml()).getRootElement(), True)
@@ -83,5 +84,5 @@ def store_unread(username, unread):
                 delay.addAttribute("from", domain)
             server.getOfflineMessageStrategy().storeOffline(message)
     finally:
-        _storing_unread.active = False
+        _storing_unread.remove(Thread.currentThread())
     return len(unread)
