@@ -109,9 +109,10 @@ def test_a_host_that_keeps_failing_is_skipped_until_its_breaker_lets_one_try():
         app.webpush.stop()
 
 
-def test_a_lane_is_served_round_robin_and_bounded_per_user():
+def test_a_users_lane_holds_user_queue_deliveries_and_the_overflow_is_dropped():
     """Deliveries wait in their user's lane; beyond USER_QUEUE they are dropped and counted,
-    never queued without bound."""
+    never queued without bound (S6-13-7: exact counts; round robin is
+    test_users_are_served_round_robin)."""
     transport = TarpitTransport()
     openfire, app = _app(transport, retries=0)
     sender = app.webpush.sender
@@ -119,8 +120,14 @@ def test_a_lane_is_served_round_robin_and_bounded_per_user():
         subscribe(app, u"carol", u"slow", u"https://tarpit.example/x")
         for n in range(lanes.USER_QUEUE + lanes.USER_IN_FLIGHT + 10):
             sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
-        wait_for(lambda: sender.counts()["dropped"] >= 10,
-                  "carol's overflow dropped: %r" % sender.counts())
+        wait_for(lambda: sender.counts()["queued"] == lanes.USER_QUEUE + lanes.USER_IN_FLIGHT +
+                 10 and sender._pool.getCompletedTaskCount() == sender.counts()["queued"],
+                 "every fan-out done: %r" % sender.counts())
+        assert transport.hanging.get() == lanes.USER_IN_FLIGHT, \
+            "%d requests running" % transport.hanging.get()
+        assert sender._lanes.waiting() == lanes.USER_QUEUE, \
+            "%d waiting" % sender._lanes.waiting()
+        assert sender.counts()["dropped"] == 10, "counts %r" % sender.counts()
     finally:
         transport.release.countDown()
         app.webpush.stop()
@@ -539,3 +546,37 @@ def test_a_users_breaker_remembers_a_bounded_number_of_users():
             "%d users remembered" % len(delivery_lanes._user_failures)
     finally:
         lanes.MAX_USERS_TRACKED = most
+
+
+def test_while_half_open_a_host_gets_one_request_and_the_others_wait():
+    """S6-13-7: after the breaker time one trial request goes to the host; other deliveries to
+    it wait for the trial's answer (not skipped, not sent alongside), then all go."""
+    clock, pool, release = Clock(), _Pool(), CountDownLatch(1)
+    counted, started = [], AtomicInteger(0)
+    delivery_lanes = lanes.DeliveryLanes(pool.submit, 4, 1000, clock, counted.append,
+                                         pool.schedule)
+
+    def trial():
+        started.incrementAndGet()
+        getattr(release, "await")(WAIT_SECONDS, TimeUnit.SECONDS)
+        return True
+    try:
+        for n in range(lanes.BREAKER_FAILURES):
+            delivery_lanes.offer(lanes.Delivery(u"u%d" % n, u"https://dead.example",
+                                                lambda: False))
+        wait_for(lambda: "breaker_opened" in counted and delivery_lanes._running == 0,
+                 "the breaker opening: %r" % counted, 5)
+        clock.advance(lanes.BREAKER_MILLIS / 1000.0 + 1)
+        for n in range(3):
+            delivery_lanes.offer(lanes.Delivery(u"v%d" % n, u"https://dead.example", trial))
+        wait_for(lambda: started.get() >= 1, "the trial starting", 5)
+        time.sleep(0.5)
+        assert started.get() == 1 and delivery_lanes.waiting() == 2, \
+            "half open: %d requests started, %d waiting" % (started.get(),
+                                                             delivery_lanes.waiting())
+        assert "circuit_open" not in counted, "deliveries were skipped: %r" % counted
+        release.countDown()
+        wait_for(lambda: started.get() == 3, "the others after the trial's answer", 5)
+    finally:
+        release.countDown()
+        pool.stop()
