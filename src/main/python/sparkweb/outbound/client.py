@@ -138,7 +138,7 @@ class OutboundClient(object):
         connection = self._pool.take(key) if keep_alive else None
         hop = _Hop(connection)
         try:
-            alarm = self._watchdog.schedule(_Expire(hop), connect_millis +
+            alarm = self._watchdog.schedule(hop, connect_millis +
                                             read_millis, TimeUnit.MILLISECONDS)
         except RejectedExecutionException:
             if connection is not None:
@@ -154,7 +154,8 @@ class OutboundClient(object):
             sent = [("User-Agent", USER_AGENT)] + list(headers)
             connection.requests += 1
             wire.write_request(connection.output, method, target, sent, body, keep_alive)
-            reader = wire.Reader(connection.input, connection.stream, deadline)
+            reader = wire.Reader(connection.input, connection.stream, deadline,
+                                 connection.buffer)
             answer = wire.read_response(reader, method, max_bytes)
             return answer
         except SocketTimeoutException:
@@ -235,10 +236,10 @@ class _Sweep(Runnable):
             pass
 
 
-class _Hop(object):
-    """One request's state as its watchdog sees it: ``connection`` (anything with a
-    ``socket``), named as soon as there is one, and how the request ended. Ending is one atomic
-    decision, taken once: either the request finished (``finish``: its connection may be kept
+class _Hop(Runnable):
+    """The watchdog's alarm for one request (``run``: its deadline passed) and the request's
+    state as the alarm sees it: ``connection`` (anything with a ``socket``), named as soon as
+    there is one, and how the request ended. Ending is one atomic decision, taken once: either the request finished (``finish``: its connection may be kept
     and reused) or its deadline passed (``expire``: its socket is closed). An alarm that started
     running just as the request finished must not close a connection already given back and
     taken by the next request, which would then fail after sending (S6-R-8)."""
@@ -264,15 +265,8 @@ class _Hop(object):
         """Whether the deadline passed (and the socket was closed for it)."""
         return self._state.get() == self.EXPIRED
 
-
-class _Expire(Runnable):
-    """The watchdog's task: closes the connection of a hop that ran past its deadline."""
-
-    def __init__(self, hop):
-        self._hop = hop
-
     def run(self):
-        self._hop.expire()
+        self.expire()
 
 
 class _Unwrapped(object):

@@ -198,6 +198,8 @@ class DeliveryLanes(object):
                 self._wake_armed = False
 
     def _may_start(self, now):
+        if self._running < self._threads:   # no need to tell slow ones from working ones
+            return True
         working = sum(1 for started in self._started.values() if now - started <= SLOW_MILLIS)
         return working < self._threads and \
             self._running < self._threads * MAX_THREADS_FACTOR
