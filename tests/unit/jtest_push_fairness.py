@@ -542,8 +542,13 @@ def test_a_users_breaker_remembers_a_bounded_number_of_users():
                                                 lambda: False))
             if n % 40 == 0:
                 clock.advance(lanes.USER_BREAKER_WINDOW_MILLIS / 1000.0 + 1)
-        assert len(delivery_lanes._user_failures) <= 100, \
+        assert len(delivery_lanes._user_failures) <= 2 * lanes.MAX_USERS_TRACKED, \
             "%d users remembered" % len(delivery_lanes._user_failures)
+        for n in range(500):   # all within the window, the clock standing: the hard bound
+            delivery_lanes.offer(lanes.Delivery(u"w%d" % n, u"https://w%d.example" % n,
+                                                lambda: False))
+        assert len(delivery_lanes._user_failures) <= 2 * lanes.MAX_USERS_TRACKED, \
+            "%d users remembered within the window" % len(delivery_lanes._user_failures)
     finally:
         lanes.MAX_USERS_TRACKED = most
 

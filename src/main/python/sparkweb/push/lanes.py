@@ -113,6 +113,7 @@ class DeliveryLanes(object):
         # user's, and username -> until when the user is skipped
         self._user_failures = {}
         self._user_open_until = {}
+        self._users_swept_at = 0
 
     def offer(self, delivery):
         """Queues ``delivery``; False (counted dropped) when its lane or all lanes are full."""
@@ -295,7 +296,9 @@ class DeliveryLanes(object):
         lock); True when that opens the user's breaker."""
         times = self._user_failures.get(username)
         if times is None:
-            if len(self._user_failures) >= MAX_USERS_TRACKED:
+            if len(self._user_failures) >= MAX_USERS_TRACKED and (
+                    now - self._users_swept_at >= SWEEP_MILLIS or
+                    len(self._user_failures) >= 2 * MAX_USERS_TRACKED):
                 self._forget_quiet_users(now)
             times = self._user_failures[username] = deque(maxlen=USER_BREAKER_HOSTS)
         times.append(now)
@@ -307,12 +310,20 @@ class DeliveryLanes(object):
     def _forget_quiet_users(self, now):
         """Forgets users with no host failure of theirs within the window and no open breaker
         (under the lock): the maps stay bounded by MAX_USERS_TRACKED plus the users seen
-        failing hosts within USER_BREAKER_WINDOW_MILLIS."""
+        failing hosts within USER_BREAKER_WINDOW_MILLIS. At most once per SWEEP_MILLIS unless
+        the map has doubled (the scan is under the lock); still doubled after it, the users
+        whose breaker is not open go, so that the map's hard bound is twice MAX_USERS_TRACKED."""
+        self._users_swept_at = now
         for username, times in list(self._user_failures.items()):
             if now - times[-1] > USER_BREAKER_WINDOW_MILLIS and \
                     self._user_open_until.get(username, 0) <= now:
                 del self._user_failures[username]
                 self._user_open_until.pop(username, None)
+        if len(self._user_failures) >= 2 * MAX_USERS_TRACKED:
+            for username in list(self._user_failures):
+                if self._user_open_until.get(username, 0) <= now:
+                    del self._user_failures[username]
+                    self._user_open_until.pop(username, None)
 
     def _forget_idle_hosts(self, now):
         """Forgets hosts with nothing running (S5-13-3: a user with wildcard DNS must not grow
