@@ -113,19 +113,22 @@ class RequestBuilder(object):
 
     def __init__(self, vapid_keys, subject, clock):
         self._tokens = VapidTokens(vapid_keys, subject, clock)
-        self._user_keys = ConcurrentHashMap()   # p256dh text -> its public key
+        self._user_keys = ConcurrentHashMap()   # (p256dh, auth) text -> (public key, auth bytes)
 
-    def _user_key(self, p256dh):
-        """The subscription's public key, decoded once: the point is checked on the curve when
-        decoded, and BouncyCastle keeps its multiplication table on the point object, so the
-        ECDH of later pushes to that browser starts from it."""
-        key = self._user_keys.get(p256dh)
-        if key is None:
-            key = crypto.load_public_key(crypto.b64url_decode(p256dh))
+    def _user_keys_of(self, subscription):
+        """The subscription's public key and auth secret, decoded once: the point is checked on
+        the curve when decoded, and BouncyCastle keeps its multiplication table on the point
+        object, so the ECDH of later pushes to that browser starts from it. (Neither is
+        changed by the encryption; byte[]s are shared read-only.)"""
+        texts = (subscription.p256dh, subscription.auth)
+        keys = self._user_keys.get(texts)
+        if keys is None:
+            keys = (crypto.load_public_key(crypto.b64url_decode(subscription.p256dh)),
+                    crypto.b64url_decode(subscription.auth))
             if self._user_keys.size() >= MAX_CACHED_USER_KEYS:
                 self._user_keys.clear()
-            self._user_keys.put(p256dh, key)
-        return key
+            self._user_keys.put(texts, keys)
+        return keys
 
     def build(self, subscription, payload, ttl, urgency="normal", topic=None):
         """The request for ``payload`` (a byte[] of UTF-8, at most MAX_PAYLOAD_BYTES) to one
@@ -135,8 +138,8 @@ class RequestBuilder(object):
             raise ValueError("payload too large")
         if urgency not in URGENCIES:
             raise ValueError("unknown urgency")
-        body = PushRequests.encrypt(self._user_key(subscription.p256dh),
-                                    crypto.b64url_decode(subscription.auth), payload)
+        user_key, auth = self._user_keys_of(subscription)
+        body = PushRequests.encrypt(user_key, auth, payload)
         headers = {"TTL": str(int(ttl)), "Urgency": urgency,
                    "Content-Type": "application/octet-stream", "Content-Encoding": "aes128gcm",
                    "Authorization": self._tokens.header(subscription.endpoint)}
