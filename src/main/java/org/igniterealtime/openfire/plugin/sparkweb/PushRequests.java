@@ -5,15 +5,24 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
 
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
+import nl.martijndwars.webpush.Encoding;
+import nl.martijndwars.webpush.HttpEce;
+import nl.martijndwars.webpush.HttpRequest;
+import nl.martijndwars.webpush.Notification;
 import org.bouncycastle.crypto.generators.ECKeyPairGenerator;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECKeyGenerationParameters;
@@ -28,26 +37,30 @@ import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
- * The aes128gcm body of one push message (RFC 8291, RFC 8188) in one call from Jython:
- * SparkWeb adds the RFC 8030 TTL/Urgency/Topic headers and the VAPID header and sends it through
- * its own guarded outbound client (push.encryption, push.transport).
+ * The encrypted request for one push notification (RFC 8291 aes128gcm by webpush-java's
+ * {@link HttpEce}, the RFC 8030 TTL/Urgency/Topic headers), not yet sent: SparkWeb sends it
+ * through its own guarded outbound client and adds the VAPID header itself (push.encryption).
  *
- * <p>Why Java: this is the push sender's hot loop (issue 13's 1,000 pushes/s), and Jython cannot
- * stand in for the elliptic-curve and AES work. Why not webpush-java's own path: its
- * {@code prepareRequest} names the curve "prime256v1", which BouncyCastle maps to its generic
- * prime-field curve (a division per reduction; "secp256r1", the same curve, is BouncyCastle's
- * specialised P-256), and its {@code HttpEce} key agreement decodes the browser's point again
- * for every message (rebuilding its multiplication table) and uses BouncyCastle's table-driven
- * HMAC and AES-GCM; called from Jython it also took a {@code Notification} builder of seven
- * reflected calls per push. Here the browser's point, decoded once by {@link #userKey} and cached
- * by the caller, keeps its table; the message key pair is BouncyCastle's fixed-point comb on the
- * specialised curve, new for every message as RFC 8291 requires; HMAC-SHA-256 and AES-GCM are
- * the JDK's (the processor's AES and carry-less multiply instructions). RFC 8291's example
- * (section 5, appendix A) is the unit test (jtest_push_crypto); the local push service of the
- * tests decrypts with http_ece.
+ * <p>Why not webpush-java's {@code AbstractPushService.prepareRequest}: it names the curve
+ * "prime256v1", which BouncyCastle maps to its generic prime-field curve (BigInteger
+ * arithmetic with a division per reduction); "secp256r1", the same curve, maps to
+ * BouncyCastle's specialised P-256 implementation. A profile of bench/push_bench.py showed
+ * more than half of the sending threads' time in that generic arithmetic (key generation and
+ * ECDH agreement). Here the per-message key pair and the subscription's key live on the
+ * specialised curve; the key pair is still new for every message, as RFC 8291 requires.
+ *
+ * <p>{@link #encrypt} is the whole aes128gcm body of one message in one call from Jython: the
+ * sender's hot loop (bench/push_bench.py). Through webpush-java's {@link HttpEce} a message took
+ * a JCA key agreement that decodes the browser's point again (and so rebuilds its multiplication
+ * table), BouncyCastle's table-driven AES-GCM and HMAC, and, from Jython, a {@link Notification}
+ * builder of seven reflected calls. Here the browser's point (decoded once by {@link #userKey},
+ * cached by the caller) keeps its table, and HMAC-SHA-256 and AES-GCM are the JDK's, which use
+ * the processor's AES and carry-less multiply instructions. RFC 8291 appendix A's example is
+ * the unit test (jtest_push_crypto).
  */
 public final class PushRequests {
 
+    private static final String KEY_ID = "server-key-id";
     private static final ECNamedCurveParameterSpec P256 = ECNamedCurveTable.getParameterSpec("secp256r1");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int SALT_BYTES = 16;
@@ -79,6 +92,36 @@ public final class PushRequests {
         } catch (IllegalArgumentException notAPoint) {
             throw new GeneralSecurityException("not a P-256 point", notAPoint);
         }
+    }
+
+    /** The encrypted request for {@code notification}, whose user key came from {@link #userKey}. */
+    public HttpRequest prepare(Notification notification) throws GeneralSecurityException {
+        KeyPair messageKeys = messageKeys();   // per message: RFC 8291 section 3.1
+        byte[] salt = new byte[SALT_BYTES];
+        RANDOM.nextBytes(salt);
+        HttpEce ece = new HttpEce(Collections.singletonMap(KEY_ID, messageKeys),
+                                  Collections.singletonMap(KEY_ID, "P-256"));
+        byte[] body = ece.encrypt(notification.getPayload(), salt, null, KEY_ID,
+                                  notification.getUserPublicKey(), notification.getUserAuth(),
+                                  Encoding.AES128GCM);
+        Map<String, String> headers = new HashMap<>();
+        headers.put("TTL", String.valueOf(notification.getTTL()));
+        if (notification.hasUrgency()) {
+            headers.put("Urgency", notification.getUrgency().getHeaderValue());
+        }
+        if (notification.hasTopic()) {
+            headers.put("Topic", notification.getTopic());
+        }
+        headers.put("Content-Type", "application/octet-stream");
+        headers.put("Content-Encoding", "aes128gcm");
+        return new HttpRequest(notification.getEndpoint(), headers, body);
+    }
+
+    /** A new key pair for one message, on the specialised curve. */
+    public static KeyPair messageKeys() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("ECDH", "BC");
+        generator.initialize(P256, RANDOM);
+        return generator.generateKeyPair();
     }
 
     /**
