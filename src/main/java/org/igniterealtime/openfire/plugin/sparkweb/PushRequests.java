@@ -37,26 +37,28 @@ import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
- * The encrypted request for one push notification (RFC 8291 aes128gcm by webpush-java's
- * {@link HttpEce}, the RFC 8030 TTL/Urgency/Topic headers), not yet sent: SparkWeb sends it
- * through its own guarded outbound client and adds the VAPID header itself (push.encryption).
+ * The aes128gcm body of one push message (RFC 8291, RFC 8188) in one call from Jython
+ * ({@link #encrypt}): SparkWeb adds the RFC 8030 TTL/Urgency/Topic headers and the VAPID header
+ * and sends it through its own guarded outbound client (push.encryption, push.transport).
  *
- * <p>Why not webpush-java's {@code AbstractPushService.prepareRequest}: it names the curve
- * "prime256v1", which BouncyCastle maps to its generic prime-field curve (BigInteger
- * arithmetic with a division per reduction); "secp256r1", the same curve, maps to
- * BouncyCastle's specialised P-256 implementation. A profile of bench/push_bench.py showed
- * more than half of the sending threads' time in that generic arithmetic (key generation and
- * ECDH agreement). Here the per-message key pair and the subscription's key live on the
- * specialised curve; the key pair is still new for every message, as RFC 8291 requires.
+ * <p>Why Java: this is the push sender's hot loop (issue 13's 1,000 pushes/s), and Jython cannot
+ * stand in for the elliptic-curve and AES work. Why not webpush-java's own path: its
+ * {@code prepareRequest} names the curve "prime256v1", which BouncyCastle maps to its generic
+ * prime-field curve (a division per reduction; "secp256r1", the same curve, is BouncyCastle's
+ * specialised P-256), and its {@link HttpEce} key agreement decodes the browser's point again
+ * for every message (rebuilding its multiplication table) and uses BouncyCastle's table-driven
+ * HMAC and AES-GCM; called from Jython it also took a {@link Notification} builder of seven
+ * reflected calls per push. Here the browser's point, decoded once by {@link #userKey} and cached
+ * by the caller, keeps its table; the message key pair is BouncyCastle's fixed-point comb on the
+ * specialised curve, new for every message as RFC 8291 requires; HMAC-SHA-256 and AES-GCM are
+ * the JDK's (the processor's AES and carry-less multiply instructions). RFC 8291's example
+ * (section 5, appendix A) is the unit test (jtest_push_crypto); the local push service of the
+ * tests decrypts with http_ece.
  *
- * <p>{@link #encrypt} is the whole aes128gcm body of one message in one call from Jython: the
- * sender's hot loop (bench/push_bench.py). Through webpush-java's {@link HttpEce} a message took
- * a JCA key agreement that decodes the browser's point again (and so rebuilds its multiplication
- * table), BouncyCastle's table-driven AES-GCM and HMAC, and, from Jython, a {@link Notification}
- * builder of seven reflected calls. Here the browser's point (decoded once by {@link #userKey},
- * cached by the caller) keeps its table, and HMAC-SHA-256 and AES-GCM are the JDK's, which use
- * the processor's AES and carry-less multiply instructions. RFC 8291 appendix A's example is
- * the unit test (jtest_push_crypto).
+ * <p>{@link #prepare} and {@link #messageKeys} are SparkWeb's earlier path through webpush-java,
+ * no longer called by it: bench/push_bench.py {@code --compare REF} runs REF's Python against
+ * this jar, and sources from before {@link #encrypt} call them. Delete them once no comparison
+ * with such sources is wanted.
  */
 public final class PushRequests {
 
