@@ -1,17 +1,26 @@
 """Web Push on Openfire: the subscription table (push_table) on Openfire's connection pool,
-and Openfire's offline-message events."""
+and Openfire's offline messages: their events, and storing those a SparkWeb session's pages
+never saw."""
 from __future__ import absolute_import
 
+import threading
+
 from java.lang import Throwable
+from java.util import Date
 from java.util.concurrent import ConcurrentHashMap
+from org.dom4j import DocumentHelper
 from org.jivesoftware.database import DbConnectionManager
 from org.jivesoftware.openfire import OfflineMessageListener, OfflineMessageStrategy, XMPPServer
+from org.jivesoftware.util import XMPPDateTimeFormat
+from org.xmpp.packet import Message
 
 from sparkweb.log import logger
 from sparkweb.openfire.push_table import PushSubscriptionTable
 from sparkweb.openfire.live_xmpp import from_packet
 
 LOG = logger("webpush")
+NS_DELAY = "urn:xmpp:delay"
+_storing_unread = threading.local()   # .active while store_unread hands messages to Openfire
 
 
 def subscription_table():
@@ -29,6 +38,8 @@ class _OfflineEvents(OfflineMessageListener):
         pass
 
     def messageStored(self, message):
+        if getattr(_storing_unread, "active", False):
+            return      # pushed when it came (store_unread)
         try:
             recipient = message.getTo()
             if recipient is None or recipient.getNode() is None or \
@@ -52,3 +63,25 @@ class OfflineListeners(object):
         adapter = self._adapters.remove(id(listener))
         if adapter is not None:
             OfflineMessageStrategy.removeListener(adapter)
+
+
+def store_unread(username, unread):
+    """See OpenfireFacade.store_unread."""
+    server = XMPPServer.getInstance()
+    if not server.getSessionManager().getSessions(username).isEmpty():
+        return 0
+    bare = server.createJID(username, None)
+    domain = server.getServerInfo().getXMPPDomain()
+    _storing_unread.active = True
+    try:
+        for millis, stanza in unread:
+            message = Message(DocumentHelper.parseText(stanza.get_xml()).getRootElement(), True)
+            message.setTo(bare)
+            if message.getChildElement("delay", NS_DELAY) is None:
+                delay = message.addChildElement("delay", NS_DELAY)
+                delay.addAttribute("stamp", XMPPDateTimeFormat.format(Date(millis)))
+                delay.addAttribute("from", domain)
+            server.getOfflineMessageStrategy().storeOffline(message)
+    finally:
+        _storing_unread.active = False
+    return len(unread)
