@@ -66,6 +66,8 @@ class SparkWeb(object):
         # Before the sessions end: forwarded requests still running finish on them first.
         self._undo.append(self.services.forwarding.start(routing.call_server(ROUTES,
                                                                              self.services)))
+        # Its undo first: relayed streams close both ways while messages can still be sent.
+        self._undo.append(self.services.relays.start(scheduler))
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))

@@ -24,6 +24,7 @@ from java.util.concurrent import ArrayBlockingQueue, CompletableFuture, Concurre
 from sparkweb import config
 from sparkweb.cluster.messages import Answer, Call, MessageError, decode, encode_answer, \
     encode_call
+from sparkweb.cluster.relay_messages import is_relay
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable
 from sparkweb.log import RepeatedFailures, log_failure, logger
 
@@ -48,6 +49,8 @@ class Forwarding(object):
         self._pool = None
         self._serve = None
         self._failures = RepeatedFailures(LOG, "Answering a forwarded request")
+        # Relayed event streams share this node's one cluster receiver (cluster.relay).
+        self.relays = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, serve):
@@ -109,11 +112,15 @@ class Forwarding(object):
             pending = self._pending.get(call_id)
             if pending is not None and (node is None or pending.node == node):
                 pending.fail()
+        if self.relays is not None:
+            self.relays.node_left(node)
 
     # --- what other nodes send ------------------------------------------------------------
     def receive(self, envelope, body):
         """On the cluster executor's thread: queues a call, completes a waiting request with
         an answer; never waits."""
+        if self.relays is not None and is_relay(envelope):
+            return self.relays.receive(envelope, body)
         try:
             message = decode(envelope, body)
         except MessageError as error:
