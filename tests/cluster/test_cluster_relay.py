@@ -1,11 +1,14 @@
 """An event stream opened on the node that does not hold the user's session is relayed from the
 home node (issue 17, item 3): it receives every event in the home session's order, with the
 home session's ids, and a reconnect there with Last-Event-ID replays what it missed. Before
-relaying, node 2 answered such a stream 503."""
+relaying, node 2 answered such a stream 503. The settings page shows both nodes and the relay
+from each side (issue 17, item 7)."""
+import re
 import uuid
 
 import pytest
 
+from harness.openfire_admin import SETTINGS_PAGE, AdminConsole
 from harness.sse import EventStream
 from harness.xmpp import XmppPeer
 
@@ -78,3 +81,33 @@ def test_a_stream_on_the_other_node_replays_after_reconnecting(node2, alice_on_n
         greeting.id, last_seen)
     assert [e.data["body"] for e in replayed + live] == [
         tag + " missed-1", tag + " missed-2", tag + " live"], [e.data for e in replayed + live]
+
+
+def _cluster_box(node_server):
+    """(the nodes cell, {count name: value}) of the settings page's cluster box on a node."""
+    console = AdminConsole(node_server, node_server.admin_password)
+    try:
+        page = console.client.get(SETTINGS_PAGE).text
+    finally:
+        console.close()
+    nodes = re.search(r'id="sparkweb-cluster-nodes">(.*?)</td>', page)
+    counts = dict((name, int(value)) for name, value in
+                  re.findall(r'id="sparkweb-cluster-([a-z_]+)">(\d+)<', page))
+    assert nodes is not None, "no cluster box on the page"
+    return nodes.group(1), counts
+
+
+def test_the_settings_page_shows_both_nodes_and_the_relay_both_ways(cluster, node2,
+                                                                    bob_at_home_on_node1):
+    token, _ = bob_at_home_on_node1
+    with EventStream(node2, token) as relayed:
+        relayed.next("onConnect", timeout=30)
+        with node2.client(token) as client:
+            assert client.get("/roster").status_code == 200, "forwarded call failed"
+        home_nodes, home = _cluster_box(cluster.nodes[0])
+        other_nodes, other = _cluster_box(cluster.nodes[1])
+    for cell in (home_nodes, other_nodes):
+        assert cell.count("<code>") == 2 and cell.count("this node") == 1, \
+            "not both nodes, this one marked: %s" % cell
+    assert home["relays_out"] >= 1 and home["sessions"] >= 1 and home["served"] >= 1, home
+    assert other["relays_in"] >= 1 and other["forwarded"] >= 1, other

@@ -18,6 +18,7 @@ from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
+from sparkweb.cluster.overview import cluster_overview
 from sparkweb.http import app as web, openapi, routing
 from sparkweb.http.upload_headers import UploadHeadersGuard
 from sparkweb.http.warm_up import WarmUp
@@ -95,9 +96,12 @@ class SparkWeb(object):
 
     def _serve_admin_page(self):
         """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""
-        page = SettingsPage(self.services.settings, self.services.rotate_signing_key, self.openfire,
-                            self.effective_urls, self.activity, self.services.rotate_vapid_key,
-                            self.services.webpush.sender.counts)
+        services = self.services
+        page = SettingsPage(services.settings, services.rotate_signing_key, self.openfire,
+                            self.effective_urls, self.activity, services.rotate_vapid_key,
+                            services.webpush.sender.counts, lambda: cluster_overview(
+                                self.openfire, services.sessions, services.forwarding,
+                                services.relays))
         loader = self._class_loader
         AdminPageServlet.setHandler(
             AdminHandler(page, lambda: Texts(loader, self.openfire.locale())))

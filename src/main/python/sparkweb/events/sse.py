@@ -15,6 +15,9 @@ once every stream of that user whose claims no longer authenticate (``StreamSet.
 wired in services.py). Each heartbeat checks again (expiry and the account's cached id only),
 so streams whose token expired close within a heartbeat, and a change made on another cluster
 node within a heartbeat and the account check's cache time.
+
+On a cluster node that does not hold the user's session, the stream is opened here the same
+way and fed by the home node (cluster.relay): only attaching it differs.
 """
 from __future__ import absolute_import
 
