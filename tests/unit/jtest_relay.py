@@ -301,6 +301,23 @@ def test_nothing_is_left_behind_after_many_relayed_streams_close():
         nodes.close()
 
 
+def test_a_relayed_streams_page_visibility_reaches_the_home_session():
+    from jtest_credentials import FakeContext, handler
+    nodes = TwoNodes()
+    try:
+        browser = Browser(nodes.other, nodes.token())
+        session = relayed(nodes, browser)
+        assert session.has_visible_stream(), "a new relayed stream counts as hidden"
+        response = handler(nodes.other, "PUT", "/webpush/visibility/{stream}")(FakeContext(
+            {"stream": browser.stream.id}, body=u'{"hidden": true}',
+            headers={"Authorization": nodes.token(), "Content-Type": "application/json"}))
+        assert response.getStatus() == 200, response.getStatus()
+        assert not session.has_visible_stream(), \
+            "the home session still counts the hidden relayed page as visible (Web Push waits)"
+    finally:
+        nodes.close()
+
+
 def test_relay_messages_round_trip_and_malformed_ones_are_refused():
     envelope, body = relay_messages.encode(relay_messages.EVENTS, u"r-1", 7, u"node-a")
     assert relay_messages.is_relay(envelope), "own envelope not recognised"

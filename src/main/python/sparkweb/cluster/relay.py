@@ -97,6 +97,9 @@ class Relays(object):
         events. A stream the home node refuses, or never answers, is closed."""
         relayed = _Relayed(stream.id, home, stream)
         self._relayed.put(relayed.relay, relayed)
+        if stream.closed:   # the browser left before it was here: stream_closed came too early
+            self._close_relayed(relayed, tell=False)
+            return
         body = messages.open_body(username, last_event_id, raw, greeting)
         if not self._send(home, messages.OPEN, relayed.relay, 0, body):
             self._close_relayed(relayed, tell=False)
@@ -104,11 +107,9 @@ class Relays(object):
     def stream_closed(self, stream):
         """A stream of this node closed (the browser left, its queue overflowed, its token
         ended): if it was relayed, the home node detaches its end."""
-        relayed = self._relayed.remove(stream.id)
+        relayed = self._relayed.get(stream.id)
         if relayed is not None and relayed.stream is stream:
-            self._send(relayed.home, messages.CLOSE, relayed.relay, 0)
-        elif relayed is not None:   # another stream's id: cannot happen (random ids); put back
-            self._relayed.putIfAbsent(relayed.relay, relayed)
+            self._close_relayed(relayed, tell=True)
 
     def _take_batch(self, message):
         relayed = self._relayed.get(message.relay)
