@@ -111,3 +111,29 @@ def test_the_settings_page_shows_both_nodes_and_the_relay_both_ways(cluster, nod
             "not both nodes, this one marked: %s" % cell
     assert home["relays_out"] >= 1 and home["sessions"] >= 1 and home["served"] >= 1, home
     assert other["relays_in"] >= 1 and other["forwarded"] >= 1, other
+
+
+def test_the_home_sessions_end_closes_the_relayed_stream(node1, node2):
+    """bob's session lives on node 1 (his stream with one token there); a second token's
+    stream on node 2 is relayed. Signing the first token out on node 1 ends the session there,
+    which closes the relayed stream: the browser reconnects."""
+    at_home, elsewhere = node1.login("bob"), node1.login("bob")
+    with EventStream(node1, at_home) as home_stream:
+        home_stream.next("onConnect")
+        with EventStream(node2, elsewhere) as relayed:
+            relayed.next("onConnect", timeout=30)
+            with node1.client(at_home) as client:
+                assert client.post("/logout").status_code in (200, 204), "logout failed"
+            assert relayed.ended(10), "the relayed stream outlived its home session"
+
+
+def test_a_token_revoked_on_the_home_node_closes_its_relayed_stream(node1, node2,
+                                                                   bob_at_home_on_node1):
+    """A sign-out on node 1 is not announced to node 2: node 2 checks the tokens of its relayed
+    streams every 5 s."""
+    elsewhere = node1.login("bob")
+    with EventStream(node2, elsewhere) as relayed:
+        relayed.next("onConnect", timeout=30)
+        with node1.client(elsewhere) as client:
+            assert client.post("/logout").status_code in (200, 204), "logout failed"
+        assert relayed.ended(15), "a relayed stream outlived its token's revocation"
