@@ -18,6 +18,7 @@ from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
+from sparkweb.cluster.overview import cluster_overview
 from sparkweb.http import app as web, openapi, routing
 from sparkweb.http.upload_headers import UploadHeadersGuard
 from sparkweb.http.warm_up import WarmUp
@@ -67,6 +68,8 @@ class SparkWeb(object):
         # Before the sessions end: forwarded requests still running finish on them first.
         self._undo.append(self.services.forwarding.start(routing.call_server(ROUTES,
                                                                              self.services)))
+        # Its undo first: relayed streams close both ways while messages can still be sent.
+        self._undo.append(self.services.relays.start(scheduler))
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))
@@ -94,9 +97,12 @@ class SparkWeb(object):
 
     def _serve_admin_page(self):
         """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""
-        page = SettingsPage(self.services.settings, self.services.rotate_signing_key, self.openfire,
-                            self.effective_urls, self.activity, self.services.rotate_vapid_key,
-                            self.services.webpush.sender.counts)
+        services = self.services
+        page = SettingsPage(services.settings, services.rotate_signing_key, self.openfire,
+                            self.effective_urls, self.activity, services.rotate_vapid_key,
+                            services.webpush.sender.counts, lambda: cluster_overview(
+                                self.openfire, services.sessions, services.forwarding,
+                                services.relays))
         loader = self._class_loader
         AdminPageServlet.setHandler(
             AdminHandler(page, lambda: Texts(loader, self.openfire.locale())))

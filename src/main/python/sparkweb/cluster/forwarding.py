@@ -20,10 +20,12 @@ import uuid
 from java.lang import Runnable, Thread, Throwable
 from java.util.concurrent import ArrayBlockingQueue, CompletableFuture, ConcurrentHashMap, \
     RejectedExecutionException, ThreadFactory, ThreadPoolExecutor, TimeUnit, TimeoutException
+from java.util.concurrent.atomic import AtomicLong
 
 from sparkweb import config
 from sparkweb.cluster.messages import Answer, Call, MessageError, decode, encode_answer, \
     encode_call
+from sparkweb.cluster.relay_messages import is_relay
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable
 from sparkweb.log import RepeatedFailures, log_failure, logger
 
@@ -48,6 +50,12 @@ class Forwarding(object):
         self._pool = None
         self._serve = None
         self._failures = RepeatedFailures(LOG, "Answering a forwarded request")
+        # Relayed event streams share this node's one cluster receiver (cluster.relay).
+        self.relays = None
+        # For the settings page: calls sent to other nodes, of those the ones answered 503
+        # here, and calls of other nodes run here.
+        self.counts = {"forwarded": AtomicLong(0), "unanswered": AtomicLong(0),
+                       "served": AtomicLong(0)}
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, serve):
@@ -88,15 +96,18 @@ class Forwarding(object):
         """The Answer of ``node`` to ``call``; ServiceUnavailable when there is none in time."""
         pending = _Pending(node)
         self._pending.put(call.id, pending)
+        self.counts["forwarded"].incrementAndGet()
         try:
             envelope, body = encode_call(call)
             try:
                 self._openfire.send_to_node(node, envelope, body)
             except (Exception, Throwable) as error:   # e.g. the node has left the cluster
                 LOG.info("A request could not be forwarded to node %s: %s" % (node, error))
+                self.counts["unanswered"].incrementAndGet()
                 raise unavailable("Your session's cluster node cannot be reached; try again.")
             answer = pending.result(self._settings.get(config.CLUSTER_FORWARD_SECONDS))
             if answer is None:
+                self.counts["unanswered"].incrementAndGet()
                 raise unavailable("Your session's cluster node did not answer in time; "
                                   "try again.")
             return answer
@@ -109,11 +120,15 @@ class Forwarding(object):
             pending = self._pending.get(call_id)
             if pending is not None and (node is None or pending.node == node):
                 pending.fail()
+        if self.relays is not None:
+            self.relays.node_left(node)
 
     # --- what other nodes send ------------------------------------------------------------
     def receive(self, envelope, body):
         """On the cluster executor's thread: queues a call, completes a waiting request with
         an answer; never waits."""
+        if self.relays is not None and is_relay(envelope):
+            return self.relays.receive(envelope, body)
         try:
             message = decode(envelope, body)
         except MessageError as error:
@@ -132,6 +147,7 @@ class Forwarding(object):
 
     def _answer(self, call):
         """On SparkWeb's pool: runs the call, sends its answer to the node it came from."""
+        self.counts["served"].incrementAndGet()
         try:
             answer = self._serve(call)
         except (Exception, Throwable):   # serve answers errors itself; this is a bug

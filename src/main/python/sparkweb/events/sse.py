@@ -15,6 +15,9 @@ once every stream of that user whose claims no longer authenticate (``StreamSet.
 wired in services.py). Each heartbeat checks again (expiry and the account's cached id only),
 so streams whose token expired close within a heartbeat, and a change made on another cluster
 node within a heartbeat and the account check's cache time.
+
+On a cluster node that does not hold the user's session, the stream is opened here the same
+way and fed by the home node (cluster.relay): only attaching it differs.
 """
 from __future__ import absolute_import
 
@@ -63,6 +66,11 @@ class SseStream(WriteListener, AsyncListener):
     @property
     def closed(self):
         return self._closed.get()
+
+    @property
+    def raw(self):
+        """Whether it asked for chatapi.xmpp events (raw=true)."""
+        return self._raw
 
     def offer(self, event):
         if event.raw and not self._raw:
@@ -226,24 +234,29 @@ class SseServlet(HttpServlet):
     def doGet(self, request, response):
         response.setHeader(NODE_HEADER, self._app.openfire.cluster_node())
         try:
-            claims, greeting = self._open_session(request)
+            claims, greeting, home = self._open_session(request)
         except ApiError as error:
             return send_error(response, error)
         except (Exception, Throwable):     # Java exceptions are not Python Exceptions
             LOG.error("Could not open an event stream:\n" + traceback_text())
             return send_error(response, ApiError("Internal error."))
-        self._stream(request, response, claims, greeting)
+        self._stream(request, response, claims, greeting, home)
 
     def _open_session(self, request):
+        """(claims, greeting, home): ``home`` names the node holding the user's session when
+        that is another cluster node (the stream is relayed from there: cluster.relay), else
+        None and the session here is started."""
         claims = self._app.authenticator.authenticate(_token(request))
         user = self._app.openfire.get_user(claims.username)
         if user is None:   # deleted since the account check, which is trusted for a few seconds
             raise Unauthorized()
-        self._app.sessions.get_or_start(claims.username)
+        home = self._app.forwarding.home_elsewhere(claims.username)
+        if home is None:
+            self._app.sessions.get_or_start(claims.username)
         return claims, catalogue.on_connect(
-            user, self._app.settings.get(config.SSE_HEARTBEAT))
+            user, self._app.settings.get(config.SSE_HEARTBEAT)), home
 
-    def _stream(self, request, response, claims, greeting):
+    def _stream(self, request, response, claims, greeting, home=None):
         username = claims.username
         response.setStatus(200)
         response.setContentType("text/event-stream")
@@ -265,8 +278,12 @@ class SseServlet(HttpServlet):
                 StandardCharsets.UTF_8))
             response.getOutputStream().setWriteListener(stream)
             name, fields = greeting
-            self._app.sessions.attach(username, stream, request.getHeader("Last-Event-ID"),
-                                      (name, dict(fields, stream=stream.id)))
+            if home is not None:
+                self._app.relays.open(home, username, stream, request.getHeader("Last-Event-ID"),
+                                      greeting, stream.raw)
+            else:
+                self._app.sessions.attach(username, stream, request.getHeader("Last-Event-ID"),
+                                          (name, dict(fields, stream=stream.id)))
             # A change that ended the token after the check above but before the stream was
             # in the set found nothing to close: look once more, now that it is there.
             if not self._app.authenticator.still_valid(claims):
@@ -280,6 +297,7 @@ class SseServlet(HttpServlet):
 
     def _closed(self, username, stream):
         self._app.sessions.detach(username, stream)
+        self._app.relays.stream_closed(stream)
         self._app.streams.remove(stream)
 
 

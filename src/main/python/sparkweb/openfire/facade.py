@@ -350,6 +350,11 @@ class OpenfireFacade(object):
         has one too), for the ``SparkWeb-Node`` header."""
         raise NotImplementedError
 
+    def cluster_nodes(self):
+        """The cluster's nodes as ``[(node name, host name), ...]``, oldest member first; []
+        when this node is not in a started cluster (for the settings page)."""
+        raise NotImplementedError
+
     def home_node(self, username, resource):
         """The node holding the client route of ``username@domain/resource`` when that is
         another node of a started cluster; None when it is this node, nobody, or no cluster."""

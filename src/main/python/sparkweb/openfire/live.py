@@ -262,6 +262,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def cluster_node(self):
         return live_cluster.this_node()
 
+    def cluster_nodes(self):
+        return live_cluster.nodes()
+
     def home_node(self, username, resource):
         return live_cluster.home_node(self._full_jid(username, resource))
 

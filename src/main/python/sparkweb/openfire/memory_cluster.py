@@ -32,6 +32,9 @@ class MemoryCluster(object):
             if openfire.node_left is not None:
                 openfire.node_left(node)
 
+    def node_names(self):
+        return list(self._nodes.keySet())
+
     def place(self, username, node):
         """The user's session lives on ``node`` (its client route)."""
         self._homes.put(username, node)
@@ -69,6 +72,11 @@ class MemoryClusterMixin(object):
 
     def cluster_node(self):
         return self.node
+
+    def cluster_nodes(self):
+        if self.cluster is None:
+            return []
+        return [(node, u"%s.test" % node) for node in sorted(self.cluster.node_names())]
 
     def home_node(self, username, resource):
         home = self.cluster.home(username) if self.cluster is not None else None
