@@ -11,8 +11,8 @@ message synchronously into the recipient's session on the sender's thread) for t
 then the new code, with JFR recording jdk.ThreadPark >= 1 ms. Load: ``--connections``
 closed-loop clients POST /chat/message from alice and carol to bob, whose ``--streams`` event
 streams are open; one of them timestamps REST->SSE latency. Reported per run: requests/s,
-latency p50/p99, and the seconds threads spent parked with a UserSession frame on the stack
-(by the innermost such frame). On a shared machine only the side-by-side ratios mean much.
+REST->SSE latency p50/p99, the senders' request latency p50/p99, and the seconds threads spent
+parked with a UserSession frame on the stack (by the innermost such frame). On a shared machine only the side-by-side ratios mean much.
 Prints a JSON line last. Loopback only; every phase bounded.
 """
 import argparse
@@ -69,7 +69,7 @@ def parked_in_sessions(recording):
 
 async def load(target, seconds, connections, streams):
     rest = target.base_url + "/sparkweb/api/rest"
-    latencies, done = [], [0]
+    latencies, done, answered = [], [0], []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as http:
         tokens = {}
         for name in SENDERS + ("bob",):
@@ -88,14 +88,17 @@ async def load(target, seconds, connections, streams):
         async def client(index, until):
             sender = tokens[SENDERS[index % len(SENDERS)]]
             while time.time() < until:
-                async with http.post(rest + "/chat/message/bob", data="bench %.6f" % time.time(),
+                asked = time.time()
+                async with http.post(rest + "/chat/message/bob", data="bench %.6f" % asked,
                                      headers={"Authorization": sender}) as response:
                     await response.read()
                     if response.status == 200:
                         done[0] += 1
+                        answered.append((time.time() - asked) * 1000)
         warm_until = time.time() + 5
         await asyncio.gather(*[client(i, warm_until) for i in range(connections)])
         del latencies[:]
+        del answered[:]
         done[0] = 0
         started = time.time()
         await asyncio.gather(*[client(i, started + seconds) for i in range(connections)])
@@ -106,7 +109,11 @@ async def load(target, seconds, connections, streams):
         await asyncio.gather(*readers, return_exceptions=True)
     return {"requests_per_s": round(done[0] / took, 1), "delivered": len(latencies),
             "p50_ms": round(percentile(latencies, 0.5), 1) if latencies else None,
-            "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None}
+            "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
+            # How long the sender waited for its answer: what a publisher held by others'
+            # deliveries (S6-R-2) shows in.
+            "request_p50_ms": round(percentile(answered, 0.5), 1) if answered else None,
+            "request_p99_ms": round(percentile(answered, 0.99), 1) if answered else None}
 
 
 def one_run(label, tree, settings, directory, args):

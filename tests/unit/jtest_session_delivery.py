@@ -199,7 +199,7 @@ def test_a_claim_racing_the_expiry_decision_never_gets_a_session_that_then_ends(
                 "the claim failed with %r, session ended: %s" % (outcome, bob.ended)
 
 
-# --- Deliveries by itself: failures (S6-R-1) ------------------------------------------------
+# --- Deliveries by itself: failures (S6-R-1) and bounded runs (S6-R-2) -----------------------
 class Offered(object):
     """A stream that keeps the frames it was offered and the thread that offered each."""
 
@@ -254,3 +254,42 @@ def test_an_event_that_cannot_be_encoded_is_skipped_without_closing_streams():
     assert first.frames == [u"s-1", u"s-2", u"s-3"], first.frames
     assert second.frames == [u"s-2", u"s-3"], "offered after the event failed: %r" % (
         second.frames,)
+
+
+def test_a_publisher_drains_a_bounded_run_and_the_pool_delivers_the_rest_in_order():
+    """Before: the publisher that found no delivery under way offered everything queued,
+    however much other publishers added (S6-R-2: a routing thread or REST request kept
+    writing others' events). Now it offers at most RUN_DELIVERIES; the pool the rest, and
+    a publisher arriving meanwhile only queues."""
+    from sparkweb.session.delivery import Continuations, Deliveries, RUN_DELIVERIES
+    pool = Continuations()
+    try:
+        stream = Offered()
+        deliveries = Deliveries(u"bob", pool)
+        ids = [u"s-%d" % number for number in range(1, 201)]
+        for event_id in ids[:100]:
+            deliveries.add(events(event_id), [stream])
+        deliveries.deliver()
+        publisher = Thread.currentThread()
+        mine = [thread for thread in list(stream.threads) if thread is publisher]
+        assert len(mine) <= RUN_DELIVERIES, "the publisher offered %d deliveries" % len(mine)
+        for event_id in ids[100:]:
+            deliveries.add(events(event_id), [stream])
+            deliveries.deliver()
+        wait_for(lambda: len(stream.frames) == 200, "all 200 delivered")
+        assert stream.frames == ids, "out of order"
+    finally:
+        pool.stop()
+
+
+def test_without_a_pool_thread_the_publisher_drains_everything_itself():
+    """A stopped (or full) pool: nothing is left queued; the publisher delivers it all."""
+    from sparkweb.session.delivery import Continuations, Deliveries
+    pool = Continuations()
+    pool.stop()
+    stream = Offered()
+    deliveries = Deliveries(u"bob", pool)
+    for number in range(1, 51):
+        deliveries.add(events(u"s-%d" % number), [stream])
+    deliveries.deliver()
+    assert stream.frames == [u"s-%d" % number for number in range(1, 51)], stream.frames

@@ -64,7 +64,8 @@ _ENDED = _Activity(-1)   # the activity of an ended session: no claim succeeds a
 
 
 class UserSession(object):
-    def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None):
+    def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None,
+                 continuations=None):
         self.username = username
         self._on_stanza = on_stanza   # after the streams had it; Web Push decides there
         self._openfire = openfire
@@ -75,7 +76,8 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
-        self._deliveries = Deliveries(username)   # events on their way to the streams
+        # Events on their way to the streams; ``continuations`` takes over long drains.
+        self._deliveries = Deliveries(username, continuations)
         self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
