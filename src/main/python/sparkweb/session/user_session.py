@@ -336,14 +336,17 @@ class UserSession(object):
     def _publish(self, events, stanza):
         # Encoded outside the lock: under it, events are only numbered (JFR, issue 16).
         encoded = [(name, frame_body(name, to_json(payload))) for name, payload in events]
-        raw = catalogue.raw(stanza) if stanza is not None else None
-        raw_size = raw_size_hint(stanza) if raw is not None else 0
         self._lock.lock()
         try:
             logged = [self._log.append(name, None, body=body) for name, body in encoded]
-            if raw is not None:
-                logged.append(self._log.append(raw[0], raw[1], raw=True, size_hint=raw_size))
             streams = self._streams.toArray()
+            # The raw event only while a stream asked for raw events (attack S6-A3): else it
+            # would take a place in the replay log, and a number, that no page reads.
+            if stanza is not None and _wants_raw(streams):
+                raw = catalogue.raw(stanza)
+                if raw is not None:
+                    logged.append(self._log.append(raw[0], raw[1], raw=True,
+                                                   size_hint=raw_size_hint(stanza)))
             if len(streams):
                 self._deliveries.add(logged, streams)
         finally:
@@ -397,7 +400,9 @@ class UserSession(object):
             else:
                 missed = self._log.all()
             if greeting is not None:
-                missed = [self._log.unlogged(greeting[0], greeting[1], missed)] + missed
+                fields = dict(greeting[1], gap=bool(last_event_id) and
+                              self._log.lost_since(last_event_id, missed))
+                missed = [self._log.unlogged(greeting[0], fields, missed)] + missed
             if not stream.closed:          # the client left already
                 self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
@@ -429,6 +434,15 @@ class UserSession(object):
                     self.last_stream_closed = now
         finally:
             self._lock.unlock()
+
+
+def _wants_raw(streams):
+    """Whether one of ``streams`` asked for raw events. A stream that does not say (one of
+    another kind than SseStream) gets them, as every stream did before."""
+    for stream in streams:
+        if getattr(stream, "raw", True):
+            return True
+    return False
 
 
 def _close(xmpp, username):
