@@ -11,8 +11,10 @@ message synchronously into the recipient's session on the sender's thread) for t
 then the new code, with JFR recording jdk.ThreadPark >= 1 ms. Load: ``--connections``
 closed-loop clients POST /chat/message from alice and carol to bob, whose ``--streams`` event
 streams are open; one of them timestamps REST->SSE latency. Reported per run: requests/s,
-REST->SSE latency p50/p99, the senders' request latency p50/p99, and the seconds threads spent
-parked with a UserSession frame on the stack (by the innermost such frame). On a shared machine only the side-by-side ratios mean much.
+REST->SSE latency p50/p99, the senders' request latency p50/p99, the seconds threads spent
+parked with a UserSession frame on the stack (by the innermost such frame), and the longest
+waits to enter Java monitors, by class (Jython's id() lock shows as org.python.core.IdImpl).
+On a shared machine only the side-by-side ratios mean much.
 Prints a JSON line last. Loopback only; every phase bounded.
 """
 import argparse
@@ -65,6 +67,21 @@ def parked_in_sessions(recording):
             value = float(duration.group(1)) / {"s": 1, "ms": 1e3, "us": 1e6}[duration.group(2)]
             totals[frame.group(1)] += value
     return dict((name, round(seconds, 2)) for name, seconds in totals.most_common())
+
+
+def monitor_waits(recording, top=5):
+    """Milliseconds threads waited to enter Java monitors (jdk.JavaMonitorEnter, 10 ms and
+    longer by the profile's threshold), by the monitor's class; the ``top`` longest."""
+    out = subprocess.run(["jfr", "print", "--events", "jdk.JavaMonitorEnter", "--stack-depth",
+                          "1", recording], capture_output=True, text=True, timeout=600).stdout
+    totals = collections.Counter()
+    for event in out.split("jdk.JavaMonitorEnter {")[1:]:
+        duration = re.search(r"duration = ([\d.]+) (ms|s|us)", event)
+        monitor = re.search(r"monitorClass = (\S+)", event)
+        if duration and monitor:
+            value = float(duration.group(1)) * {"s": 1e3, "ms": 1, "us": 1e-3}[duration.group(2)]
+            totals[monitor.group(1)] += value
+    return dict((name, round(millis)) for name, millis in totals.most_common(top))
 
 
 async def load(target, seconds, connections, streams):
@@ -127,6 +144,7 @@ def one_run(label, tree, settings, directory, args):
     finally:
         server.stop()
     result.update(code=label, parked_s=parked_in_sessions(recording),
+                  monitor_waits_ms=monitor_waits(recording),
                   load_average=[round(x, 1) for x in os.getloadavg()])
     print(json.dumps(result), flush=True)
     return result

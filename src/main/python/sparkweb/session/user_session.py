@@ -23,8 +23,6 @@ reference, which a claim and an expiry each compare-and-set (``_claim``, ``_end_
 """
 from __future__ import absolute_import
 
-import copy
-
 from java.lang import Throwable
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
 from java.util.concurrent.atomic import AtomicBoolean, AtomicReference
@@ -297,9 +295,7 @@ class UserSession(object):
     def sent(self, stanza):
         """Shows a message the user sent through this session on all of the user's streams,
         as ``outgoing`` (the sending page knows it by its id)."""
-        echoed = copy.copy(stanza)
-        echoed.sender = self.jid
-        self._publish(catalogue.for_sent(echoed), None)
+        self._publish(catalogue.for_sent(stanza.from_sender(self.jid)), None)
 
     def on_stanza(self, stanza):
         # Answers to request() and ask(), consumed there; then rooms; then the catalogue.
