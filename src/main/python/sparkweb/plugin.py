@@ -13,7 +13,7 @@ from java.util import ResourceBundle
 from java.util.concurrent import Executors, ThreadFactory, TimeUnit
 from org.igniterealtime.openfire.plugin.sparkweb import AdminPageServlet
 
-from sparkweb import VERSION, config
+from sparkweb import VERSION, config, images
 from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
@@ -53,6 +53,7 @@ class SparkWeb(object):
         return self
 
     def _set_up(self):
+        images.start()   # before any request can use ImageIO (see there why)
         self.services = build_services(self.openfire)
         self._undo.append(self.services.accounts.watch())
         self._undo.append(self.openfire.watch_vcards())

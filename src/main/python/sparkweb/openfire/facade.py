@@ -205,6 +205,15 @@ class OpenfireFacade(object):
     def remove_offline_listener(self, listener):
         raise NotImplementedError
 
+    def store_unread(self, username, unread):
+        """Stores as offline messages what the user's SparkWeb session received but no page
+        showed, once that session has closed: ``unread`` lists (millis received, Stanza).
+        Nothing is stored when the user has another session, which may have had them too
+        (carbons, equal priorities) and would get them twice. Each gets a XEP-0203 delay;
+        the server's offline rules apply (quota, bounce). Offline listeners are not told:
+        those messages were pushed when they came. Returns how many were handed over."""
+        raise NotImplementedError
+
     # --- XMPP -------------------------------------------------------------------------------
     def open_session(self, username, resource, listener):
         """An authenticated XMPP client session of ``username`` inside the server, without a

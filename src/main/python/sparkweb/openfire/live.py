@@ -205,6 +205,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def remove_offline_listener(self, listener):
         self._offline_listeners.remove(listener)
 
+    def store_unread(self, username, unread):
+        return live_webpush.store_unread(username, unread)
+
     def open_session(self, username, resource, listener):
         return LiveSession(username, resource, listener)
 

@@ -20,6 +20,11 @@ once by the first caller with no lock held, while later callers wait for it (``_
 
 Claiming a live session takes no lock either: its latest activity and "ended" are one atomic
 reference, which a claim and an expiry each compare-and-set (``_claim``, ``_end_when``).
+
+Messages no page saw: a message that comes while the session has no stream (the page closed,
+or is reloading) waits in the log for a stream to replay it. If the session ends instead, it
+is stored as an offline message (``Openfire.store_unread``) for the user's next session, as
+Openfire does with a client's unacknowledged messages (XEP-0198), instead of being lost.
 """
 from __future__ import absolute_import
 
@@ -47,6 +52,8 @@ LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
+# Messages no page saw that an ending session stores offline, at most (the newest are kept).
+MAX_UNREAD = 500
 
 
 class _Activity(object):
@@ -85,6 +92,7 @@ class UserSession(object):
         self._closed = CountDownLatch(1)
         self._activity = AtomicReference(_Activity(clock()))   # or _ENDED
         self._had_stream = False
+        self._unread = []           # (millis, Stanza): messages that came while no stream was open
         self.last_stream_closed = 0
         self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
         # One read-change-publish of the user's own PEP data (bookmarks) at a time: never
@@ -211,18 +219,30 @@ class UserSession(object):
             if not self._end_when(condition):
                 return False
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
+            unread, self._unread = self._unread, []
         finally:
             self._lock.unlock()
         self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
         if xmpp is not None and close_xmpp:
             self.rooms.leave_all(xmpp)            # unavailable to each room, then to all
             _close(xmpp, self.username)
+            self._store_unread(unread)            # once closed: no other copy can reach it
         else:
             self.rooms.forget_all()
         self._close_streams()
         if not opening:           # else the opener closes what it opened, then finishes
             self._finish()
         return True
+
+    def _store_unread(self, unread):
+        if not unread:
+            return
+        try:
+            stored = self._openfire.store_unread(self.username, unread)
+            LOG.debug("%d message(s) no page saw kept offline for %s" % (stored, self.username))
+        except (Exception, Throwable):
+            log_failure(LOG, "Keeping the messages no page saw offline for %s failed" %
+                        self.username)
 
     def _end_when(self, condition):
         """Marks the session ended if ``condition(latest activity in millis)`` holds. A claim
@@ -345,6 +365,8 @@ class UserSession(object):
                                                    size_hint=raw_size_hint(stanza)))
             if len(streams):
                 self._deliveries.add(logged, streams)
+            elif _unread_worthy(stanza):
+                self._note_unread(stanza)
         finally:
             self._lock.unlock()
         self._deliveries.deliver()
@@ -402,6 +424,7 @@ class UserSession(object):
             if not stream.closed:          # the client left already
                 self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
+                self._unread = []          # in the log, for this stream to replay
                 if missed:
                     self._deliveries.add(missed, [stream])
             evicted = self._oldest_beyond(self._settings.get(config.SSE_MAX_STREAMS))
@@ -412,6 +435,12 @@ class UserSession(object):
             oldest.close()
         self._deliveries.deliver()
         return True
+
+    def _note_unread(self, stanza):
+        """Under the lock."""
+        self._unread.append((self._clock(), stanza))
+        if len(self._unread) > MAX_UNREAD:
+            del self._unread[0]
 
     def _oldest_beyond(self, limit):
         evicted = list(self._streams)[:max(self._streams.size() - limit, 0)]
@@ -462,3 +491,11 @@ class SessionEnded(Conflict):
 
     def __init__(self, username):
         Conflict.__init__(self, "The XMPP session of %s has ended; sign in again." % username)
+
+
+def _unread_worthy(stanza):
+    """A message a person would miss: one-to-one or normal, with a text, received here (not a
+    carbon copy of one another client of the user had, nor an archive result)."""
+    return stanza is not None and stanza.kind == "message" and \
+        stanza.type in (None, "normal", "chat") and stanza.body is not None and \
+        stanza.carbon is None and stanza.archived is None
