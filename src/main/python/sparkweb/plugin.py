@@ -64,6 +64,7 @@ class SparkWeb(object):
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
+        self._undo.append(self.services.sessions.stop_deliveries)   # after end_all
         self._undo.append(self.services.sessions.end_all)
         # Before the sessions end: forwarded requests still running finish on them first.
         self._undo.append(self.services.forwarding.start(routing.call_server(ROUTES,

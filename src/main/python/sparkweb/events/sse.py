@@ -39,6 +39,11 @@ from sparkweb.secure_random import random_id
 LOG = logger("sse")
 RETRY_MILLIS = 2000
 HEARTBEAT = String(": heartbeat\n\n").getBytes(StandardCharsets.UTF_8)
+# Room in a stream's queue beyond queueEvents/queueBytes for what is not a logged event (the
+# retry line, onConnect, heartbeats): a replay as large as the log (replayEvents/replayBytes,
+# which should be at least the queue's limits) then always fits in a new stream's queue.
+UNLOGGED_LINES = 8
+UNLOGGED_BYTES = 8 * 1024
 
 
 class SseStream(WriteListener, AsyncListener):
@@ -54,7 +59,7 @@ class SseStream(WriteListener, AsyncListener):
         self._draining = AtomicBoolean(False)
         self._wakeups = AtomicInteger(0)    # onWritePossible() calls so far
         self._closed = AtomicBoolean(False)
-        self._raw = raw
+        self.raw = raw      # wants chatapi.xmpp events: the session logs them only then
         self._listening = False   # no writes until the container calls onWritePossible
         self._on_close = on_close
         # Sent to the page in onConnect ("stream"): the page names its stream when it reports
@@ -73,7 +78,7 @@ class SseStream(WriteListener, AsyncListener):
         return self._raw
 
     def offer(self, event):
-        if event.raw and not self._raw:
+        if event.raw and not self.raw:
             return
         self.offer_bytes(event.frame)     # one frame, shared by every stream
 
@@ -266,8 +271,9 @@ class SseServlet(HttpServlet):
         async_context = request.startAsync()
         async_context.setTimeout(0)
         settings = self._app.settings
-        stream = SseStream(async_context, settings.get(config.SSE_QUEUE_EVENTS),
-                           settings.get(config.SSE_QUEUE_BYTES),
+        stream = SseStream(async_context,
+                           settings.get(config.SSE_QUEUE_EVENTS) + UNLOGGED_LINES,
+                           settings.get(config.SSE_QUEUE_BYTES) + UNLOGGED_BYTES,
                            (request.getParameter("raw") or "").lower() in ("1", "true", "yes"),
                            lambda closed: self._closed(username, closed), claims)
         # In the set before anything can close it, so that closing always takes it out again.

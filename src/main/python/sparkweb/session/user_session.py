@@ -28,8 +28,6 @@ Openfire does with a client's unacknowledged messages (XEP-0198), instead of bei
 """
 from __future__ import absolute_import
 
-import copy
-
 from java.lang import Throwable
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
 from java.util.concurrent.atomic import AtomicBoolean, AtomicReference
@@ -71,7 +69,8 @@ _ENDED = _Activity(-1)   # the activity of an ended session: no claim succeeds a
 
 
 class UserSession(object):
-    def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None):
+    def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None,
+                 continuations=None):
         self.username = username
         self._on_stanza = on_stanza   # after the streams had it; Web Push decides there
         self._openfire = openfire
@@ -82,7 +81,8 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
-        self._deliveries = Deliveries(username)   # events on their way to the streams
+        # Events on their way to the streams; ``continuations`` takes over long drains.
+        self._deliveries = Deliveries(username, continuations)
         self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
@@ -315,9 +315,7 @@ class UserSession(object):
     def sent(self, stanza):
         """Shows a message the user sent through this session on all of the user's streams,
         as ``outgoing`` (the sending page knows it by its id)."""
-        echoed = copy.copy(stanza)
-        echoed.sender = self.jid
-        self._publish(catalogue.for_sent(echoed), None)
+        self._publish(catalogue.for_sent(stanza.from_sender(self.jid)), None)
 
     def on_stanza(self, stanza):
         # Answers to request() and ask(), consumed there; then rooms; then the catalogue.
@@ -354,14 +352,17 @@ class UserSession(object):
     def _publish(self, events, stanza):
         # Encoded outside the lock: under it, events are only numbered (JFR, issue 16).
         encoded = [(name, frame_body(name, to_json(payload))) for name, payload in events]
-        raw = catalogue.raw(stanza) if stanza is not None else None
-        raw_size = raw_size_hint(stanza) if raw is not None else 0
         self._lock.lock()
         try:
             logged = [self._log.append(name, None, body=body) for name, body in encoded]
-            if raw is not None:
-                logged.append(self._log.append(raw[0], raw[1], raw=True, size_hint=raw_size))
             streams = self._streams.toArray()
+            # The raw event only while a stream asked for raw events (attack S6-A3): else it
+            # would take a place in the replay log, and a number, that no page reads.
+            if stanza is not None and _wants_raw(streams):
+                raw = catalogue.raw(stanza)
+                if raw is not None:
+                    logged.append(self._log.append(raw[0], raw[1], raw=True,
+                                                   size_hint=raw_size_hint(stanza)))
             if len(streams):
                 self._deliveries.add(logged, streams)
             elif _unread_worthy(stanza):
@@ -417,7 +418,9 @@ class UserSession(object):
             else:
                 missed = self._log.all()
             if greeting is not None:
-                missed = [self._log.unlogged(greeting[0], greeting[1], missed)] + missed
+                fields = dict(greeting[1], gap=bool(last_event_id) and
+                              self._log.lost_since(last_event_id, missed))
+                missed = [self._log.unlogged(greeting[0], fields, missed)] + missed
             if not stream.closed:          # the client left already
                 self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
@@ -456,6 +459,15 @@ class UserSession(object):
                     self.last_stream_closed = now
         finally:
             self._lock.unlock()
+
+
+def _wants_raw(streams):
+    """Whether one of ``streams`` asked for raw events. A stream that does not say (one of
+    another kind than SseStream) gets them, as every stream did before."""
+    for stream in streams:
+        if getattr(stream, "raw", True):
+            return True
+    return False
 
 
 def _close(xmpp, username):
