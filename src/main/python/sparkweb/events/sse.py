@@ -72,11 +72,6 @@ class SseStream(WriteListener, AsyncListener):
     def closed(self):
         return self._closed.get()
 
-    @property
-    def raw(self):
-        """Whether it asked for chatapi.xmpp events (raw=true)."""
-        return self._raw
-
     def offer(self, event):
         if event.raw and not self.raw:
             return
