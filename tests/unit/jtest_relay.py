@@ -330,3 +330,15 @@ def test_relay_messages_round_trip_and_malformed_ones_are_refused():
         assert raised(lambda: relay_messages.decode(data, None)) is not None, text
     bad_open = String(u'{"user": 3}').getBytes(StandardCharsets.UTF_8)
     assert raised(lambda: relay_messages.read_open(bad_open)) is not None, "bad open taken"
+
+
+def test_a_relayed_stream_that_did_not_ask_for_raw_events_does_not_make_the_home_log_them():
+    # The home session logs raw events only while a stream wants them (S6-A3): a relayed
+    # stream must say whether it does, as a local one does.
+    from sparkweb.cluster.relay_sink import RelaySink
+    from sparkweb.session.user_session import _wants_raw
+    plain, raw = [RelaySink(u"r%d" % wants, u"n", u"alice", wants, (10, 10000, 1000),
+                            lambda number, body: None, lambda sink, tell: None)
+                  for wants in (False, True)]
+    assert not _wants_raw([plain]), "a plain relayed stream made the home log raw events"
+    assert _wants_raw([plain, raw]), "a raw relayed stream got no raw events"

@@ -41,7 +41,7 @@ class RelaySink(object):
         self.username = username
         self.hidden = False      # set on the home node by the forwarded visibility call
         self.claims = None       # its token was checked on the stream's node
-        self._raw = raw
+        self.raw = raw           # the page asked for raw events: only then are they logged
         self._max_events, self._max_bytes, self._batch_bytes = limits
         self._send = send
         self._on_close = on_close
@@ -58,7 +58,7 @@ class RelaySink(object):
         return self._closed.get()
 
     def offer(self, event):
-        if event.raw and not self._raw:
+        if event.raw and not self.raw:
             return
         self.offer_bytes(event.frame)
 
