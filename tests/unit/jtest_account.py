@@ -40,6 +40,48 @@ def png(width, height, bit_depth=8, colour_type=0, rows=None):
         chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
+def progressive_jpeg(scans):
+    """A grey 1024 x 1024 progressive JPEG: a DC scan, then scans - 1 AC scans of 12 bytes
+    (one end-of-band run over all 16,384 blocks). The JDK decodes the picture once per scan."""
+    import struct
+
+    def segment(marker, payload):
+        return b"\xff" + chr(marker) + struct.pack(">H", len(payload) + 2) + payload
+
+    def huffman_table(table, symbol):   # one code, '0', for ``symbol``
+        return segment(0xC4, chr(table) + b"\x01" + b"\x00" * 15 + chr(symbol))
+    picture = b"\xff\xd8" + segment(0xDB, b"\x00" + b"\x01" * 64) + \
+        segment(0xC2, struct.pack(">BHHB", 8, 1024, 1024, 1) + b"\x01\x11\x00") + \
+        huffman_table(0x00, 0x00) + huffman_table(0x10, 0xE0) + \
+        segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x00" * 2048
+    for _ in range(scans - 1):
+        picture += segment(0xDA, b"\x01\x01\x00\x01\x3f\x00") + b"\x00\x01"
+    return picture + b"\xff\xd9"
+
+
+def tiff():
+    from java.awt.image import BufferedImage
+    from java.io import ByteArrayOutputStream
+    from javax.imageio import ImageIO
+    out = ByteArrayOutputStream()
+    ImageIO.write(BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), "tiff", out)
+    return out.toByteArray().tostring()
+
+
+def test_a_photo_is_a_picture_of_its_declared_type_that_decodes_in_a_few_passes():
+    world = World()
+
+    def put(picture, declared):
+        return raised(lambda: world.call(account.update_account, u"alice", {"vcard": {
+            "photo": {"type": declared, "data": base64.b64encode(picture)}}}))
+    # 5,000 scans of 12 bytes cost Openfire's decoder 15-30 s at every load (attack S7-A-2)
+    assert isinstance(put(progressive_jpeg(41), u"image/jpeg"), BadRequest), "41 scans taken"
+    assert put(progressive_jpeg(8), u"image/jpeg") is None, "an ordinary progressive JPEG"
+    assert put(progressive_jpeg(8), u"image/jpg") is None, "image/jpg is JPEG too"
+    assert isinstance(put(progressive_jpeg(8), u"image/png"), BadRequest), "a JPEG as PNG"
+    assert isinstance(put(tiff(), u"image/tiff"), BadRequest), "a TIFF (S7-A-10)"
+
+
 def test_a_photo_openfire_cannot_decode_or_too_large_a_picture_is_400():
     world = World()
     for picture, why in ((b"\x89PNG" + b"x" * 200, "not a picture"),

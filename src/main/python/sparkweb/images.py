@@ -17,7 +17,8 @@ from __future__ import absolute_import
 import threading
 
 from java.io import ByteArrayInputStream, IOException
-from java.lang import Boolean, Class, ClassLoader, Runnable, RuntimeException, Thread
+from java.lang import Boolean, Class, ClassLoader, Runnable, RuntimeException, String, Thread
+from java.nio.charset import StandardCharsets
 from java.lang.invoke import MethodHandleProxies, MethodHandles, MethodType
 from java.util.concurrent import ForkJoinPool, ForkJoinTask, TimeUnit, TimeoutException
 
@@ -47,17 +48,24 @@ def ready():
         _log.warn("ImageIO's clean start is late; going on without it")
 
 
+FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "bmp": "image/bmp"}
+# Scans of a progressive JPEG: the JDK's reader decodes the whole picture once per scan, so
+# thousands of tiny scans cost seconds of CPU at every decode. libjpeg makes about ten.
+MAX_JPEG_SCANS = 40
+_START_OF_SCAN = u"\u00ff\u00da"   # a JPEG marker; 0xFF in scan data is always stuffed
+
+
 class TooManyPixels(Exception):
     """A picture whose header claims more pixels than allowed."""
 
 
-def decoded_size(raw, max_pixels):
-    """(width, height) of a PNG, JPEG, GIF or BMP picture that decodes in full; None if the
-    bytes are not one. The header's pixel count is checked first (TooManyPixels), so that
-    nothing larger is ever decoded here, and what passes costs at most max_pixels x 8 bytes
-    (16-bit RGBA) to whoever decodes it later: Openfire does, at every change and every load
-    of a vCard. A header alone is not enough: a picture cut short after a valid header fails
-    there, logging a warning each time."""
+def decoded_picture(raw, max_pixels):
+    """(format, width, height) of a PNG, JPEG, GIF or BMP picture that decodes in full, format
+    a key of FORMATS; None if the bytes are not one. The decoding work is bounded before any
+    of it is done: the header's pixel count (TooManyPixels) and a JPEG's scans. What passes
+    costs at most max_pixels x 8 bytes (16-bit RGBA) and one pass to whoever decodes it later:
+    Openfire does, at every change and every load of a vCard. A header alone is not enough:
+    a picture cut short after a valid header fails there, logging a warning each time."""
     ready()
     from javax.imageio import ImageIO   # not at import: the first use must be start()'s
     from javax.imageio.stream import MemoryCacheImageInputStream
@@ -68,18 +76,32 @@ def decoded_size(raw, max_pixels):
             return None
         reader = readers.next()
         try:
+            format = reader.getFormatName().lower()
+            if format not in FORMATS or (format == "jpeg" and _scans(raw) > MAX_JPEG_SCANS):
+                return None
             reader.setInput(stream, True, True)
             width, height = reader.getWidth(0), reader.getHeight(0)
             if width * height > max_pixels:
                 raise TooManyPixels()
             reader.read(0)
-            return width, height
+            return format, width, height
         except (IOException, RuntimeException):
             return None
         finally:
             reader.dispose()
     finally:
         stream.close()
+
+
+def _scans(raw):
+    """Start-of-scan markers in a JPEG (an upper bound: the bytes of a comment or an EXIF
+    thumbnail may hold the same pair)."""
+    text = String(raw, StandardCharsets.ISO_8859_1)
+    count, at = 0, text.indexOf(_START_OF_SCAN)
+    while at >= 0 and count <= MAX_JPEG_SCANS:
+        count += 1
+        at = text.indexOf(_START_OF_SCAN, at + 2)
+    return count
 
 
 def _start_on_common_pool():

@@ -43,6 +43,8 @@ READ_ONLY = "Accounts on this server are managed elsewhere (a read-only user pro
 PHOTO_TYPE = re.compile(r"\Aimage/[a-z0-9.+-]{1,60}\Z")
 # Openfire decodes a vCard photo in full to publish it as an avatar (XEP-0398); a small file
 # can claim a huge picture, so sides are limited before it gets there.
+PHOTO_TYPE_ALIASES = {u"image/jpg": u"image/jpeg", u"image/pjpeg": u"image/jpeg",
+                      u"image/x-ms-bmp": u"image/bmp", u"image/x-png": u"image/png"}
 MAX_PHOTO_PIXELS = 1024 * 1024   # an avatar; Openfire shrinks it to 96 x 96 anyway
 EMAIL = re.compile(u"\\A[^@\\s]+@[^@\\s]+\\Z")
 MAX_PASSWORD = 1024
@@ -80,19 +82,22 @@ def _photo(request, value):
     limit = request.app.settings.get(config.ACCOUNT_PHOTO_MAX_BYTES)
     if len(raw) > limit:
         raise PayloadTooLarge("The photo is larger than %d bytes." % limit)
-    _check_picture(raw)
+    _check_picture(raw, value["type"])
     return value["type"], Base64.getEncoder().encodeToString(raw)
 
 
-def _check_picture(raw):
+def _check_picture(raw, declared_type):
     """A photo Openfire can decode (PNG, JPEG, GIF, BMP) at a bounded cost (see
-    images.decoded_size)."""
+    images.decoded_picture), of the type it says it is."""
     try:
-        size = images.decoded_size(raw, MAX_PHOTO_PIXELS)
+        picture = images.decoded_picture(raw, MAX_PHOTO_PIXELS)
     except images.TooManyPixels:
         raise BadRequest("The photo may have at most 1024 x 1024 pixels.")
-    if size is None:
+    if picture is None:
         raise BadRequest("'photo.data' must be a PNG, JPEG, GIF or BMP picture.")
+    if images.FORMATS[picture[0]] != PHOTO_TYPE_ALIASES.get(declared_type, declared_type):
+        raise BadRequest("'photo.data' is a %s picture, not %s." % (picture[0].upper(),
+                                                                     declared_type))
 
 
 def _vcard_changes(request, body):
