@@ -67,11 +67,13 @@ def test_nothing_is_kept_that_a_page_replayed_or_that_is_not_a_message_to_read()
     bob = app.sessions.get_or_start(u"bob")
     page = RecordingStream()
     bob.attach(page)
+    say(app, u"before the reload")
     bob.detach(page)
     say(app, u"during a reload")
-    page = RecordingStream()
-    bob.attach(page, last_event_id=None)       # the reloaded page: replayed to it
-    bob.detach(page)
+    reloaded = RecordingStream()
+    bob.attach(reloaded, last_event_id=page.events[-1].id)   # replayed to it
+    assert [e for e in reloaded.events if u"during a reload" in e.text], reloaded.names()
+    bob.detach(reloaded)
     app.sessions.get_or_start(u"alice").send(stanza.message(u"bob@example.test",
                                                             chat_state=u"composing"))
     page_closes_and_grace_ends(app, clock, bob, RecordingStream())
@@ -102,15 +104,52 @@ def test_nothing_is_kept_while_another_session_of_the_user_may_have_had_them():
     assert openfire.xmpp.offline_messages(u"bob") == [], "kept while the phone was online"
 
 
-def test_a_sign_out_keeps_them_too_and_at_most_the_newest_500():
+def test_a_sign_out_keeps_them_too_and_no_sender_pushes_out_another_senders():
+    openfire, clock, app, _ = setup()
+    openfire.add_user(u"carol", u"carol-pw")
+    bob = app.sessions.get_or_start(u"bob")
+    page = RecordingStream()
+    bob.attach(page)
+    bob.detach(page)
+    say(app, u"from alice, first")
+    carol = app.sessions.get_or_start(u"carol")
+    for number in range(520):      # a flood after it (attack S7-A-4)
+        carol.send(stanza.message(u"bob@example.test", body=u"flood %d" % number))
+    app.sessions.end(u"bob")
+    kept = [message.body for message in openfire.xmpp.offline_messages(u"bob")]
+    assert u"from alice, first" in kept, "another sender's flood pushed it out"
+    floods = [body for body in kept if body.startswith(u"flood")]
+    assert len(floods) == 50 and floods[-1] == u"flood 519", (len(floods), floods[-1:])
+
+
+def test_a_page_that_replays_nothing_leaves_them_unseen():
+    # A page connecting without Last-Event-ID after the first stream gets no replay (attack
+    # S7-A-3): what came before it is still unseen when the session ends.
     openfire, clock, app, _ = setup()
     bob = app.sessions.get_or_start(u"bob")
     page = RecordingStream()
     bob.attach(page)
     bob.detach(page)
-    for number in range(502):
-        say(app, u"message %d" % number)
+    say(app, u"before the new page")
+    fresh = RecordingStream()
+    bob.attach(fresh)
+    assert not [e for e in fresh.events if u"before the new page" in e.text], "replayed"
+    say(app, u"seen live")
     app.sessions.end(u"bob")
     kept = [message.body for message in openfire.xmpp.offline_messages(u"bob")]
-    assert len(kept) == 500 and kept[0].endswith(u" 2") and \
-        kept[-1].endswith(u"501"), (len(kept), kept[:1], kept[-1:])
+    assert kept == [u"before the new page"], kept
+
+
+def test_what_is_kept_has_a_byte_budget():
+    openfire, clock, app, _ = setup()
+    openfire.set_property(config.SSE_REPLAY_BYTES.key, u"100000")
+    app = services(openfire, clock)
+    bob = app.sessions.get_or_start(u"bob")
+    page = RecordingStream()
+    bob.attach(page)
+    bob.detach(page)
+    for number in range(40):      # some 40 x 8,000 characters (attack S7-A-5)
+        say(app, (u"%02d" % number) + u"x" * 8000)
+    app.sessions.end(u"bob")
+    kept = [message.body for message in openfire.xmpp.offline_messages(u"bob")]
+    assert 0 < len(kept) < 40 and kept[-1].startswith(u"39"), (len(kept), kept[-1][:2])

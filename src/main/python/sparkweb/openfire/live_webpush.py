@@ -78,6 +78,7 @@ def store_unread(username, unread):
         for millis, stanza in unread:
             message = Message(DocumentHelper.parseText(stanza.get_xml()).getRootElement(), True)
             message.setTo(bare)
+            _drop_delays_not_from(message, domain)   # a sender's own stamp is not the server's
             if message.getChildElement("delay", NS_DELAY) is None:
                 delay = message.addChildElement("delay", NS_DELAY)
                 delay.addAttribute("stamp", XMPPDateTimeFormat.format(Date(millis)))
@@ -86,3 +87,12 @@ def store_unread(username, unread):
     finally:
         _storing_unread.remove(Thread.currentThread())
     return len(unread)
+
+
+def _drop_delays_not_from(message, domain):
+    """Keeps a XEP-0203 delay only when this server added it (an offline message delivered
+    at sign-in, say): a stamp the sender wrote would show as the time it came."""
+    for delay in list(message.getElement().elements()):
+        if delay.getName() == "delay" and delay.getNamespaceURI() == NS_DELAY and \
+                delay.attributeValue("from") != domain:
+            message.getElement().remove(delay)

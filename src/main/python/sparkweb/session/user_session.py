@@ -45,6 +45,7 @@ from sparkweb.session.delivery import Deliveries
 from sparkweb.session.muc import JoinedRooms, sent_by_a_room
 from sparkweb.session.requests import PendingRequests
 from sparkweb.session.stanza_sizes import raw_size_hint, text_bytes
+from sparkweb.session.unread import UnreadMessages
 from sparkweb.xmpp import iq as iq_xml
 from sparkweb.xmpp import stanza as model
 
@@ -52,8 +53,6 @@ LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
-# Messages no page saw that an ending session stores offline, at most (the newest are kept).
-MAX_UNREAD = 500
 
 
 class _Activity(object):
@@ -92,7 +91,7 @@ class UserSession(object):
         self._closed = CountDownLatch(1)
         self._activity = AtomicReference(_Activity(clock()))   # or _ENDED
         self._had_stream = False
-        self._unread = []           # (millis, Stanza): messages that came while no stream was open
+        self._unread = UnreadMessages(settings.get(config.SSE_REPLAY_BYTES))
         self.last_stream_closed = 0
         self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
         # One read-change-publish of the user's own PEP data (bookmarks) at a time: never
@@ -219,7 +218,7 @@ class UserSession(object):
             if not self._end_when(condition):
                 return False
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
-            unread, self._unread = self._unread, []
+            unread = self._unread.take_all()
         finally:
             self._lock.unlock()
         self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
@@ -365,8 +364,8 @@ class UserSession(object):
                                                    size_hint=raw_size_hint(stanza)))
             if len(streams):
                 self._deliveries.add(logged, streams)
-            elif _unread_worthy(stanza):
-                self._note_unread(stanza)
+            elif logged and _unread_worthy(stanza):
+                self._unread.add(self._clock(), stanza, logged[0].id)
         finally:
             self._lock.unlock()
         self._deliveries.deliver()
@@ -424,7 +423,7 @@ class UserSession(object):
             if not stream.closed:          # the client left already
                 self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
-                self._unread = []          # in the log, for this stream to replay
+                self._unread.replayed(missed)   # shown now; the others are still unseen
                 if missed:
                     self._deliveries.add(missed, [stream])
             evicted = self._oldest_beyond(self._settings.get(config.SSE_MAX_STREAMS))
@@ -435,12 +434,6 @@ class UserSession(object):
             oldest.close()
         self._deliveries.deliver()
         return True
-
-    def _note_unread(self, stanza):
-        """Under the lock."""
-        self._unread.append((self._clock(), stanza))
-        if len(self._unread) > MAX_UNREAD:
-            del self._unread[0]
 
     def _oldest_beyond(self, limit):
         evicted = list(self._streams)[:max(self._streams.size() - limit, 0)]
