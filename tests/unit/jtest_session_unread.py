@@ -153,3 +153,25 @@ def test_what_is_kept_has_a_byte_budget():
     app.sessions.end(u"bob")
     kept = [message.body for message in openfire.xmpp.offline_messages(u"bob")]
     assert 0 < len(kept) < 40 and kept[-1].startswith(u"39"), (len(kept), kept[-1][:2])
+
+
+def test_a_message_arriving_while_the_session_closes_is_kept_too():
+    # Review S7-R-4: what reaches the session while it leaves its rooms and closes.
+    openfire = openfire_with_users()
+    openfire.add_contacts(u"alice", u"bob")
+    app = services(openfire, Clock())
+    alice = app.sessions.get_or_start(u"alice")
+    bob = app.sessions.get_or_start(u"bob")
+    page = RecordingStream()
+    bob.attach(page)
+    bob.detach(page)
+    alice.send(stanza.message(u"bob@example.test", body=u"before the end"))
+    leave_all = bob.rooms.leave_all
+
+    def leave_all_while_a_message_comes(xmpp):
+        alice.send(stanza.message(u"bob@example.test", body=u"while leaving rooms"))
+        leave_all(xmpp)
+    bob.rooms.leave_all = leave_all_while_a_message_comes
+    app.sessions.end(u"bob")
+    kept = [m.body for m in openfire.xmpp.offline_messages(u"bob")]
+    assert kept == [u"before the end", u"while leaving rooms"], "kept: %r" % kept

@@ -218,14 +218,13 @@ class UserSession(object):
             if not self._end_when(condition):
                 return False
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
-            unread = self._unread.take_all()
         finally:
             self._lock.unlock()
         self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
         if xmpp is not None and close_xmpp:
             self.rooms.leave_all(xmpp)            # unavailable to each room, then to all
             _close(xmpp, self.username)
-            self._store_unread(unread)            # once closed: no other copy can reach it
+            self._store_unread()   # once closed: taken now, with what came while it closed
         else:
             self.rooms.forget_all()
         self._close_streams()
@@ -233,7 +232,12 @@ class UserSession(object):
             self._finish()
         return True
 
-    def _store_unread(self, unread):
+    def _store_unread(self):
+        self._lock.lock()
+        try:
+            unread = self._unread.take_all()
+        finally:
+            self._lock.unlock()
         if not unread:
             return
         try:
