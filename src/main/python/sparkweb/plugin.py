@@ -62,10 +62,14 @@ class SparkWeb(object):
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
+        self._undo.append(self.services.membership.start(self.openfire))
+        forwarding = self.services.forwarding
+        # Stopping, in this order (review S6-R-4): calls arriving from other nodes are refused
+        # at once and the running ones finish, then the sessions end (their routes go), and
+        # only then this node stops receiving, so other nodes never wait out their timeout.
+        self._undo.append(forwarding.start(routing.call_server(ROUTES, self.services)))
         self._undo.append(self.services.sessions.end_all)
-        # Before the sessions end: forwarded requests still running finish on them first.
-        self._undo.append(self.services.forwarding.start(routing.call_server(ROUTES,
-                                                                             self.services)))
+        self._undo.append(forwarding.stop_serving)
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))
@@ -74,6 +78,8 @@ class SparkWeb(object):
         self.openfire.add_web_context(context)
         self._guard_uploads(context, scheduler)
         self._undo.append(gate.close)   # before the removal: no request may be in Jersey as it stops
+        # Before the gate waits: requests waiting for another node end now, with a 503.
+        self._undo.append(forwarding.close)
         self._undo.append(self.services.streams.close_all)
         # Last in, so first out: its in-process requests end before the gate closes.
         self.warm_up = WarmUp(context.getServletHandler().getServlet(web.REST_SERVLET)).start()

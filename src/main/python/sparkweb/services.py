@@ -13,6 +13,7 @@ from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.cluster.forwarding import Forwarding
+from sparkweb.cluster.membership import Membership
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
@@ -90,4 +91,7 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.upload_limits = PerMinute(lambda: settings.get(config.UPLOAD_PER_MINUTE), clock,
                                        "upload slots")
     services.forwarding = Forwarding(openfire, settings, services.sessions)
+    services.membership = Membership()
+    services.membership.on_left(services.forwarding.node_left)   # their waiters: 503 now
+    services.membership.on_joined(revocations.forget_cached)     # the cache may be older
     return services

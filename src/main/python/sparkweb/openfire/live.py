@@ -265,8 +265,11 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def send_to_node(self, node, envelope, body):
         live_cluster.send(node, envelope, body)
 
-    def receive_from_cluster(self, receiver, node_left):
-        return live_cluster.listen(receiver, node_left)
+    def receive_from_cluster(self, receiver):
+        return live_cluster.listen(receiver)
+
+    def watch_cluster(self, joined, left):
+        return live_cluster.watch(joined, left)
 
     def shared_cache(self, name):
         return live_cluster.SharedCache(name)
