@@ -27,6 +27,8 @@ from sparkweb.services import build_services
 
 LOG = logger("plugin")
 UPLOAD_CHECK_SECONDS = 5
+# After a cluster join: when the joining node has written its routes (cluster.rejoin).
+DUPLICATE_CHECK_SECONDS = 3
 
 
 class SparkWeb(object):
@@ -62,6 +64,8 @@ class SparkWeb(object):
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
+        self.services.duplicates.start(lambda check: scheduler.schedule(
+            _Task(check, "duplicate sessions"), DUPLICATE_CHECK_SECONDS, TimeUnit.SECONDS))
         self._undo.append(self.services.membership.start(self.openfire))
         forwarding = self.services.forwarding
         # Stopping, in this order (review S6-R-4): calls arriving from other nodes are refused

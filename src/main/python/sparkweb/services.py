@@ -14,6 +14,7 @@ from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.cluster.forwarding import Forwarding
 from sparkweb.cluster.membership import Membership
+from sparkweb.cluster.rejoin import Duplicates
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
@@ -94,4 +95,6 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.membership = Membership()
     services.membership.on_left(services.forwarding.node_left)   # their waiters: 503 now
     services.membership.on_joined(revocations.forget_cached)     # the cache may be older
+    services.duplicates = Duplicates(openfire, settings, services.sessions, services.forwarding)
+    services.membership.on_joined(services.duplicates.joined)    # a healed split
     return services

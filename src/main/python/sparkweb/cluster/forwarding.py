@@ -122,6 +122,16 @@ class Forwarding(object):
         return Call(uuid.uuid4().hex, self._openfire.cluster_node(), username, method, path,
                     params, query, headers, client, body)
 
+    def ask_home(self, username, operation):
+        """Runs ``operation`` (cluster.operations) for ``username`` on the user's home node
+        when that is another node; its Answer, or None when there is nothing to ask.
+        ServiceUnavailable as :meth:`forward`."""
+        home = self.home_elsewhere(username)
+        if home is None:
+            return None
+        return self.forward(home, self.new_call(username, u"POST", operation, {}, {}, {}, None,
+                                                None))
+
     def forward(self, node, call):
         """The Answer of ``node`` to ``call``; ServiceUnavailable when there is none in time,
         or when too many requests wait for that node already."""

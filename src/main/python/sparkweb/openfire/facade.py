@@ -346,6 +346,16 @@ class OpenfireFacade(object):
         another node of a started cluster; None when it is this node, nobody, or no cluster."""
         raise NotImplementedError
 
+    def route_holder(self, username, resource):
+        """The node named by the client route of ``username@domain/resource``, this node
+        included; None when there is none or no cluster (cluster.rejoin)."""
+        raise NotImplementedError
+
+    def reassert_route(self, username, resource):
+        """Writes this node's client route for that full JID again, if this node holds the
+        session (cluster.rejoin)."""
+        raise NotImplementedError
+
     def send_to_node(self, node, envelope, body):
         """Sends two byte strings to SparkWeb on ``node`` (asynchronously, as a cluster task);
         raises when the node is not in the cluster."""

@@ -36,13 +36,17 @@ def this_node():
 
 
 def home_node(full_jid):
+    node = route_holder(full_jid)
+    return None if node == this_node() else node
+
+
+def route_holder(full_jid):
+    """The node named by the client route of ``full_jid`` (this one included); None when
+    there is none or no cluster."""
     if not ClusterManager.isClusteringStarted():
         return None
     route = CacheFactory.createCache(ROUTES_CACHE).get(full_jid)
-    if route is None:
-        return None
-    node = unicode(route.getNodeID().toString())
-    return None if node == this_node() else node
+    return None if route is None else unicode(route.getNodeID().toString())
 
 
 def send(node, envelope, body):

@@ -1,0 +1,44 @@
+"""What one node asks of a user's home node that is no REST route (issue 17), sent as a
+forwarded call (cluster.forwarding) whose path starts with ``#``, which no route template does,
+and which names only the user, as every forwarded call:
+
+- :data:`SIGNED_OUT`: a token of the user was revoked on another node (a sign-out there:
+  review S6-R-10). The home node holds the user's event streams and session: it closes the
+  streams whose token no longer authenticates and ends the session unless another device or
+  browser of the user still streams, as a sign-out on the home node itself does.
+- :data:`REASSERT_ROUTE`: after a split, the other node ended its duplicate of the user's
+  session, and Openfire's removal of that session's route removed the home's route with it
+  (a route is one entry per full JID): the home node writes its route again (cluster.rejoin).
+"""
+from __future__ import absolute_import
+
+from sparkweb import config
+
+SIGNED_OUT = u"#signed-out"
+REASSERT_ROUTE = u"#reassert-route"
+
+
+def end_unless_streaming(app, username):
+    """After a token of ``username`` was revoked: closes this node's streams whose token no
+    longer authenticates, and ends the session here unless another still-valid stream uses it."""
+    app.streams.close_invalid(username)
+    if not app.streams.has_valid(username):
+        app.sessions.end(username)
+
+
+def reassert_route(app, username):
+    """Writes this node's route for the user's session again, if the session lives here."""
+    if app.sessions.get(username) is not None:
+        app.openfire.reassert_route(username, app.settings.get(config.SESSION_RESOURCE))
+
+
+OPERATIONS = {SIGNED_OUT: end_unless_streaming, REASSERT_ROUTE: reassert_route}
+
+
+def run(app, call):
+    """Runs the operation ``call`` names for its user; False when it names none."""
+    operation = OPERATIONS.get(call.path)
+    if operation is None or call.method != u"POST":
+        return False
+    operation(app, call.username)
+    return True
