@@ -52,18 +52,19 @@ def _in_background(work):
 
 
 def test_a_call_answered_503_at_its_origin_never_runs_later_on_the_home_node():
-    release = CountDownLatch(1)
+    release, slow_started = CountDownLatch(1), CountDownLatch(1)
     ran = ConcurrentLinkedQueue()
 
     def serve(node, call):
         if call.id == u"slow":
+            slow_started.countDown()
             getattr(release, "await")(10, TimeUnit.SECONDS)
         ran.add(call.id)
         return Answer(200, u"{}", None, node)
     nodes = Nodes(serve)
     try:
         _in_background(lambda: nodes.forward(u"b", u"a", u"slow"))   # holds a's one thread
-        wait_for(lambda: len(nodes.cluster.sent) == 1, "the first call was not sent")
+        assert getattr(slow_started, "await")(10, TimeUnit.SECONDS), "the first call never ran"
         error = raised(lambda: nodes.forward(u"b", u"a", u"queued"))
         assert isinstance(error, ServiceUnavailable), error
         release.countDown()
@@ -77,18 +78,19 @@ def test_a_call_answered_503_at_its_origin_never_runs_later_on_the_home_node():
 
 
 def test_a_queued_call_that_can_still_be_answered_in_time_runs():
-    release = CountDownLatch(1)
+    release, slow_started = CountDownLatch(1), CountDownLatch(1)
     ran = ConcurrentLinkedQueue()
 
     def serve(node, call):
         if call.id == u"slow":
+            slow_started.countDown()
             getattr(release, "await")(10, TimeUnit.SECONDS)
         ran.add(call.id)
         return Answer(200, u"{}", None, node)
     nodes = Nodes(serve, forward_seconds=10)
     try:
         _in_background(lambda: nodes.forward(u"b", u"a", u"slow"))
-        wait_for(lambda: len(nodes.cluster.sent) == 1, "the first call was not sent")
+        assert getattr(slow_started, "await")(10, TimeUnit.SECONDS), "the first call never ran"
         waiting, outcome = _in_background(lambda: nodes.forward(u"b", u"a", u"queued"))
         time.sleep(0.5)
         release.countDown()
