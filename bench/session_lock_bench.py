@@ -11,8 +11,10 @@ message synchronously into the recipient's session on the sender's thread) for t
 then the new code, with JFR recording jdk.ThreadPark >= 1 ms. Load: ``--connections``
 closed-loop clients POST /chat/message from alice and carol to bob, whose ``--streams`` event
 streams are open; one of them timestamps REST->SSE latency. Reported per run: requests/s,
-latency p50/p99, and the seconds threads spent parked with a UserSession frame on the stack
-(by the innermost such frame). On a shared machine only the side-by-side ratios mean much.
+REST->SSE latency p50/p99, the senders' request latency p50/p99, the seconds threads spent
+parked with a UserSession frame on the stack (by the innermost such frame), and the longest
+waits to enter Java monitors, by class (Jython's id() lock shows as org.python.core.IdImpl).
+On a shared machine only the side-by-side ratios mean much.
 Prints a JSON line last. Loopback only; every phase bounded.
 """
 import argparse
@@ -67,9 +69,24 @@ def parked_in_sessions(recording):
     return dict((name, round(seconds, 2)) for name, seconds in totals.most_common())
 
 
+def monitor_waits(recording, top=5):
+    """Milliseconds threads waited to enter Java monitors (jdk.JavaMonitorEnter, 10 ms and
+    longer by the profile's threshold), by the monitor's class; the ``top`` longest."""
+    out = subprocess.run(["jfr", "print", "--events", "jdk.JavaMonitorEnter", "--stack-depth",
+                          "1", recording], capture_output=True, text=True, timeout=600).stdout
+    totals = collections.Counter()
+    for event in out.split("jdk.JavaMonitorEnter {")[1:]:
+        duration = re.search(r"duration = ([\d.]+) (ms|s|us)", event)
+        monitor = re.search(r"monitorClass = (\S+)", event)
+        if duration and monitor:
+            value = float(duration.group(1)) * {"s": 1e3, "ms": 1, "us": 1e-3}[duration.group(2)]
+            totals[monitor.group(1)] += value
+    return dict((name, round(millis)) for name, millis in totals.most_common(top))
+
+
 async def load(target, seconds, connections, streams):
     rest = target.base_url + "/sparkweb/api/rest"
-    latencies, done = [], [0]
+    latencies, done, answered = [], [0], []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as http:
         tokens = {}
         for name in SENDERS + ("bob",):
@@ -88,14 +105,17 @@ async def load(target, seconds, connections, streams):
         async def client(index, until):
             sender = tokens[SENDERS[index % len(SENDERS)]]
             while time.time() < until:
-                async with http.post(rest + "/chat/message/bob", data="bench %.6f" % time.time(),
+                asked = time.time()
+                async with http.post(rest + "/chat/message/bob", data="bench %.6f" % asked,
                                      headers={"Authorization": sender}) as response:
                     await response.read()
                     if response.status == 200:
                         done[0] += 1
+                        answered.append((time.time() - asked) * 1000)
         warm_until = time.time() + 5
         await asyncio.gather(*[client(i, warm_until) for i in range(connections)])
         del latencies[:]
+        del answered[:]
         done[0] = 0
         started = time.time()
         await asyncio.gather(*[client(i, started + seconds) for i in range(connections)])
@@ -106,7 +126,11 @@ async def load(target, seconds, connections, streams):
         await asyncio.gather(*readers, return_exceptions=True)
     return {"requests_per_s": round(done[0] / took, 1), "delivered": len(latencies),
             "p50_ms": round(percentile(latencies, 0.5), 1) if latencies else None,
-            "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None}
+            "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
+            # How long the sender waited for its answer: what a publisher held by others'
+            # deliveries (S6-R-2) shows in.
+            "request_p50_ms": round(percentile(answered, 0.5), 1) if answered else None,
+            "request_p99_ms": round(percentile(answered, 0.99), 1) if answered else None}
 
 
 def one_run(label, tree, settings, directory, args):
@@ -120,6 +144,7 @@ def one_run(label, tree, settings, directory, args):
     finally:
         server.stop()
     result.update(code=label, parked_s=parked_in_sessions(recording),
+                  monitor_waits_ms=monitor_waits(recording),
                   load_average=[round(x, 1) for x in os.getloadavg()])
     print(json.dumps(result), flush=True)
     return result

@@ -12,7 +12,9 @@ class AdminConsole(object):
     def __init__(self, server, password):
         # No connection reuse: Jetty closes a connection after refusing a POST whose body it
         # did not read, and a reused one then fails on the client side.
-        self.client = httpx.Client(base_url="http://127.0.0.1:%d" % server.ports["admin"],
+        # A cluster node listens on its own loopback address (127.0.0.2 for the second).
+        address = getattr(server, "address", "127.0.0.1")
+        self.client = httpx.Client(base_url="http://%s:%d" % (address, server.ports["admin"]),
                                    timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
         self.client.get("/login.jsp")
         answer = self.client.post("/login.jsp", data={

@@ -90,7 +90,8 @@ class XmppPeer(object):
             client.register_plugin(plugin)
         client.add_event_handler("session_start", self._started)
         client.add_event_handler("message", lambda m: self.messages.put(
-            {"from": str(m["from"]), "body": m["body"], "type": m["type"], "time": time.time()}))
+            {"from": str(m["from"]), "body": m["body"], "type": m["type"], "time": time.time(),
+             "delayed": m.xml.find("{urn:xmpp:delay}delay") is not None}))
         client.add_event_handler("presence", lambda p: self.presences.put(
             {"from": str(p["from"]), "type": p["type"], "show": p["show"],
              "status": p["status"]}))
@@ -125,11 +126,11 @@ class XmppPeer(object):
     def send_presence(self, **kwargs):
         self._call(self._client.send_presence, **kwargs)
 
-    def request(self, payload, type="get", timeout=15):
-        """Sends an IQ ``type`` with child ``payload`` (XML text) to the account itself (PEP)
-        and answers the server's answer as XML text, a result or an error."""
+    def request(self, payload, type="get", timeout=15, to=None):
+        """Sends an IQ ``type`` with child ``payload`` (XML text) to ``to``, by default the
+        account itself (PEP), and answers the answer as XML text, a result or an error."""
         async def ask():
-            iq = self._client.make_iq(itype=type)
+            iq = self._client.make_iq(itype=type, ito=to)
             iq.append(ET.fromstring(payload))
             try:
                 return str(await iq.send(timeout=timeout))

@@ -11,6 +11,8 @@ from harness.sse import EventStream
 
 PAGE = "/plugins/sparkweb/sparkweb-settings.jsp"
 NEW_ORIGIN = "https://console.example"
+# A 1 x 1 pixel PNG, as in test_contacts.
+PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 class AdminConsole(object):
@@ -145,8 +147,10 @@ def test_a_user_who_is_not_an_admin_cannot_reach_the_page(server, target):
     assert "SparkWeb Settings" not in console.page().text, "settings shown to a non-admin"
 
 
-def test_page_follows_plugin_reloads_and_keeps_no_old_plugin_alive(console, server):
+def test_page_follows_plugin_reloads_and_keeps_no_old_plugin_alive(console, server, target):
     assert console.page().status_code == 200
+    _set_and_clear_a_photo(target)   # ImageIO (SparkWeb's check, Openfire's avatars): JVM-wide
+    _leave_a_message_no_page_saw(target)   # stored offline as the plugin stops, on its thread
     loaders_before = server.live_plugin_classloaders()
     for _ in range(2):
         server.uninstall_plugin()
@@ -163,6 +167,19 @@ def test_page_follows_plugin_reloads_and_keeps_no_old_plugin_alive(console, serv
     loaders_after = server.live_plugin_classloaders()
     assert loaders_after == loaders_before, "reloads with page visits keep plugins in memory: " \
         "%d class loaders before, %d after" % (loaders_before, loaders_after)
+
+
+def _set_and_clear_a_photo(target):
+    with target.client(target.login("carol")) as carol:
+        photo = {"type": "image/png", "data": PIXEL_PNG}
+        assert carol.put("/user", json={"vcard": {"photo": photo}}).status_code == 200
+        assert carol.put("/user", json={"vcard": {"photo": None}}).status_code == 200
+
+
+def _leave_a_message_no_page_saw(target):
+    with target.client(target.login("bob")) as bob:
+        assert bob.post("/chat/message/carol", json={"body": "while carol's page is closed"}) \
+            .status_code == 200
 
 
 def _lockout(console, username, action):

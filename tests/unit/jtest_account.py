@@ -23,25 +23,39 @@ def photo(size, picture=PIXEL):
     return {"type": u"image/png", "data": base64.b64encode(picture + b"\0" * (size - len(picture)))}
 
 
-def huge_png_header():
-    """The start of a PNG that claims 100,000 x 100,000 pixels."""
+def png(width, height, bit_depth=8, colour_type=0, rows=None):
+    """A PNG of width x height zero pixels whose data holds only ``rows`` rows (all if None);
+    colour types 0 (grey), 2 (RGB), 6 (RGBA)."""
     import struct
     import zlib
-    header = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
-    chunk = b"IHDR" + header
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + chunk + \
-        struct.pack(">I", zlib.crc32(chunk) & 0xffffffff)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    channels = {0: 1, 2: 3, 6: 4}[colour_type]
+    row = b"\0" * (1 + width * channels * bit_depth // 8)
+    data = zlib.compress(row * (height if rows is None else rows), 9)
+    return b"\x89PNG\r\n\x1a\n" + \
+        chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)) + \
+        chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def test_a_photo_openfire_cannot_decode_or_too_large_a_picture_is_400():
     world = World()
     for picture, why in ((b"\x89PNG" + b"x" * 200, "not a picture"),
                          (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not decodable"),
-                         (huge_png_header(), "100,000 pixels wide")):
+                         (png(100000, 100000, rows=0)[:33], "100,000 pixels wide"),
+                         # 109 bytes that Openfire would decode into a 128 MB raster
+                         (png(4096, 4096, 16, 6, rows=1), "4096 x 4096, 16-bit RGBA"),
+                         (png(1025, 1024), "just over a million pixels"),
+                         (png(64, 64, rows=3), "a valid header, the data cut short")):
         error = raised(lambda: world.call(account.update_account, u"alice", {
             "vcard": {"photo": {"type": u"image/png", "data": base64.b64encode(picture)}}}))
         assert isinstance(error, BadRequest), "%s: %r" % (why, error)
     world.call(account.update_account, u"alice", {"vcard": {"photo": photo(100)}})
+    largest = png(1024, 1024, 16, 6)
+    world.call(account.update_account, u"alice", {
+        "vcard": {"photo": {"type": u"image/png", "data": base64.b64encode(largest)}}})
 
 
 def test_partial_update_keeps_absent_fields_and_properties():

@@ -11,8 +11,9 @@ from sparkweb import config
 from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.sections import page_sections
 from sparkweb.admin.texts import Texts
+from sparkweb.cluster.overview import cluster_overview
 from sparkweb.errors import Unauthorized
-from support import services
+from support import services, wait_for
 
 I18N = File(File(__file__).getAbsoluteFile().getParentFile(), "../../i18n").getCanonicalFile()
 LOADER = URLClassLoader([I18N.toURI().toURL()], None)
@@ -194,3 +195,47 @@ def test_english_and_german_have_the_same_keys_and_every_declared_setting_has_te
             name = "sparkweb.settings.field." + setting.key[len("sparkweb."):]
             for key in (name, name + ".help"):
                 assert english.containsKey(key), "no text for %s" % key
+
+
+def cluster_page(app):
+    return SettingsPage(app.settings, app.rotate_signing_key, app.openfire, lambda: URLS,
+                        cluster=lambda: cluster_overview(app.openfire, app.sessions,
+                                                         app.forwarding, app.relays))
+
+
+def test_the_cluster_box_shows_nodes_sessions_relays_and_forwarded_calls():
+    from jtest_credentials import FakeContext, handler
+    from jtest_relay import Browser, TwoNodes
+    nodes = TwoNodes()
+    try:
+        browser = Browser(nodes.other, nodes.token())
+        wait_for(lambda: nodes.home.relays.summary()["out"] == 1, "no relay at home", 10)
+        response = handler(nodes.other, "GET", "/presence/roster")(FakeContext(
+            {}, headers={"Authorization": nodes.token()}))
+        assert response.getStatus() == 200, response.getStatus()
+        home = cluster_page(nodes.home).show(texts(), CSRF).html
+        other = cluster_page(nodes.other).show(texts(), CSRF).html
+        for html, counts in ((home, {"sessions": 1, "relays_out": 1, "relays_in": 0,
+                                     "forwarded": 0, "served": 1}),
+                             (other, {"sessions": 0, "relays_out": 0, "relays_in": 1,
+                                      "forwarded": 1, "served": 0, "unanswered": 0})):
+            for name, count in counts.items():
+                assert 'id="sparkweb-cluster-%s">%d<' % (name, count) in html, \
+                    "%s is not %d: %s" % (name, count, html[html.find("Cluster"):][:1500])
+        assert "<code>a</code> (a.test) &#8211; this node, <code>b</code> (b.test)" in home, \
+            "the nodes, this one marked: %s" % home[home.find("sparkweb-cluster-nodes"):][:200]
+        assert "Event streams here relayed from sessions on other nodes" in other, \
+            "English label missing"
+        german = cluster_page(nodes.other).show(texts(Locale.GERMAN), CSRF).html
+        assert u"An andere Knoten weitergeleitete Anfragen" in german, "German label missing"
+        browser.close()
+    finally:
+        nodes.close()
+
+
+def test_the_cluster_box_of_a_node_not_in_a_cluster_says_so():
+    app = services()
+    html = cluster_page(app).show(texts(), CSRF).html
+    assert "Not in a cluster; this node (<code>memory</code>)" in html, \
+        html[html.find("sparkweb-cluster-nodes"):][:200]
+    assert 'id="sparkweb-cluster-forwarded">0<' in html, "counts missing"

@@ -101,6 +101,7 @@ def test_a_message_sent_through_sparkweb_reaches_the_users_other_tabs_as_outgoin
     assert len(shown) == 1, "shown %d times" % len(shown)
     assert shown[0]["outgoing"] is True and shown[0]["otherDevice"] is False, shown[0]
     assert shown[0]["id"] == u"m-1" and shown[0]["from"].endswith(u"/sparkweb"), shown[0]
+    assert message.sender is None, "the echo changed the message the caller holds"
     copies = [s for s in phone.received if s.carbon is not None]
     assert len(copies) == 1 and copies[0].carbon.direction == "sent", phone.received
 

@@ -48,9 +48,18 @@ class Cluster(object):
 
 
 class _TokenStream(RecordingStream):
-    def __init__(self, claims):
+    """A stream opened with ``claims`` that leaves the session when closed, as the servlet's."""
+
+    def __init__(self, claims, app=None):
         RecordingStream.__init__(self)
         self.claims = claims
+        self._app = app
+
+    def close(self):
+        RecordingStream.close(self)
+        if self._app is not None:
+            self._app.streams.remove(self)
+            self._app.sessions.detach(self.claims.username, self)
 
     def offer_bytes(self, chunk):
         pass
@@ -61,7 +70,7 @@ def test_a_sign_out_on_another_node_closes_the_tokens_streams_on_the_home_node()
     try:
         home = nodes.apps[u"a"]
         token = nodes.token(u"alice")
-        stream = _TokenStream(home.authenticator.authenticate(token))
+        stream = _TokenStream(home.authenticator.authenticate(token), home)
         home.sessions.attach(u"alice", stream)
         home.streams.add(stream)
         assert nodes.cluster.home(u"alice") == u"a", nodes.cluster.home(u"alice")
@@ -81,7 +90,8 @@ def test_a_sign_out_on_another_node_keeps_the_session_of_a_device_still_streamin
     try:
         home = nodes.apps[u"a"]
         leaving, staying = nodes.token(u"alice"), nodes.token(u"alice")
-        streams = [_TokenStream(home.authenticator.authenticate(t)) for t in (leaving, staying)]
+        streams = [_TokenStream(home.authenticator.authenticate(t), home)
+                   for t in (leaving, staying)]
         for stream in streams:
             home.sessions.attach(u"alice", stream)
             home.streams.add(stream)

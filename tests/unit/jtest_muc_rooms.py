@@ -12,6 +12,8 @@ ROOM = u"lounge@conference.example.test"
 
 
 class RecordingStream(object):
+    raw = False
+
     def __init__(self):
         self.events = []
         self.closed = False

@@ -272,3 +272,80 @@ def test_threads_share_a_bounded_number_of_connections():
     finally:
         client.stop()
         server.stop()
+
+
+class _Uncancellable(object):
+    def cancel(self, interrupt):
+        return False   # an alarm already running cannot be stopped
+
+
+class LateAlarms(object):
+    """The client's watchdog, except that alarms fire only when the test says: each alarm as if
+    it had started running just as its request ended (``cancel(False)`` does not stop it)."""
+
+    def __init__(self, real):
+        self.real = real
+        self.alarms = []
+        self.on_schedule = None
+
+    def schedule(self, task, delay, unit):
+        if self.on_schedule is not None:
+            self.on_schedule()
+        self.alarms.append(task)
+        return _Uncancellable()
+
+    def shutdownNow(self):
+        return self.real.shutdownNow()
+
+
+def test_an_alarm_firing_as_its_request_ends_does_not_close_the_connection_the_next_one_took():
+    """findings S6-R-8: request A ends at its deadline while its alarm is already running; A's
+    connection is kept and taken by request B, and A's alarm then closed it under B: B failed
+    after sending (the push sender retries it: a duplicate notification). The first request's
+    alarm fires here right after B took the kept connection."""
+    server = ScriptedServer(lambda connection, request: "answer")
+    client, connects = keep_alive_client()
+    alarms = client._watchdog = LateAlarms(client._watchdog)
+    try:
+        assert post(client, server.url("/a")).status == 200, "first"
+        assert client._pool.idle() == 1 and len(alarms.alarms) == 1, "fixture"
+        first_alarm = alarms.alarms[0]
+        alarms.on_schedule = first_alarm.run   # B has taken the connection by then
+        error = raised(lambda: post(client, server.url("/b")))
+        assert error is None, "the next request failed: %r" % error
+        assert list(server.requests) == [(1, "POST /a HTTP/1.1"), (1, "POST /b HTTP/1.1")], \
+            "requests: %s" % list(server.requests)
+        assert client._pool.idle() == 1, "the connection was not kept after B"
+    finally:
+        client.stop()
+        server.stop()
+
+
+def test_a_push_service_that_accepts_and_never_answers_holds_a_thread_for_the_push_read_timeout():
+    """S6-13-4: push requests waited the outbound read timeout (10 s by default, meant for link
+    previews reading whole pages) on a host that accepts and never answers; push services answer
+    at once, so pushes have a read timeout of their own, shorter unless the setting is."""
+    from sparkweb.push import transport as push_transport
+    listener = ServerSocket(0, 50, InetAddress.getByName("127.0.0.2"))
+    accepted = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()))
+    thread.daemon = True
+    thread.start()
+    client, connects = keep_alive_client()
+    read_seconds = getattr(push_transport, "PUSH_READ_SECONDS", None)
+    push_transport.PUSH_READ_SECONDS = 1
+    send = push_transport.outbound_transport(client)
+    try:
+        started = time.time()
+        error = raised(lambda: send("http://127.0.0.2:%d/p" % listener.getLocalPort(),
+                                    {"TTL": "60"}, jarray.array("x", "b")))
+        took = time.time() - started
+        assert isinstance(error, Failed) and error.reason == "timeout", "got %r" % error
+        assert took < 4, "the push waited %.1f s (outbound read timeout %d s)" % (
+            took, client._settings.get(config.OUTBOUND_READ_SECONDS))
+    finally:
+        push_transport.PUSH_READ_SECONDS = read_seconds
+        client.stop()
+        listener.close()
+        for socket in accepted:
+            socket.close()

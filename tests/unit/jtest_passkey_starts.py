@@ -87,6 +87,30 @@ def test_tracked_buckets_are_capped_forgotten_when_idle_and_never_lock_anyone_ou
     assert limits.tracked() == 0, "idle buckets kept: %d" % limits.tracked()
 
 
+
+def test_a_full_table_costs_a_start_no_copy_of_it():
+    """Anyone may start: once the table is full, a start with new keys must not sweep the
+    whole table each time (a sweep copies it), only once a second."""
+    from sparkweb import per_minute
+    from sparkweb.auth.passkeys import limits as limits_module
+    clock = Clock()
+    limits = _limits(clock, per_address=1000, per_user=1000, max_tracked=50)
+    for index in range(50):
+        limits.check(u"user%d" % index, None)
+    original, sweeps = per_minute.sweep_full, []
+    counted = lambda buckets, now: (sweeps.append(now), original(buckets, now))
+    patched = [module for module in (per_minute, limits_module) if hasattr(module, "sweep_full")]
+    for module in patched:
+        module.sweep_full = counted
+    try:
+        for index in range(40):
+            limits.check(u"new%d" % index, u"192.0.2.%d" % index)
+    finally:
+        for module in patched:
+            module.sweep_full = original
+    assert len(sweeps) <= 1, "%d full sweeps for 40 starts in one second" % len(sweeps)
+    assert limits.tracked() == 50, "tracked %d, cap 50" % limits.tracked()
+
 # --- what the options tell ---------------------------------------------------------------------
 
 def _record(openfire, app, username, credential_id):

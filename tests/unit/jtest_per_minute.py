@@ -5,6 +5,7 @@ from __future__ import absolute_import
 
 import threading
 
+from sparkweb import per_minute
 from sparkweb.errors import TooManyRequests
 from sparkweb.per_minute import PerMinute
 from support import Clock, raised
@@ -85,7 +86,45 @@ def test_memory_stays_bounded_by_forgetting_full_buckets():
     clock.advance(61)
     for number in range(10, 30):
         limit.take(u"user%d" % number)
-    assert limit.tracked() <= 20, "tracked %d" % limit.tracked()
+    assert limit.tracked() <= 10, "tracked %d, cap 10" % limit.tracked()
     clock.advance(61)
     limit.sweep()
     assert limit.tracked() == 0, "full buckets kept: %d" % limit.tracked()
+
+
+def counting_sweeps():
+    """Replaces per_minute.sweep_full by a counting wrapper; returns the count and the undo."""
+    original, calls = per_minute.sweep_full, []
+
+    def counted(buckets, now):
+        calls.append(now)
+        return original(buckets, now)
+    per_minute.sweep_full = counted
+    return calls, lambda: setattr(per_minute, "sweep_full", original)
+
+
+def test_a_full_table_stays_full_size_and_is_swept_at_most_once_a_second():
+    clock = Clock()
+    limit, _ = allowance(5, clock, max_tracked=100)
+    strict, _ = allowance(5, clock, max_tracked=100, refuse_when_full=True)
+    for number in range(100):
+        limit.take(u"user%d" % number)
+        strict.take(u"user%d" % number)
+    sweeps, undo = counting_sweeps()
+    try:
+        for number in range(100, 300):   # a flood of new keys within one second
+            assert raised(lambda: limit.take(u"user%d" % number)) is None, "new key refused"
+            refused = raised(lambda: strict.take(u"user%d" % number))
+            assert isinstance(refused, TooManyRequests) and refused.headers["Retry-After"], \
+                "a stranger's new key rang through a full table: %r" % refused
+        assert limit.tracked() == 100 and strict.tracked() == 100, \
+            "tables grew past their cap: %d, %d" % (limit.tracked(), strict.tracked())
+        assert len(sweeps) == 2, "%d sweeps of a full table in one second (one per table " \
+            "expected)" % len(sweeps)
+        assert isinstance(raised(lambda: [limit.take(u"user7") for _ in range(5)]),
+                          TooManyRequests), "a tracked key lost its limit when the table was full"
+        clock.advance(61)             # the old buckets are idle and full again
+        strict.take(u"newcomer")
+        assert strict.tracked() == 1, "idle buckets not forgotten: %d" % strict.tracked()
+    finally:
+        undo()

@@ -109,9 +109,10 @@ def test_a_host_that_keeps_failing_is_skipped_until_its_breaker_lets_one_try():
         app.webpush.stop()
 
 
-def test_a_lane_is_served_round_robin_and_bounded_per_user():
+def test_a_users_lane_holds_user_queue_deliveries_and_the_overflow_is_dropped():
     """Deliveries wait in their user's lane; beyond USER_QUEUE they are dropped and counted,
-    never queued without bound."""
+    never queued without bound (S6-13-7: exact counts; round robin is
+    test_users_are_served_round_robin)."""
     transport = TarpitTransport()
     openfire, app = _app(transport, retries=0)
     sender = app.webpush.sender
@@ -119,8 +120,14 @@ def test_a_lane_is_served_round_robin_and_bounded_per_user():
         subscribe(app, u"carol", u"slow", u"https://tarpit.example/x")
         for n in range(lanes.USER_QUEUE + lanes.USER_IN_FLIGHT + 10):
             sender.send_to_user(u"carol", Notification(u"T", u"n%d" % n, "chat"))
-        wait_for(lambda: sender.counts()["dropped"] >= 10,
-                  "carol's overflow dropped: %r" % sender.counts())
+        wait_for(lambda: sender.counts()["queued"] == lanes.USER_QUEUE + lanes.USER_IN_FLIGHT +
+                 10 and sender._pool.getCompletedTaskCount() == sender.counts()["queued"],
+                 "every fan-out done: %r" % sender.counts())
+        assert transport.hanging.get() == lanes.USER_IN_FLIGHT, \
+            "%d requests running" % transport.hanging.get()
+        assert sender._lanes.waiting() == lanes.USER_QUEUE, \
+            "%d waiting" % sender._lanes.waiting()
+        assert sender.counts()["dropped"] == 10, "counts %r" % sender.counts()
     finally:
         transport.release.countDown()
         app.webpush.stop()
@@ -215,8 +222,8 @@ def test_failed_hosts_are_forgotten_once_idle():
     counted = []
     delivery_lanes = lanes.DeliveryLanes(lambda function: function(), 4, 100000, Clock(),
                                          counted.append)
-    for n in range(lanes.MAX_HOSTS + 500):
-        delivery_lanes.offer(lanes.Delivery(u"mallory", u"https://h%d.evil.example" % n,
+    for n in range(lanes.MAX_HOSTS + 500):   # many users: one user's breaker would stop it
+        delivery_lanes.offer(lanes.Delivery(u"mallory%d" % n, u"https://h%d.evil.example" % n,
                                             lambda: False))
     # the map is swept at most once a second unless it has doubled (S6-13-5): the clock stands
     assert len(delivery_lanes._hosts) <= 2 * lanes.MAX_HOSTS + 1, \
@@ -465,3 +472,116 @@ def test_a_failed_host_awaiting_its_breakers_trial_is_not_forgotten():
             "the failed host was forgotten before its trial"
     finally:
         lanes.MAX_HOSTS = most
+
+
+def test_fresh_host_names_do_not_evade_the_breaker():
+    """S6-13-4: every new host name starts healthy, so a user re-subscribing at fresh names of a
+    wildcard-DNS tarpit kept getting requests that hang (and enough such accounts held every
+    thread). After USER_BREAKER_HOSTS hosts' first no-answers were the user's, the user's
+    deliveries are skipped (handed back for later) while others' still run; and one working
+    subscription of the user does not reset that."""
+    clock = Clock()
+    counted, requests, deferred = [], [], []
+
+    def delivery(username, host, answer):
+        def run():
+            requests.append((username, host))
+            return answer
+        return lanes.Delivery(username, host, run, lambda millis: deferred.append(
+            (username, host, millis)) or True)
+    delivery_lanes = lanes.DeliveryLanes(lambda function: function(), 4, 1000, clock,
+                                         counted.append)
+    for n in range(getattr(lanes, "USER_BREAKER_HOSTS", 3)):
+        delivery_lanes.offer(delivery(u"mallory", u"https://push.example", True))
+        delivery_lanes.offer(delivery(u"mallory", u"https://x%d.tarpit.example" % n, False))
+    del requests[:]
+    delivery_lanes.offer(delivery(u"mallory", u"https://fresh.tarpit.example", False))
+    delivery_lanes.offer(delivery(u"alice", u"https://push.example", True))
+    assert requests == [(u"alice", u"https://push.example")], \
+        "requests while mallory's breaker is open: %r" % requests
+    assert counted.count("user_breaker_opened") == 1, "counted %r" % counted
+    assert [d[:2] for d in deferred] == [(u"mallory", u"https://fresh.tarpit.example")] and \
+        deferred[0][2] == lanes.BREAKER_MILLIS, "deferred %r" % deferred
+    clock.advance(lanes.BREAKER_MILLIS / 1000.0 + 1)
+    delivery_lanes.offer(delivery(u"mallory", u"https://fresh2.tarpit.example", False))
+    delivery_lanes.offer(delivery(u"mallory", u"https://fresh3.tarpit.example", False))
+    assert requests[1:] == [(u"mallory", u"https://fresh2.tarpit.example")], \
+        "after the breaker time one more fresh host re-opens it: %r" % requests
+
+
+def test_a_users_own_dead_device_counts_once_for_the_users_breaker():
+    """The user's breaker is for many fresh hosts, not for one dead device failing again and
+    again (its host's breaker handles that): the user's other devices keep being served."""
+    clock = Clock()
+    counted, requests = [], []
+
+    def delivery(host, answer):
+        def run():
+            requests.append(host)
+            return answer
+        return lanes.Delivery(u"carol", host, run, lambda millis: True)
+    delivery_lanes = lanes.DeliveryLanes(lambda function: function(), 4, 1000, clock,
+                                         counted.append)
+    for n in range(10):
+        delivery_lanes.offer(delivery(u"https://dead.example", False))
+        delivery_lanes.offer(delivery(u"https://phone.example", True))
+        clock.advance(lanes.BREAKER_MILLIS / 1000.0 + 1)   # the dead host's trial each time
+    assert "user_breaker_opened" not in counted, "counted %r" % counted
+    assert requests.count(u"https://phone.example") == 10, "requests %r" % requests
+
+
+def test_a_users_breaker_remembers_a_bounded_number_of_users():
+    clock = Clock()
+    most = lanes.MAX_USERS_TRACKED
+    lanes.MAX_USERS_TRACKED = 50
+    try:
+        delivery_lanes = lanes.DeliveryLanes(lambda function: function(), 4, 100000, clock,
+                                             lambda name: None)
+        for n in range(500):
+            delivery_lanes.offer(lanes.Delivery(u"u%d" % n, u"https://h%d.example" % n,
+                                                lambda: False))
+            if n % 40 == 0:
+                clock.advance(lanes.USER_BREAKER_WINDOW_MILLIS / 1000.0 + 1)
+        assert len(delivery_lanes._user_failures) <= 2 * lanes.MAX_USERS_TRACKED, \
+            "%d users remembered" % len(delivery_lanes._user_failures)
+        for n in range(500):   # all within the window, the clock standing: the hard bound
+            delivery_lanes.offer(lanes.Delivery(u"w%d" % n, u"https://w%d.example" % n,
+                                                lambda: False))
+        assert len(delivery_lanes._user_failures) <= 2 * lanes.MAX_USERS_TRACKED, \
+            "%d users remembered within the window" % len(delivery_lanes._user_failures)
+    finally:
+        lanes.MAX_USERS_TRACKED = most
+
+
+def test_while_half_open_a_host_gets_one_request_and_the_others_wait():
+    """S6-13-7: after the breaker time one trial request goes to the host; other deliveries to
+    it wait for the trial's answer (not skipped, not sent alongside), then all go."""
+    clock, pool, release = Clock(), _Pool(), CountDownLatch(1)
+    counted, started = [], AtomicInteger(0)
+    delivery_lanes = lanes.DeliveryLanes(pool.submit, 4, 1000, clock, counted.append,
+                                         pool.schedule)
+
+    def trial():
+        started.incrementAndGet()
+        getattr(release, "await")(WAIT_SECONDS, TimeUnit.SECONDS)
+        return True
+    try:
+        for n in range(lanes.BREAKER_FAILURES):
+            delivery_lanes.offer(lanes.Delivery(u"u%d" % n, u"https://dead.example",
+                                                lambda: False))
+        wait_for(lambda: "breaker_opened" in counted and delivery_lanes._running == 0,
+                 "the breaker opening: %r" % counted, 5)
+        clock.advance(lanes.BREAKER_MILLIS / 1000.0 + 1)
+        for n in range(3):
+            delivery_lanes.offer(lanes.Delivery(u"v%d" % n, u"https://dead.example", trial))
+        wait_for(lambda: started.get() >= 1, "the trial starting", 5)
+        time.sleep(0.5)
+        assert started.get() == 1 and delivery_lanes.waiting() == 2, \
+            "half open: %d requests started, %d waiting" % (started.get(),
+                                                             delivery_lanes.waiting())
+        assert "circuit_open" not in counted, "deliveries were skipped: %r" % counted
+        release.countDown()
+        wait_for(lambda: started.get() == 3, "the others after the trial's answer", 5)
+    finally:
+        release.countDown()
+        pool.stop()

@@ -197,3 +197,99 @@ def test_a_claim_racing_the_expiry_decision_never_gets_a_session_that_then_ends(
         else:
             assert isinstance(outcome, SessionEnded) and bob.ended, \
                 "the claim failed with %r, session ended: %s" % (outcome, bob.ended)
+
+
+# --- Deliveries by itself: failures (S6-R-1) and bounded runs (S6-R-2) -----------------------
+class Offered(object):
+    """A stream that keeps the frames it was offered and the thread that offered each."""
+
+    def __init__(self, failing=False):
+        self.frames, self.threads = [], []
+        self.failing = failing
+        self.closed = False
+
+    def offer(self, event):
+        if self.failing:
+            raise RuntimeError("this stream's write failed")
+        self.frames.append(event.id)
+        self.threads.append(Thread.currentThread())
+        event.frame      # what an SseStream reads: may raise for a broken event
+
+    def close(self):
+        self.closed = True
+        if self.failing:
+            raise RuntimeError("and so did its close (e.g. detach)")
+
+
+def events(*ids):
+    from sparkweb.events.log import Event
+    return [Event(event_id, "chatapi.chat", u"{}") for event_id in ids]
+
+
+def test_a_stream_whose_offer_and_close_raise_strands_nothing():
+    """Before: the close raised out of the drain, so the good stream missed e1 and e2 waited
+    for the next publish; the publisher (a REST send) got the exception."""
+    from sparkweb.session.delivery import Deliveries
+    bad, good = Offered(failing=True), Offered()
+    deliveries = Deliveries(u"bob")
+    deliveries.add(events(u"s-1"), [bad, good])
+    deliveries.add(events(u"s-2"), [good])
+    assert raised(deliveries.deliver) is None, "the publisher got an exception"
+    assert good.frames == [u"s-1", u"s-2"], good.frames
+    assert bad.closed and not good.closed
+
+
+def test_an_event_that_cannot_be_encoded_is_skipped_without_closing_streams():
+    """Before: a raw event whose payload fails to serialise closed every healthy raw stream
+    it was offered to; the event is at fault, not the streams."""
+    from sparkweb.events.log import Event
+    from sparkweb.session.delivery import Deliveries
+    broken = Event(u"s-1", "chatapi.xmpp", lambda: 1 // 0, raw=True)
+    first, second = Offered(), Offered()
+    deliveries = Deliveries(u"bob")
+    deliveries.add([broken] + events(u"s-2"), [first, second])
+    deliveries.add(events(u"s-3"), [first, second])
+    deliveries.deliver()
+    assert not first.closed and not second.closed, "a healthy stream was closed"
+    assert first.frames == [u"s-1", u"s-2", u"s-3"], first.frames
+    assert second.frames == [u"s-2", u"s-3"], "offered after the event failed: %r" % (
+        second.frames,)
+
+
+def test_a_publisher_drains_a_bounded_run_and_the_pool_delivers_the_rest_in_order():
+    """Before: the publisher that found no delivery under way offered everything queued,
+    however much other publishers added (S6-R-2: a routing thread or REST request kept
+    writing others' events). Now it offers at most RUN_DELIVERIES; the pool the rest, and
+    a publisher arriving meanwhile only queues."""
+    from sparkweb.session.delivery import Continuations, Deliveries, RUN_DELIVERIES
+    pool = Continuations()
+    try:
+        stream = Offered()
+        deliveries = Deliveries(u"bob", pool)
+        ids = [u"s-%d" % number for number in range(1, 201)]
+        for event_id in ids[:100]:
+            deliveries.add(events(event_id), [stream])
+        deliveries.deliver()
+        publisher = Thread.currentThread()
+        mine = [thread for thread in list(stream.threads) if thread is publisher]
+        assert len(mine) <= RUN_DELIVERIES, "the publisher offered %d deliveries" % len(mine)
+        for event_id in ids[100:]:
+            deliveries.add(events(event_id), [stream])
+            deliveries.deliver()
+        wait_for(lambda: len(stream.frames) == 200, "all 200 delivered")
+        assert stream.frames == ids, "out of order"
+    finally:
+        pool.stop()
+
+
+def test_without_a_pool_thread_the_publisher_drains_everything_itself():
+    """A stopped (or full) pool: nothing is left queued; the publisher delivers it all."""
+    from sparkweb.session.delivery import Continuations, Deliveries
+    pool = Continuations()
+    pool.stop()
+    stream = Offered()
+    deliveries = Deliveries(u"bob", pool)
+    for number in range(1, 51):
+        deliveries.add(events(u"s-%d" % number), [stream])
+    deliveries.deliver()
+    assert stream.frames == [u"s-%d" % number for number in range(1, 51)], stream.frames

@@ -433,3 +433,75 @@ def test_iq_requests_from_others_are_answered_pings_with_a_result():
     answers = [(s.type, s.id, s.recipient) for s in routed if s.kind == "iq"]
     assert answers == [(u"result", u"p1", room), (u"error", u"d1", room)], answers
     assert u"service-unavailable" in routed[1].get_xml(), routed[1].get_xml()
+
+
+# --- raw events and replay gaps (attack S6-A3) ----------------------------------------------
+def sequences(events):
+    return [int(event.id.rpartition(u"-")[2]) for event in events]
+
+
+def test_raw_events_take_no_place_in_the_log_unless_a_stream_asked_for_them():
+    """Before: every stanza also logged a chatapi.xmpp event, so the log held half as many
+    chat messages as replayEvents said, and ids stepped by two with no raw stream open."""
+    openfire, clock, app = setup()
+    openfire.set_property(config.SSE_REPLAY_EVENTS.key, u"4")
+    bob = app.sessions.get_or_start(u"bob")
+    plain = RecordingStream()
+    bob.attach(plain)
+    alice = app.sessions.get_or_start(u"alice")
+    for number in range(4):
+        alice.send(stanza.message(u"bob@example.test", body=u"m%d" % number))
+    chats = plain.named("chatapi.chat")
+    assert len(chats) == 4 and "chatapi.xmpp" not in plain.names(), plain.names()
+    numbers = sequences(chats)
+    assert numbers == range(numbers[0], numbers[0] + 4), "ids step: %r" % numbers
+    again = RecordingStream()
+    bob.attach(again, u"0-0")     # an id of another session: all the log keeps
+    assert [e.id for e in again.named("chatapi.chat")] == [e.id for e in chats], \
+        "the log kept %r of 4 chat messages" % again.names()
+    raw = RecordingStream(raw=True)
+    bob.attach(raw)
+    alice.send(stanza.message(u"bob@example.test", body=u"seen raw"))
+    assert raw.names() == ["chatapi.chat", "chatapi.xmpp"], raw.names()
+
+
+def greeting_fields(stream):
+    import json
+    assert stream.events[0].name == u"onConnect", stream.names()
+    return json.loads(stream.events[0].text)
+
+
+def test_on_connect_says_when_the_replay_misses_events_after_the_last_event_id():
+    """Before: a replay starting later than the client's Last-Event-ID (the log had dropped
+    what followed it) looked like a complete one; the page could not know it lost messages."""
+    openfire, clock, app = setup()
+    openfire.set_property(config.SSE_REPLAY_EVENTS.key, u"3")
+    bob = app.sessions.get_or_start(u"bob")
+    watcher = RecordingStream()
+    bob.attach(watcher)
+    alice = app.sessions.get_or_start(u"alice")
+    greeting = (u"onConnect", {u"username": u"bob"})
+    alice.send(stanza.message(u"bob@example.test", body=u"first"))
+    read = watcher.named("chatapi.chat")[-1].id
+    alice.send(stanza.message(u"bob@example.test", body=u"second"))
+    within = RecordingStream()
+    bob.attach(within, read, greeting)
+    assert greeting_fields(within)[u"gap"] is False, within.names()
+    for number in range(5):
+        alice.send(stanza.message(u"bob@example.test", body=u"later %d" % number))
+    behind = RecordingStream()
+    bob.attach(behind, read, greeting)
+    assert greeting_fields(behind)[u"gap"] is True, "a replay with a hole said nothing"
+    fresh = RecordingStream()
+    bob.attach(fresh, None, greeting)
+    assert greeting_fields(fresh)[u"gap"] is False, "no Last-Event-ID, no gap to tell"
+
+
+def test_the_replay_log_holds_at_least_what_a_stream_may_fall_behind():
+    """Before: queueEvents 1000 > replayEvents 500, so a stream closed for falling behind
+    could never get back what it missed."""
+    openfire, clock, app = setup()
+    assert app.settings.get(config.SSE_REPLAY_EVENTS) >= app.settings.get(
+        config.SSE_QUEUE_EVENTS)
+    assert app.settings.get(config.SSE_REPLAY_BYTES) >= app.settings.get(
+        config.SSE_QUEUE_BYTES)

@@ -224,16 +224,23 @@ def test_a_discoverers_own_failure_is_not_handed_to_waiting_users():
     alice = StandIn(u"alice", real, ends_during_discovery)
     bob = StandIn(u"bob", real, lambda recipient, child_xml, seconds: None)
     pool = Executors.newFixedThreadPool(2)
+    waiting, original_outcome = CountDownLatch(1), upload._Discovery.outcome
+
+    def counted_outcome(discovery):       # only a request waiting for another's discovery
+        waiting.countDown()
+        return original_outcome(discovery)
+    upload._Discovery.outcome = counted_outcome
     try:
         alices = pool.submit(AskSlot(lambda: raised(lambda: app.uploads.find(alice))))
         assert getattr(entered, "await")(10, TimeUnit.SECONDS), "alice's discovery did not start"
         bobs = pool.submit(AskSlot(lambda: app.uploads.find(bob)))
-        Thread.sleep(200)                       # bob now waits for alice's discovery
+        assert getattr(waiting, "await")(10, TimeUnit.SECONDS), "bob never waited for alice"
         release.countDown()
         assert isinstance(alices.get(10, TimeUnit.SECONDS), SessionEnded), "alice's own error"
         found = bobs.get(10, TimeUnit.SECONDS)
         assert found[0] == service.jid, "bob must find the service himself: %r" % (found,)
     finally:
+        upload._Discovery.outcome = original_outcome
         release.countDown()
         pool.shutdownNow()
 

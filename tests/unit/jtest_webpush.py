@@ -324,6 +324,8 @@ def test_the_payload_is_cut_to_what_push_services_take():
 
 # --- automatic pushes ---------------------------------------------------------------------
 class Stream(object):
+    raw = False
+
     def __init__(self, hidden=False):
         self.id = u"s1"
         self.hidden = hidden

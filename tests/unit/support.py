@@ -62,11 +62,13 @@ def raised(call):
 
 
 class RecordingStream(object):
-    """An event stream that keeps what it is offered (stands in for the SSE servlet's)."""
+    """An event stream that keeps what it is offered (stands in for the SSE servlet's);
+    ``raw``: it asked for chatapi.xmpp events (SseStream's ``raw=true``)."""
 
-    def __init__(self):
+    def __init__(self, raw=False):
         self.events = []
         self.closed = False
+        self.raw = raw
 
     def offer(self, event):
         self.events.append(event)

@@ -202,10 +202,12 @@ export class SharedEventStream {
       if (lease && lease.tab !== this._tab && lease.until > Date.now()) return stepDown();
       write();
     };
+    // A tab whose claim has not settled yet says bye too: its lease would otherwise hold the
+    // other tabs back until it lapses.
     const bye = () => {
-      if (!leading) return;
-      const lease = read();
-      if (lease && lease.tab === this._tab) localStorage.removeItem(key);
+      const lease = read(), mine = lease && lease.tab === this._tab;
+      if (!leading && !mine) return;
+      if (mine) localStorage.removeItem(key);
       stepDown();
       if (this._channel) this._channel.postMessage({ kind: "bye", tab: this._tab });
     };

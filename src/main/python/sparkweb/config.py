@@ -111,12 +111,14 @@ SESSION_RESOURCE = Setting(
     "sparkweb.session.resource", unicode, u"sparkweb",
     "The XMPP resource of SparkWeb sessions, as other users' clients see it.")
 SSE_REPLAY_EVENTS = Setting(
-    "sparkweb.sse.replayEvents", int, 500,
-    "Events kept per session for replay to a reconnecting stream (Last-Event-ID).",
+    "sparkweb.sse.replayEvents", int, 1000,
+    "Events kept per session for replay to a reconnecting stream (Last-Event-ID). At least "
+    "queueEvents, so that a stream closed for falling behind gets back all it missed.",
     minimum=0, maximum=100000)
 SSE_QUEUE_EVENTS = Setting(
     "sparkweb.sse.queueEvents", int, 1000,
-    "Events waiting for one slow stream before that stream is closed.",
+    "Events waiting for one slow stream before that stream is closed (keep it at most "
+    "replayEvents).",
     minimum=10, maximum=100000)
 SSE_REPLAY_BYTES = Setting(
     "sparkweb.sse.replayBytes", int, 1024 * 1024,

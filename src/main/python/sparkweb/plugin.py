@@ -13,11 +13,12 @@ from java.util import ResourceBundle
 from java.util.concurrent import Executors, ThreadFactory, TimeUnit
 from org.igniterealtime.openfire.plugin.sparkweb import AdminPageServlet
 
-from sparkweb import VERSION, config
+from sparkweb import VERSION, config, images
 from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
+from sparkweb.cluster.overview import cluster_overview
 from sparkweb.http import app as web, openapi, routing
 from sparkweb.http.upload_headers import UploadHeadersGuard
 from sparkweb.http.warm_up import WarmUp
@@ -55,6 +56,7 @@ class SparkWeb(object):
         return self
 
     def _set_up(self):
+        images.start()   # before any request can use ImageIO (see there why)
         self.services = build_services(self.openfire)
         self._undo.append(self.services.accounts.watch())
         self._undo.append(self.openfire.watch_vcards())
@@ -72,8 +74,11 @@ class SparkWeb(object):
         # at once and the running ones finish, then the sessions end (their routes go), and
         # only then this node stops receiving, so other nodes never wait out their timeout.
         self._undo.append(forwarding.start(routing.call_server(ROUTES, self.services)))
+        self._undo.append(self.services.sessions.stop_deliveries)   # after end_all
         self._undo.append(self.services.sessions.end_all)
         self._undo.append(forwarding.stop_serving)
+        # Its undo first: relayed streams close both ways while messages can still be sent.
+        self._undo.append(self.services.relays.start(scheduler))
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))
@@ -103,9 +108,12 @@ class SparkWeb(object):
 
     def _serve_admin_page(self):
         """Hands the admin-console page (AdminPageServlet, created by Openfire) to Python."""
-        page = SettingsPage(self.services.settings, self.services.rotate_signing_key, self.openfire,
-                            self.effective_urls, self.activity, self.services.rotate_vapid_key,
-                            self.services.webpush.sender.counts)
+        services = self.services
+        page = SettingsPage(services.settings, services.rotate_signing_key, self.openfire,
+                            self.effective_urls, self.activity, services.rotate_vapid_key,
+                            services.webpush.sender.counts, lambda: cluster_overview(
+                                self.openfire, services.sessions, services.forwarding,
+                                services.relays))
         loader = self._class_loader
         AdminPageServlet.setHandler(
             AdminHandler(page, lambda: Texts(loader, self.openfire.locale())))

@@ -15,6 +15,7 @@ from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.cluster.forwarding import Forwarding
 from sparkweb.cluster.membership import Membership
 from sparkweb.cluster.rejoin import Duplicates
+from sparkweb.cluster.relay import Relays
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
@@ -46,6 +47,7 @@ class Services(object):
         self.uploads = None   # set by build_services: where each domain's upload service is
         self.upload_limits = None   # set by build_services: slots per user a minute (per_minute)
         self.forwarding = None   # set by build_services: requests run on the user's home node
+        self.relays = None   # set by build_services: event streams fed from the home node
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -92,6 +94,8 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.upload_limits = PerMinute(lambda: settings.get(config.UPLOAD_PER_MINUTE), clock,
                                        "upload slots")
     services.forwarding = Forwarding(openfire, settings, services.sessions)
+    services.relays = Relays(openfire, settings, services.sessions, authenticator.still_valid)
+    services.forwarding.relays = services.relays
     services.membership = Membership()
     services.membership.on_left(services.forwarding.node_left)   # their waiters: 503 now
     services.membership.on_joined(revocations.forget_cached)     # the cache may be older

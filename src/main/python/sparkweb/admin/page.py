@@ -35,8 +35,9 @@ class SettingsPage(object):
     """``urls()`` answers the effective URLs: ``{"rest": [...], "sse": [...]}``."""
 
     def __init__(self, settings, rotate_key, openfire, urls, activity=lambda: None,
-                 rotate_vapid=None, push_counts=None):
+                 rotate_vapid=None, push_counts=None, cluster=None):
         self._settings = settings
+        self._cluster = cluster     # cluster.overview's dict of this node, now
         self._activity = activity   # {"streams": n, "sessions": n} of this node, or None
         self._rotate_vapid = rotate_vapid   # ends every push subscription (Web Push key)
         self._push_counts = push_counts     # the push sender's counters, shown beside it
@@ -103,9 +104,10 @@ class SettingsPage(object):
 
     def _html(self, texts, csrf, submitted, errors, notice_key, messages=()):
         counts = self._push_counts() if self._push_counts is not None else None
+        cluster = self._cluster() if self._cluster is not None else None
         return render.page(texts, csrf, self._rows(submitted), errors, self._urls(),
                            texts.text(notice_key) if notice_key else None, messages,
-                           self._activity(), counts)
+                           self._activity(), counts, cluster)
 
     def _rows(self, submitted):
         """[(section, [(setting, shown text), ...]), ...] with submitted text where re-shown."""

@@ -18,7 +18,8 @@ def esc(value):
             .replace(u">", u"&gt;").replace(u'"', u"&quot;").replace(u"'", u"&#39;"))
 
 
-def page(texts, csrf, rows, errors, urls, notice, messages, activity=None, push_counts=None):
+def page(texts, csrf, rows, errors, urls, notice, messages, activity=None, push_counts=None,
+         cluster=None):
     t = lambda key, *args: esc(texts.text(key, *args))
     parts = [u'<html><head><title>%s</title><meta name="pageID" content="%s"/></head><body>'
              % (t("sparkweb.settings.title"), esc(PAGE_ID)),
@@ -34,6 +35,8 @@ def page(texts, csrf, rows, errors, urls, notice, messages, activity=None, push_
     parts.append(_urls(t, urls))
     if activity is not None:
         parts.append(_activity(t, activity))
+    if cluster is not None:
+        parts.append(_cluster(t, cluster))
     parts.append(_rotation(t, csrf))
     if push_counts is not None:
         parts.append(_vapid_rotation(t, csrf, push_counts))
@@ -111,6 +114,29 @@ def _activity(t, activity):
                     for name in ("streams", "sessions"))
     return _box(t("sparkweb.settings.activity.title"), t("sparkweb.settings.activity.help"),
                 u'<table cellpadding="3" cellspacing="0" border="0">%s</table>' % rows)
+
+
+# The counts of the cluster box, in the order shown (cluster.overview names them).
+CLUSTER_COUNTS = ("sessions", "relays_out", "relays_in", "forwarded", "unanswered", "served")
+
+
+def _cluster(t, cluster):
+    """The nodes (this one marked) and this node's share: its sessions, its relayed streams
+    both ways, the requests it forwarded (and those answered 503) and served for others."""
+    if cluster["nodes"]:
+        nodes = u", ".join(u"<code>%s</code> (%s)%s" % (
+            esc(name), esc(host), u" &#8211; %s" % t("sparkweb.settings.cluster.this")
+            if name == cluster["node"] else u"") for name, host in cluster["nodes"])
+    else:
+        nodes = u"%s (<code>%s</code>)" % (t("sparkweb.settings.cluster.alone"),
+                                           esc(cluster["node"]))
+    rows = [u'<tr><td>%s</td><td id="sparkweb-cluster-nodes">%s</td></tr>'
+            % (t("sparkweb.settings.cluster.nodes"), nodes)]
+    rows.extend(u'<tr><td>%s</td><td id="sparkweb-cluster-%s">%d</td></tr>'
+                % (t("sparkweb.settings.cluster." + name), name, cluster[name])
+                for name in CLUSTER_COUNTS)
+    return _box(t("sparkweb.settings.cluster.title"), t("sparkweb.settings.cluster.help"),
+                u'<table cellpadding="3" cellspacing="0" border="0">%s</table>' % u"".join(rows))
 
 
 def _rotation(t, csrf):

@@ -33,11 +33,12 @@ from java.lang import Runnable, System, Thread, Throwable
 from java.util.concurrent import ArrayBlockingQueue, CompletableFuture, ConcurrentHashMap, \
     RejectedExecutionException, Semaphore, ThreadFactory, ThreadPoolExecutor, TimeUnit, \
     TimeoutException
-from java.util.concurrent.atomic import AtomicBoolean
+from java.util.concurrent.atomic import AtomicBoolean, AtomicLong
 
 from sparkweb import config
 from sparkweb.cluster.messages import Answer, Call, MessageError, decode, encode_answer, \
     encode_call
+from sparkweb.cluster.relay_messages import is_relay
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable
 from sparkweb.log import RepeatedFailures, log_failure, logger
 
@@ -69,6 +70,12 @@ class Forwarding(object):
         self._serve = None
         self._stop_receiving = None
         self._failures = RepeatedFailures(LOG, "Answering a forwarded request")
+        # Relayed event streams share this node's one cluster receiver (cluster.relay).
+        self.relays = None
+        # For the settings page: calls sent to other nodes, of those the ones answered 503
+        # here, and calls of other nodes run here.
+        self.counts = {"forwarded": AtomicLong(0), "unanswered": AtomicLong(0),
+                       "served": AtomicLong(0)}
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, serve):
@@ -91,7 +98,7 @@ class Forwarding(object):
         Unloading runs it before the web context waits for its requests (review S6-R-4): a
         request waiting here for another node must not keep Jersey busy while it is removed."""
         self._closed.set(True)
-        self.node_left(None)
+        self._fail_waiting(None)
 
     def stop_serving(self):
         """Calls arriving from now on are refused at once with a 503 (their origin's browser
@@ -148,6 +155,7 @@ class Forwarding(object):
     def _send_and_wait(self, node, call):
         pending = _Pending(node)
         self._pending.put(call.id, pending)
+        self.counts["forwarded"].incrementAndGet()
         try:
             if self._closed.get():     # after the put: close() fails it, or it is seen here
                 raise unavailable("SparkWeb is stopping on this node; try again.")
@@ -156,9 +164,11 @@ class Forwarding(object):
                 self._openfire.send_to_node(node, envelope, body)
             except (Exception, Throwable) as error:   # e.g. the node has left the cluster
                 LOG.info("A request could not be forwarded to node %s: %s" % (node, error))
+                self.counts["unanswered"].incrementAndGet()
                 raise unavailable("Your session's cluster node cannot be reached; try again.")
             answer = pending.result(self._settings.get(config.CLUSTER_FORWARD_SECONDS))
             if answer is None:
+                self.counts["unanswered"].incrementAndGet()
                 raise unavailable("Your session's cluster node did not answer in time; "
                                   "try again.")
             return answer
@@ -179,6 +189,11 @@ class Forwarding(object):
             self._places.clear()
         else:
             self._places.remove(node)   # a waiting request releases the one it holds
+        self._fail_waiting(node)
+        if self.relays is not None:
+            self.relays.node_left(node)
+
+    def _fail_waiting(self, node):
         for call_id in list(self._pending.keySet()):
             pending = self._pending.get(call_id)
             if pending is not None and (node is None or pending.node == node):
@@ -188,6 +203,8 @@ class Forwarding(object):
     def receive(self, envelope, body):
         """On the cluster executor's thread: queues a call, completes a waiting request with
         an answer; never waits."""
+        if self.relays is not None and is_relay(envelope):
+            return self.relays.receive(envelope, body)
         try:
             message = decode(envelope, body)
         except MessageError as error:
@@ -219,6 +236,7 @@ class Forwarding(object):
         """On SparkWeb's pool: runs the call, unless its origin has given up on it (or is
         about to), and sends the answer to the node it came from."""
         call = arrived.call
+        self.counts["served"].incrementAndGet()
         if arrived.waited_seconds() > self._start_limit_seconds():
             LOG.info("A forwarded request waited %.1f s for a thread and was dropped: its node "
                      "answered it 503 by now." % arrived.waited_seconds())

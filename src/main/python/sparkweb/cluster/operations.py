@@ -3,9 +3,9 @@ forwarded call (cluster.forwarding) whose path starts with ``#``, which no route
 and which names only the user, as every forwarded call:
 
 - :data:`SIGNED_OUT`: a token of the user was revoked on another node (a sign-out there:
-  review S6-R-10). The home node holds the user's event streams and session: it closes the
-  streams whose token no longer authenticates and ends the session unless another device or
-  browser of the user still streams, as a sign-out on the home node itself does.
+  review S6-R-10). The home node holds the user's session and its local event streams: it
+  closes the streams whose token no longer authenticates and ends the session when no stream
+  is left on it (streams relayed from other nodes count: their tokens are checked there).
 - :data:`REASSERT_ROUTE`: after a split, the other node ended its duplicate of the user's
   session, and Openfire's removal of that session's route removed the home's route with it
   (a route is one entry per full JID): the home node writes its route again (cluster.rejoin).
@@ -32,7 +32,17 @@ def reassert_route(app, username):
         app.openfire.reassert_route(username, app.settings.get(config.SESSION_RESOURCE))
 
 
-OPERATIONS = {SIGNED_OUT: end_unless_streaming, REASSERT_ROUTE: reassert_route}
+def signed_out_elsewhere(app, username):
+    """:data:`SIGNED_OUT` on the home node: the revoked token's streams here close; the session
+    ends only when no stream at all is left on it, local or relayed from another node (a
+    relayed stream's token is checked on its own node, cluster.relay)."""
+    app.streams.close_invalid(username)
+    session = app.sessions.get(username)
+    if session is not None and session.stream_count() == 0:
+        app.sessions.end(username)
+
+
+OPERATIONS = {SIGNED_OUT: signed_out_elsewhere, REASSERT_ROUTE: reassert_route}
 
 
 def run(app, call):

@@ -127,6 +127,15 @@ class EventLog(object):
         epoch, _, sequence = (event_id or u"").partition(u"-")
         return epoch == self.epoch and sequence.isdigit()
 
+    def lost_since(self, last_event_id, replayed):
+        """Whether events numbered after ``last_event_id`` are missing from ``replayed`` (what
+        :meth:`since`, or :meth:`all` for an id of another session, returned): the log no
+        longer keeps them (too many or too large since), so the page has a hole to fill."""
+        numbered = self._sequence
+        if self.is_own(last_event_id):
+            numbered -= int(last_event_id.partition(u"-")[2])
+        return len(replayed) < numbered
+
     def since(self, last_event_id):
         """Events after ``last_event_id`` still kept; [] for unknown or foreign ids."""
         epoch, _, sequence = (last_event_id or u"").partition(u"-")

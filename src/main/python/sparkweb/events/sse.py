@@ -15,6 +15,9 @@ once every stream of that user whose claims no longer authenticate (``StreamSet.
 wired in services.py). Each heartbeat checks again (expiry and the account's cached id only),
 so streams whose token expired close within a heartbeat, and a change made on another cluster
 node within a heartbeat and the account check's cache time.
+
+On a cluster node that does not hold the user's session, the stream is opened here the same
+way and fed by the home node (cluster.relay): only attaching it differs.
 """
 from __future__ import absolute_import
 
@@ -36,6 +39,11 @@ from sparkweb.secure_random import random_id
 LOG = logger("sse")
 RETRY_MILLIS = 2000
 HEARTBEAT = String(": heartbeat\n\n").getBytes(StandardCharsets.UTF_8)
+# Room in a stream's queue beyond queueEvents/queueBytes for what is not a logged event (the
+# retry line, onConnect, heartbeats): a replay as large as the log (replayEvents/replayBytes,
+# which should be at least the queue's limits) then always fits in a new stream's queue.
+UNLOGGED_LINES = 8
+UNLOGGED_BYTES = 8 * 1024
 
 
 class SseStream(WriteListener, AsyncListener):
@@ -51,7 +59,7 @@ class SseStream(WriteListener, AsyncListener):
         self._draining = AtomicBoolean(False)
         self._wakeups = AtomicInteger(0)    # onWritePossible() calls so far
         self._closed = AtomicBoolean(False)
-        self._raw = raw
+        self.raw = raw      # wants chatapi.xmpp events: the session logs them only then
         self._listening = False   # no writes until the container calls onWritePossible
         self._on_close = on_close
         # Sent to the page in onConnect ("stream"): the page names its stream when it reports
@@ -65,7 +73,7 @@ class SseStream(WriteListener, AsyncListener):
         return self._closed.get()
 
     def offer(self, event):
-        if event.raw and not self._raw:
+        if event.raw and not self.raw:
             return
         self.offer_bytes(event.frame)     # one frame, shared by every stream
 
@@ -225,7 +233,7 @@ class SseServlet(HttpServlet):
 
     def doGet(self, request, response):
         try:
-            claims, greeting = self._open_session(request)
+            claims, greeting, home = self._open_session(request)
         except ApiError as error:
             return send_error(response, error)
         except (Exception, Throwable):     # Java exceptions are not Python Exceptions
@@ -233,18 +241,23 @@ class SseServlet(HttpServlet):
             return send_error(response, ApiError("Internal error."))
         # Only to the token's holder (attack S6-A5): an outsider learns no node ids.
         response.setHeader(NODE_HEADER, self._app.openfire.cluster_node())
-        self._stream(request, response, claims, greeting)
+        self._stream(request, response, claims, greeting, home)
 
     def _open_session(self, request):
+        """(claims, greeting, home): ``home`` names the node holding the user's session when
+        that is another cluster node (the stream is relayed from there: cluster.relay), else
+        None and the session here is started."""
         claims = self._app.authenticator.authenticate(_token(request))
         user = self._app.openfire.get_user(claims.username)
         if user is None:   # deleted since the account check, which is trusted for a few seconds
             raise Unauthorized()
-        self._app.sessions.get_or_start(claims.username)
+        home = self._app.forwarding.home_elsewhere(claims.username)
+        if home is None:
+            self._app.sessions.get_or_start(claims.username)
         return claims, catalogue.on_connect(
-            user, self._app.settings.get(config.SSE_HEARTBEAT))
+            user, self._app.settings.get(config.SSE_HEARTBEAT)), home
 
-    def _stream(self, request, response, claims, greeting):
+    def _stream(self, request, response, claims, greeting, home=None):
         username = claims.username
         response.setStatus(200)
         response.setContentType("text/event-stream")
@@ -254,8 +267,9 @@ class SseServlet(HttpServlet):
         async_context = request.startAsync()
         async_context.setTimeout(0)
         settings = self._app.settings
-        stream = SseStream(async_context, settings.get(config.SSE_QUEUE_EVENTS),
-                           settings.get(config.SSE_QUEUE_BYTES),
+        stream = SseStream(async_context,
+                           settings.get(config.SSE_QUEUE_EVENTS) + UNLOGGED_LINES,
+                           settings.get(config.SSE_QUEUE_BYTES) + UNLOGGED_BYTES,
                            (request.getParameter("raw") or "").lower() in ("1", "true", "yes"),
                            lambda closed: self._closed(username, closed), claims)
         # In the set before anything can close it, so that closing always takes it out again.
@@ -266,8 +280,12 @@ class SseServlet(HttpServlet):
                 StandardCharsets.UTF_8))
             response.getOutputStream().setWriteListener(stream)
             name, fields = greeting
-            self._app.sessions.attach(username, stream, request.getHeader("Last-Event-ID"),
-                                      (name, dict(fields, stream=stream.id)))
+            if home is not None:
+                self._app.relays.open(home, username, stream, request.getHeader("Last-Event-ID"),
+                                      greeting, stream.raw)
+            else:
+                self._app.sessions.attach(username, stream, request.getHeader("Last-Event-ID"),
+                                          (name, dict(fields, stream=stream.id)))
             # A change that ended the token after the check above but before the stream was
             # in the set found nothing to close: look once more, now that it is there.
             if not self._app.authenticator.still_valid(claims):
@@ -281,6 +299,7 @@ class SseServlet(HttpServlet):
 
     def _closed(self, username, stream):
         self._app.sessions.detach(username, stream)
+        self._app.relays.stream_closed(stream)
         self._app.streams.remove(stream)
 
 

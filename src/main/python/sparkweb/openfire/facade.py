@@ -205,6 +205,15 @@ class OpenfireFacade(object):
     def remove_offline_listener(self, listener):
         raise NotImplementedError
 
+    def store_unread(self, username, unread):
+        """Stores as offline messages what the user's SparkWeb session received but no page
+        showed, once that session has closed: ``unread`` lists (millis received, Stanza).
+        Nothing is stored when the user has another session, which may have had them too
+        (carbons, equal priorities) and would get them twice. Each gets a XEP-0203 delay;
+        the server's offline rules apply (quota, bounce). Offline listeners are not told:
+        those messages were pushed when they came. Returns how many were handed over."""
+        raise NotImplementedError
+
     # --- XMPP -------------------------------------------------------------------------------
     def open_session(self, username, resource, listener):
         """An authenticated XMPP client session of ``username`` inside the server, without a
@@ -339,6 +348,11 @@ class OpenfireFacade(object):
     def cluster_node(self):
         """This node's name in the cluster (Openfire's node id; a node that is not clustered
         has one too), for the ``SparkWeb-Node`` header."""
+        raise NotImplementedError
+
+    def cluster_nodes(self):
+        """The cluster's nodes as ``[(node name, host name), ...]``, oldest member first; []
+        when this node is not in a started cluster (for the settings page)."""
         raise NotImplementedError
 
     def home_node(self, username, resource):

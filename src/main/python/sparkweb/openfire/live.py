@@ -205,6 +205,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def remove_offline_listener(self, listener):
         self._offline_listeners.remove(listener)
 
+    def store_unread(self, username, unread):
+        return live_webpush.store_unread(username, unread)
+
     def open_session(self, username, resource, listener):
         return LiveSession(username, resource, listener)
 
@@ -258,6 +261,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
 
     def cluster_node(self):
         return live_cluster.this_node()
+
+    def cluster_nodes(self):
+        return live_cluster.nodes()
 
     def home_node(self, username, resource):
         return live_cluster.home_node(self._full_jid(username, resource))

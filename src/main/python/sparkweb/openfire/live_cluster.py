@@ -35,6 +35,15 @@ def this_node():
     return unicode(XMPPServer.getInstance().getNodeID().toString())
 
 
+def nodes():
+    """[(node name, host name), ...] of the started cluster's members, oldest first."""
+    if not ClusterManager.isClusteringStarted():
+        return []
+    members = sorted(ClusterManager.getNodesInfo(), key=lambda info: info.getJoinedTime())
+    return [(unicode(info.getNodeID().toString()), unicode(info.getHostName()))
+            for info in members]
+
+
 def home_node(full_jid):
     node = route_holder(full_jid)
     return None if node == this_node() else node

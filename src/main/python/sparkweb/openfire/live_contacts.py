@@ -15,6 +15,7 @@ from org.jivesoftware.openfire.group import GroupManager, GroupNotFoundException
 from org.jivesoftware.openfire.user import UserManager
 from org.jivesoftware.openfire.vcard import VCardManager
 
+from sparkweb import images
 from sparkweb.errors import BadRequest, Forbidden, NotFound
 from sparkweb.openfire.facade import UserRecord
 from sparkweb.openfire.live_xmpp import calls_with_openfire_loader
@@ -102,6 +103,7 @@ class LiveContactsMixin(object):
             DocumentHelper.createElement(QName.get("vCard", NS_VCARD))
         for name, value in changes.items():
             _VCARD_WRITERS[name](element, value)
+        images.ready()   # Openfire's avatar conversion decodes the photo on this thread
         manager.setVCard(username, element)
 
     # --- directory --------------------------------------------------------------------------

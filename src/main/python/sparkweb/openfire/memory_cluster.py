@@ -80,6 +80,9 @@ class MemoryCluster(object):
         self._tell([node], "joined", None)
         self._tell(others, "joined", node)
 
+    def node_names(self):
+        return list(self._nodes.keySet())
+
     def place(self, username, node):
         """The user's session lives on ``node`` (its client route)."""
         self._partition_of(node).homes.put(username, node)
@@ -142,6 +145,11 @@ class MemoryClusterMixin(object):
 
     def cluster_node(self):
         return self.node
+
+    def cluster_nodes(self):
+        if self.cluster is None:
+            return []
+        return [(node, u"%s.test" % node) for node in sorted(self.cluster.node_names())]
 
     def home_node(self, username, resource):
         home = self.route_holder(username, resource)

@@ -57,3 +57,6 @@ class MemoryWebPush(object):
 
     def remove_offline_listener(self, listener):
         self.xmpp.offline_listeners.remove(listener)
+
+    def store_unread(self, username, unread):
+        return self.xmpp.store_unread(username, unread)

@@ -219,6 +219,22 @@ class MemoryXmppRouter(object):
         for target in targets:
             self._hand(target, stanza, stanza.recipient)
 
+    def store_unread(self, username, unread):
+        """As OpenfireFacade.store_unread: offline, with a delay, no listener told."""
+        if self.sessions_of(username):
+            return 0
+        self._offline.putIfAbsent(username, CopyOnWriteArrayList())
+        for millis, stanza in unread:
+            kept = copy.copy(stanza)
+            kept.recipient = u"%s@%s" % (username, self.domain)
+            kept.delay = kept.delay or {"stamp": unicode(millis), "from": self.domain}
+            self._offline.get(username).add(kept)
+        return len(unread)
+
+    def offline_messages(self, username):
+        """What waits offline for the user (tests)."""
+        return list(self._offline.get(username) or [])
+
     def _flush_offline(self, session):
         waiting = self._offline.remove(session.username)
         for stanza in list(waiting or []):

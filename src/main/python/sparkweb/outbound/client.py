@@ -31,7 +31,7 @@ from java.lang import Runnable, System, Thread, Throwable
 from java.net import InetSocketAddress, Proxy, Socket, SocketTimeoutException
 from java.util.concurrent import (ConcurrentHashMap, RejectedExecutionException,
                                   ScheduledThreadPoolExecutor, ThreadFactory, TimeUnit)
-from java.util.concurrent.atomic import AtomicBoolean
+from java.util.concurrent.atomic import AtomicInteger
 from javax.net.ssl import SNIHostName, SSLException, SSLSocketFactory
 
 from sparkweb import VERSION, config
@@ -105,16 +105,21 @@ class OutboundClient(object):
         return target
 
     def request(self, method, url, headers=(), body=None, max_bytes=1024 * 1024, redirects=3,
-                keep_alive=False):
+                keep_alive=False, read_seconds=None):
         """The final answer (wire.Response), following redirects; raises Refused or Failed.
         ``keep_alive``: the connection may be one kept from an earlier request to the same
         host, port and address, and is kept for the next one when the answer allows (see
-        :mod:`.pool`)."""
+        :mod:`.pool`). ``read_seconds``: a shorter read timeout than the setting's, for
+        servers known to answer at once (push services)."""
         _check_headers(headers)
         policy = self.policy()
         target = self._target(url, keep_alive)
+        read_millis = 1000 * self._settings.get(config.OUTBOUND_READ_SECONDS)
+        if read_seconds is not None:
+            read_millis = min(read_millis, 1000 * read_seconds)
         for hop in range(redirects + 1):
-            answer = self._exchange(policy, method, target, headers, body, max_bytes, keep_alive)
+            answer = self._exchange(policy, method, target, headers, body, max_bytes, keep_alive,
+                                    read_millis)
             location = answer.header("location")
             if answer.status not in REDIRECT_STATUSES or not location or \
                     method not in ("GET", "HEAD"):
@@ -123,17 +128,17 @@ class OutboundClient(object):
             target = urls.parse(target.resolve(location))
         raise Refused("redirects", "More than %d redirects." % redirects)
 
-    def _exchange(self, policy, method, target, headers, body, max_bytes, keep_alive):
+    def _exchange(self, policy, method, target, headers, body, max_bytes, keep_alive,
+                  read_millis):
         # Every hop is checked and resolved before a kept connection is even looked for: the
         # key holds the address, so neither a refused host nor a changed DNS answer reuses one.
         address = policy.address_for(target.host)
         key = (target.scheme, target.host, target.port, address.getHostAddress())
-        read_millis = 1000 * self._settings.get(config.OUTBOUND_READ_SECONDS)
         connect_millis = 1000 * self._settings.get(config.OUTBOUND_CONNECT_SECONDS)
         connection = self._pool.take(key) if keep_alive else None
         hop = _Hop(connection)
         try:
-            alarm = self._watchdog.schedule(_Expire(hop), connect_millis +
+            alarm = self._watchdog.schedule(hop, connect_millis +
                                             read_millis, TimeUnit.MILLISECONDS)
         except RejectedExecutionException:
             if connection is not None:
@@ -149,7 +154,8 @@ class OutboundClient(object):
             sent = [("User-Agent", USER_AGENT)] + list(headers)
             connection.requests += 1
             wire.write_request(connection.output, method, target, sent, body, keep_alive)
-            reader = wire.Reader(connection.input, connection.stream, deadline)
+            reader = wire.Reader(connection.input, connection.stream, deadline,
+                                 connection.buffer)
             answer = wire.read_response(reader, method, max_bytes)
             return answer
         except SocketTimeoutException:
@@ -166,10 +172,12 @@ class OutboundClient(object):
                 self._finish(connection, answer, keep_alive, hop)
 
     def _finish(self, connection, answer, keep_alive, hop):
-        """Keeps the connection for the next request when everything allows it, else closes."""
+        """Keeps the connection for the next request when everything allows it, else closes.
+        ``hop.finish()`` is taken first: once it is, a late alarm leaves the connection alone;
+        if the alarm won, the connection is closed, never kept."""
         try:
-            reusable = keep_alive and answer is not None and answer.reusable and \
-                not hop.get() and connection.input.available() == 0
+            reusable = hop.finish() and keep_alive and answer is not None and \
+                answer.reusable and connection.input.available() == 0
         except IOException:
             reusable = False
         if reusable:
@@ -228,32 +236,37 @@ class _Sweep(Runnable):
             pass
 
 
-class _Hop(object):
-    """One request's state as its watchdog sees it: ``connection`` (anything with a
-    ``socket``), named as soon as there is one, and whether the deadline passed."""
+class _Hop(Runnable):
+    """The watchdog's alarm for one request (``run``: its deadline passed) and the request's
+    state as the alarm sees it: ``connection`` (anything with a ``socket``), named as soon as
+    there is one, and how the request ended. Ending is one atomic decision, taken once: either the request finished (``finish``: its connection may be kept
+    and reused) or its deadline passed (``expire``: its socket is closed). An alarm that started
+    running just as the request finished must not close a connection already given back and
+    taken by the next request, which would then fail after sending (S6-R-8)."""
+
+    RUNNING, FINISHED, EXPIRED = 0, 1, 2
 
     def __init__(self, connection):
         self.connection = connection
-        self._expired = AtomicBoolean(False)
+        self._state = AtomicInteger(self.RUNNING)
 
     def expire(self):
-        self._expired.set(True)
+        if not self._state.compareAndSet(self.RUNNING, self.EXPIRED):
+            return   # finished first: the connection is no longer this request's
         connection = self.connection
         if connection is not None:
             _close(connection.socket)
 
+    def finish(self):
+        """True when the request finished before its deadline: then the alarm closes nothing."""
+        return self._state.compareAndSet(self.RUNNING, self.FINISHED)
+
     def get(self):
-        return self._expired.get()
-
-
-class _Expire(Runnable):
-    """The watchdog's task: closes the connection of a hop that ran past its deadline."""
-
-    def __init__(self, hop):
-        self._hop = hop
+        """Whether the deadline passed (and the socket was closed for it)."""
+        return self._state.get() == self.EXPIRED
 
     def run(self):
-        self._hop.expire()
+        self.expire()
 
 
 class _Unwrapped(object):

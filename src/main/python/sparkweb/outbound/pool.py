@@ -18,6 +18,8 @@ from java.io import BufferedInputStream, BufferedOutputStream, IOException
 from java.lang import System
 from java.net import SocketTimeoutException
 
+from sparkweb.outbound.wire import new_buffer
+
 MAX_IDLE_PER_KEY = 16
 MAX_IDLE_TOTAL = 256
 IDLE_MILLIS = 20000
@@ -28,7 +30,7 @@ STALE_AFTER_MILLIS = 1000
 
 class Connection(object):
     """A connected socket (``stream``: the TLS socket over it for https, else the socket) with
-    the buffered streams all its requests use."""
+    the buffered streams and the read buffer all its requests use."""
 
     def __init__(self, key, socket, stream, on_close):
         self.key = key
@@ -36,6 +38,7 @@ class Connection(object):
         self.stream = stream
         self.output = BufferedOutputStream(stream.getOutputStream())
         self.input = BufferedInputStream(stream.getInputStream())
+        self.buffer = new_buffer()
         self.requests = 0
         self.idle_since = None
         self._on_close = on_close

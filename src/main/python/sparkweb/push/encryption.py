@@ -1,6 +1,6 @@
-"""Builds the encrypted, signed request for one notification: webpush-java encrypts the payload
-with aes128gcm (RFC 8291, the subscription's p256dh and auth) and writes the TTL, Urgency and
-Topic headers (RFC 8030); the VAPID header (RFC 8292) is added here.
+"""Builds the encrypted, signed request for one notification: the payload encrypted with
+aes128gcm (RFC 8291, the subscription's p256dh and auth) in one call to the PushRequests
+adapter, the TTL, Urgency and Topic headers (RFC 8030) and the VAPID header (RFC 8292).
 
 Only the request is built here; sending goes through the guarded outbound client (sender).
 """
@@ -10,7 +10,6 @@ from java.lang import String
 from java.security import MessageDigest
 from java.net import URI
 from java.util.concurrent import ConcurrentHashMap
-from nl.martijndwars.webpush import Notification, Urgency
 from org.jose4j.jws import AlgorithmIdentifiers, JsonWebSignature
 from org.jose4j.jwt import JwtClaims, NumericDate
 from org.igniterealtime.openfire.plugin.sparkweb import PushRequests
@@ -27,8 +26,7 @@ TOKEN_REUSE_MILLIS = 3600 * 1000
 MAX_CACHED_TOKENS = 10000
 MAX_CACHED_USER_KEYS = 10000
 
-URGENCIES = {"very-low": Urgency.VERY_LOW, "low": Urgency.LOW, "normal": Urgency.NORMAL,
-             "high": Urgency.HIGH}
+URGENCIES = frozenset(("very-low", "low", "normal", "high"))   # RFC 8030 section 5.3
 
 
 def topic_for(tag):
@@ -110,39 +108,41 @@ def _sign(key, subject, audience, now):
 
 class RequestBuilder(object):
     """Thread-safe: PushRequests keeps no per-request state. Each request is encrypted with a
-    new key pair of its own (RFC 8291), on BouncyCastle's specialised P-256 (see PushRequests
-    for why not webpush-java's own request builder)."""
+    new key pair of its own (RFC 8291), in one call to PushRequests.encrypt (see there why not
+    through webpush-java's Notification and HttpEce: this is the sender's hot loop)."""
 
     def __init__(self, vapid_keys, subject, clock):
-        self._preparer = PushRequests()
         self._tokens = VapidTokens(vapid_keys, subject, clock)
-        self._user_keys = ConcurrentHashMap()   # p256dh text -> its public key
+        self._user_keys = ConcurrentHashMap()   # (p256dh, auth) text -> (public key, auth bytes)
 
-    def _user_key(self, p256dh):
-        """The subscription's public key, decoded once: the point is checked on the curve when
-        decoded, and BouncyCastle keeps its multiplication table on the point object, so the
-        ECDH of later pushes to that browser starts from it."""
-        key = self._user_keys.get(p256dh)
-        if key is None:
-            key = crypto.load_public_key(crypto.b64url_decode(p256dh))
+    def _user_keys_of(self, subscription):
+        """The subscription's public key and auth secret, decoded once: the point is checked on
+        the curve when decoded, and BouncyCastle keeps its multiplication table on the point
+        object, so the ECDH of later pushes to that browser starts from it. (Neither is
+        changed by the encryption; byte[]s are shared read-only.)"""
+        texts = (subscription.p256dh, subscription.auth)
+        keys = self._user_keys.get(texts)
+        if keys is None:
+            keys = (crypto.load_public_key(crypto.b64url_decode(subscription.p256dh)),
+                    crypto.b64url_decode(subscription.auth))
             if self._user_keys.size() >= MAX_CACHED_USER_KEYS:
                 self._user_keys.clear()
-            self._user_keys.put(p256dh, key)
-        return key
+            self._user_keys.put(texts, keys)
+        return keys
 
     def build(self, subscription, payload, ttl, urgency="normal", topic=None):
         """The request for ``payload`` (a byte[] of UTF-8, at most MAX_PAYLOAD_BYTES) to one
-        subscription (a PushSubscriptionRecord)."""
+        subscription (a PushSubscriptionRecord): the RFC 8030 headers, the VAPID header and
+        the aes128gcm body."""
         if len(payload) > MAX_PAYLOAD_BYTES:
             raise ValueError("payload too large")
-        notification = (Notification.builder().endpoint(subscription.endpoint)
-                        .userPublicKey(self._user_key(subscription.p256dh))
-                        .userAuth(crypto.b64url_decode(subscription.auth))
-                        .payload(payload).ttl(ttl)
-                        .urgency(URGENCIES[urgency]))
+        if urgency not in URGENCIES:
+            raise ValueError("unknown urgency")
+        user_key, auth = self._user_keys_of(subscription)
+        body = PushRequests.encrypt(user_key, auth, payload)
+        headers = {"TTL": str(int(ttl)), "Urgency": urgency,
+                   "Content-Type": "application/octet-stream", "Content-Encoding": "aes128gcm",
+                   "Authorization": self._tokens.header(subscription.endpoint)}
         if topic:
-            notification = notification.topic(topic)
-        request = self._preparer.prepare(notification.build())
-        headers = dict(request.getHeaders())
-        headers["Authorization"] = self._tokens.header(subscription.endpoint)
-        return PreparedRequest(request.getUrl(), headers, request.getBody())
+            headers["Topic"] = topic
+        return PreparedRequest(subscription.endpoint, headers, body)

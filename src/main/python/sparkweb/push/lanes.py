@@ -25,6 +25,13 @@ else happens (S6-13-1). Bounds:
   service's short outage does not lose every user's notifications, S6-13-8); after that one
   request is tried, and one answer closes the breaker. A delivery that made no request (None)
   leaves it as it was.
+- per user: a user whose deliveries were the first no-answer of ``USER_BREAKER_HOSTS``
+  different hosts within ``USER_BREAKER_WINDOW_MILLIS`` is skipped for ``BREAKER_MILLIS``
+  (counted ``circuit_open``, handed back as above), and again after each further such host
+  within the window. The per-host breaker alone is evaded with fresh host names (wildcard DNS):
+  each new name starts healthy, and enough accounts doing so held every thread (S6-13-4). A
+  user's own dead device counts once, however often it fails; an answer from elsewhere does not
+  reset the count (one working subscription must not launder the others).
 
 Never calls out (the pool, the store) while holding its lock.
 """
@@ -45,6 +52,9 @@ MAX_THREADS_FACTOR = 4
 MAX_HOSTS = 1000
 SWEEP_MILLIS = 1000
 FORGET_FAILED_MILLIS = 10 * BREAKER_MILLIS
+USER_BREAKER_HOSTS = 3
+USER_BREAKER_WINDOW_MILLIS = 10 * BREAKER_MILLIS
+MAX_USERS_TRACKED = 10000
 
 
 class Delivery(object):
@@ -99,6 +109,11 @@ class DeliveryLanes(object):
         self._running = 0
         self._started = {}             # id(delivery) -> when it started, while it runs
         self._swept_at = 0             # when _forget_idle_hosts last ran
+        # username -> times of the last USER_BREAKER_HOSTS hosts whose first no-answer was the
+        # user's, and username -> until when the user is skipped
+        self._user_failures = {}
+        self._user_open_until = {}
+        self._users_swept_at = 0
 
     def offer(self, delivery):
         """Queues ``delivery``; False (counted dropped) when its lane or all lanes are full."""
@@ -184,6 +199,8 @@ class DeliveryLanes(object):
                 self._wake_armed = False
 
     def _may_start(self, now):
+        if self._running < self._threads:   # no need to tell slow ones from working ones
+            return True
         working = sum(1 for started in self._started.values() if now - started <= SLOW_MILLIS)
         return working < self._threads and \
             self._running < self._threads * MAX_THREADS_FACTOR
@@ -195,6 +212,12 @@ class DeliveryLanes(object):
         the user's other devices queued behind it (S6-13-3). Deliveries to one host keep their
         order (a later one never finds room its host refused an earlier one)."""
         if self._user_in_flight.get(username, 0) >= USER_IN_FLIGHT:
+            return None
+        open_until = self._user_open_until.get(username, 0)
+        if open_until > now:
+            while lane:
+                skipped.append((lane.popleft(), open_until - now))
+                self._waiting -= 1
             return None
         index = 0
         while index < min(len(lane), SCAN):
@@ -239,7 +262,7 @@ class DeliveryLanes(object):
 
     def _finished(self, delivery, answered):
         now = self._clock()
-        opened = False
+        opened = user_opened = False
         with self._lock:
             self._running -= 1
             self._started.pop(id(delivery), None)
@@ -254,6 +277,8 @@ class DeliveryLanes(object):
             if answered:
                 host.failures = 0
             elif answered is not None:
+                if host.failures == 0:   # the host's first no-answer: the user's doing?
+                    user_opened = self._user_failed(delivery.username, now)
                 host.failures += 1
                 if host.failures >= BREAKER_FAILURES and host.open_until <= now:
                     host.open_until = now + BREAKER_MILLIS
@@ -263,6 +288,42 @@ class DeliveryLanes(object):
                 self._forget_idle_hosts(now)
         if opened:
             self._count("breaker_opened")
+        if user_opened:
+            self._count("user_breaker_opened")
+
+    def _user_failed(self, username, now):
+        """Notes that a host's first no-answer came from ``username``'s delivery (under the
+        lock); True when that opens the user's breaker."""
+        times = self._user_failures.get(username)
+        if times is None:
+            if len(self._user_failures) >= MAX_USERS_TRACKED and (
+                    now - self._users_swept_at >= SWEEP_MILLIS or
+                    len(self._user_failures) >= 2 * MAX_USERS_TRACKED):
+                self._forget_quiet_users(now)
+            times = self._user_failures[username] = deque(maxlen=USER_BREAKER_HOSTS)
+        times.append(now)
+        if len(times) < USER_BREAKER_HOSTS or now - times[0] > USER_BREAKER_WINDOW_MILLIS:
+            return False
+        self._user_open_until[username] = now + BREAKER_MILLIS
+        return True
+
+    def _forget_quiet_users(self, now):
+        """Forgets users with no host failure of theirs within the window and no open breaker
+        (under the lock): the maps stay bounded by MAX_USERS_TRACKED plus the users seen
+        failing hosts within USER_BREAKER_WINDOW_MILLIS. At most once per SWEEP_MILLIS unless
+        the map has doubled (the scan is under the lock); still doubled after it, the users
+        whose breaker is not open go, so that the map's hard bound is twice MAX_USERS_TRACKED."""
+        self._users_swept_at = now
+        for username, times in list(self._user_failures.items()):
+            if now - times[-1] > USER_BREAKER_WINDOW_MILLIS and \
+                    self._user_open_until.get(username, 0) <= now:
+                del self._user_failures[username]
+                self._user_open_until.pop(username, None)
+        if len(self._user_failures) >= 2 * MAX_USERS_TRACKED:
+            for username in list(self._user_failures):
+                if self._user_open_until.get(username, 0) <= now:
+                    del self._user_failures[username]
+                    self._user_open_until.pop(username, None)
 
     def _forget_idle_hosts(self, now):
         """Forgets hosts with nothing running (S5-13-3: a user with wildcard DNS must not grow

@@ -18,10 +18,12 @@ from sparkweb.push.notifications import Notification
 LIMITS = {"title": 100, "body": 2000, "url": 500, "tag": 100}
 
 
-def publish_limits(settings, clock):
-    """Notifications per sender (or per sender and recipient, for automatic pushes) a minute."""
+def publish_limits(settings, clock, refuse_when_full=False):
+    """Notifications per sender (or per sender and recipient, for automatic pushes) a minute.
+    Automatic pushes refuse when the table is full: their senders may be strangers minting
+    addresses, and a notification dropped is better than a phone rung without limit."""
     return PerMinute(lambda: settings.get(config.WEBPUSH_PUBLISH_PER_MINUTE), clock,
-                     "notifications")
+                     "notifications", refuse_when_full=refuse_when_full)
 
 
 def check_allowed(openfire, sender, target):

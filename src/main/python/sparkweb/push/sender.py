@@ -44,7 +44,8 @@ from sparkweb.push.lanes import MAX_THREADS_FACTOR, Delivery, DeliveryLanes
 LOG = logger("webpush")
 MAX_RETRY_DELAY_SECONDS = 300
 COUNTERS = ("queued", "sent", "dropped", "failed", "refused", "pruned", "retried",
-            "retry_dropped", "unsubscribed", "limited", "circuit_open", "breaker_opened")
+            "retry_dropped", "unsubscribed", "limited", "circuit_open", "breaker_opened",
+            "user_breaker_opened")
 # A fan-out to slow endpoints takes a while: after this long, the subscription list is read again
 # before the next send, so that one the user deleted meanwhile gets nothing more.
 RECHECK_AFTER_MILLIS = 1000

@@ -20,7 +20,7 @@ class WebPush(object):
         self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject, clock),
                                  transport, clock)
         self.automatic = AutomaticPushes(openfire, settings, self.sender,
-                                         publish_limits(settings, clock))
+                                         publish_limits(settings, clock, refuse_when_full=True))
         self.publish_limits = publish_limits(settings, clock)
 
     def subject(self):

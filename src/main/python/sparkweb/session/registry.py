@@ -16,6 +16,7 @@ from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb import config
 from sparkweb.log import logger
+from sparkweb.session.delivery import Continuations
 from sparkweb.session.user_session import SessionEnded, UserSession
 
 LOG = logger("sessions")
@@ -32,6 +33,8 @@ class SessionRegistry(object):
         self._settings = settings
         self._clock = clock
         self._sessions = ConcurrentHashMap()
+        # Takes over a publisher's delivery run beyond its bound (session.delivery).
+        self._continuations = Continuations()
 
     def get(self, username):
         return self._sessions.get(username)
@@ -50,7 +53,7 @@ class SessionRegistry(object):
             session = self._sessions.get(username)
             if session is None:
                 candidate = UserSession(username, self._openfire, self._settings, self._clock,
-                                        self._forget, self._on_stanza)
+                                        self._forget, self._on_stanza, self._continuations)
                 session = self._sessions.putIfAbsent(username, candidate) or candidate
             try:
                 result = use(session.start_and_claim())
@@ -80,6 +83,10 @@ class SessionRegistry(object):
     def end_all(self):
         for session in list(self._sessions.values()):
             session.end()
+
+    def stop_deliveries(self):
+        """Ends the delivery pool's threads (plugin stop, after end_all)."""
+        self._continuations.stop()
 
     def count(self):
         return self._sessions.size()

@@ -20,10 +20,13 @@ once by the first caller with no lock held, while later callers wait for it (``_
 
 Claiming a live session takes no lock either: its latest activity and "ended" are one atomic
 reference, which a claim and an expiry each compare-and-set (``_claim``, ``_end_when``).
+
+Messages no page saw: a message that comes while the session has no stream (the page closed,
+or is reloading) waits in the log for a stream to replay it. If the session ends instead, it
+is stored as an offline message (``Openfire.store_unread``) for the user's next session, as
+Openfire does with a client's unacknowledged messages (XEP-0198), instead of being lost.
 """
 from __future__ import absolute_import
-
-import copy
 
 from java.lang import Throwable
 from java.util.concurrent import CopyOnWriteArraySet, CountDownLatch, TimeUnit
@@ -49,6 +52,8 @@ LOG = logger("session")
 
 # How long a request waits for an ending session to finish closing before starting anew.
 END_WAIT_SECONDS = 30
+# Messages no page saw that an ending session stores offline, at most (the newest are kept).
+MAX_UNREAD = 500
 
 
 class _Activity(object):
@@ -64,7 +69,8 @@ _ENDED = _Activity(-1)   # the activity of an ended session: no claim succeeds a
 
 
 class UserSession(object):
-    def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None):
+    def __init__(self, username, openfire, settings, clock, on_ended, on_stanza=None,
+                 continuations=None):
         self.username = username
         self._on_stanza = on_stanza   # after the streams had it; Web Push decides there
         self._openfire = openfire
@@ -75,7 +81,8 @@ class UserSession(object):
         self._log = EventLog(u"%x" % clock(), settings.get(config.SSE_REPLAY_EVENTS),
                              settings.get(config.SSE_REPLAY_BYTES))
         self._streams = CopyOnWriteArraySet()     # in attach order: the oldest first
-        self._deliveries = Deliveries(username)   # events on their way to the streams
+        # Events on their way to the streams; ``continuations`` takes over long drains.
+        self._deliveries = Deliveries(username, continuations)
         self._requests = PendingRequests()        # IQs sent, waiting for their answer
         self._xmpp = None
         self._start = None          # a latch, set by the caller that opens the XMPP session
@@ -85,6 +92,7 @@ class UserSession(object):
         self._closed = CountDownLatch(1)
         self._activity = AtomicReference(_Activity(clock()))   # or _ENDED
         self._had_stream = False
+        self._unread = []           # (millis, Stanza): messages that came while no stream was open
         self.last_stream_closed = 0
         self.rooms = JoinedRooms(self.send, self.request)   # XEP-0045 rooms of this session
         # One read-change-publish of the user's own PEP data (bookmarks) at a time: never
@@ -211,18 +219,30 @@ class UserSession(object):
             if not self._end_when(condition):
                 return False
             xmpp, self._xmpp, opening = self._xmpp, None, self._opening
+            unread, self._unread = self._unread, []
         finally:
             self._lock.unlock()
         self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
         if xmpp is not None and close_xmpp:
             self.rooms.leave_all(xmpp)            # unavailable to each room, then to all
             _close(xmpp, self.username)
+            self._store_unread(unread)            # once closed: no other copy can reach it
         else:
             self.rooms.forget_all()
         self._close_streams()
         if not opening:           # else the opener closes what it opened, then finishes
             self._finish()
         return True
+
+    def _store_unread(self, unread):
+        if not unread:
+            return
+        try:
+            stored = self._openfire.store_unread(self.username, unread)
+            LOG.debug("%d message(s) no page saw kept offline for %s" % (stored, self.username))
+        except (Exception, Throwable):
+            log_failure(LOG, "Keeping the messages no page saw offline for %s failed" %
+                        self.username)
 
     def _end_when(self, condition):
         """Marks the session ended if ``condition(latest activity in millis)`` holds. A claim
@@ -295,9 +315,7 @@ class UserSession(object):
     def sent(self, stanza):
         """Shows a message the user sent through this session on all of the user's streams,
         as ``outgoing`` (the sending page knows it by its id)."""
-        echoed = copy.copy(stanza)
-        echoed.sender = self.jid
-        self._publish(catalogue.for_sent(echoed), None)
+        self._publish(catalogue.for_sent(stanza.from_sender(self.jid)), None)
 
     def on_stanza(self, stanza):
         # Answers to request() and ask(), consumed there; then rooms; then the catalogue.
@@ -334,16 +352,21 @@ class UserSession(object):
     def _publish(self, events, stanza):
         # Encoded outside the lock: under it, events are only numbered (JFR, issue 16).
         encoded = [(name, frame_body(name, to_json(payload))) for name, payload in events]
-        raw = catalogue.raw(stanza) if stanza is not None else None
-        raw_size = raw_size_hint(stanza) if raw is not None else 0
         self._lock.lock()
         try:
             logged = [self._log.append(name, None, body=body) for name, body in encoded]
-            if raw is not None:
-                logged.append(self._log.append(raw[0], raw[1], raw=True, size_hint=raw_size))
             streams = self._streams.toArray()
+            # The raw event only while a stream asked for raw events (attack S6-A3): else it
+            # would take a place in the replay log, and a number, that no page reads.
+            if stanza is not None and _wants_raw(streams):
+                raw = catalogue.raw(stanza)
+                if raw is not None:
+                    logged.append(self._log.append(raw[0], raw[1], raw=True,
+                                                   size_hint=raw_size_hint(stanza)))
             if len(streams):
                 self._deliveries.add(logged, streams)
+            elif _unread_worthy(stanza):
+                self._note_unread(stanza)
         finally:
             self._lock.unlock()
         self._deliveries.deliver()
@@ -395,10 +418,13 @@ class UserSession(object):
             else:
                 missed = self._log.all()
             if greeting is not None:
-                missed = [self._log.unlogged(greeting[0], greeting[1], missed)] + missed
+                fields = dict(greeting[1], gap=bool(last_event_id) and
+                              self._log.lost_since(last_event_id, missed))
+                missed = [self._log.unlogged(greeting[0], fields, missed)] + missed
             if not stream.closed:          # the client left already
                 self._streams.add(stream)  # an overflowing replay closes it: detach() then
                 self._had_stream = True
+                self._unread = []          # in the log, for this stream to replay
                 if missed:
                     self._deliveries.add(missed, [stream])
             evicted = self._oldest_beyond(self._settings.get(config.SSE_MAX_STREAMS))
@@ -409,6 +435,12 @@ class UserSession(object):
             oldest.close()
         self._deliveries.deliver()
         return True
+
+    def _note_unread(self, stanza):
+        """Under the lock."""
+        self._unread.append((self._clock(), stanza))
+        if len(self._unread) > MAX_UNREAD:
+            del self._unread[0]
 
     def _oldest_beyond(self, limit):
         evicted = list(self._streams)[:max(self._streams.size() - limit, 0)]
@@ -427,6 +459,15 @@ class UserSession(object):
                     self.last_stream_closed = now
         finally:
             self._lock.unlock()
+
+
+def _wants_raw(streams):
+    """Whether one of ``streams`` asked for raw events. A stream that does not say (one of
+    another kind than SseStream) gets them, as every stream did before."""
+    for stream in streams:
+        if getattr(stream, "raw", True):
+            return True
+    return False
 
 
 def _close(xmpp, username):
@@ -450,3 +491,11 @@ class SessionEnded(Conflict):
 
     def __init__(self, username):
         Conflict.__init__(self, "The XMPP session of %s has ended; sign in again." % username)
+
+
+def _unread_worthy(stanza):
+    """A message a person would miss: one-to-one or normal, with a text, received here (not a
+    carbon copy of one another client of the user had, nor an archive result)."""
+    return stanza is not None and stanza.kind == "message" and \
+        stanza.type in (None, "normal", "chat") and stanza.body is not None and \
+        stanza.carbon is None and stanza.archived is None

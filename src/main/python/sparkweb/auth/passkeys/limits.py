@@ -13,13 +13,12 @@ untracked rather than refused: starts cost little, and refusing would lock every
 from __future__ import absolute_import
 
 from java.net import InetAddress, UnknownHostException
-from java.util.concurrent import ConcurrentHashMap
 from java.util.function import BiFunction
 
 from sparkweb import config
 from sparkweb.errors import TooManyRequests
 from sparkweb.log import logger
-from sparkweb.per_minute import REFILL_MILLIS, sweep_full
+from sparkweb.per_minute import REFILL_MILLIS, BucketTable
 
 LOG = logger("passkeys")
 MAX_TRACKED_KEYS = 100000
@@ -31,8 +30,8 @@ class StartLimits(object):
         self._settings = settings
         self._what = what
         self._clock = clock
-        self._max_tracked = max_tracked
-        self._buckets = ConcurrentHashMap()   # key -> (starts left, millis of that count)
+        self._table = BucketTable(clock, max_tracked)
+        self._buckets = self._table.buckets   # key -> (starts left, millis of that count)
 
     def check(self, username, address):
         """Takes one start from the address's and the username's buckets; 429 when either
@@ -53,18 +52,16 @@ class StartLimits(object):
 
     def sweep(self):
         """Forgets buckets idle long enough to be full again (housekeeping)."""
-        sweep_full(self._buckets, self._clock())
+        self._table.sweep()
 
     def tracked(self):
         return self._buckets.size()
 
     def _take(self, key, capacity):
         """0 when a start was taken, else the millis until one is available."""
-        if not self._buckets.containsKey(key) and self._buckets.size() >= self._max_tracked:
-            self.sweep()
-            if self._buckets.size() >= self._max_tracked:
-                LOG.debug("Start limits track %d keys; not tracking more." % self._max_tracked)
-                return 0
+        if not self._table.has_room_for(key):
+            LOG.debug("Start limits track all the keys they may; not tracking more.")
+            return 0
         take = _Take(self._clock(), capacity, -1)
         self._buckets.compute(key, take)
         return take.wait_millis
