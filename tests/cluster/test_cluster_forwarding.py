@@ -10,15 +10,7 @@ import pytest
 from harness.sse import EventStream
 from harness.xmpp import XmppPeer
 
-NODE_HEADER = "SparkWeb-Node"
-
-
-def node_name(target):
-    """The name a node gives in its answers (here: Jersey's own 404)."""
-    with httpx.Client(base_url=target.rest_url, timeout=30) as client:
-        response = client.get("/no-such-route")
-    assert response.status_code == 404, (response.status_code, response.text)
-    return response.headers.get(NODE_HEADER)
+from cluster.node_names import NODE_HEADER, node_name
 
 
 @pytest.fixture
@@ -40,15 +32,22 @@ def bob_at_home_on_node1(node1):
         client.post("/logout")
 
 
-def test_each_node_names_itself(node1, node2):
-    names = (node_name(node1), node_name(node2))
+def test_each_node_names_itself_to_token_holders_only(node1, node2, bob_at_home_on_node1):
+    token, _ = bob_at_home_on_node1
+    names = (node_name(node1, token), node_name(node2, token))
     assert all(names) and names[0] != names[1], "node names: %r" % (names,)
+    with httpx.Client(base_url=node2.rest_url, timeout=30) as client:
+        anonymous = [client.get("/no-such-route"), client.get("/roster"),
+                     client.post("/login/bob", content="wrong password")]
+    assert [r.headers.get(NODE_HEADER) for r in anonymous] == [None] * 3, \
+        "an anonymous caller was told the node (attack S6-A5): %r" % [
+            (r.status_code, r.headers.get(NODE_HEADER)) for r in anonymous]
 
 
 def test_rest_on_the_other_node_acts_on_the_home_session(node1, node2, alice_on_node1,
                                                          bob_at_home_on_node1):
     token, stream = bob_at_home_on_node1
-    home = node_name(node1)
+    home = node_name(node1, token)
     domain = node1.domain
     text = "through node 2 " + uuid.uuid4().hex
     with node2.client(token) as client:
@@ -76,5 +75,6 @@ def test_the_token_is_checked_where_the_request_arrives(node1, node2, bob_at_hom
     with node2.client(token[:-4] + "AAAA") as client:
         response = client.get("/roster")
     assert response.status_code == 401, (response.status_code, response.text)
-    assert response.headers.get(NODE_HEADER) == node_name(node2), \
+    # A forwarded answer names the home node; a refusal where it arrived names none (S6-A5).
+    assert response.headers.get(NODE_HEADER) is None, \
         "a bad token was not refused by the node it reached"

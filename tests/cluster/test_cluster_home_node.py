@@ -11,6 +11,7 @@ import pytest
 
 from harness.sse import EventStream
 from harness.xmpp import XmppPeer
+from cluster.node_names import node_name
 
 REQUESTS = 20
 JOIN_SECONDS = 240
@@ -69,14 +70,10 @@ def test_twenty_concurrent_first_requests_split_across_both_nodes_give_exactly_o
         assert response.status_code == 200, (response.status_code, response.text)
         homes.add(response.headers.get("SparkWeb-Node"))
     assert len(homes) == 1, "carol's requests were served by nodes %r: two sessions" % homes
-    home = [node for node in nodes if _node_name(node) in homes][0]
+    home = [node for node in nodes if node_name(node, token) in homes][0]
     with EventStream(home, token) as stream:
         stream.next("onConnect")
         text = "to the one session " + uuid.uuid4().hex
         alice_on_node1.send_message("carol@%s/sparkweb" % node1.domain, text)
         stream.next("chatapi.chat", where=lambda e: e.data.get("body") == text, timeout=30)
 
-
-def _node_name(target):
-    with httpx.Client(base_url=target.rest_url, timeout=30) as client:
-        return client.get("/no-such-route").headers.get("SparkWeb-Node")

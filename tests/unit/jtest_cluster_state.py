@@ -104,3 +104,67 @@ def test_a_key_rotated_on_one_node_is_followed_on_the_other_at_once_not_by_polli
             second.stop()
     finally:
         first.stop()
+
+
+# --- cluster switches (review S6-R-6) --------------------------------------------------------
+def _clustered_pair():
+    """SparkWeb's services on nodes a and b of a MemoryCluster over one database (the users and
+    properties of a), each following its node's cluster events."""
+    from sparkweb.openfire.memory_cluster import MemoryCluster
+    from support import services
+    cluster = MemoryCluster()
+    database = openfire_with_users()
+    apps = {}
+    for node in (u"a", u"b"):
+        openfire = openfire_with_users()
+        openfire._users, openfire._properties = database._users, database._properties
+        cluster.join(openfire, node)
+        apps[node] = services(openfire)
+        apps[node].membership.start(openfire)
+    return cluster, apps
+
+
+def test_a_revocation_made_while_split_off_holds_on_every_node_after_the_rejoin():
+    cluster, apps = _clustered_pair()
+    try:
+        claims = Claims(u"alice", u"token-split", 4102444800)
+        assert not apps[u"a"].revocations.is_revoked(claims)   # the cluster caches alice's list
+        cluster.split(u"b")
+        apps[u"b"].revocations.revoke(claims)                  # signed out on b while cut off
+        assert apps[u"b"].revocations.is_revoked(claims)
+        cluster.rejoin(u"b")
+        for node in (u"a", u"b"):
+            assert apps[node].revocations.is_revoked(claims), \
+                "node %s accepts a token revoked on b while it was split off" % node
+    finally:
+        cluster.stop()
+
+
+class _PutFails(object):
+    """A shared cache whose next put raises, as a cluster hiccup would."""
+
+    def __init__(self, cache):
+        self._cache = cache
+        self.fail_next_put = False
+
+    def __getattr__(self, name):
+        return getattr(self._cache, name)
+
+    def put(self, key, value):
+        if self.fail_next_put:
+            self.fail_next_put = False
+            raise RuntimeError("cluster hiccup")
+        self._cache.put(key, value)
+
+
+def test_a_revocation_whose_cache_write_fails_leaves_no_older_list_in_the_cache():
+    openfire, clock, shared = openfire_with_users(), Clock(), SharedMemoryCache()
+    flaky = _PutFails(shared)
+    openfire.shared_cache = lambda name: flaky
+    first = RevocationList(openfire, lambda: clock() // 1000)
+    claims = _claims(7, clock)
+    assert not first.is_revoked(claims)        # the (empty) list is cached now
+    flaky.fail_next_put = True
+    raised(lambda: first.revoke(claims))
+    second = RevocationList(openfire, lambda: clock() // 1000)
+    assert second.is_revoked(claims), "the older cached list hides the revocation"

@@ -28,6 +28,8 @@ from sparkweb.services import build_services
 
 LOG = logger("plugin")
 UPLOAD_CHECK_SECONDS = 5
+# After a cluster join: when the joining node has written its routes (cluster.rejoin).
+DUPLICATE_CHECK_SECONDS = 3
 
 
 class SparkWeb(object):
@@ -64,11 +66,17 @@ class SparkWeb(object):
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
+        self.services.duplicates.start(lambda check: scheduler.schedule(
+            _Task(check, "duplicate sessions"), DUPLICATE_CHECK_SECONDS, TimeUnit.SECONDS))
+        self._undo.append(self.services.membership.start(self.openfire))
+        forwarding = self.services.forwarding
+        # Stopping, in this order (review S6-R-4): calls arriving from other nodes are refused
+        # at once and the running ones finish, then the sessions end (their routes go), and
+        # only then this node stops receiving, so other nodes never wait out their timeout.
+        self._undo.append(forwarding.start(routing.call_server(ROUTES, self.services)))
         self._undo.append(self.services.sessions.stop_deliveries)   # after end_all
         self._undo.append(self.services.sessions.end_all)
-        # Before the sessions end: forwarded requests still running finish on them first.
-        self._undo.append(self.services.forwarding.start(routing.call_server(ROUTES,
-                                                                             self.services)))
+        self._undo.append(forwarding.stop_serving)
         # Its undo first: relayed streams close both ways while messages can still be sent.
         self._undo.append(self.services.relays.start(scheduler))
         gate = web.RequestGate()
@@ -79,6 +87,8 @@ class SparkWeb(object):
         self.openfire.add_web_context(context)
         self._guard_uploads(context, scheduler)
         self._undo.append(gate.close)   # before the removal: no request may be in Jersey as it stops
+        # Before the gate waits: requests waiting for another node end now, with a 503.
+        self._undo.append(forwarding.close)
         self._undo.append(self.services.streams.close_all)
         # Last in, so first out: its in-process requests end before the gate closes.
         self.warm_up = WarmUp(context.getServletHandler().getServlet(web.REST_SERVLET)).start()

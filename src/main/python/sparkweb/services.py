@@ -13,6 +13,8 @@ from sparkweb.auth.ratelimit import LoginLimiter
 from sparkweb.auth.revocation import RevocationList
 from sparkweb.auth.tokens import TokenService, load_or_create_key, millis_now
 from sparkweb.cluster.forwarding import Forwarding
+from sparkweb.cluster.membership import Membership
+from sparkweb.cluster.rejoin import Duplicates
 from sparkweb.cluster.relay import Relays
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
@@ -94,4 +96,9 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.forwarding = Forwarding(openfire, settings, services.sessions)
     services.relays = Relays(openfire, settings, services.sessions, authenticator.still_valid)
     services.forwarding.relays = services.relays
+    services.membership = Membership()
+    services.membership.on_left(services.forwarding.node_left)   # their waiters: 503 now
+    services.membership.on_joined(revocations.forget_cached)     # the cache may be older
+    services.duplicates = Duplicates(openfire, settings, services.sessions, services.forwarding)
+    services.membership.on_joined(services.duplicates.joined)    # a healed split
     return services

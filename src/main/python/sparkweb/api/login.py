@@ -11,9 +11,14 @@ for a fresh one (same answer as login) so that a page never needs the password a
 from __future__ import absolute_import
 
 from sparkweb import config
-from sparkweb.errors import BadRequest, HomeElsewhere, UnsupportedMediaType
+from sparkweb.cluster import operations
+from sparkweb.errors import BadRequest, HomeElsewhere, ServiceUnavailable, \
+    UnsupportedMediaType
 from sparkweb.api.schemas import ref
 from sparkweb.http.routing import NO_BODY, PUBLIC, USER, Body, Route
+from sparkweb.log import logger
+
+LOG = logger("auth")
 
 
 def password_from_body(request):
@@ -52,6 +57,7 @@ def login(request):
 def signed_in(request, token, claims):
     """The answer of every sign-in (password or passkey); the user's XMPP session starts,
     unless it lives on another cluster node already (where the token's requests go)."""
+    request.claims = claims   # the caller is known now: the answer names the node (S6-A5)
     try:
         request.app.sessions.get_or_start(claims.username)
     except HomeElsewhere:
@@ -69,10 +75,16 @@ def renew(request):
 def logout(request):
     """Revokes the token (its streams close) and ends the user's XMPP session, so others see
     the user go offline and rooms are left, unless another device or browser of the user, with
-    a token of its own, still has a stream open on the shared session."""
-    request.app.revocations.revoke(request.claims)
-    if not request.app.streams.has_valid(request.user):
-        request.app.sessions.end(request.user)
+    a token of its own, still has a stream open on the shared session. The revocation holds on
+    every cluster node at once; when the session lives on another node, that node closes the
+    token's streams there and decides about the session (review S6-R-10)."""
+    app = request.app
+    app.revocations.revoke(request.claims)
+    operations.end_unless_streaming(app, request.user)
+    try:
+        app.forwarding.ask_home(request.user, operations.SIGNED_OUT)
+    except ServiceUnavailable:   # the token is refused everywhere; see README, Clustering
+        LOG.info("The home node of %s could not be told of a sign-out" % request.user)
     return {}
 
 

@@ -8,13 +8,25 @@ changed and written under a cluster-wide lock for the user, and written through 
 every node sees, from which every check reads. A node that finds no entry there reads the
 stored property and fills the entry, under the same lock, so it can never put back a list
 older than one a revocation just wrote.
+
+Cluster switches break the premise that the cache never holds a list older than the stored
+one (review S6-R-6): a node out of the cluster (a split, or before clustering started)
+revokes into its own local cache, and when it (re)joins, Openfire drops that cache for the
+cluster's, whose entry for the user may be older. So the cache is cleared whenever this node
+or another one joins (:meth:`RevocationList.forget_cached`, on the cluster events); entries are
+read again from the stored lists. A revocation whose write to the cache fails removes the
+entry instead, for the same reason.
 """
 from __future__ import absolute_import
 
+from java.lang import Throwable
 from java.util.concurrent import CopyOnWriteArrayList
 
 from sparkweb import config
 from sparkweb.auth.accounts import run_callbacks
+from sparkweb.log import log_failure, logger
+
+LOG = logger("auth")
 
 CACHE = "SparkWeb Token Revocations"
 
@@ -51,10 +63,24 @@ class RevocationList(object):
                                     if item[1] >= now))
             self._openfire.set_user_property(
                 claims.username, config.REVOKED_TOKENS_PROPERTY, kept)
-            self._cache.put(claims.username, kept)
+            self._write_through(claims.username, kept)
         finally:
             lock.unlock()
         run_callbacks(self._after_revoke, claims.username)
+
+    def _write_through(self, username, kept):
+        """The stored list into the cache; if that fails, no entry at all (readers then read
+        the stored list), never the older one."""
+        try:
+            self._cache.put(username, kept)
+        except (Exception, Throwable):   # e.g. a cluster hiccup; remove() failing too raises
+            log_failure(LOG, "A revocation could not be written to the cluster's cache")
+            self._cache.remove(username)
+
+    def forget_cached(self, node=None):
+        """Drops every cached list (on every node): after this or another node (re)joined the
+        cluster, the cache may hold lists older than the stored ones."""
+        self._cache.clear()
 
     def is_revoked(self, claims):
         return claims.token_id in _parse(self._current(claims.username))

@@ -12,15 +12,28 @@ receiver completes the waiting request. Nothing ever waits on the cluster execut
 A call that cannot be sent, is refused (pool full), is not answered in time or whose node
 leaves the cluster is answered 503 with ``Retry-After``: the browser tries again, by which time
 Openfire has dropped the routes of a dead node and the session starts on a live one.
+
+Bounds (review S6-R-3, S6-R-5):
+- Requests waiting on this node for one other node are at most twice that node's
+  ``forwardThreads``; beyond that a request is answered 503 at once, so a home node that is
+  alive for Hazelcast but does not answer cannot hold every web-server thread (shared with
+  BOSH and WebSocket) for ``forwardSeconds`` each.
+- The home node starts a call only while its origin still waits for it: one that waited in
+  the queue longer than ``forwardSeconds`` less a margin (measured on the home node's own clock
+  from its arrival, so no clocks need agree) is dropped, never run after the origin answered
+  503 and the browser retried. A call that started in time and then ran past the origin's
+  wait (an IQ answer taking up to ``sparkweb.session.iqWaitSeconds``) may still take effect
+  after that 503: keep ``forwardSeconds`` above ``iqWaitSeconds``.
 """
 from __future__ import absolute_import
 
 import uuid
 
-from java.lang import Runnable, Thread, Throwable
+from java.lang import Runnable, System, Thread, Throwable
 from java.util.concurrent import ArrayBlockingQueue, CompletableFuture, ConcurrentHashMap, \
-    RejectedExecutionException, ThreadFactory, ThreadPoolExecutor, TimeUnit, TimeoutException
-from java.util.concurrent.atomic import AtomicLong
+    RejectedExecutionException, Semaphore, ThreadFactory, ThreadPoolExecutor, TimeUnit, \
+    TimeoutException
+from java.util.concurrent.atomic import AtomicBoolean, AtomicLong
 
 from sparkweb import config
 from sparkweb.cluster.messages import Answer, Call, MessageError, decode, encode_answer, \
@@ -32,6 +45,10 @@ from sparkweb.log import RepeatedFailures, log_failure, logger
 LOG = logger("cluster")
 QUEUED_CALLS = 256
 RETRY_AFTER = {"Retry-After": "1"}
+# Requests that may wait here for one other node, per forwarded-request thread it runs.
+WAITING_PER_THREAD = 2
+# A queued call starts only if its origin will wait this much longer (at most half its wait).
+START_MARGIN_SECONDS = 2.0
 
 
 def unavailable(message):
@@ -47,8 +64,11 @@ class Forwarding(object):
         self._settings = settings
         self._sessions = sessions
         self._pending = ConcurrentHashMap()   # call id -> _Pending
+        self._places = ConcurrentHashMap()    # node -> Semaphore: requests that may wait on it
+        self._closed = AtomicBoolean()        # no more requests are forwarded (unload)
         self._pool = None
         self._serve = None
+        self._stop_receiving = None
         self._failures = RepeatedFailures(LOG, "Answering a forwarded request")
         # Relayed event streams share this node's one cluster receiver (cluster.relay).
         self.relays = None
@@ -60,7 +80,7 @@ class Forwarding(object):
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, serve):
         """Receives calls from other nodes, running each with ``serve(call) -> Answer``;
-        returns the undo."""
+        returns the undo (:meth:`stop`)."""
         self._serve = serve
         threads = self._settings.get(config.CLUSTER_FORWARD_THREADS)
         # The pool's threads start on the cluster executor's: they get the plugin's loader,
@@ -70,15 +90,32 @@ class Forwarding(object):
                                         ArrayBlockingQueue(QUEUED_CALLS),
                                         _DaemonThreads("sparkweb-forwarded", loader))
         self._pool.allowCoreThreadTimeOut(True)
-        stop_receiving = self._openfire.receive_from_cluster(self.receive, self.node_left)
+        self._stop_receiving = self._openfire.receive_from_cluster(self.receive)
+        return self.stop
 
-        def undo():
-            stop_receiving()
-            self._pool.shutdownNow()
-            if not self._pool.awaitTermination(10, TimeUnit.SECONDS):
-                LOG.warn("Forwarded requests were still running 10 s after SparkWeb stopped.")
-            self.node_left(None)   # requests waiting here end now, with a 503
-        return undo
+    def close(self):
+        """Where requests arrive: refuses new forwards and ends the waiting ones with a 503 now.
+        Unloading runs it before the web context waits for its requests (review S6-R-4): a
+        request waiting here for another node must not keep Jersey busy while it is removed."""
+        self._closed.set(True)
+        self._fail_waiting(None)
+
+    def stop_serving(self):
+        """Calls arriving from now on are refused at once with a 503 (their origin's browser
+        retries) instead of waiting out ``forwardSeconds`` there; running ones get up to 10 s
+        to finish. Unloading runs it before the sessions end, and stops receiving after."""
+        if self._pool is None:
+            return
+        self._pool.shutdownNow()
+        if not self._pool.awaitTermination(10, TimeUnit.SECONDS):
+            LOG.warn("Forwarded requests were still running 10 s after SparkWeb stopped.")
+
+    def stop(self):
+        self.close()
+        self.stop_serving()
+        if self._stop_receiving is not None:
+            self._stop_receiving()
+            self._stop_receiving = None
 
     # --- where the request arrived --------------------------------------------------------
     def home_elsewhere(self, username):
@@ -92,12 +129,36 @@ class Forwarding(object):
         return Call(uuid.uuid4().hex, self._openfire.cluster_node(), username, method, path,
                     params, query, headers, client, body)
 
+    def ask_home(self, username, operation):
+        """Runs ``operation`` (cluster.operations) for ``username`` on the user's home node
+        when that is another node; its Answer, or None when there is nothing to ask.
+        ServiceUnavailable as :meth:`forward`."""
+        home = self.home_elsewhere(username)
+        if home is None:
+            return None
+        return self.forward(home, self.new_call(username, u"POST", operation, {}, {}, {}, None,
+                                                None))
+
     def forward(self, node, call):
-        """The Answer of ``node`` to ``call``; ServiceUnavailable when there is none in time."""
+        """The Answer of ``node`` to ``call``; ServiceUnavailable when there is none in time,
+        or when too many requests wait for that node already."""
+        places = self._places_on(node)
+        if not places.tryAcquire():
+            LOG.debug("A request for node %s was refused: too many wait for it" % node)
+            raise unavailable("Too many requests wait for your session's cluster node; "
+                              "try again.")
+        try:
+            return self._send_and_wait(node, call)
+        finally:
+            places.release()
+
+    def _send_and_wait(self, node, call):
         pending = _Pending(node)
         self._pending.put(call.id, pending)
         self.counts["forwarded"].incrementAndGet()
         try:
+            if self._closed.get():     # after the put: close() fails it, or it is seen here
+                raise unavailable("SparkWeb is stopping on this node; try again.")
             envelope, body = encode_call(call)
             try:
                 self._openfire.send_to_node(node, envelope, body)
@@ -114,14 +175,29 @@ class Forwarding(object):
         finally:
             self._pending.remove(call.id)
 
+    def _places_on(self, node):
+        places = self._places.get(node)
+        if places is None:
+            threads = self._settings.get(config.CLUSTER_FORWARD_THREADS)
+            self._places.putIfAbsent(node, Semaphore(WAITING_PER_THREAD * threads))
+            places = self._places.get(node)
+        return places
+
     def node_left(self, node):
         """Requests waiting for ``node`` (every one, for None: this node left) end with 503."""
+        if node is None:
+            self._places.clear()
+        else:
+            self._places.remove(node)   # a waiting request releases the one it holds
+        self._fail_waiting(node)
+        if self.relays is not None:
+            self.relays.node_left(node)
+
+    def _fail_waiting(self, node):
         for call_id in list(self._pending.keySet()):
             pending = self._pending.get(call_id)
             if pending is not None and (node is None or pending.node == node):
                 pending.fail()
-        if self.relays is not None:
-            self.relays.node_left(node)
 
     # --- what other nodes send ------------------------------------------------------------
     def receive(self, envelope, body):
@@ -135,25 +211,48 @@ class Forwarding(object):
             LOG.warn("A malformed message from another cluster node was dropped (%s)." % error)
             return
         if isinstance(message, Answer):
-            pending = self._pending.get(message.id)
-            if pending is not None:   # else it timed out, and its request was answered 503
-                pending.complete(message)
+            self._complete(message)
             return
         try:
-            self._pool.execute(_Run(self._answer, message))
+            self._pool.execute(_Run(self._answer, _Arrived(message)))
         except RejectedExecutionException:   # busy or stopping: the caller retries
             self._send_answer(message, self._refusal(unavailable(
                 "Too many requests are forwarded to this cluster node; try again.")))
 
-    def _answer(self, call):
-        """On SparkWeb's pool: runs the call, sends its answer to the node it came from."""
+    def _complete(self, answer):
+        """Completes the request waiting for ``answer``, if it is still waiting (else it timed
+        out and was answered 503) and the answer comes from the node it was sent to (review
+        S6-R-7: cluster members are trusted, this only guards against a mix-up)."""
+        pending = self._pending.get(answer.id)
+        if pending is None:
+            return
+        if pending.node != answer.node:
+            LOG.warn("An answer from node %s for a request sent to node %s was dropped." % (
+                answer.node, pending.node))
+            return
+        pending.complete(answer)
+
+    def _answer(self, arrived):
+        """On SparkWeb's pool: runs the call, unless its origin has given up on it (or is
+        about to), and sends the answer to the node it came from."""
+        call = arrived.call
         self.counts["served"].incrementAndGet()
+        if arrived.waited_seconds() > self._start_limit_seconds():
+            LOG.info("A forwarded request waited %.1f s for a thread and was dropped: its node "
+                     "answered it 503 by now." % arrived.waited_seconds())
+            self._send_answer(call, self._refusal(unavailable(
+                "This cluster node was too busy to answer in time; try again.")))
+            return
         try:
             answer = self._serve(call)
         except (Exception, Throwable):   # serve answers errors itself; this is a bug
             log_failure(LOG, "A forwarded request failed.")
             answer = self._refusal(unavailable("The request failed on the user's node."))
         self._send_answer(call, answer)
+
+    def _start_limit_seconds(self):
+        wait = self._settings.get(config.CLUSTER_FORWARD_SECONDS)
+        return wait - min(START_MARGIN_SECONDS, wait / 2.0)
 
     def _refusal(self, error):
         return Answer(error.status, error.json(), error.headers, self._openfire.cluster_node())
@@ -194,6 +293,17 @@ class _Pending(object):
             return self._future.get(seconds, TimeUnit.SECONDS)
         except TimeoutException:
             return None
+
+
+class _Arrived(object):
+    """A call and when it reached this node (this node's clock: no clocks need agree)."""
+
+    def __init__(self, call):
+        self.call = call
+        self._at = System.nanoTime()
+
+    def waited_seconds(self):
+        return (System.nanoTime() - self._at) / 1e9
 
 
 class _Run(Runnable):

@@ -232,7 +232,6 @@ class SseServlet(HttpServlet):
         self._app = app
 
     def doGet(self, request, response):
-        response.setHeader(NODE_HEADER, self._app.openfire.cluster_node())
         try:
             claims, greeting, home = self._open_session(request)
         except ApiError as error:
@@ -240,6 +239,8 @@ class SseServlet(HttpServlet):
         except (Exception, Throwable):     # Java exceptions are not Python Exceptions
             LOG.error("Could not open an event stream:\n" + traceback_text())
             return send_error(response, ApiError("Internal error."))
+        # Only to the token's holder (attack S6-A5): an outsider learns no node ids.
+        response.setHeader(NODE_HEADER, self._app.openfire.cluster_node())
         self._stream(request, response, claims, greeting, home)
 
     def _open_session(self, request):

@@ -30,7 +30,6 @@ from sparkweb.http.cors import CorsFilter
 from sparkweb.http.docs import DocsServlet, OpenApiServlet
 from sparkweb.http.error_pages import JsonErrorHandler, core_error_handler
 from sparkweb.http.headers import SecurityHeadersFilter
-from sparkweb.http.response import NODE_HEADER
 from sparkweb.http.routing import HANDLED_PROPERTY, pipeline
 
 CONTEXT_PATH = "/sparkweb"
@@ -44,15 +43,11 @@ REST_SERVLET = "sparkweb-rest"
 class JerseyAnswerFilter(ContainerResponseFilter):
     """Gives the answers Jersey makes by itself our shape: errors (no such route, wrong method)
     as JSON, and ``OPTIONS`` on a route (Jersey's is a text/plain list of the methods) as 204
-    with only the ``Allow`` header; and the node header, as the pipeline's answers have it."""
-
-    def __init__(self, node):
-        self._node = node
+    with only the ``Allow`` header. They name no node: nobody was authenticated (S6-A5)."""
 
     def filter(self, request, response):
         if request.getProperty(HANDLED_PROPERTY):
             return
-        response.getHeaders().putSingle(NODE_HEADER, self._node())
         status = response.getStatus()
         if request.getMethod() == "OPTIONS" and status == 200:
             response.setStatus(204)
@@ -123,7 +118,7 @@ def build_jersey(routes, app):
         for route in same_path:
             resource.addMethod(route.method).handledBy(PythonInflector(_Handler(pipeline(route, app))))
         config.registerResources(resource.build())
-    config.register(JerseyAnswerFilter(app.openfire.cluster_node))
+    config.register(JerseyAnswerFilter())
     config.property(ServerProperties.WADL_FEATURE_DISABLE, True)
     return config
 

@@ -65,6 +65,7 @@ from java.lang import Throwable
 from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.auth.usernames import normalize
+from sparkweb.cluster import operations
 from sparkweb.cluster.forwarding import refuse_second_hop
 from sparkweb.cluster.messages import FORWARDED_HEADERS, Answer
 from sparkweb.errors import ApiError, Forbidden, NotFound
@@ -217,6 +218,7 @@ def pipeline(route, app):
     operation runs there (cluster.forwarding) and its answer is given as it came."""
     def handle(context):
         context.setProperty(HANDLED_PROPERTY, True)
+        request = None
         try:
             request = Request(context, app, app.settings.get(config.MAX_BODY_BYTES))
             _normalise_account_name(request, app)
@@ -228,12 +230,22 @@ def pipeline(route, app):
                     return answer_response(app.forwarding.forward(home, _call(route, request,
                                                                                app)))
         except ApiError as error:
-            return answer_response(_error_answer(error, app))
+            return answer_response(_anonymous(_error_answer(error, app), request))
         except (Exception, Throwable):   # Java exceptions are not Python Exceptions
             LOG.error("Unexpected failure in %r:\n%s" % (route, traceback.format_exc()))
-            return answer_response(_error_answer(ApiError("Internal error."), app))
-        return answer_response(serve(route, request, app))
+            return answer_response(_anonymous(_error_answer(ApiError("Internal error."), app),
+                                              request))
+        return answer_response(_anonymous(serve(route, request, app), request))
     return handle
+
+
+def _anonymous(answer, request):
+    """``answer`` without the node's name unless the caller is known (attack S6-A5): a valid
+    token, or a sign-in that just succeeded (signed_in sets the claims). An outsider can
+    neither count the nodes nor see which one a load balancer chose."""
+    if request is None or getattr(request, "claims", None) is None:
+        answer.node = None
+    return answer
 
 
 def serve(route, request, app):
@@ -259,12 +271,18 @@ def call_server(routes, app):
 
     def serve_call(call):
         route = by_key.get((call.method, call.path))
-        if route is None:
+        if route is None and call.path not in operations.OPERATIONS:
             return _error_answer(NotFound("No such operation."), app)
         try:
             refuse_second_hop(app.forwarding, call)
+            if route is None:
+                operations.run(app, call)
+                return _answer(None, app)
         except ApiError as error:
             return _error_answer(error, app)
+        except (Exception, Throwable):   # Java exceptions are not Python Exceptions
+            LOG.error("Unexpected failure in %s:\n%s" % (call.path, traceback.format_exc()))
+            return _error_answer(ApiError("Internal error."), app)
         return serve(route, ForwardedRequest(call, app), app)
     return serve_call
 

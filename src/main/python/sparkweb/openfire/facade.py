@@ -360,20 +360,35 @@ class OpenfireFacade(object):
         another node of a started cluster; None when it is this node, nobody, or no cluster."""
         raise NotImplementedError
 
+    def route_holder(self, username, resource):
+        """The node named by the client route of ``username@domain/resource``, this node
+        included; None when there is none or no cluster (cluster.rejoin)."""
+        raise NotImplementedError
+
+    def reassert_route(self, username, resource):
+        """Writes this node's client route for that full JID again, if this node holds the
+        session (cluster.rejoin)."""
+        raise NotImplementedError
+
     def send_to_node(self, node, envelope, body):
         """Sends two byte strings to SparkWeb on ``node`` (asynchronously, as a cluster task);
         raises when the node is not in the cluster."""
         raise NotImplementedError
 
-    def receive_from_cluster(self, receiver, node_left):
+    def receive_from_cluster(self, receiver):
         """``receiver(envelope, body)`` is called for what other nodes send here (on a thread
-        that must not wait), ``node_left(node)`` when a node leaves; returns the undo."""
+        that must not wait); returns the undo."""
+        raise NotImplementedError
+
+    def watch_cluster(self, joined, left):
+        """``joined(node)`` when a node joins the cluster, ``left(node)`` when one leaves
+        (``node`` None: this node), on Openfire's cluster event thread; returns the undo."""
         raise NotImplementedError
 
     def shared_cache(self, name):
         """A cache of text keys and values that every node of the cluster sees (Openfire's
         ``CacheFactory`` cache ``name``: local until clustering starts, then clustered, its
         contents dropped at each switch, entries evicted by size), with ``get(key)``,
-        ``put(key, value)``, ``remove(key)`` and ``lock(key)``: a
+        ``put(key, value)``, ``remove(key)``, ``clear()`` (on every node) and ``lock(key)``: a
         ``java.util.concurrent.locks.Lock`` held cluster-wide."""
         raise NotImplementedError

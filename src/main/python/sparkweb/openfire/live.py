@@ -22,7 +22,7 @@ from sparkweb.log import log_failure, logger
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.openfire import live_muc
 from sparkweb.openfire.live_contacts import LiveContactsMixin, roster_groups
-from sparkweb.openfire import live_bookmarks, live_cluster
+from sparkweb.openfire import live_bookmarks, live_cluster, live_home
 from sparkweb.openfire.live_vcards import MissingVCards
 from sparkweb.openfire.live_passkeys import PasskeyTable
 from sparkweb.openfire import live_webpush
@@ -268,11 +268,20 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def home_node(self, username, resource):
         return live_cluster.home_node(self._full_jid(username, resource))
 
+    def route_holder(self, username, resource):
+        return live_cluster.route_holder(self._full_jid(username, resource))
+
+    def reassert_route(self, username, resource):
+        live_home.reassert_route(XMPPServer.getInstance().createJID(username, resource))
+
     def send_to_node(self, node, envelope, body):
         live_cluster.send(node, envelope, body)
 
-    def receive_from_cluster(self, receiver, node_left):
-        return live_cluster.listen(receiver, node_left)
+    def receive_from_cluster(self, receiver):
+        return live_cluster.listen(receiver)
+
+    def watch_cluster(self, joined, left):
+        return live_cluster.watch(joined, left)
 
     def shared_cache(self, name):
         return live_cluster.SharedCache(name)

@@ -45,13 +45,17 @@ def nodes():
 
 
 def home_node(full_jid):
+    node = route_holder(full_jid)
+    return None if node == this_node() else node
+
+
+def route_holder(full_jid):
+    """The node named by the client route of ``full_jid`` (this one included); None when
+    there is none or no cluster."""
     if not ClusterManager.isClusteringStarted():
         return None
     route = CacheFactory.createCache(ROUTES_CACHE).get(full_jid)
-    if route is None:
-        return None
-    node = unicode(route.getNodeID().toString())
-    return None if node == this_node() else node
+    return None if route is None else unicode(route.getNodeID().toString())
 
 
 def send(node, envelope, body):
@@ -71,31 +75,32 @@ class _Receiver(ClusterMessage.Receiver):
 
 
 class _NodeEvents(ClusterEventListener):
-    def __init__(self, node_left):
-        self._node_left = node_left
+    """Openfire's cluster events as ``joined(node)`` and ``left(node)`` (None: this node);
+    exceptions are the callers' to handle (cluster.membership)."""
+
+    def __init__(self, joined, left):
+        self._joined = joined
+        self._left = left
 
     def joinedCluster(self, *node_id):
-        pass
+        self._joined(node_name(node_id[0]) if node_id else None)
 
     def markedAsSeniorClusterMember(self):
         pass
 
     def leftCluster(self, *node_id):
-        try:
-            self._node_left(node_name(node_id[0]) if node_id else None)
-        except (Exception, Throwable):   # never break Openfire's cluster event dispatch
-            log_failure(LOG, "SparkWeb could not handle a node leaving the cluster.")
+        self._left(node_name(node_id[0]) if node_id else None)
 
 
-def listen(receive, node_left):
+def listen(receive):
     ClusterMessage.setReceiver(_Receiver(receive))
-    events = _NodeEvents(node_left)
-    ClusterManager.addListener(events)
+    return lambda: ClusterMessage.setReceiver(None)
 
-    def undo():
-        ClusterManager.removeListener(events)
-        ClusterMessage.setReceiver(None)
-    return undo
+
+def watch(joined, left):
+    events = _NodeEvents(joined, left)
+    ClusterManager.addListener(events)
+    return lambda: ClusterManager.removeListener(events)
 
 
 class SharedCache(object):
@@ -112,6 +117,9 @@ class SharedCache(object):
 
     def remove(self, key):
         self._cache.remove(key)
+
+    def clear(self):
+        self._cache.clear()
 
     def lock(self, key):
         return self._cache.getLock(key)

@@ -19,6 +19,7 @@ from __future__ import absolute_import
 
 from java.util.concurrent import TimeUnit
 from org.jivesoftware.openfire import XMPPServer
+from org.jivesoftware.openfire.session import LocalClientSession
 from org.jivesoftware.util.cache import CacheFactory
 
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable
@@ -57,3 +58,27 @@ def create_at_home(full_jid, create):
         return create()
     finally:
         lock.unlock()
+
+
+def reassert_route(full_jid):
+    """Writes this node's client route for ``full_jid`` again, under the route lock, when this
+    node holds that session: after another node ended a duplicate of it (cluster.rejoin),
+    Openfire's removal of the duplicate's route removed this one with it, and the duplicate's
+    unavailable presence told the contacts the user left. So the session's current presence is
+    broadcast again too (as Openfire's own joinedCluster does for a joining node's sessions),
+    once the lock is released."""
+    server = XMPPServer.getInstance()
+    routing = server.getRoutingTable()
+    lock = route_lock(full_jid)
+    if not lock.tryLock(LOCK_SECONDS, TimeUnit.SECONDS):
+        raise ServiceUnavailable("The route could not be locked in time.", {"Retry-After": "1"})
+    try:
+        session = routing.getClientRoute(full_jid)   # this node's own table first
+        if not isinstance(session, LocalClientSession):
+            return
+        routing.addClientRoute(full_jid, session)
+    finally:
+        lock.unlock()
+    presence = session.getPresence()
+    if presence is not None and presence.isAvailable():
+        server.getPresenceUpdateHandler().process(presence.createCopy())

@@ -14,7 +14,6 @@ from java.lang import String as JavaString, Throwable
 from java.util import Locale
 from java.util.concurrent import ConcurrentHashMap, CopyOnWriteArrayList
 
-from sparkweb.errors import HomeElsewhere
 from sparkweb.openfire.facade import OpenfireFacade, RosterEntry, UserRecord
 from sparkweb.log import logger
 from sparkweb.openfire.memory_account import MemoryAccountMixin
@@ -246,9 +245,8 @@ class MemoryOpenfire(MemoryAccountMixin, MemoryWebPush, MemoryClusterMixin, Open
             return True
 
     def open_session(self, username, resource, listener):
-        if self.home_node(username, resource) is not None:   # as live_home refuses
-            raise HomeElsewhere()
-        return self.xmpp.open(username, resource, listener)
+        return self.open_clustered_session(
+            username, resource, lambda: self.xmpp.open(username, resource, listener))
 
     def roster(self, username):
         return [RosterEntry(item.jid, item.name, item.groups,

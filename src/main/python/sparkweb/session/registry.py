@@ -91,6 +91,10 @@ class SessionRegistry(object):
     def count(self):
         return self._sessions.size()
 
+    def usernames(self):
+        """The users with a session on this node (a snapshot)."""
+        return list(self._sessions.keySet())
+
     def expire(self):
         """Ends sessions past their grace and idle periods, or whose user is gone."""
         now = self._clock()
