@@ -123,6 +123,10 @@ def test_a_users_lane_holds_user_queue_deliveries_and_the_overflow_is_dropped():
         wait_for(lambda: sender.counts()["queued"] == lanes.USER_QUEUE + lanes.USER_IN_FLIGHT +
                  10 and sender._pool.getCompletedTaskCount() == sender.counts()["queued"],
                  "every fan-out done: %r" % sender.counts())
+        # The fan-outs are done; the requests they started may still be on their way to
+        # the transport on a loaded machine.
+        wait_for(lambda: transport.hanging.get() == lanes.USER_IN_FLIGHT,
+                 "%d requests running" % transport.hanging.get())
         assert transport.hanging.get() == lanes.USER_IN_FLIGHT, \
             "%d requests running" % transport.hanging.get()
         assert sender._lanes.waiting() == lanes.USER_QUEUE, \

@@ -342,3 +342,26 @@ def test_a_relayed_stream_that_did_not_ask_for_raw_events_does_not_make_the_home
                   for wants in (False, True)]
     assert not _wants_raw([plain]), "a plain relayed stream made the home log raw events"
     assert _wants_raw([plain, raw]), "a raw relayed stream got no raw events"
+
+
+def test_a_sign_out_on_the_home_node_keeps_the_session_another_devices_relayed_stream_uses():
+    # Review S7-R-2: the README's "unless another device still has a stream open with a
+    # token of its own" holds when that device's stream is on another node.
+    import time
+    from sparkweb.api.login import logout
+    nodes = TwoNodes()
+    try:
+        phone_token = nodes.home.authenticator.login(u"alice", u"alice-pw")[0]
+        phone = Browser(nodes.home, phone_token)            # a local stream on the home node
+        desktop = Browser(nodes.other, nodes.token())       # relayed from the home node
+        session = relayed(nodes, desktop)
+        claims = nodes.home.authenticator.authenticate(phone_token)
+        request = type("Request", (), {"app": nodes.home, "claims": claims,
+                                       "user": u"alice"})()
+        logout(request)
+        wait_for(lambda: phone.stream.closed, "the phone's stream still open", 5)
+        time.sleep(1)
+        assert not session.ended, "the phone's sign-out ended the desktop's (relayed) session"
+        assert not desktop.stream.closed, "the phone's sign-out closed the desktop's stream"
+    finally:
+        nodes.close()

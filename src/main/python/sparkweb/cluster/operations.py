@@ -20,9 +20,12 @@ REASSERT_ROUTE = u"#reassert-route"
 
 def end_unless_streaming(app, username):
     """After a token of ``username`` was revoked: closes this node's streams whose token no
-    longer authenticates, and ends the session here unless another still-valid stream uses it."""
+    longer authenticates, and ends the session here unless another still-valid stream uses it,
+    a local one or one relayed to another node (its token is checked there; review S7-R-2)."""
     app.streams.close_invalid(username)
-    if not app.streams.has_valid(username):
+    session = app.sessions.get(username)
+    relayed = session is not None and session.relayed_stream_count() > 0
+    if not app.streams.has_valid(username) and not relayed:
         app.sessions.end(username)
 
 

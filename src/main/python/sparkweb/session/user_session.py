@@ -281,6 +281,11 @@ class UserSession(object):
     def stream_count(self):
         return self._streams.size()
 
+    def relayed_stream_count(self):
+        """Streams of pages on other cluster nodes (cluster.relay): their tokens are checked
+        there, so this node's token checks do not see them."""
+        return len([stream for stream in self._streams if getattr(stream, "node", None)])
+
     def send(self, stanza):
         limit = self._settings.get(config.MAX_MESSAGE_BYTES)
         if text_bytes(stanza) > limit:
