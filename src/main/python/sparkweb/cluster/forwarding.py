@@ -29,9 +29,9 @@ from __future__ import absolute_import
 
 import uuid
 
-from java.lang import Runnable, System, Thread, Throwable
+from java.lang import System, Thread, Throwable
 from java.util.concurrent import ArrayBlockingQueue, CompletableFuture, ConcurrentHashMap, \
-    RejectedExecutionException, Semaphore, ThreadFactory, ThreadPoolExecutor, TimeUnit, \
+    RejectedExecutionException, Semaphore, ThreadPoolExecutor, TimeUnit, \
     TimeoutException
 from java.util.concurrent.atomic import AtomicBoolean, AtomicLong
 
@@ -40,6 +40,7 @@ from sparkweb.cluster.messages import Answer, Call, MessageError, decode, encode
     encode_call
 from sparkweb.cluster.relay_messages import is_relay
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable
+from sparkweb.cluster.threads import DaemonThreads, Run
 from sparkweb.log import RepeatedFailures, log_failure, logger
 
 LOG = logger("cluster")
@@ -88,7 +89,7 @@ class Forwarding(object):
         loader = Thread.currentThread().getContextClassLoader()
         self._pool = ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                                         ArrayBlockingQueue(QUEUED_CALLS),
-                                        _DaemonThreads("sparkweb-forwarded", loader))
+                                        DaemonThreads("sparkweb-forwarded", loader))
         self._pool.allowCoreThreadTimeOut(True)
         self._stop_receiving = self._openfire.receive_from_cluster(self.receive)
         return self.stop
@@ -214,7 +215,7 @@ class Forwarding(object):
             self._complete(message)
             return
         try:
-            self._pool.execute(_Run(self._answer, _Arrived(message)))
+            self._pool.execute(Run(self._answer, _Arrived(message)))
         except RejectedExecutionException:   # busy or stopping: the caller retries
             self._send_answer(message, self._refusal(unavailable(
                 "Too many requests are forwarded to this cluster node; try again.")))
@@ -304,24 +305,3 @@ class _Arrived(object):
 
     def waited_seconds(self):
         return (System.nanoTime() - self._at) / 1e9
-
-
-class _Run(Runnable):
-    def __init__(self, function, argument):
-        self._function = function
-        self._argument = argument
-
-    def run(self):
-        self._function(self._argument)
-
-
-class _DaemonThreads(ThreadFactory):
-    def __init__(self, name, loader):
-        self._name = name
-        self._loader = loader
-
-    def newThread(self, runnable):
-        thread = Thread(runnable, self._name)
-        thread.setDaemon(True)
-        thread.setContextClassLoader(self._loader)
-        return thread

@@ -25,15 +25,16 @@ plugin's housekeeping thread.
 """
 from __future__ import absolute_import
 
-from java.lang import Runnable, System, Thread, Throwable
+from java.lang import System, Thread, Throwable
 from java.util.concurrent import ArrayBlockingQueue, ConcurrentHashMap, \
-    RejectedExecutionException, ThreadFactory, ThreadPoolExecutor, TimeUnit
+    RejectedExecutionException, ThreadPoolExecutor, TimeUnit
 from java.util.concurrent.atomic import AtomicLong
 
 from sparkweb import config
 from sparkweb.cluster import relay_messages as messages
 from sparkweb.cluster.relay_sink import RelaySink
 from sparkweb.errors import ApiError
+from sparkweb.cluster.threads import DaemonThreads, Run
 from sparkweb.log import log_failure, logger
 
 LOG = logger("cluster")
@@ -70,11 +71,11 @@ class Relays(object):
         loader = Thread.currentThread().getContextClassLoader()
         self._pool = ThreadPoolExecutor(OPEN_THREADS, OPEN_THREADS, 60, TimeUnit.SECONDS,
                                         ArrayBlockingQueue(QUEUED_OPENS),
-                                        _DaemonThreads("sparkweb-relay", loader))
+                                        DaemonThreads("sparkweb-relay", loader))
         self._pool.allowCoreThreadTimeOut(True)
         timer = None
         if scheduler is not None:
-            timer = scheduler.scheduleWithFixedDelay(_Run(self._check_quietly, None), 1, 1,
+            timer = scheduler.scheduleWithFixedDelay(Run(self._check_quietly, None), 1, 1,
                                                      TimeUnit.SECONDS)
 
         def undo():
@@ -206,7 +207,7 @@ class Relays(object):
 
     def _queue_open(self, message):
         try:
-            self._pool.execute(_Run(self._open_here, message))
+            self._pool.execute(Run(self._open_here, message))
         except (RejectedExecutionException, AttributeError):   # busy, or not started
             self._send(message.node, messages.CLOSE, message.relay, 0)
 
@@ -294,29 +295,6 @@ class _Relayed(object):
 
     def heard(self):
         self.heard_nanos = System.nanoTime()
-
-
-class _Run(Runnable):
-    def __init__(self, function, argument):
-        self._function = function
-        self._argument = argument
-
-    def run(self):
-        self._function(self._argument)
-
-
-class _DaemonThreads(ThreadFactory):
-    """Threads that get the plugin's class loader (they start on the cluster executor's)."""
-
-    def __init__(self, name, loader):
-        self._name = name
-        self._loader = loader
-
-    def newThread(self, runnable):
-        thread = Thread(runnable, self._name)
-        thread.setDaemon(True)
-        thread.setContextClassLoader(self._loader)
-        return thread
 
 
 def _key(node, relay):
