@@ -88,7 +88,11 @@ def test_a_room_mention_pushes_and_history_and_plain_room_messages_do_not(target
             assert alice.post("/webpush/subscribe/" + device.name,
                               json=device.json()).status_code == 200
             bob.create_room(room, "Bob")
-            bob.say(room, "Alice, this is history %s" % name)   # replayed to alice, delayed
+            history = "Alice, this is history %s" % name
+            bob.say(room, history)                              # replayed to alice, delayed
+            # The room echoes it to bob once it has it: only then is it history for alice
+            # (else, on a loaded machine, her join can overtake it and it comes live).
+            bob.next_message(where=lambda m: m["body"] == history)
             answer = alice.put("/groupchat/room/" + name, params={"nick": "Alice"})
             assert answer.status_code == 200, answer.text
             bob.next_presence(where=lambda p: p["from"] == room + "/Alice" and
