@@ -90,6 +90,7 @@ def test_without_the_bookmarks_plugin_shared_bookmarks_are_501_naming_it(target,
                                          "value": "https://example.org/kept"})
     assert made.status_code == 200, made.text
     path = "/bookmark/%d" % made.json()["bookmarkID"]
+    loaders_before = server.live_plugin_classloaders()
     aside = os.path.join(server.home, "bookmarks.jar.aside")
     shutil.move(jar, aside)
     try:
@@ -114,3 +115,7 @@ def test_without_the_bookmarks_plugin_shared_bookmarks_are_501_naming_it(target,
     assert admin.get(path).json()["name"] == "kept", "the bookmark did not survive the reload"
     assert admin.delete(path).status_code == 200, "delete after reload"
     admin.close()
+    loaders_after = server.live_plugin_classloaders()
+    assert loaders_after == loaders_before, "SparkWeb keeps the unloaded Bookmarks plugin in " \
+        "memory: %d plugin class loaders before its reload, %d after" % (
+            loaders_before, loaders_after)

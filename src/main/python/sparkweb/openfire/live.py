@@ -8,6 +8,7 @@ from __future__ import absolute_import
 
 from java.lang import IllegalArgumentException, Throwable
 from java.util.concurrent import ConcurrentHashMap
+from org.igniterealtime.openfire.plugin.sparkweb import JythonTypeRegistry
 from org.jivesoftware.openfire import XMPPServer
 from org.jivesoftware.openfire.admin import AdminManager
 from org.jivesoftware.openfire.auth import AuthFactory, UnauthorizedException
@@ -307,6 +308,9 @@ class _PluginWatch(PluginListener):
         self._tell(name)
 
     def pluginDestroyed(self, name, plugin):
+        # Jython keeps the types of the classes SparkWeb used from that plugin (the Bookmarks
+        # plugin's, for one): they would keep the plugin's classloader alive.
+        JythonTypeRegistry.forgetClassesOf(plugin.getClass().getClassLoader())
         self._tell(name)
 
     def _tell(self, name):

@@ -3,7 +3,8 @@
 SparkWeb compiles against no class of that plugin: its classes live in the plugin's classloader,
 found at run time through Openfire's PluginManager (canonical name ``bookmarks``, the jar's
 name). They are looked up on every use and never kept, so that unloading or replacing the
-plugin leaves nothing of its classloader in SparkWeb.
+plugin leaves nothing of its classloader in SparkWeb; the types Jython made of them are
+forgotten when the plugin unloads (live._PluginWatch, JythonTypeRegistry.forgetClassesOf).
 
 The plugin's ``Bookmark`` writes to the database in each setter, catches and logs its own SQL
 failures, and answers ``NotFoundException`` for an id it cannot load. Every change here is

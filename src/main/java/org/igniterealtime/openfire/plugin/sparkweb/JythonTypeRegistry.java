@@ -3,6 +3,7 @@ package org.igniterealtime.openfire.plugin.sparkweb;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,7 +23,7 @@ public final class JythonTypeRegistry extends ClassValue<PyType> {
 
     private static final String REGISTRY = "org.python.core.PyType$Registry";
 
-    private static volatile boolean installed;
+    private static volatile JythonTypeRegistry installed;
 
     private final Map<Class<?>, PyType> types = new ConcurrentHashMap<>();
     private final Object lock;          // the lock Jython's own registry computes under
@@ -48,8 +49,9 @@ public final class JythonTypeRegistry extends ClassValue<PyType> {
             }
             field.setAccessible(true);
             resolveType.setAccessible(true);
-            field.set(null, new JythonTypeRegistry(registry, resolveType));
-            installed = true;
+            JythonTypeRegistry replacement = new JythonTypeRegistry(registry, resolveType);
+            field.set(null, replacement);
+            installed = replacement;
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             return false;
@@ -58,7 +60,53 @@ public final class JythonTypeRegistry extends ClassValue<PyType> {
 
     /** Whether this plugin's Jython uses this registry (checked and logged at start). */
     public static boolean isInstalled() {
-        return installed;
+        return installed != null;
+    }
+
+    /**
+     * Forgets the types of the classes another plugin's classloader defined, once that plugin is
+     * unloaded. Both this map and Jython's own {@code classToThrownType} (where Jython leaves
+     * every class whose type it had to hand out while still building it, an enum for one, until
+     * the end of the plugin) hold such classes strongly: without this, the plugin that is gone
+     * stays in memory as long as this one runs. Jython's method cache holds types too, so it is
+     * emptied as well (it fills again on use).
+     */
+    public static void forgetClassesOf(ClassLoader unloaded) {
+        JythonTypeRegistry registry = installed;
+        if (registry == null || unloaded == null
+                || unloaded == JythonTypeRegistry.class.getClassLoader()) {
+            return;
+        }
+        synchronized (registry.lock) {
+            registry.types.keySet().removeIf(type -> type.getClassLoader() == unloaded);
+            registry.thrownTypes().keySet().removeIf(type -> type.getClassLoader() == unloaded);
+            registry.clearMethodCache();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Class<?>, PyType> thrownTypes() {
+        try {
+            Field field = ((Class<?>) lock).getDeclaredField("classToThrownType");
+            field.setAccessible(true);
+            return (Map<Class<?>, PyType>) field.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return new HashMap<>();   // laid out otherwise: nothing to forget there
+        }
+    }
+
+    private void clearMethodCache() {
+        try {
+            Class<?> cacheClass = Class.forName("org.python.core.PyType$MethodCache", true,
+                                                PyType.class.getClassLoader());
+            Field field = cacheClass.getDeclaredField("methodCache");
+            field.setAccessible(true);
+            Method clear = cacheClass.getDeclaredMethod("clear");
+            clear.setAccessible(true);
+            clear.invoke(field.get(null));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // laid out otherwise: its entries are replaced as it is used
+        }
     }
 
     @Override
