@@ -365,3 +365,25 @@ def test_a_sign_out_on_the_home_node_keeps_the_session_another_devices_relayed_s
         assert not desktop.stream.closed, "the phone's sign-out closed the desktop's stream"
     finally:
         nodes.close()
+
+
+def test_a_stream_on_the_node_that_lost_the_race_to_start_the_session_is_relayed():
+    """Attack S8-A-4: both nodes saw no session, the other won the race to start it, and
+    the stream here was answered 503 (a plain EventSource never retries after that)."""
+    nodes = TwoNodes()
+    try:
+        real = nodes.other.forwarding.home_elsewhere
+        asked = []
+
+        def not_yet_then_real(username):   # the look-up before the other node started it
+            asked.append(username)
+            return None if len(asked) == 1 else real(username)
+        nodes.other.forwarding.home_elsewhere = not_yet_then_real
+        browser = Browser(nodes.other, nodes.token())
+        relayed(nodes, browser)
+        nodes.send_to_alice(u"after the race")
+        wait_for(lambda: [b for _, b in browser.chats() if b == u"after the race"],
+                 "the stream of the race's loser got no relayed event", 10)
+        assert nodes.other.sessions.get(u"alice") is None, "a second session on the loser"
+    finally:
+        nodes.close()

@@ -30,7 +30,7 @@ from javax.servlet.http import HttpServlet
 
 from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
-from sparkweb.errors import ApiError, BadRequest, Unauthorized
+from sparkweb.errors import ApiError, BadRequest, HomeElsewhere, Unauthorized
 from sparkweb.events import catalogue
 from sparkweb.http.response import NODE_HEADER, send_error
 from sparkweb.log import log_failure, logger, traceback_text
@@ -280,7 +280,12 @@ class SseServlet(HttpServlet):
             raise Unauthorized()
         home = self._app.forwarding.home_elsewhere(claims.username)
         if home is None:
-            self._app.sessions.get_or_start(claims.username)
+            try:
+                self._app.sessions.get_or_start(claims.username)
+            except HomeElsewhere:   # another node started it meanwhile: relayed from there
+                home = self._app.forwarding.home_elsewhere(claims.username)
+                if home is None:
+                    raise
         return claims, catalogue.on_connect(
             user, self._app.settings.get(config.SSE_HEARTBEAT)), home
 
