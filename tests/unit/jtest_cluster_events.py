@@ -109,7 +109,7 @@ def test_a_sign_out_on_another_node_keeps_the_session_of_a_device_still_streamin
 def test_requests_waiting_on_a_node_that_leaves_are_answered_503_at_once():
     nodes = Cluster()
     try:
-        nodes.undo[0]()                 # SparkWeb on a does not answer (but a is a member)
+        nodes.cluster.silence(u"a")     # SparkWeb on a serves but does not answer
         nodes.cluster.place(u"alice", u"a")
         token = nodes.token(u"alice")
         outcome = []

@@ -6,6 +6,7 @@ detached, the home session's end and a revocation closing the stream, nothing le
 from __future__ import absolute_import
 
 import json
+import time
 
 from java.lang import String
 from java.nio.charset import StandardCharsets
@@ -231,6 +232,25 @@ def test_the_stream_node_leaving_detaches_the_relay_and_the_home_leaving_closes_
         relayed(nodes, second)
         nodes.other.forwarding.node_left(u"a")      # as the cluster tells node b
         wait_for(lambda: second.stream.closed, "stream of a departed home node kept open", 5)
+    finally:
+        nodes.close()
+
+
+def test_a_stream_whose_home_node_does_not_run_sparkweb_is_refused_503_at_once():
+    nodes = TwoNodes(ack_seconds=30)
+    try:
+        nodes.undo[1]()                 # SparkWeb on a (alice's home) stopped: it is reloading
+        output = FakeOutput()
+        response = FakeResponse(output)
+        started = time.time()
+        SseServlet(nodes.other).doGet(StreamRequest(response, nodes.token()), response)
+        took = time.time() - started
+        assert (response.status, response.headers.get("Retry-After")) == (503, "1"), \
+            "a stream relayed from a node without SparkWeb: %r %r" % (response.status,
+                                                                    response.headers)
+        assert response.json()["error"] == "service_unavailable", response.json()
+        assert output.listener is None and took < 1, "a stream was opened (%.1f s)" % took
+        assert nodes.cluster.sent == [], "an open was sent to a node where nothing receives it"
     finally:
         nodes.close()
 
