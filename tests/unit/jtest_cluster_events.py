@@ -153,6 +153,33 @@ def test_after_a_split_heals_one_session_is_left_and_its_route_restored():
         nodes.close()
 
 
+def test_while_the_survivor_restores_its_route_the_duplicates_node_starts_no_new_session():
+    nodes = Cluster()
+    try:
+        a, b = nodes.apps[u"a"], nodes.apps[u"b"]
+        a.sessions.get_or_start(u"alice")
+        nodes.cluster.split(u"b")
+        b.sessions.get_or_start(u"alice")
+        nodes.cluster.silence(u"b")     # b is slow to restore its route (a busy node)
+        healing = threading.Thread(target=lambda: nodes.cluster.rejoin(u"b"))
+        healing.setDaemon(True)
+        healing.start()                 # a ends its duplicate, which removes alice's route
+        wait_for(lambda: a.sessions.get(u"alice") is None, "a's duplicate was not ended")
+        assert nodes.cluster.home(u"alice") is None, "the model keeps the route"
+        token = nodes.token(u"alice")
+        for request in (lambda: handler(a, "POST", "/login/{username}")(FakeContext(
+                {"username": u"alice"}, body=u"alice-pw")),           # at once
+                        lambda: handler(a, "GET", "/presence/roster")(FakeContext(
+                            {}, headers={"Authorization": token}))):   # waits for b, 503
+            request()
+            assert a.sessions.get(u"alice") is None, \
+                "a started a new session while b's route was being restored: two again"
+        assert nodes.cluster.home(u"alice") is None, "a wrote a route of its own"
+        healing.join(10)
+    finally:
+        nodes.close()
+
+
 def test_only_callers_who_proved_who_they_are_are_told_the_node():
     app = services(openfire_with_users())
     no_token = handler(app, "GET", "/presence/roster")(FakeContext({}))

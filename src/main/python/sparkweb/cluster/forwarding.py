@@ -132,7 +132,9 @@ class Forwarding(object):
         cluster, a session here, or none anywhere: then it starts here)."""
         if self._sessions.get(username) is not None:
             return None
-        return self._openfire.home_node(username, self._settings.get(config.SESSION_RESOURCE))
+        home = self._openfire.home_node(username, self._settings.get(config.SESSION_RESOURCE))
+        # No route while a healed split's survivor restores it: its node, not a new session
+        return home if home is not None else self._sessions.yielding_to(username)
 
     def new_call(self, username, method, path, params, query, headers, client, body):
         return Call(uuid.uuid4().hex, self._openfire.cluster_node(), username, method, path,
