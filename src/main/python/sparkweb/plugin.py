@@ -78,7 +78,7 @@ class SparkWeb(object):
         self._undo.append(self.services.sessions.end_all)
         self._undo.append(forwarding.stop_serving)
         # Its undo first: relayed streams close both ways while messages can still be sent.
-        self._undo.append(self.services.relays.start(scheduler))
+        self._undo.append(self.services.relays.start())   # its timers on a thread of its own
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))

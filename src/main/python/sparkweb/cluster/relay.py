@@ -21,13 +21,12 @@ announced here. A closed stream makes the browser reconnect, to a live node.
 Threads: messages arrive on Openfire's cluster executor, which must not wait: batches and
 acknowledgements are handled there (they only queue bytes and send the next batch), an ``open``
 runs on a small pool of its own (attaching may start the session), which takes at most
-QUEUED_OPENS_PER_USER opens of one user at a time. The timers run on the plugin's housekeeping
-thread.
+QUEUED_OPENS_PER_USER opens of one user at a time. The timers run on a thread of their own.
 """
 from __future__ import absolute_import
 
 from java.lang import System, Thread, Throwable
-from java.util.concurrent import ArrayBlockingQueue, ConcurrentHashMap, \
+from java.util.concurrent import ArrayBlockingQueue, ConcurrentHashMap, Executors, \
     RejectedExecutionException, ThreadPoolExecutor, TimeUnit
 from java.util.concurrent.atomic import AtomicLong
 from java.util.concurrent.locks import ReentrantLock
@@ -72,21 +71,28 @@ class Relays(object):
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, scheduler=None):
-        """Opens on a pool of its own; ``scheduler`` (a ScheduledExecutorService) runs the
-        timers every second. Returns the undo: every relay closes, both ways."""
+        """Opens on a pool of its own; the timers run every second on ``scheduler`` (a
+        ScheduledExecutorService) or, by default, on a thread of their own: not on the
+        plugin's housekeeping thread, where ending sessions (storing their unread messages)
+        may take long, and a late keepalive closes every relayed stream (review S7-R-8).
+        Returns the undo: every relay closes, both ways."""
         loader = Thread.currentThread().getContextClassLoader()
         self._pool = ThreadPoolExecutor(OPEN_THREADS, OPEN_THREADS, 60, TimeUnit.SECONDS,
                                         ArrayBlockingQueue(QUEUED_OPENS),
                                         DaemonThreads("sparkweb-relay", loader))
         self._pool.allowCoreThreadTimeOut(True)
-        timer = None
-        if scheduler is not None:
-            timer = scheduler.scheduleWithFixedDelay(Run(self._check_quietly, None), 1, 1,
-                                                     TimeUnit.SECONDS)
+        own_timer = None
+        if scheduler is None:
+            scheduler = own_timer = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads("sparkweb-relay-timer", loader))
+        timer = scheduler.scheduleWithFixedDelay(Run(self._check_quietly, None), 1, 1,
+                                                 TimeUnit.SECONDS)
 
         def undo():
-            if timer is not None:
-                timer.cancel(False)
+            timer.cancel(False)
+            if own_timer is not None:
+                own_timer.shutdownNow()
+                own_timer.awaitTermination(10, TimeUnit.SECONDS)
             self._pool.shutdownNow()
             self.close_all()
         return undo
