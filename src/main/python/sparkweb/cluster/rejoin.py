@@ -71,8 +71,11 @@ class Duplicates(object):
         self._sessions.end_yielding(username, holder, self._settings.get(
             config.CLUSTER_FORWARD_SECONDS) + YIELD_MARGIN_SECONDS)
         try:
-            self._forwarding.forward(holder, self._forwarding.new_call(
+            answer = self._forwarding.forward(holder, self._forwarding.new_call(
                 username, u"POST", operations.REASSERT_ROUTE, {}, {}, {}, None, None))
+            if answer.status >= 300:
+                LOG.warn("Node %s did not restore the route of %s: %d %s" % (
+                    holder, username, answer.status, answer.body))
         except ApiError as error:
             LOG.warn("Node %s could not be asked to restore the route of %s: %s" % (
                 holder, username, error.message if hasattr(error, "message") else error))
