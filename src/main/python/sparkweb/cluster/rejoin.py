@@ -9,7 +9,10 @@ two. On every joined event each node looks at the routes of the sessions it hold
 - the route names another node: this session is the duplicate and ends. Ending it makes
   Openfire remove the route, whichever node it names (RoutingTableImpl.removeClientRoute), so
   this node then asks the route's node to write its route again (cluster.operations
-  REASSERT_ROUTE); until it has, that session is unreachable for a moment.
+  REASSERT_ROUTE); until it has, that session is unreachable for a moment, and this node
+  starts no session of the user but sends the user's requests to that node
+  (SessionRegistry.end_yielding): a session started in that moment would be a duplicate that
+  no cluster event ends.
 - the route names nobody: this node writes its own.
 - the route names this node: nothing to do.
 
@@ -26,6 +29,8 @@ from sparkweb.errors import ApiError
 from sparkweb.log import log_failure, logger
 
 LOG = logger("cluster")
+# How much longer than the call asking for the route a node yields to the survivor at most.
+YIELD_MARGIN_SECONDS = 5
 
 
 class Duplicates(object):
@@ -62,10 +67,17 @@ class Duplicates(object):
     def _end_duplicate(self, username, holder):
         LOG.info("The session of %s here duplicates the one on node %s (a healed split): "
                  "ending this one" % (username, holder))
-        self._sessions.end(username)
+        # Until the holder has written its route again, no session of the user starts here.
+        self._sessions.end_yielding(username, holder, self._settings.get(
+            config.CLUSTER_FORWARD_SECONDS) + YIELD_MARGIN_SECONDS)
         try:
-            self._forwarding.forward(holder, self._forwarding.new_call(
+            answer = self._forwarding.forward(holder, self._forwarding.new_call(
                 username, u"POST", operations.REASSERT_ROUTE, {}, {}, {}, None, None))
+            if answer.status >= 300:
+                LOG.warn("Node %s did not restore the route of %s: %d %s" % (
+                    holder, username, answer.status, answer.body))
         except ApiError as error:
             LOG.warn("Node %s could not be asked to restore the route of %s: %s" % (
                 holder, username, error.message if hasattr(error, "message") else error))
+        finally:
+            self._sessions.stop_yielding(username)

@@ -286,6 +286,8 @@ class SseServlet(HttpServlet):
                 home = self._app.forwarding.home_elsewhere(claims.username)
                 if home is None:
                     raise
+        if home is not None:   # no relay from a node where SparkWeb is not running: 503
+            self._app.forwarding.check_serving(home)
         return claims, catalogue.on_connect(
             user, self._app.settings.get(config.SSE_HEARTBEAT)), home
 
