@@ -7,8 +7,11 @@ from __future__ import absolute_import
 import threading
 import time
 
+from java.util.concurrent import Executors, TimeUnit
+
 from sparkweb import config
 from sparkweb.api import ROUTES
+from sparkweb.cluster.threads import Run
 from sparkweb.http.response import NODE_HEADER
 from sparkweb.http.routing import call_server
 from sparkweb.openfire.memory_cluster import MemoryCluster
@@ -18,13 +21,24 @@ from support import RecordingStream, openfire_with_users, raised, services, wait
 
 class Cluster(object):
     """Nodes over one database (users, properties: one signing key), SparkWeb's services on
-    each forwarding, following cluster events, checking for duplicates at once."""
+    each forwarding, following cluster events, checking for duplicates at once after a join
+    (and again shortly after), on a thread of the test's own; ``checks=False``: the checks are
+    only recorded in ``later`` (a test runs them itself)."""
 
-    def __init__(self, names=(u"a", u"b")):
+    def __init__(self, names=(u"a", u"b"), checks=True):
         self.cluster = MemoryCluster()
         database = openfire_with_users()
         self.apps = {}
         self.undo = []
+        self.later = []                  # (task, seconds) asked for, when checks=False
+        self._timer = Executors.newSingleThreadScheduledExecutor()
+
+        def later(task, seconds=0):
+            if checks:
+                self._timer.schedule(Run(lambda _: task(), None), long(seconds * 1000),
+                                     TimeUnit.MILLISECONDS)
+            else:
+                self.later.append((task, seconds))
         for node in names:
             openfire = openfire_with_users()
             openfire._users, openfire._properties = database._users, database._properties
@@ -33,7 +47,9 @@ class Cluster(object):
             app.settings.set(config.CLUSTER_FORWARD_SECONDS, 3)
             self.undo.append(app.forwarding.start(call_server(ROUTES, app)))
             self.undo.append(app.membership.start(openfire))
-            app.duplicates.start(lambda check: check())
+            app.duplicates.start(later)
+            app.duplicates.check_delays = (0, 1.5)          # 3 s and more in SparkWeb
+            app.duplicates.follow_up_seconds = 0.5
             self.apps[node] = app
 
     def token(self, username):
@@ -42,6 +58,8 @@ class Cluster(object):
     def close(self):
         for undo in self.undo:
             undo()
+        self._timer.shutdownNow()
+        self._timer.awaitTermination(5, TimeUnit.SECONDS)
         for app in self.apps.values():
             app.sessions.end_all()
         self.cluster.stop()

@@ -35,6 +35,9 @@ class SessionRegistry(object):
         self._sessions = ConcurrentHashMap()
         # Takes over a publisher's delivery run beyond its bound (session.delivery).
         self._continuations = Continuations()
+        # refuse_start(username) raises to start no session of the user here now (a node
+        # that yielded the user to another after a healed split: cluster.rejoin).
+        self.refuse_start = None
 
     def get(self, username):
         return self._sessions.get(username)
@@ -52,6 +55,8 @@ class SessionRegistry(object):
         for _ in range(ATTEMPTS):
             session = self._sessions.get(username)
             if session is None:
+                if self.refuse_start is not None:
+                    self.refuse_start(username)
                 candidate = UserSession(username, self._openfire, self._settings, self._clock,
                                         self._forget, self._on_stanza, self._continuations)
                 session = self._sessions.putIfAbsent(username, candidate) or candidate
@@ -79,6 +84,13 @@ class SessionRegistry(object):
         session = self._sessions.get(username)
         if session is not None:
             session.end()
+
+    def end_duplicate(self, username):
+        """Ends the user's session here as a duplicate of the one on another node with the
+        same full JID: its rooms are forgotten, not left (UserSession.end_as_duplicate)."""
+        session = self._sessions.get(username)
+        if session is not None:
+            session.end_as_duplicate()
 
     def end_all(self):
         for session in list(self._sessions.values()):
