@@ -50,7 +50,19 @@ class Cluster(object):
             app.duplicates.start(later)
             app.duplicates.check_delays = (0, 1.5)          # 3 s and more in SparkWeb
             app.duplicates.follow_up_seconds = 0.5
+            app.duplicates.confirm_seconds = 0.2
             self.apps[node] = app
+        for change in ("split", "rejoin", "leave"):   # as if Openfire's events were at once
+            setattr(self.cluster, change, self._settling(getattr(self.cluster, change)))
+
+    def _settling(self, change):
+        """``change``, then waits until every node has followed the cluster events it sent
+        (SparkWeb follows them on a thread of its own: review S8-R-5)."""
+        def changed(node):
+            change(node)
+            for app in self.apps.values():
+                app.membership.settle()
+        return changed
 
     def token(self, username):
         return self.apps.values()[0].authenticator.login(username, username + u"-pw")[0]
@@ -127,7 +139,7 @@ def test_a_sign_out_on_another_node_keeps_the_session_of_a_device_still_streamin
 def test_requests_waiting_on_a_node_that_leaves_are_answered_503_at_once():
     nodes = Cluster()
     try:
-        nodes.undo[0]()                 # SparkWeb on a does not answer (but a is a member)
+        nodes.cluster.silence(u"a")     # SparkWeb on a serves but does not answer
         nodes.cluster.place(u"alice", u"a")
         token = nodes.token(u"alice")
         outcome = []
@@ -167,6 +179,34 @@ def test_after_a_split_heals_one_session_is_left_and_its_route_restored():
         assert response.getHeaderString(NODE_HEADER) == u"b", \
             "alice's request on a was served by %r" % response.getHeaderString(NODE_HEADER)
         assert a.sessions.get(u"alice") is None, "a started a session again"
+    finally:
+        nodes.close()
+
+
+def test_while_the_survivor_restores_its_route_the_duplicates_node_starts_no_new_session():
+    nodes = Cluster()
+    try:
+        a, b = nodes.apps[u"a"], nodes.apps[u"b"]
+        a.sessions.get_or_start(u"alice")
+        nodes.cluster.split(u"b")
+        b.sessions.get_or_start(u"alice")
+        nodes.cluster.silence(u"b")     # b is slow to restore its route (a busy node)
+        healing = threading.Thread(target=lambda: nodes.cluster.rejoin(u"b"))
+        healing.setDaemon(True)
+        healing.start()                 # a ends its duplicate, which removes alice's route
+        wait_for(lambda: a.sessions.get(u"alice") is None, "a's duplicate was not ended")
+        assert nodes.cluster.home(u"alice") != u"a", "the model keeps a's route"
+        token = nodes.token(u"alice")
+        for request in (lambda: handler(a, "POST", "/login/{username}")(FakeContext(
+                {"username": u"alice"}, body=u"alice-pw")),           # at once
+                        lambda: handler(a, "GET", "/presence/roster")(FakeContext(
+                            {}, headers={"Authorization": token}))):   # waits for b, 503
+            request()
+            assert a.sessions.get(u"alice") is None, \
+                "a started a new session while b's route was being restored: two again"
+        # (b's own later check may have written b's route by now: S8-R-2)
+        assert nodes.cluster.home(u"alice") != u"a", "a wrote a route of its own"
+        healing.join(10)
     finally:
         nodes.close()
 

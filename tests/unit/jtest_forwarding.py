@@ -153,7 +153,7 @@ def test_a_home_node_that_does_not_answer_gives_503_within_the_wait_not_a_hang()
     nodes = TwoNodes()
     try:
         nodes.cluster.place(u"alice", u"a")
-        nodes.undo[0]()                     # SparkWeb on a stops receiving (unloaded)
+        nodes.cluster.silence(u"a")         # SparkWeb on a serves but does not answer (hung)
         token = nodes.token(u"b", u"alice")
         started = time.time()
         response = handler(nodes.apps[u"b"], "GET", "/presence/roster")(FakeContext(
@@ -163,6 +163,45 @@ def test_a_home_node_that_does_not_answer_gives_503_within_the_wait_not_a_hang()
         assert (status, body.get("error")) == (503, "service_unavailable"), (status, body)
         assert response.getHeaderString("Retry-After") == "1", "no Retry-After"
         assert 1.5 < took < 6, "the 2 s wait took %.1f s" % took
+    finally:
+        nodes.close()
+
+
+def test_a_home_node_where_sparkweb_is_not_serving_gives_503_at_once_and_nothing_is_sent():
+    nodes = TwoNodes()
+    try:
+        nodes.apps[u"b"].settings.set(config.CLUSTER_FORWARD_SECONDS, 10)
+        nodes.cluster.place(u"alice", u"a")    # the route stays (a client of alice's bound it)
+        nodes.undo[0]()                        # SparkWeb on a stopped (unloaded, reloading)
+        token = nodes.token(u"b", u"alice")
+        started = time.time()
+        response = handler(nodes.apps[u"b"], "GET", "/presence/roster")(FakeContext(
+            {}, headers={"Authorization": token}))
+        took = time.time() - started
+        status, body = answer(response)
+        assert (status, body.get("error")) == (503, "service_unavailable"), (status, body)
+        assert response.getHeaderString("Retry-After") == "1", "no Retry-After"
+        assert took < 1, "the request waited %.1f s for a node where SparkWeb is not " \
+                         "running (forwardSeconds 10)" % took
+        assert nodes.cluster.sent == [], "a call was sent to a node where nothing receives it"
+    finally:
+        nodes.close()
+
+
+def test_a_home_node_serves_again_once_sparkweb_has_started_there_again():
+    nodes = TwoNodes()
+    try:
+        nodes.cluster.place(u"alice", u"a")
+        nodes.undo[0]()                        # SparkWeb on a stopped ...
+        home = nodes.apps[u"a"]
+        nodes.undo.append(home.forwarding.start(call_server(ROUTES, home)))   # ... and back
+        home.sessions.get_or_start(u"alice")
+        token = nodes.token(u"b", u"alice")
+        response = handler(nodes.apps[u"b"], "GET", "/presence/roster")(FakeContext(
+            {}, headers={"Authorization": token}))
+        assert response.getStatus() == 200, answer(response)
+        assert response.getHeaderString(NODE_HEADER) == u"a", response.getHeaderString(
+            NODE_HEADER)
     finally:
         nodes.close()
 
@@ -189,7 +228,7 @@ def test_waiting_requests_end_with_503_when_their_node_leaves():
         app = nodes.apps[u"b"]
         call = app.forwarding.new_call(u"alice", u"GET", u"/presence/roster", {}, {}, {}, None,
                                        None)
-        nodes.undo[0]()                     # a never answers
+        nodes.cluster.silence(u"a")         # a never answers
         outcome = []
         waiting = threading.Thread(target=lambda: outcome.append(
             raised(lambda: app.forwarding.forward(u"a", call))))

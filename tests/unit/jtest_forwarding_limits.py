@@ -106,7 +106,7 @@ def test_requests_waiting_on_one_node_are_bounded_and_the_next_is_refused_at_onc
     nodes = Nodes(lambda node, call: Answer(200, u"{}", None, node), forward_seconds=3,
                   names=(u"a", u"b", u"c"))
     try:
-        nodes.undo[0]()           # SparkWeb on a stopped receiving: calls to it are never answered
+        nodes.cluster.silence(u"a")   # SparkWeb on a serves, but calls to it are never answered
         limit = 2                 # twice sparkweb.cluster.forwardThreads (1)
         waiting = [_in_background(lambda n=n: nodes.forward(u"b", u"a", u"w%d" % n))
                    for n in range(limit)]
@@ -136,7 +136,7 @@ def test_an_answer_completes_only_a_request_sent_to_the_node_that_answers():
     nodes = Nodes(lambda node, call: Answer(200, u"{}", None, node), forward_seconds=2,
                   names=(u"a", u"b", u"c"))
     try:
-        nodes.undo[0]()           # a never answers
+        nodes.cluster.silence(u"a")   # a never answers
         waiting, outcome = _in_background(lambda: nodes.forward(u"b", u"a", u"for-a"))
         wait_for(lambda: len(nodes.cluster.sent) == 1, "the call was not sent")
         forged = Answer(200, u'{"forged": true}', None, u"c", u"for-a")

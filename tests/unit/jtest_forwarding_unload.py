@@ -14,6 +14,7 @@ from sparkweb import config
 from sparkweb.devhost import JettyWebServer
 from sparkweb.http import app as web
 from sparkweb.openfire.memory import MemoryOpenfire
+from sparkweb.cluster.serving import ServingNodes
 from sparkweb.openfire.memory_cluster import MemoryCluster
 from sparkweb.plugin import SparkWeb
 from jtest_plugin_lifecycle import LOADER, _in_thread, _serve
@@ -25,8 +26,10 @@ def test_unloading_ends_a_forwarded_request_before_the_context_goes():
     client = HttpClient.newHttpClient()
     rest = base + "/sparkweb/api/rest"
     cluster = MemoryCluster()
-    home = MemoryOpenfire(u"example.test")       # node a: SparkWeb not running there (reloading)
-    cluster.join(home, u"a")
+    home = MemoryOpenfire(u"example.test")       # node a: SparkWeb recorded as serving there,
+    cluster.join(home, u"a")                     # but it does not answer (hung)
+    ServingNodes(home).start()
+    cluster.silence(u"a")
     here = MemoryOpenfire(u"example.test", JettyWebServer(handlers), [base])
     cluster.join(here, u"b")
     here.add_user(u"alice", u"alice-pw")

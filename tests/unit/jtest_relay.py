@@ -6,10 +6,11 @@ detached, the home session's end and a revocation closing the stream, nothing le
 from __future__ import absolute_import
 
 import json
+import time
 
 from java.lang import String
 from java.nio.charset import StandardCharsets
-from java.util.concurrent import Executors, TimeUnit
+from java.util.concurrent import ConcurrentLinkedQueue, CountDownLatch, Executors, TimeUnit
 
 from sparkweb import config
 from sparkweb.api import ROUTES
@@ -235,6 +236,25 @@ def test_the_stream_node_leaving_detaches_the_relay_and_the_home_leaving_closes_
         nodes.close()
 
 
+def test_a_stream_whose_home_node_does_not_run_sparkweb_is_refused_503_at_once():
+    nodes = TwoNodes(ack_seconds=30)
+    try:
+        nodes.undo[1]()                 # SparkWeb on a (alice's home) stopped: it is reloading
+        output = FakeOutput()
+        response = FakeResponse(output)
+        started = time.time()
+        SseServlet(nodes.other).doGet(StreamRequest(response, nodes.token()), response)
+        took = time.time() - started
+        assert (response.status, response.headers.get("Retry-After")) == (503, "1"), \
+            "a stream relayed from a node without SparkWeb: %r %r" % (response.status,
+                                                                    response.headers)
+        assert response.json()["error"] == "service_unavailable", response.json()
+        assert output.listener is None and took < 1, "a stream was opened (%.1f s)" % took
+        assert nodes.cluster.sent == [], "an open was sent to a node where nothing receives it"
+    finally:
+        nodes.close()
+
+
 def test_the_home_session_ending_closes_the_relayed_stream():
     nodes = TwoNodes()
     try:
@@ -365,3 +385,61 @@ def test_a_sign_out_on_the_home_node_keeps_the_session_another_devices_relayed_s
         assert not desktop.stream.closed, "the phone's sign-out closed the desktop's stream"
     finally:
         nodes.close()
+
+
+class _SlowSessions(object):
+    """Sessions whose attach waits for ``release``, as one starting an XMPP session does."""
+
+    def __init__(self):
+        self.release = CountDownLatch(1)
+        self.attached = ConcurrentLinkedQueue()
+
+    def get(self, username):
+        return object()          # a session here: no second hop
+
+    def attach(self, username, sink, last_event_id, greeting):
+        getattr(self.release, "await")(10, TimeUnit.SECONDS)
+        self.attached.add(username)
+
+    def detach(self, username, sink):
+        pass
+
+
+class _RecordingNode(object):
+    """The facade's cluster side of the home node "a": what it sends, as envelope texts."""
+
+    def __init__(self):
+        self.sent = ConcurrentLinkedQueue()
+
+    def cluster_node(self):
+        return u"a"
+
+    def send_to_node(self, node, envelope, body):
+        self.sent.add(unicode(String(envelope, StandardCharsets.UTF_8)))
+
+    def closed(self, relay):
+        return [text for text in list(self.sent) if text.endswith(u"close %s 0 a" % relay)]
+
+
+def test_one_users_burst_of_relayed_opens_does_not_close_another_users_stream():
+    node, sessions = _RecordingNode(), _SlowSessions()
+    relays = Relays(node, services(openfire_with_users()).settings, sessions)
+    undo = relays.start()
+
+    def open_from_b(username, relay):
+        relays.receive(*relay_messages.encode(relay_messages.OPEN, relay, 0, u"b",
+                                              relay_messages.open_body(username, None, False,
+                                                                       (u"onConnect", {}))))
+    try:
+        for number in range(80):                 # mallory's page opens streams in a loop
+            open_from_b(u"mallory", u"m%d" % number)
+        open_from_b(u"alice", u"alice-stream")
+        assert not node.closed(u"alice-stream"), \
+            "alice's relayed stream was closed: mallory's burst filled the shared open queue"
+        assert node.closed(u"m79"), "mallory's opens beyond her share were all queued"
+        sessions.release.countDown()
+        wait_for(lambda: u"alice" in list(sessions.attached), "alice's stream never attached",
+                 10)
+    finally:
+        sessions.release.countDown()
+        undo()

@@ -75,7 +75,7 @@ class SparkWeb(object):
         self._undo.append(self.services.sessions.end_all)
         self._undo.append(forwarding.stop_serving)
         # Its undo first: relayed streams close both ways while messages can still be sent.
-        self._undo.append(self.services.relays.start(scheduler))
+        self._undo.append(self.services.relays.start())   # its timers on a thread of its own
         gate = web.RequestGate()
         context = web.build_context(ROUTES, self.services, self._class_loader, self._static_dir,
                                     gate, to_json(self.api_description()))
@@ -129,7 +129,8 @@ class SparkWeb(object):
 
     def _schedule_housekeeping(self, scheduler):
         """Session expiry, stream heartbeats, passkey housekeeping (expired challenges, records
-        of deleted accounts) and following a key rotation made on another cluster node, on one
+        of deleted accounts), this node's entry among the serving nodes (cluster.serving) and
+        following a key rotation made on another cluster node, on one
         daemon thread that stop() ends."""
         heartbeat = self.services.settings.get(config.SSE_HEARTBEAT)
         scheduler.scheduleWithFixedDelay(_Task(self.services.sessions.expire, "session expiry"),
@@ -138,6 +139,8 @@ class SparkWeb(object):
                                          heartbeat, heartbeat, TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.housekeeping,
                                                "passkey housekeeping"), 60, 60, TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.serving.refresh,
+                                               "serving record"), 60, 60, TimeUnit.SECONDS)
         # A key rotated on another cluster node arrives here as a property event, on the
         # thread that routes between the nodes: the switch runs on the housekeeping thread.
         follow = _Task(self.services.follow_key_rotation, "key rotation")

@@ -16,6 +16,7 @@ from sparkweb.cluster.forwarding import Forwarding
 from sparkweb.cluster.membership import Membership
 from sparkweb.cluster.rejoin import Duplicates
 from sparkweb.cluster.relay import Relays
+from sparkweb.cluster.serving import ServingNodes
 from sparkweb.events.sse import StreamSet
 from sparkweb.outbound.client import OutboundClient
 from sparkweb.outbound.previews import LinkPreviews
@@ -48,6 +49,7 @@ class Services(object):
         self.upload_limits = None   # set by build_services: slots per user a minute (per_minute)
         self.forwarding = None   # set by build_services: requests run on the user's home node
         self.relays = None   # set by build_services: event streams fed from the home node
+        self.serving = None   # set by build_services: the nodes where SparkWeb serves now
 
     def rotate_signing_key(self):
         """Signs every user out: tokens signed so far stop working, and open event streams
@@ -93,14 +95,16 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.uploads = UploadServices(clock)
     services.upload_limits = PerMinute(lambda: settings.get(config.UPLOAD_PER_MINUTE), clock,
                                        "upload slots")
-    services.forwarding = Forwarding(openfire, settings, services.sessions)
+    services.serving = ServingNodes(openfire)
+    services.forwarding = Forwarding(openfire, settings, services.sessions, services.serving)
     services.relays = Relays(openfire, settings, services.sessions, authenticator.still_valid)
     services.forwarding.relays = services.relays
     services.membership = Membership()
     services.membership.on_left(services.forwarding.node_left)   # their waiters: 503 now
+    services.membership.on_left(services.serving.left)           # its entry goes, ours is kept
+    services.membership.on_joined(services.serving.joined)       # ours again after the switch
     services.membership.on_joined(revocations.forget_cached)     # the cache may be older
     services.duplicates = Duplicates(openfire, settings, services.sessions, services.forwarding)
     services.membership.on_joined(services.duplicates.joined)    # a healed split
     services.membership.on_left(services.duplicates.node_left)   # yielded to a node now gone
-    services.sessions.refuse_start = services.duplicates.refuse_start   # yielded: not here
     return services

@@ -11,7 +11,9 @@ receiver completes the waiting request. Nothing ever waits on the cluster execut
 
 A call that cannot be sent, is refused (pool full), is not answered in time or whose node
 leaves the cluster is answered 503 with ``Retry-After``: the browser tries again, by which time
-Openfire has dropped the routes of a dead node and the session starts on a live one.
+Openfire has dropped the routes of a dead node and the session starts on a live one. A call
+for a node where SparkWeb is not serving (reloading, stopped: cluster.serving) is not sent at
+all but answered 503 at once, since nothing there would answer it.
 
 Bounds (review S6-R-3, S6-R-5):
 - Requests waiting on this node for one other node are at most twice that node's
@@ -60,10 +62,11 @@ class Forwarding(object):
     """Both ends of forwarded requests on this node: :meth:`forward` where a request arrives,
     :meth:`receive` for what other nodes send here."""
 
-    def __init__(self, openfire, settings, sessions):
+    def __init__(self, openfire, settings, sessions, serving=None):
         self._openfire = openfire
         self._settings = settings
         self._sessions = sessions
+        self._serving = serving               # cluster.serving.ServingNodes
         self._pending = ConcurrentHashMap()   # call id -> _Pending
         self._places = ConcurrentHashMap()    # node -> Semaphore: requests that may wait on it
         self._closed = AtomicBoolean()        # no more requests are forwarded (unload)
@@ -92,6 +95,8 @@ class Forwarding(object):
                                         DaemonThreads("sparkweb-forwarded", loader))
         self._pool.allowCoreThreadTimeOut(True)
         self._stop_receiving = self._openfire.receive_from_cluster(self.receive)
+        if self._serving is not None:    # only now may other nodes send calls here
+            self._serving.start()
         return self.stop
 
     def close(self):
@@ -104,7 +109,10 @@ class Forwarding(object):
     def stop_serving(self):
         """Calls arriving from now on are refused at once with a 503 (their origin's browser
         retries) instead of waiting out ``forwardSeconds`` there; running ones get up to 10 s
-        to finish. Unloading runs it before the sessions end, and stops receiving after."""
+        to finish. Unloading runs it before the sessions end, and stops receiving after.
+        Other nodes are told first (cluster.serving): from then on they send no calls here."""
+        if self._serving is not None:
+            self._serving.stop()
         if self._pool is None:
             return
         self._pool.shutdownNow()
@@ -124,7 +132,9 @@ class Forwarding(object):
         cluster, a session here, or none anywhere: then it starts here)."""
         if self._sessions.get(username) is not None:
             return None
-        return self._openfire.home_node(username, self._settings.get(config.SESSION_RESOURCE))
+        home = self._openfire.home_node(username, self._settings.get(config.SESSION_RESOURCE))
+        # No route while a healed split's survivor restores it: its node, not a new session
+        return home if home is not None else self._sessions.yielding_to(username)
 
     def new_call(self, username, method, path, params, query, headers, client, body):
         return Call(uuid.uuid4().hex, self._openfire.cluster_node(), username, method, path,
@@ -140,9 +150,20 @@ class Forwarding(object):
         return self.forward(home, self.new_call(username, u"POST", operation, {}, {}, {}, None,
                                                 None))
 
+    def check_serving(self, node):
+        """ServiceUnavailable at once when SparkWeb is not serving on ``node`` (reloading,
+        stopped, not installed: cluster.serving): nothing there would answer."""
+        if self._serving is not None and not self._serving.serving(node):
+            self.counts["unanswered"].incrementAndGet()
+            LOG.debug("A request for node %s was refused: SparkWeb is not serving there" % node)
+            raise unavailable("SparkWeb is not running on your session's cluster node just "
+                              "now; try again.")
+
     def forward(self, node, call):
         """The Answer of ``node`` to ``call``; ServiceUnavailable when there is none in time,
-        or when too many requests wait for that node already."""
+        when SparkWeb is not serving on that node, or when too many requests wait for that
+        node already."""
+        self.check_serving(node)
         places = self._places_on(node)
         if not places.tryAcquire():
             LOG.debug("A request for node %s was refused: too many wait for it" % node)

@@ -16,10 +16,10 @@ logged and does not stop the others.
 from __future__ import absolute_import
 
 from java.lang import Runnable, Thread, Throwable
-from java.util.concurrent import CopyOnWriteArrayList, Executors, RejectedExecutionException, \
-    TimeUnit
+from java.util.concurrent import CopyOnWriteArrayList, CountDownLatch, Executors, \
+    RejectedExecutionException, TimeUnit
 
-from sparkweb.cluster.threads import DaemonThreads
+from sparkweb.cluster.threads import DaemonThreads, Run
 
 from sparkweb.log import log_failure, logger
 
@@ -64,6 +64,17 @@ class Membership(object):
     def left(self, node):
         LOG.info("SparkWeb: %s left the cluster" % _which(node))
         self._hand_on(self._left, node)
+
+    def settle(self, seconds=5):
+        """Waits (at most ``seconds``) until the events handed on so far have been followed."""
+        if self._events is None:
+            return
+        followed = CountDownLatch(1)
+        try:
+            self._events.execute(Run(lambda _: followed.countDown(), None))
+        except RejectedExecutionException:
+            return
+        getattr(followed, "await")(int(seconds * 1000), TimeUnit.MILLISECONDS)
 
     def _hand_on(self, callbacks, node):
         if self._events is None:     # not started (tests of the callbacks themselves)

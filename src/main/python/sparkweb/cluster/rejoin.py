@@ -6,7 +6,8 @@ full JID. When the sides join again, Openfire writes the joining node's routes o
 cluster's (RoutingTableImpl.joinedCluster: last writer wins), so the route names one of the
 two. After every joined event each node looks at the routes of the sessions it holds:
 
-- the route names another node, the holder: this session is the duplicate and ends. Ending it
+- the route names another node, the holder, and still does a moment later (not a transient
+  write of a closing duplicate there): this session is the duplicate and ends. Ending it
   makes Openfire remove the route, whichever node it names (RoutingTableImpl.
   removeClientRoute), so this node then asks the holder to write its route again
   (cluster.operations REASSERT_ROUTE).
@@ -16,12 +17,12 @@ two. After every joined event each node looks at the routes of the sessions it h
 
 Between the duplicate's end and the holder's re-assert the user has no route anywhere, and a
 request of the user on this node would start a new session here that the re-assert then
-overwrites (review S8-R-2). So before ending it, this node *yields* the user to the holder: it
-starts no session of the user (the request is answered 503, the browser retries and is
-forwarded once the route is back) until it sees the holder's route again, asking again every
-few seconds (a re-assert can be lost: the holder's pool full, its route lock busy), or until
-:data:`YIELD_SECONDS` have passed. Every node also looks again a while after each join, so a
-holder whose route is still missing writes it itself.
+overwrites (review S8-R-2). So this node *yields* the user to the holder as it ends the
+duplicate (SessionRegistry.end_yielding): it starts no session of the user and forwards the
+user's requests to the holder (cluster.forwarding) until it sees the holder's route again,
+asking again every few seconds (a re-assert can be lost: the holder's pool full, its route
+lock busy), or until :data:`YIELD_SECONDS` have passed. Every node also looks again a while
+after each join, so a holder whose route is still missing writes it itself.
 
 The duplicate's end forgets its rooms instead of leaving them: a leave from the shared full
 JID would take the survivor out of them (review S8-R-3). Openfire's MUC matches an unavailable
@@ -40,12 +41,10 @@ from __future__ import absolute_import
 import time
 
 from java.lang import Throwable
-from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb import config
 from sparkweb.cluster import operations
 from sparkweb.cluster.messages import encode_call
-from sparkweb.errors import HomeElsewhere
 from sparkweb.log import log_failure, logger
 
 LOG = logger("cluster")
@@ -53,6 +52,9 @@ LOG = logger("cluster")
 # After a join event: first when the joining node has restored its routes, then again, so that
 # a holder whose route a duplicate's end removed (and whose re-assert was lost) writes it.
 CHECK_DELAYS_SECONDS = (3, 15, 45)
+# How long a route naming another node must stay so before this node's session counts as the
+# duplicate (see Duplicates.check).
+CONFIRM_SECONDS = 1
 # How often the yielding node looks whether the holder's route is back, and asks again.
 FOLLOW_UP_SECONDS = 2
 # How long at most a node starts no session of a user it yielded to another node.
@@ -66,9 +68,9 @@ class Duplicates(object):
         self._sessions = sessions
         self._forwarding = forwarding
         self._later = None
-        self._yielded = ConcurrentHashMap()   # username -> _Yield
         self.check_delays = CHECK_DELAYS_SECONDS
         self.follow_up_seconds = FOLLOW_UP_SECONDS
+        self.confirm_seconds = CONFIRM_SECONDS
         self.yield_seconds = YIELD_SECONDS
 
     def start(self, later):
@@ -84,10 +86,7 @@ class Duplicates(object):
     def node_left(self, node):
         """A node that left restores no route: the users yielded to it (every user, for None:
         this node left) may start here again."""
-        for username in list(self._yielded.keySet()):
-            mark = self._yielded.get(username)
-            if mark is not None and (node is None or mark.holder == node):
-                self._yielded.remove(username, mark)
+        self._sessions.stop_yielding_to(node)
 
     # --- the check ------------------------------------------------------------------------
     def check(self):
@@ -95,19 +94,31 @@ class Duplicates(object):
         are missing (see the module). Out of a cluster there are no routes to look at."""
         if not self._openfire.cluster_nodes():
             return
+        claimed = {}
         for username in self._sessions.usernames():
-            try:
-                self._check_user(username)
-            except (Exception, Throwable):   # the next check looks again
-                log_failure(LOG, "Checking the route of %s after a cluster join failed" %
-                            username)
+            self._guarded(username, lambda: self._check_user(username, claimed))
+        if not claimed:
+            return
+        # A route names another node for a moment while that node's own duplicate closes
+        # (its unavailable presence writes its route before the removal): only one that
+        # still names it a moment later makes this session the duplicate.
+        time.sleep(self.confirm_seconds)
+        for username, holder in claimed.items():
+            self._guarded(username, lambda: self._route_holder(username) == holder and
+                          self.end_duplicate(username, holder))
 
-    def _check_user(self, username):
+    def _check_user(self, username, claimed):
         holder = self._route_holder(username)
         if holder is None:
             self.reassert(username)
         elif holder != self._openfire.cluster_node():
-            self.end_duplicate(username, holder)
+            claimed[username] = holder
+
+    def _guarded(self, username, work):
+        try:
+            work()
+        except (Exception, Throwable):   # the next check looks again
+            log_failure(LOG, "Checking the route of %s after a cluster join failed" % username)
 
     def reassert(self, username):
         """Writes this node's route for the user's session here, and enters its rooms again;
@@ -126,42 +137,25 @@ class Duplicates(object):
     def end_duplicate(self, username, holder):
         LOG.info("The session of %s here duplicates the one on node %s (a healed split): "
                  "ending this one" % (username, holder))
-        mark = _Yield(holder, time.time() + self.yield_seconds)
-        self._yielded.put(username, mark)        # before the end: no new session here
-        self._sessions.end_duplicate(username)
+        self._sessions.end_yielding(username, holder, self.yield_seconds)
         self._ask_reassert(username, holder)
-        self._follow_up(username, mark)
+        self._follow_up(username, holder)
 
-    def refuse_start(self, username):
-        """Raises HomeElsewhere (503, the browser retries) while this node has yielded the
-        user's session to another node whose route is not back yet."""
-        mark = self._yielded.get(username)
-        if mark is None:
-            return
-        if mark.expired():
-            self._yielded.remove(username, mark)
-            return
-        if self._route_holder(username) is not None:   # back (or another's): routes decide
-            self._yielded.remove(username, mark)
-            return
-        raise HomeElsewhere()
-
-    def _follow_up(self, username, mark):
+    def _follow_up(self, username, holder):
         if self._later is None:
             return
-        self._later(lambda: self._look_again(username, mark), self.follow_up_seconds)
+        self._later(lambda: self._look_again(username, holder), self.follow_up_seconds)
 
-    def _look_again(self, username, mark):
-        if self._yielded.get(username) is not mark:
+    def _look_again(self, username, holder):
+        """Until the route is back: asks ``holder`` again (the yield ends by itself after
+        :data:`YIELD_SECONDS`)."""
+        if self._sessions.yielding_to(username) != holder:
             return
-        if self._route_holder(username) is not None or mark.expired():
-            self._yielded.remove(username, mark)
-            if mark.expired():
-                LOG.warn("Node %s did not restore the route of %s within %d s." % (
-                    mark.holder, username, self.yield_seconds))
+        if self._route_holder(username) is not None:
+            self._sessions.stop_yielding(username, holder)
             return
-        self._ask_reassert(username, mark.holder)
-        self._follow_up(username, mark)
+        self._ask_reassert(username, holder)
+        self._follow_up(username, holder)
 
     def _ask_reassert(self, username, holder):
         """Sends REASSERT_ROUTE to ``holder`` without waiting for its answer (which arrives
@@ -179,14 +173,3 @@ class Duplicates(object):
 
     def _resource(self):
         return self._settings.get(config.SESSION_RESOURCE)
-
-
-class _Yield(object):
-    """This node starts no session of a user until ``holder``'s route is back, or ``until``."""
-
-    def __init__(self, holder, until):
-        self.holder = holder
-        self.until = until
-
-    def expired(self):
-        return time.time() >= self.until

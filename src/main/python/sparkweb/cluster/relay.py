@@ -20,15 +20,16 @@ announced here. A closed stream makes the browser reconnect, to a live node.
 
 Threads: messages arrive on Openfire's cluster executor, which must not wait: batches and
 acknowledgements are handled there (they only queue bytes and send the next batch), an ``open``
-runs on a small pool of its own (attaching may start the session). The timers run on the
-plugin's housekeeping thread.
+runs on a small pool of its own (attaching may start the session), which takes at most
+QUEUED_OPENS_PER_USER opens of one user at a time. The timers run on a thread of their own.
 """
 from __future__ import absolute_import
 
 from java.lang import System, Thread, Throwable
-from java.util.concurrent import ArrayBlockingQueue, ConcurrentHashMap, \
+from java.util.concurrent import ArrayBlockingQueue, ConcurrentHashMap, Executors, \
     RejectedExecutionException, ThreadPoolExecutor, TimeUnit
 from java.util.concurrent.atomic import AtomicLong
+from java.util.concurrent.locks import ReentrantLock
 
 from sparkweb import config
 from sparkweb.cluster import relay_messages as messages
@@ -43,6 +44,8 @@ KEEPALIVE_SECONDS = 5
 BATCH_BYTES = 64 * 1024
 OPEN_THREADS = 2
 QUEUED_OPENS = 64
+# One user's opens queued or running at once: a burst beyond it is that user's to retry.
+QUEUED_OPENS_PER_USER = 4
 _NANOS = 1000000000
 
 
@@ -61,26 +64,35 @@ class Relays(object):
         self._sinks = ConcurrentHashMap()     # "<node> <relay>" -> RelaySink
         self._relayed = ConcurrentHashMap()   # relay (the stream's id) -> _Relayed
         self._pool = None
+        self._opens_waiting = {}          # username -> its opens queued or running here
+        self._opens_lock = ReentrantLock()
         self._last_token_check = AtomicLong(System.nanoTime())
         self.counts = {"batches_sent": AtomicLong(0), "batches_received": AtomicLong(0)}
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, scheduler=None):
-        """Opens on a pool of its own; ``scheduler`` (a ScheduledExecutorService) runs the
-        timers every second. Returns the undo: every relay closes, both ways."""
+        """Opens on a pool of its own; the timers run every second on ``scheduler`` (a
+        ScheduledExecutorService) or, by default, on a thread of their own: not on the
+        plugin's housekeeping thread, where ending sessions (storing their unread messages)
+        may take long, and a late keepalive closes every relayed stream (review S7-R-8).
+        Returns the undo: every relay closes, both ways."""
         loader = Thread.currentThread().getContextClassLoader()
         self._pool = ThreadPoolExecutor(OPEN_THREADS, OPEN_THREADS, 60, TimeUnit.SECONDS,
                                         ArrayBlockingQueue(QUEUED_OPENS),
                                         DaemonThreads("sparkweb-relay", loader))
         self._pool.allowCoreThreadTimeOut(True)
-        timer = None
-        if scheduler is not None:
-            timer = scheduler.scheduleWithFixedDelay(Run(self._check_quietly, None), 1, 1,
-                                                     TimeUnit.SECONDS)
+        own_timer = None
+        if scheduler is None:
+            scheduler = own_timer = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads("sparkweb-relay-timer", loader))
+        timer = scheduler.scheduleWithFixedDelay(Run(self._check_quietly, None), 1, 1,
+                                                 TimeUnit.SECONDS)
 
         def undo():
-            if timer is not None:
-                timer.cancel(False)
+            timer.cancel(False)
+            if own_timer is not None:
+                own_timer.shutdownNow()
+                own_timer.awaitTermination(10, TimeUnit.SECONDS)
             self._pool.shutdownNow()
             self.close_all()
         return undo
@@ -137,14 +149,16 @@ class Relays(object):
             relayed.stream.close()     # stream_closed then finds nothing more to do
 
     # --- the home node --------------------------------------------------------------------
-    def _open_here(self, message):
-        """On the relay pool: attaches a sink for the stream to the user's session here."""
+    def _open_queued(self, queued):
+        message, opening = queued
         try:
-            username, last_event_id, raw, greeting = messages.read_open(message.body)
-        except messages.RelayMessageError as error:
-            LOG.warn("A malformed relay opening from node %s was dropped (%s)."
-                     % (message.node, error))
-            return self._send(message.node, messages.CLOSE, message.relay, 0)
+            self._open_here(message, opening)
+        finally:
+            self._open_done(opening[0])
+
+    def _open_here(self, message, opening):
+        """On the relay pool: attaches a sink for the stream to the user's session here."""
+        username, last_event_id, raw, greeting = opening
         sink = RelaySink(message.relay, message.node, username, raw, self._limits(),
                          lambda number, body: self._send_events(sink, number, body),
                          self._sink_closed)
@@ -206,10 +220,47 @@ class Relays(object):
             self._queue_open(message)
 
     def _queue_open(self, message):
+        """Queues an open on the relay pool, at most QUEUED_OPENS_PER_USER of one user at a
+        time (attack S7-A-9): one user's burst of opens is refused (its streams close and
+        retry) instead of filling the pool's queue, which every user shares."""
         try:
-            self._pool.execute(Run(self._open_here, message))
+            opening = messages.read_open(message.body)
+        except messages.RelayMessageError as error:
+            LOG.warn("A malformed relay opening from node %s was dropped (%s)."
+                     % (message.node, error))
+            return self._send(message.node, messages.CLOSE, message.relay, 0)
+        username = opening[0]
+        if not self._open_admitted(username):
+            LOG.debug("A relayed stream of %s was refused: %d of its opens wait already"
+                      % (username, QUEUED_OPENS_PER_USER))
+            return self._send(message.node, messages.CLOSE, message.relay, 0)
+        try:
+            self._pool.execute(Run(self._open_queued, (message, opening)))
         except (RejectedExecutionException, AttributeError):   # busy, or not started
+            self._open_done(username)
             self._send(message.node, messages.CLOSE, message.relay, 0)
+
+    def _open_admitted(self, username):
+        self._opens_lock.lock()
+        try:
+            waiting = self._opens_waiting.get(username, 0)
+            if waiting >= QUEUED_OPENS_PER_USER:
+                return False
+            self._opens_waiting[username] = waiting + 1
+            return True
+        finally:
+            self._opens_lock.unlock()
+
+    def _open_done(self, username):
+        self._opens_lock.lock()
+        try:
+            waiting = self._opens_waiting.get(username, 1) - 1
+            if waiting > 0:
+                self._opens_waiting[username] = waiting
+            else:
+                self._opens_waiting.pop(username, None)
+        finally:
+            self._opens_lock.unlock()
 
     def _closed_by(self, node, relay):
         sink = self._sinks.get(_key(node, relay))

@@ -254,6 +254,8 @@ class SseServlet(HttpServlet):
         home = self._app.forwarding.home_elsewhere(claims.username)
         if home is None:
             self._app.sessions.get_or_start(claims.username)
+        else:     # no relay from a node where SparkWeb is not running: 503, the browser retries
+            self._app.forwarding.check_serving(home)
         return claims, catalogue.on_connect(
             user, self._app.settings.get(config.SSE_HEARTBEAT)), home
 

@@ -76,7 +76,7 @@ def reassert_route(full_jid):
     if not lock.tryLock(LOCK_SECONDS, TimeUnit.SECONDS):
         raise ServiceUnavailable("The route could not be locked in time.", {"Retry-After": "1"})
     try:
-        holder = live_cluster.route_holder(full_jid)
+        holder = live_cluster.route_holder(full_jid.toString())   # the cache's key: text
         if holder is not None and holder != live_cluster.this_node():
             return False
         session = routing.getClientRoute(full_jid)   # this node's own table first

@@ -38,6 +38,7 @@ class MemoryCluster(object):
         self._partitions = ConcurrentHashMap()   # node name -> _Partition it is in
         self._main = _Partition()
         self._executor = Executors.newCachedThreadPool(_Daemons())
+        self._silent = ConcurrentHashMap()  # node name -> True: messages to it are lost
         self.sent = []                      # (node, envelope, body) of every message, in order
 
     def join(self, openfire, node):
@@ -80,6 +81,11 @@ class MemoryCluster(object):
         self._tell([node], "joined", None)
         self._tell(others, "joined", node)
 
+    def silence(self, node):
+        """Messages sent to ``node`` are taken and never run: a member Hazelcast still sees
+        whose SparkWeb, still recorded as serving there, does not answer (hung, overloaded)."""
+        self._silent.put(node, True)
+
     def node_names(self):
         return list(self._nodes.keySet())
 
@@ -101,6 +107,8 @@ class MemoryCluster(object):
                               self._partitions.get(node) is not self._partitions.get(sender)):
             raise IllegalArgumentException("Requested node %s not found in cluster" % node)
         self.sent.append((node, envelope, body))
+        if self._silent.containsKey(node):
+            return
         self._executor.execute(lambda: target.receiver is not None and target.receiver(
             envelope, body))
 

@@ -12,9 +12,11 @@ it found has ended).
 """
 from __future__ import absolute_import
 
+from java.lang import System
 from java.util.concurrent import ConcurrentHashMap
 
 from sparkweb import config
+from sparkweb.errors import HomeElsewhere
 from sparkweb.log import logger
 from sparkweb.session.delivery import Continuations
 from sparkweb.session.user_session import SessionEnded, UserSession
@@ -35,9 +37,8 @@ class SessionRegistry(object):
         self._sessions = ConcurrentHashMap()
         # Takes over a publisher's delivery run beyond its bound (session.delivery).
         self._continuations = Continuations()
-        # refuse_start(username) raises to start no session of the user here now (a node
-        # that yielded the user to another after a healed split: cluster.rejoin).
-        self.refuse_start = None
+        # username -> (node, until: System.nanoTime): see end_yielding
+        self._yielding = ConcurrentHashMap()
 
     def get(self, username):
         return self._sessions.get(username)
@@ -55,8 +56,8 @@ class SessionRegistry(object):
         for _ in range(ATTEMPTS):
             session = self._sessions.get(username)
             if session is None:
-                if self.refuse_start is not None:
-                    self.refuse_start(username)
+                if self.yielding_to(username) is not None:
+                    raise HomeElsewhere()
                 candidate = UserSession(username, self._openfire, self._settings, self._clock,
                                         self._forget, self._on_stanza, self._continuations)
                 session = self._sessions.putIfAbsent(username, candidate) or candidate
@@ -85,12 +86,41 @@ class SessionRegistry(object):
         if session is not None:
             session.end()
 
-    def end_duplicate(self, username):
-        """Ends the user's session here as a duplicate of the one on another node with the
-        same full JID: its rooms are forgotten, not left (UserSession.end_as_duplicate)."""
+    def end_yielding(self, username, node, seconds):
+        """Ends this node's session of ``username``, a duplicate of the one on ``node`` after a
+        split healed (cluster.rejoin). Ending it removes the user's route, which names
+        ``node``'s session, until ``node`` writes it again; a session started here before that
+        would be a duplicate once more, which no cluster event would end. So until
+        :meth:`stop_yielding`, or for ``seconds`` at most, none starts here (HomeElsewhere), and
+        requests go to ``node`` (:meth:`yielding_to`, cluster.forwarding). The session's rooms
+        are forgotten, not left: the survivor is the same full JID
+        (UserSession.end_as_duplicate)."""
+        self._yielding.put(username, (node, System.nanoTime() + int(seconds * 1e9)))
         session = self._sessions.get(username)
-        if session is not None:
+        if session is not None:      # its rooms forgotten, not left (review S8-R-3)
             session.end_as_duplicate()
+
+    def stop_yielding(self, username, node=None):
+        """No more yielding to ``node`` (None: to any node) for ``username``."""
+        entry = self._yielding.get(username)
+        if entry is not None and (node is None or entry[0] == node):
+            self._yielding.remove(username, entry)
+
+    def stop_yielding_to(self, node):
+        """``node`` left the cluster (None: this node left): it restores no route, its users
+        may start here again."""
+        for username in list(self._yielding.keySet()):
+            self.stop_yielding(username, node)
+
+    def yielding_to(self, username):
+        """The node whose route this node waits for (see :meth:`end_yielding`), or None."""
+        entry = self._yielding.get(username)
+        if entry is None:
+            return None
+        if System.nanoTime() - entry[1] > 0:
+            self._yielding.remove(username, entry)
+            return None
+        return entry[0]
 
     def end_all(self):
         for session in list(self._sessions.values()):
