@@ -34,8 +34,17 @@ def node2(cluster):
 def pytest_configure(config):
     config.addinivalue_line("markers", "kills_a_node: ends a node of the session's cluster; "
                                        "runs after every other cluster test")
+    config.addinivalue_line("markers", "splits_the_cluster: splits the session's cluster and "
+                                       "lets it heal; runs after the others, before a kill")
+
+
+def _order(item):
+    if item.get_closest_marker("kills_a_node") is not None:
+        return 2
+    return 1 if item.get_closest_marker("splits_the_cluster") is not None else 0
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Tests that kill a node run last: the cluster is shared by the whole session."""
-    items.sort(key=lambda item: item.get_closest_marker("kills_a_node") is not None)
+    """Tests that split the cluster, then those that kill a node, run last: the cluster is
+    shared by the whole session."""
+    items.sort(key=_order)

@@ -19,6 +19,7 @@ OPENFIRE_HAZELCAST_PLUGIN names its jar (e.g. /opt/openfire-plugins/hazelcast.ja
 import os
 import secrets
 import shutil
+import signal
 import socket
 import time
 import xml.etree.ElementTree as ET
@@ -31,9 +32,16 @@ ADDRESSES = ("127.0.0.1", "127.0.0.2")
 DATABASE = "openfire"
 # Hazelcast settings read from system properties: the node's own address (127.0.0.2 is no
 # interface address Hazelcast could match, only a route of lo), bound to that address alone,
-# and no calls home to hazelcast.com.
+# and no calls home to hazelcast.com. For the split test (test_cluster_split.py), tests only:
+# a member silent for 15 s is dropped (default 60 s), and a split is looked for every 30 s
+# (defaults: 300 s after start, then every 120 s).
 JAVA_OPTIONS = ("-Dhazelcast.local.localAddress=%s -Dhazelcast.socket.bind.any=false "
-                "-Dhazelcast.phone.home.enabled=false")
+                "-Dhazelcast.phone.home.enabled=false "
+                "-Dhazelcast.heartbeat.interval.seconds=1 "
+                "-Dhazelcast.max.no.heartbeat.seconds=%d "
+                "-Dhazelcast.merge.first.run.delay.seconds=30 "
+                "-Dhazelcast.merge.next.run.delay.seconds=30")
+SILENT_MEMBER_SECONDS = 15
 # Openfire's own plugins only: optional ones copied from OPENFIRE_HOME (Monitoring and the like)
 # are not what these tests are about and only load the machine.
 KEPT_PLUGINS = ("admin",)
@@ -108,7 +116,8 @@ class ClusterNode(LocalOpenfire):
 
     def __init__(self, cluster, index, openfire_xml):
         LocalOpenfire.__init__(self, os.environ["OPENFIRE_HOME"],
-                               java_options=JAVA_OPTIONS % ADDRESSES[index],
+                               java_options=JAVA_OPTIONS % (ADDRESSES[index],
+                                                            SILENT_MEMBER_SECONDS),
                                properties=cluster.properties)
         self.cluster = cluster
         self.index = index
@@ -133,8 +142,13 @@ class ClusterNode(LocalOpenfire):
         with open(os.path.join(conf, "openfire.xml"), "w") as config:
             config.write(self._openfire_xml())
         if self.index > 0:        # the key that decrypts the encrypted properties
-            shutil.copyfile(os.path.join(self.cluster.nodes[0].home, "conf", "security.xml"),
+            first = self.cluster.nodes[0].home
+            shutil.copyfile(os.path.join(first, "conf", "security.xml"),
                             os.path.join(conf, "security.xml"))
+            # and the domain's certificate, made by node 1's set-up: without it node 2 offers
+            # XMPP clients no TLS, hence no way to sign in
+            keystore = os.path.join("resources", "security", "keystore")
+            shutil.copyfile(os.path.join(first, keystore), os.path.join(self.home, keystore))
         members = "".join("<member>%s:%d</member>" % (address, port) for address, port in
                           zip(ADDRESSES, self.cluster.hazelcast_ports))
         with open(os.path.join(conf, "hazelcast-local-config.xml"), "w") as config:
@@ -149,6 +163,18 @@ class ClusterNode(LocalOpenfire):
         target.name = "openfire-node%d" % (self.index + 1)
         target.xmpp_address = (self.address, self.ports["c2s"])
         return target
+
+    def freeze(self):
+        """SIGSTOP to the node's process group: its JVM stops answering (a split, for the
+        other node, once Hazelcast misses its heartbeats)."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.killpg(self.process.pid, signal.SIGCONT)
+
+    def alone_count(self):
+        """How often Hazelcast logged this node as a cluster of one (after a split)."""
+        return self.read_log("logs/openfire.log").count("Members {size:1,")
 
     def cluster_size_logged(self):
         """The member count of Hazelcast's latest "Members {size:N" line in this node's log."""

@@ -15,7 +15,8 @@ from java.util.concurrent import ConcurrentLinkedQueue, CountDownLatch, Executor
 from sparkweb import config
 from sparkweb.api import ROUTES
 from sparkweb.cluster import relay_messages
-from sparkweb.cluster.relay import Relays
+from sparkweb.cluster.relay import BATCH_BYTES, Relays
+from sparkweb.cluster.relay_sink import RelaySink
 from sparkweb.events.sse import SseServlet
 from sparkweb.http.routing import call_server
 from sparkweb.openfire.memory_cluster import MemoryCluster
@@ -443,3 +444,36 @@ def test_one_users_burst_of_relayed_opens_does_not_close_another_users_stream():
     finally:
         sessions.release.countDown()
         undo()
+
+
+class _SendsWhenRead(object):
+    """A sink's send time whose read lets a batch go out right after it, as another thread's
+    event may between the check's two reads (review S7-R-8)."""
+
+    def __init__(self, real, send_now):
+        self._real = real
+        self._send_now = send_now
+
+    def get(self):
+        value = self._real.get()
+        send_now, self._send_now = self._send_now, None
+        if send_now is not None:
+            send_now()
+        return value
+
+    def set(self, value):
+        self._real.set(value)
+
+
+def test_a_batch_sent_while_the_relay_is_checked_is_not_judged_by_the_previous_send_time():
+    sent, closed = [], []
+    sink = RelaySink(u"relay-1", u"b", u"alice", False, (100, 1 << 20, BATCH_BYTES),
+                     lambda number, body: sent.append(number),
+                     lambda sink, tell: closed.append(tell))
+    time.sleep(0.05)                  # quiet for longer than the acknowledgement wait below
+    sink._sent_nanos = _SendsWhenRead(sink._sent_nanos, lambda: sink.offer_bytes(
+        String(u"data: x\n\n").getBytes(StandardCharsets.UTF_8)))
+    sink.check(1000000, 3600 * 1000000000)    # acknowledgements within 1 ms, no keepalive
+    assert sent == [1], "the event's batch was not sent: %r" % sent
+    assert not closed and not sink.closed, \
+        "a batch sent during the check was judged unacknowledged by the previous send time"

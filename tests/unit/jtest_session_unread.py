@@ -104,6 +104,31 @@ def test_nothing_is_kept_while_another_session_of_the_user_may_have_had_them():
     assert openfire.xmpp.offline_messages(u"bob") == [], "kept while the phone was online"
 
 
+def test_what_came_while_a_phone_was_online_is_not_kept_when_the_phone_leaves_first():
+    """S7-R-5: the check for another session was made only at the end, so a phone that had
+    the messages (carbons) and went away first got them twice, stored offline."""
+    openfire, clock, app, _ = setup()
+
+    class Phone(object):
+        def on_stanza(self, received):
+            pass
+
+        def on_closed(self):
+            pass
+    phone = openfire.open_session(u"bob", u"phone", Phone())
+    phone.send(stanza.presence())
+    bob = app.sessions.get_or_start(u"bob")
+    page = RecordingStream()
+    bob.attach(page)
+    bob.detach(page)
+    say(app, u"while the phone was online", to=bob.jid)
+    phone.close()                                   # the phone leaves before SparkWeb's end
+    say(app, u"once the phone had left", to=bob.jid)
+    page_closes_and_grace_ends(app, clock, bob, RecordingStream())
+    kept = [message.body for message in openfire.xmpp.offline_messages(u"bob")]
+    assert kept == [u"once the phone had left"], kept
+
+
 def test_a_sign_out_keeps_them_too_and_no_sender_pushes_out_another_senders():
     openfire, clock, app, _ = setup()
     openfire.add_user(u"carol", u"carol-pw")

@@ -22,7 +22,7 @@ from sparkweb.push.sender import PushAnswer, PushSender, retry_delay_seconds
 from sparkweb.services import build_services
 from sparkweb.xmpp.stanza import Stanza
 
-from support import Clock, openfire_with_users, raised
+from support import Clock, openfire_with_users, raised, services
 
 WAIT_SECONDS = 20
 
@@ -435,6 +435,22 @@ def test_automatic_pushes_from_one_sender_are_limited_like_published_ones():
         assert app.webpush.sender.counts()["limited"] == 7, app.webpush.sender.counts()
     finally:
         app.webpush.stop()
+
+
+def test_a_flood_of_stranger_addresses_silences_only_its_target():
+    """S7-R-6: one table of (sender, recipient) for everyone refused every new pair once a
+    flood of minted sender addresses to one user had filled it."""
+    clock = Clock()
+    settings = services(clock=clock).settings
+    limits = publishing.AutomaticLimits(settings, clock, senders_per_recipient=5)
+    for number in range(5):
+        limits.take(u"stranger%d@spam.example" % number, u"alice")
+    assert isinstance(raised(lambda: limits.take(u"stranger5@spam.example", u"alice")),
+                      TooManyRequests), "a sixth new sender to alice's full table was let through"
+    limits.take(u"carol@example.test", u"bob")       # another user's pushes are untouched
+    limits.take(u"stranger6@spam.example", u"bob")
+    clock.advance(61)                                 # the flood idle a minute: room again
+    limits.take(u"stranger7@spam.example", u"alice")
 
 
 def test_offline_stored_messages_are_pushed():

@@ -82,11 +82,13 @@ class RelaySink(object):
             self._send_next()
 
     def check(self, ack_nanos, keepalive_nanos):
-        """On the housekeeping thread: closes a relay whose batch went unacknowledged for
+        """On the relays' timer thread: closes a relay whose batch went unacknowledged for
         ``ack_nanos``; sends a keepalive after ``keepalive_nanos`` of silence, so that the
         stream's node knows this end still lives."""
-        idle = System.nanoTime() - self._sent_nanos.get()
+        # The batch in flight first, then its send time: a batch sent between the two reads
+        # is then judged by its own send time, never by the one before (review S7-R-8).
         awaiting = self._awaiting.get()
+        idle = System.nanoTime() - self._sent_nanos.get()
         if awaiting > 0 and idle > ack_nanos:
             LOG.info("Closing a relayed event stream of %s: node %s took no batch for %d s"
                      % (self.username, self.node, idle // 1000000000))

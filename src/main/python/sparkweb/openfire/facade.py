@@ -205,6 +205,10 @@ class OpenfireFacade(object):
     def remove_offline_listener(self, listener):
         raise NotImplementedError
 
+    def xmpp_session_count(self, username):
+        """How many XMPP sessions the user has, SparkWeb's own included, on any cluster node."""
+        raise NotImplementedError
+
     def store_unread(self, username, unread):
         """Stores as offline messages what the user's SparkWeb session received but no page
         showed, once that session has closed: ``unread`` lists (millis received, Stanza).

@@ -206,6 +206,9 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
     def remove_offline_listener(self, listener):
         self._offline_listeners.remove(listener)
 
+    def xmpp_session_count(self, username):
+        return live_webpush.xmpp_session_count(username)
+
     def store_unread(self, username, unread):
         return live_webpush.store_unread(username, unread)
 

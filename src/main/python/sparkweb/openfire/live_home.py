@@ -23,7 +23,10 @@ from org.jivesoftware.openfire.session import LocalClientSession
 from org.jivesoftware.util.cache import CacheFactory
 
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable
+from sparkweb.log import logger
 from sparkweb.openfire import live_cluster
+
+LOG = logger("cluster")
 
 # The cache whose per-bare-JID lock guards a user's client routes (RoutingTableImpl).
 ROUTES_BY_USER_CACHE = "Routing User Sessions"
@@ -86,6 +89,9 @@ def reassert_route(full_jid):
     finally:
         lock.unlock()
     presence = session.getPresence()
-    if presence is not None and presence.isAvailable():
+    available = presence is not None and presence.isAvailable()
+    if available:
         server.getPresenceUpdateHandler().process(presence.createCopy())
+    LOG.info("The route of %s was written again%s" % (
+        full_jid, ", its presence broadcast" if available else " (no available presence)"))
     return True

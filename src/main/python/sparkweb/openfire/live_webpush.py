@@ -66,6 +66,11 @@ class OfflineListeners(object):
             OfflineMessageStrategy.removeListener(adapter)
 
 
+def xmpp_session_count(username):
+    """See OpenfireFacade.xmpp_session_count."""
+    return XMPPServer.getInstance().getSessionManager().getSessionCount(username)
+
+
 def store_unread(username, unread):
     """See OpenfireFacade.store_unread."""
     server = XMPPServer.getInstance()

@@ -58,5 +58,8 @@ class MemoryWebPush(object):
     def remove_offline_listener(self, listener):
         self.xmpp.offline_listeners.remove(listener)
 
+    def xmpp_session_count(self, username):
+        return len(self.xmpp.sessions_of(username))
+
     def store_unread(self, username, unread):
         return self.xmpp.store_unread(username, unread)

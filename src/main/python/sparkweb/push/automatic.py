@@ -47,7 +47,7 @@ class AutomaticPushes(object):
         self._openfire = openfire
         self._settings = settings
         self._sender = sender
-        self._limits = limits   # publishing.publish_limits of its own, per (sender, recipient)
+        self._limits = limits   # publishing.AutomaticLimits
 
     # --- on the routing thread --------------------------------------------------------------
     def on_session_stanza(self, session, stanza):
@@ -98,7 +98,7 @@ class AutomaticPushes(object):
         if not devices:
             return   # nothing to ring: the sender's allowance stays untouched
         try:   # anyone may message anyone: without this, a stranger rings a phone at will
-            self._limits.take((_bare(stanza.sender), username))
+            self._limits.take(_bare(stanza.sender), username)
         except TooManyRequests:
             self._sender.count("limited")
             return

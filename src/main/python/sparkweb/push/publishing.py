@@ -9,6 +9,8 @@ one the title is ``Name (address)``, and a given tag is kept under ``publish:<se
 """
 from __future__ import absolute_import
 
+from java.util.concurrent import ConcurrentHashMap
+
 from sparkweb import config
 from sparkweb.errors import BadRequest, Forbidden
 from sparkweb.per_minute import PerMinute
@@ -18,12 +20,42 @@ from sparkweb.push.notifications import Notification
 LIMITS = {"title": 100, "body": 2000, "url": 500, "tag": 100}
 
 
-def publish_limits(settings, clock, refuse_when_full=False):
-    """Notifications per sender (or per sender and recipient, for automatic pushes) a minute.
-    Automatic pushes refuse when the table is full: their senders may be strangers minting
-    addresses, and a notification dropped is better than a phone rung without limit."""
+# Senders tracked per recipient of automatic pushes (each for a minute after its last push).
+SENDERS_PER_RECIPIENT = 1000
+
+
+def publish_limits(settings, clock, max_tracked=None, refuse_when_full=False):
+    """Notifications per sender a minute (``POST /webpush/publish``: signed-in senders)."""
+    extra = {} if max_tracked is None else {"max_tracked": max_tracked}
     return PerMinute(lambda: settings.get(config.WEBPUSH_PUBLISH_PER_MINUTE), clock,
-                     "notifications", refuse_when_full=refuse_when_full)
+                     "notifications", refuse_when_full=refuse_when_full, **extra)
+
+
+class AutomaticLimits(object):
+    """Automatic pushes a minute per sender and recipient, as many as published ones. The
+    senders may be strangers minting addresses, so each recipient has a bounded table of
+    them that refuses new senders when full (a notification dropped is better than a phone
+    rung without limit): a flood then silences the automatic pushes of its target only, for
+    a minute, never everyone's. Recipients are local accounts with push devices."""
+
+    def __init__(self, settings, clock, senders_per_recipient=SENDERS_PER_RECIPIENT):
+        self._settings = settings
+        self._clock = clock
+        self._senders_per_recipient = senders_per_recipient
+        self._by_recipient = ConcurrentHashMap()
+
+    def take(self, sender, recipient):
+        """Takes one of ``sender``'s pushes to ``recipient``, or raises 429."""
+        senders = self._by_recipient.get(recipient)
+        if senders is None:
+            candidate = publish_limits(self._settings, self._clock,
+                                       self._senders_per_recipient, refuse_when_full=True)
+            senders = self._by_recipient.putIfAbsent(recipient, candidate) or candidate
+        senders.take(sender)
+
+    def forget(self, recipient):
+        """The account is gone (its table would otherwise stay)."""
+        self._by_recipient.remove(recipient)
 
 
 def check_allowed(openfire, sender, target):

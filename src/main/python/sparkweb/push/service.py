@@ -6,7 +6,7 @@ from __future__ import absolute_import
 from sparkweb import config
 from sparkweb.push.automatic import AutomaticPushes
 from sparkweb.push.encryption import RequestBuilder
-from sparkweb.push.publishing import publish_limits
+from sparkweb.push.publishing import AutomaticLimits, publish_limits
 from sparkweb.push.sender import PushSender
 from sparkweb.push.vapid import VapidKeys
 
@@ -19,8 +19,8 @@ class WebPush(object):
         self.keys = VapidKeys(openfire)
         self.sender = PushSender(openfire, settings, RequestBuilder(self.keys, self.subject, clock),
                                  transport, clock)
-        self.automatic = AutomaticPushes(openfire, settings, self.sender,
-                                         publish_limits(settings, clock, refuse_when_full=True))
+        self.automatic_limits = AutomaticLimits(settings, clock)
+        self.automatic = AutomaticPushes(openfire, settings, self.sender, self.automatic_limits)
         self.publish_limits = publish_limits(settings, clock)
 
     def subject(self):
@@ -37,7 +37,7 @@ class WebPush(object):
 
     def listen(self):
         """Hears offline messages and account deletions from now on; returns the undo."""
-        accounts = _AccountEnds(self.openfire)
+        accounts = _AccountEnds(self.openfire, self.automatic_limits)
         self.openfire.add_offline_listener(self.automatic)
         self.openfire.add_user_listener(accounts)
 
@@ -55,12 +55,14 @@ class _AccountEnds(object):
     of the same name is another person, and must never have its notifications sent to the
     previous owner's browsers."""
 
-    def __init__(self, openfire):
+    def __init__(self, openfire, automatic_limits):
         self._openfire = openfire
+        self._automatic_limits = automatic_limits
 
     def password_changed(self, username):
         pass
 
     def user_deleting(self, username):
+        self._automatic_limits.forget(username)
         for subscription in self._openfire.push_subscriptions(username):
             self._openfire.delete_push_subscription(username, endpoint=subscription.endpoint)

@@ -380,6 +380,12 @@ class UserSession(object):
     def _publish(self, events, stanza):
         # Encoded outside the lock: under it, events are only numbered (JFR, issue 16).
         encoded = [(name, frame_body(name, to_json(payload))) for name, payload in events]
+        # Kept unread only while the user has no other session (a phone, with carbons, had
+        # it too and would get it twice, stored). Asked outside the lock, only when no page
+        # is open: a page that closes meanwhile keeps it, as before.
+        alone = None
+        if self._streams.isEmpty() and _unread_worthy(stanza):
+            alone = self._openfire.xmpp_session_count(self.username) <= 1
         self._lock.lock()
         try:
             logged = [self._log.append(name, None, body=body) for name, body in encoded]
@@ -393,7 +399,7 @@ class UserSession(object):
                                                    size_hint=raw_size_hint(stanza)))
             if len(streams):
                 self._deliveries.add(logged, streams)
-            elif logged and _unread_worthy(stanza):
+            elif logged and alone is not False and _unread_worthy(stanza):
                 self._unread.add(self._clock(), stanza, logged[0].id)
         finally:
             self._lock.unlock()
