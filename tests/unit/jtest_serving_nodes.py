@@ -27,6 +27,12 @@ class Nodes(object):
             self.undo.append(app.membership.start(openfire))
             self.apps[node] = app
 
+    def settle(self):
+        """Waits until every node has followed the cluster events so far (on SparkWeb's own
+        thread: review S8-R-5)."""
+        for app in self.apps.values():
+            app.membership.settle()
+
     def sees(self, node, other):
         """Whether ``node`` finds ``other`` serving."""
         return self.apps[node].serving.serving(other)
@@ -52,6 +58,7 @@ def test_a_node_that_leaves_the_cluster_is_dropped_by_the_others():
     nodes = Nodes()
     try:
         nodes.cluster.leave(u"a")         # dies: it cannot remove its entry itself
+        nodes.settle()
         assert not nodes.sees(u"b", u"a"), "the entry of a node that left was kept"
         assert nodes.sees(u"b", u"b")
     finally:
@@ -62,9 +69,11 @@ def test_after_a_split_heals_every_serving_node_is_recorded_again():
     nodes = Nodes()
     try:
         nodes.cluster.split(u"b")         # each side sees the other leave; b's caches start over
+        nodes.settle()
         assert not nodes.sees(u"a", u"b") and not nodes.sees(u"b", u"a")
         assert nodes.sees(u"b", u"b"), "b's own entry is gone from its side's new cache"
         nodes.cluster.rejoin(u"b")        # b's caches are dropped for the cluster's
+        nodes.settle()
         assert nodes.sees(u"a", u"b") and nodes.sees(u"b", u"a"), \
             "after the rejoin: a sees b %s, b sees a %s" % (nodes.sees(u"a", u"b"),
                                                            nodes.sees(u"b", u"a"))

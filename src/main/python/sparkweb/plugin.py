@@ -28,8 +28,6 @@ from sparkweb.services import build_services
 
 LOG = logger("plugin")
 UPLOAD_CHECK_SECONDS = 5
-# After a cluster join: when the joining node has written its routes (cluster.rejoin).
-DUPLICATE_CHECK_SECONDS = 3
 
 
 class SparkWeb(object):
@@ -66,8 +64,7 @@ class SparkWeb(object):
         scheduler = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-timer"))
         self._undo.append(lambda: _shut_down(scheduler))
         self._schedule_housekeeping(scheduler)
-        self.services.duplicates.start(lambda check: scheduler.schedule(
-            _Task(check, "duplicate sessions"), DUPLICATE_CHECK_SECONDS, TimeUnit.SECONDS))
+        self._follow_duplicates()
         self._undo.append(self.services.membership.start(self.openfire))
         forwarding = self.services.forwarding
         # Stopping, in this order (review S6-R-4): calls arriving from other nodes are refused
@@ -94,6 +91,16 @@ class SparkWeb(object):
         self.warm_up = WarmUp(context.getServletHandler().getServlet(web.REST_SERVLET)).start()
         self._undo.append(self.warm_up.stop)
         self._serve_admin_page()
+
+    def _follow_duplicates(self):
+        """Duplicate sessions after a healed split (cluster.rejoin) are ended on a thread of
+        their own, not the housekeeping thread: ending a session closes it and writes to the
+        database, and nothing may hold up session expiry, heartbeats and relay keepalives
+        (review S8-R-4)."""
+        rejoin = Executors.newSingleThreadScheduledExecutor(_DaemonThreads("sparkweb-rejoin"))
+        self._undo.append(lambda: _shut_down(rejoin))
+        self.services.duplicates.start(lambda task, seconds: rejoin.schedule(
+            _Task(task, "duplicate sessions"), long(seconds * 1000), TimeUnit.MILLISECONDS))
 
     def _guard_uploads(self, context, scheduler):
         """Safe headers on Openfire's HTTP File Upload plugin's answers (http.upload_headers):

@@ -106,4 +106,5 @@ def build_services(openfire, clock=millis_now, push_transport=None):
     services.membership.on_joined(revocations.forget_cached)     # the cache may be older
     services.duplicates = Duplicates(openfire, settings, services.sessions, services.forwarding)
     services.membership.on_joined(services.duplicates.joined)    # a healed split
+    services.membership.on_left(services.duplicates.node_left)   # yielded to a node now gone
     return services

@@ -8,11 +8,11 @@ and which names only the user, as every forwarded call:
   is left on it (streams relayed from other nodes count: their tokens are checked there).
 - :data:`REASSERT_ROUTE`: after a split, the other node ended its duplicate of the user's
   session, and Openfire's removal of that session's route removed the home's route with it
-  (a route is one entry per full JID): the home node writes its route again (cluster.rejoin).
+  (a route is one entry per full JID): the home node writes its route again and enters its
+  rooms again, unless a third node holds the route by now: then its own session is the
+  duplicate and ends (cluster.rejoin).
 """
 from __future__ import absolute_import
-
-from sparkweb import config
 
 SIGNED_OUT = u"#signed-out"
 REASSERT_ROUTE = u"#reassert-route"
@@ -30,9 +30,9 @@ def end_unless_streaming(app, username):
 
 
 def reassert_route(app, username):
-    """Writes this node's route for the user's session again, if the session lives here."""
-    if app.sessions.get(username) is not None:
-        app.openfire.reassert_route(username, app.settings.get(config.SESSION_RESOURCE))
+    """Writes this node's route for the user's session again, if the session lives here
+    (cluster.rejoin Duplicates.reassert)."""
+    app.duplicates.reassert(username)
 
 
 def signed_out_elsewhere(app, username):

@@ -370,8 +370,9 @@ class OpenfireFacade(object):
         raise NotImplementedError
 
     def reassert_route(self, username, resource):
-        """Writes this node's client route for that full JID again, if this node holds the
-        session (cluster.rejoin)."""
+        """Writes this node's client route for that full JID again, under the route lock, if
+        this node holds the session and no other node's route names it; whether it did
+        (cluster.rejoin)."""
         raise NotImplementedError
 
     def send_to_node(self, node, envelope, body):

@@ -276,7 +276,7 @@ class LiveOpenfire(LiveContactsMixin, OpenfireFacade):
         return live_cluster.route_holder(self._full_jid(username, resource))
 
     def reassert_route(self, username, resource):
-        live_home.reassert_route(XMPPServer.getInstance().createJID(username, resource))
+        return live_home.reassert_route(XMPPServer.getInstance().createJID(username, resource))
 
     def send_to_node(self, node, envelope, body):
         live_cluster.send(node, envelope, body)

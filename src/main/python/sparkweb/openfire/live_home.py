@@ -24,6 +24,7 @@ from org.jivesoftware.util.cache import CacheFactory
 
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable
 from sparkweb.log import logger
+from sparkweb.openfire import live_cluster
 
 LOG = logger("cluster")
 
@@ -65,20 +66,25 @@ def create_at_home(full_jid, create):
 
 def reassert_route(full_jid):
     """Writes this node's client route for ``full_jid`` again, under the route lock, when this
-    node holds that session: after another node ended a duplicate of it (cluster.rejoin),
-    Openfire's removal of the duplicate's route removed this one with it, and the duplicate's
-    unavailable presence told the contacts the user left. So the session's current presence is
-    broadcast again too (as Openfire's own joinedCluster does for a joining node's sessions),
-    once the lock is released."""
+    node holds that session and no other node's route names it: after another node ended a
+    duplicate of it (cluster.rejoin), Openfire's removal of the duplicate's route removed this
+    one with it, and the duplicate's unavailable presence told the contacts the user left. So
+    the session's current presence is broadcast again too (as Openfire's own joinedCluster does
+    for a joining node's sessions), once the lock is released. False when nothing was written:
+    no session here, or another node's route (this session is then the duplicate, review
+    S8-R-2; it is never overwritten blindly)."""
     server = XMPPServer.getInstance()
     routing = server.getRoutingTable()
     lock = route_lock(full_jid)
     if not lock.tryLock(LOCK_SECONDS, TimeUnit.SECONDS):
         raise ServiceUnavailable("The route could not be locked in time.", {"Retry-After": "1"})
     try:
+        holder = live_cluster.route_holder(full_jid.toString())   # the cache's key: text
+        if holder is not None and holder != live_cluster.this_node():
+            return False
         session = routing.getClientRoute(full_jid)   # this node's own table first
         if not isinstance(session, LocalClientSession):
-            return
+            return False
         routing.addClientRoute(full_jid, session)
     finally:
         lock.unlock()
@@ -88,3 +94,4 @@ def reassert_route(full_jid):
         server.getPresenceUpdateHandler().process(presence.createCopy())
     LOG.info("The route of %s was written again%s" % (
         full_jid, ", its presence broadcast" if available else " (no available presence)"))
+    return True

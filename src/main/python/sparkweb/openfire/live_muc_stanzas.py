@@ -26,6 +26,8 @@ def add_muc_elements(stanza, packet):
         password = muc["join"].get("password")
         if password is not None:
             x.addElement("password").setText(password)
+        if muc["join"].get("history") is not None:
+            x.addElement("history").addAttribute("maxstanzas", str(muc["join"]["history"]))
     if "invite" in muc:
         invite = packet.addChildElement("x", model.NS_MUC_USER).addElement("invite")
         invite.addAttribute("to", muc["invite"]["to"])

@@ -178,8 +178,10 @@ class MemoryClusterMixin(object):
         return _RoutedSession(session, lambda: self.cluster.remove_route(username, self.node))
 
     def reassert_route(self, username, resource):
-        if self.cluster is not None:
-            self.cluster.place(username, self.node)
+        if self.cluster is None or self.home_node(username, resource) is not None:
+            return False      # another node's route is never overwritten (live_home)
+        self.cluster.place(username, self.node)
+        return True
 
     def send_to_node(self, node, envelope, body):
         if self.cluster is None:

@@ -210,7 +210,9 @@ class MemoryMucService(object):
             out.append((session, self._presence_of(room, other, session)))
         room.occupants.append(occupant)
         self._broadcast_presence(room, occupant, out, [201] if created else [])
-        for message in room.history:
+        wanted = ((stanza.muc or {}).get("join") or {}).get("history")
+        history = room.history if wanted is None else room.history[-wanted:] if wanted else []
+        for message in history:
             out.append((session, self._history_stanza(room, message, session)))
         out.append((session, model.Stanza("message", type="groupchat", sender=room.jid,
                                           recipient=session.jid, subject=room.subject)))

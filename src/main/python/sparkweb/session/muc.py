@@ -42,6 +42,7 @@ class JoinedRooms(object):
         self._request = request                # the session's IQ send-and-wait
         self._nicks = ConcurrentHashMap()      # room JID -> our nickname there
         self._occupants = ConcurrentHashMap()  # room JID -> {nick: real JID or None}
+        self._passwords = ConcurrentHashMap()  # room JID -> the password it was entered with
         self._answers = ConcurrentHashMap()    # (kind, key) -> Answer
         self._posted = PostedIds()             # ids of the messages this session posted
         # One join at a time per session (review A8): a burst of parallel joins of one user
@@ -71,7 +72,10 @@ class JoinedRooms(object):
             presence = model.room_join(u"%s/%s" % (room, nick), password)  # 400 before waiting
             if admit is not None:
                 admit(self._nicks.size())
-            return self._join(room, nick, presence)
+            joined = self._join(room, nick, presence)
+            if password is not None:               # to enter it again (rejoin_all)
+                self._passwords.put(room, password)
+            return joined
         finally:
             self._one_join.release()
 
@@ -137,10 +141,23 @@ class JoinedRooms(object):
                 LOG.debug("Leaving %s failed: %s" % (room, error))
         self._nicks.clear()
         self._occupants.clear()
+        self._passwords.clear()
+
+    def rejoin_all(self, xmpp):
+        """Enters every joined room again under the same nickname, without its history (the
+        page has it): a room treats the presence of a non-occupant as a join and that of an
+        occupant as a re-join, and answers with its state, tracked by :meth:`on_stanza`."""
+        for room, nick in list(self._nicks.items()):
+            try:
+                xmpp.send(model.room_join(u"%s/%s" % (room, nick), self._passwords.get(room),
+                                          history=0))
+            except (Exception, Throwable) as error:   # the page can still leave and join
+                LOG.info("Entering %s again failed: %s" % (room, error))
 
     def forget_all(self):
         self._nicks.clear()
         self._occupants.clear()
+        self._passwords.clear()
 
     # --- what the rooms send -----------------------------------------------------------------
     def on_stanza(self, stanza):
@@ -255,6 +272,7 @@ class JoinedRooms(object):
     def _forget(self, room):
         self._nicks.remove(room)
         self._occupants.remove(room)
+        self._passwords.remove(room)
 
 
 def sent_by_a_room(sender, openfire):

@@ -92,12 +92,25 @@ class SessionRegistry(object):
         ``node``'s session, until ``node`` writes it again; a session started here before that
         would be a duplicate once more, which no cluster event would end. So until
         :meth:`stop_yielding`, or for ``seconds`` at most, none starts here (HomeElsewhere), and
-        requests go to ``node`` (:meth:`yielding_to`, cluster.forwarding)."""
+        requests go to ``node`` (:meth:`yielding_to`, cluster.forwarding). The session's rooms
+        are forgotten, not left: the survivor is the same full JID
+        (UserSession.end_as_duplicate)."""
         self._yielding.put(username, (node, System.nanoTime() + int(seconds * 1e9)))
-        self.end(username)
+        session = self._sessions.get(username)
+        if session is not None:      # its rooms forgotten, not left (review S8-R-3)
+            session.end_as_duplicate()
 
-    def stop_yielding(self, username):
-        self._yielding.remove(username)
+    def stop_yielding(self, username, node=None):
+        """No more yielding to ``node`` (None: to any node) for ``username``."""
+        entry = self._yielding.get(username)
+        if entry is not None and (node is None or entry[0] == node):
+            self._yielding.remove(username, entry)
+
+    def stop_yielding_to(self, node):
+        """``node`` left the cluster (None: this node left): it restores no route, its users
+        may start here again."""
+        for username in list(self._yielding.keySet()):
+            self.stop_yielding(username, node)
 
     def yielding_to(self, username):
         """The node whose route this node waits for (see :meth:`end_yielding`), or None."""

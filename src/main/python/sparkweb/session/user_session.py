@@ -196,6 +196,23 @@ class UserSession(object):
         """Ends the session: unavailable presence, XMPP session closed, streams closed."""
         self._end_if(lambda activity: True, close_xmpp=True)
 
+    def end_as_duplicate(self):
+        """Ends the session without leaving its rooms: another node holds a session with the
+        same full JID (a healed split), and a room knows one occupant per full JID, so a leave
+        from here would take that survivor out (review S8-R-3; cluster.rejoin)."""
+        self._end_if(lambda activity: True, close_xmpp=True, leave_rooms=False)
+
+    def rejoin_rooms(self):
+        """Enters every room this session is in again (after a duplicate of it on another node
+        ended: its unavailable presence reached the rooms from the same full JID)."""
+        self._lock.lock()
+        try:
+            xmpp = self._xmpp
+        finally:
+            self._lock.unlock()
+        if xmpp is not None:
+            self.rooms.rejoin_all(xmpp)
+
     def expire(self, now, grace_millis, idle_millis):
         """Ends the session if it has no stream and its grace and idle periods are over. Decided
         under the lock, so that a stream detaching or attaching, or a request claiming the
@@ -212,7 +229,7 @@ class UserSession(object):
         the user (same full JID) never overlaps it."""
         getattr(self._closed, "await")(END_WAIT_SECONDS, TimeUnit.SECONDS)
 
-    def _end_if(self, condition, close_xmpp):
+    def _end_if(self, condition, close_xmpp, leave_rooms=True):
         self._lock.lock()
         try:
             if not self._end_when(condition):
@@ -222,7 +239,10 @@ class UserSession(object):
             self._lock.unlock()
         self._requests.abort_all(SessionEnded(self.username))   # waiters leave at once
         if xmpp is not None and close_xmpp:
-            self.rooms.leave_all(xmpp)            # unavailable to each room, then to all
+            if leave_rooms:
+                self.rooms.leave_all(xmpp)        # unavailable to each room, then to all
+            else:
+                self.rooms.forget_all()
             _close(xmpp, self.username)
             self._store_unread()   # once closed: taken now, with what came while it closed
         else:

@@ -80,11 +80,11 @@ class Stanza(object):
         self.carbon = None        # XEP-0280 copy of a message sent or received elsewhere
         self.archived = None      # XEP-0313 result of an archive query
         self.payload = None       # an IQ's payload
-        # XEP-0045. Sent: {"join": {"password": ...}} (a join presence), {"invite": {"to",
-        # "reason"}} (a mediated invitation), {"owner_submit": True} (an IQ accepting the
-        # default configuration). Received: the muc#user element read as {"codes": [int],
-        # "item": {"nick", "jid", "role", "affiliation", "actor", "reason"}, "destroy":
-        # {"jid", "reason"}}.
+        # XEP-0045. Sent: {"join": {"password": ..., "history": max stanzas or absent}} (a
+        # join presence), {"invite": {"to", "reason"}} (a mediated invitation),
+        # {"owner_submit": True} (an IQ accepting the default configuration). Received: the
+        # muc#user element read as {"codes": [int], "item": {"nick", "jid", "role",
+        # "affiliation", "actor", "reason"}, "destroy": {"jid", "reason"}}.
         self.muc = muc
         self.delay = delay        # {"stamp", "from"} of a XEP-0203 delay (history, offline)
 
@@ -118,10 +118,13 @@ def presence(type=None, show=None, status=None, recipient=None, priority=None):
 
 
 # --- XEP-0045: what the session sends to rooms ---------------------------------------------
-def room_join(occupant_jid, password=None):
-    """The presence that enters a room as ``room@service/nick`` (XEP-0045 7.2)."""
-    return Stanza("presence", recipient=occupant_jid,
-                  muc={"join": {"password": xml_text("password", password)}})
+def room_join(occupant_jid, password=None, history=None):
+    """The presence that enters a room as ``room@service/nick`` (XEP-0045 7.2); ``history``:
+    at most that many messages of the room's history (7.2.15), None: the room's default."""
+    join = {"password": xml_text("password", password)}
+    if history is not None:
+        join["history"] = int(history)
+    return Stanza("presence", recipient=occupant_jid, muc={"join": join})
 
 
 def room_leave(occupant_jid):
