@@ -11,7 +11,8 @@ from java.util.concurrent import ConcurrentLinkedQueue, CountDownLatch, TimeUnit
 
 from sparkweb import config
 from sparkweb.cluster.messages import Answer, Call, encode_answer
-from sparkweb.errors import ServiceUnavailable
+from sparkweb.cluster import forwarding
+from sparkweb.errors import ServiceUnavailable, TooManyRequests
 from sparkweb.openfire.memory_cluster import MemoryCluster
 from support import openfire_with_users, raised, services, wait_for
 
@@ -33,9 +34,9 @@ class Nodes(object):
             self.undo.append(app.forwarding.start(lambda call, node=node: serve(node, call)))
             self.apps[node] = app
 
-    def forward(self, origin, home, call_id):
+    def forward(self, origin, home, call_id, username=u"alice", path=u"/chat/message/{to}"):
         return self.apps[origin].forwarding.forward(home, Call(
-            call_id, origin, u"alice", u"POST", u"/chat/message/{to}", {u"to": u"bob"}))
+            call_id, origin, username, u"POST", path, {u"to": u"bob"}))
 
     def close(self):
         for undo in self.undo:
@@ -144,5 +145,31 @@ def test_an_answer_completes_only_a_request_sent_to_the_node_that_answers():
         waiting.join(10)
         assert outcome and isinstance(outcome[0], ServiceUnavailable), \
             "node c's answer completed a request sent to node a: %r" % outcome
+    finally:
+        nodes.close()
+
+
+def test_one_user_cannot_take_every_place_and_operations_never_wait_behind_requests():
+    """Attack S8-A-3: one user's flood (or slow link previews) took all the places for the
+    home node, and other users forwarded there, and sign-out notices, got 503."""
+    nodes = Nodes(lambda node, call: Answer(200, u"{}", None, node), forward_seconds=3,
+                  threads=16)
+    try:
+        nodes.cluster.silence(u"a")
+        share = forwarding.PER_USER_WAITING
+        flood = [_in_background(lambda n=n: nodes.forward(u"b", u"a", u"f%d" % n, u"carol"))
+                 for n in range(share)]
+        wait_for(lambda: len(nodes.cluster.sent) == share, "carol's calls were not sent")
+        error = raised(lambda: nodes.forward(u"b", u"a", u"one-more", u"carol"))
+        assert isinstance(error, TooManyRequests) and error.headers.get("Retry-After"), error
+        others = [_in_background(lambda n=n: nodes.forward(u"b", u"a", u"o%d" % n, u"alice"))
+                  for n in range(share)]
+        operation = _in_background(lambda: nodes.forward(u"b", u"a", u"op", u"bob",
+                                                         u"#signed-out"))
+        wait_for(lambda: len(nodes.cluster.sent) == 2 * share + 1,
+                 "alice's calls or the operation were refused while carol's waited: %d sent" %
+                 len(nodes.cluster.sent))
+        for thread, _ in flood + others + [operation]:
+            thread.join(10)
     finally:
         nodes.close()

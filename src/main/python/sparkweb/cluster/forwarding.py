@@ -20,6 +20,10 @@ Bounds (review S6-R-3, S6-R-5):
   ``forwardThreads``; beyond that a request is answered 503 at once, so a home node that is
   alive for Hazelcast but does not answer cannot hold every web-server thread (shared with
   BOSH and WebSocket) for ``forwardSeconds`` each.
+- One user has at most ``PER_USER_WAITING`` of those places (attack S8-A-3): beyond, that
+  user's request is answered 429, so one page or script cannot take every place and have
+  other users of the same home node refused. Cluster operations (a sign-out to announce, a
+  route to re-assert) have a reserve of their own and never wait behind requests.
 - The home node starts a call only while its origin still waits for it: one that waited in
   the queue longer than ``forwardSeconds`` less a margin (measured on the home node's own clock
   from its arrival, so no clocks need agree) is dropped, never run after the origin answered
@@ -35,13 +39,13 @@ from java.lang import System, Thread, Throwable
 from java.util.concurrent import ArrayBlockingQueue, CompletableFuture, ConcurrentHashMap, \
     RejectedExecutionException, Semaphore, ThreadPoolExecutor, TimeUnit, \
     TimeoutException
-from java.util.concurrent.atomic import AtomicBoolean, AtomicLong
+from java.util.concurrent.atomic import AtomicBoolean, AtomicInteger, AtomicLong
 
 from sparkweb import config
 from sparkweb.cluster.messages import Answer, Call, MessageError, decode, encode_answer, \
     encode_call
 from sparkweb.cluster.relay_messages import is_relay
-from sparkweb.errors import HomeElsewhere, ServiceUnavailable
+from sparkweb.errors import HomeElsewhere, ServiceUnavailable, TooManyRequests
 from sparkweb.cluster.threads import DaemonThreads, Run
 from sparkweb.log import RepeatedFailures, log_failure, logger
 
@@ -50,6 +54,10 @@ QUEUED_CALLS = 256
 RETRY_AFTER = {"Retry-After": "1"}
 # Requests that may wait here for one other node, per forwarded-request thread it runs.
 WAITING_PER_THREAD = 2
+# One user's share of them: a browser has at most six HTTP/1.1 connections to one host.
+PER_USER_WAITING = 8
+# Cluster operations (paths starting with "#") that may wait here for one other node.
+OPERATIONS_WAITING = 8
 # A queued call starts only if its origin will wait this much longer (at most half its wait).
 START_MARGIN_SECONDS = 2.0
 
@@ -69,6 +77,8 @@ class Forwarding(object):
         self._serving = serving               # cluster.serving.ServingNodes
         self._pending = ConcurrentHashMap()   # call id -> _Pending
         self._places = ConcurrentHashMap()    # node -> Semaphore: requests that may wait on it
+        self._operation_places = ConcurrentHashMap()   # node -> Semaphore, for operations
+        self._waiting_by_user = ConcurrentHashMap()    # node + user -> AtomicInteger
         self._closed = AtomicBoolean()        # no more requests are forwarded (unload)
         self._pool = None
         self._serve = None
@@ -164,7 +174,26 @@ class Forwarding(object):
         when SparkWeb is not serving on that node, or when too many requests wait for that
         node already."""
         self.check_serving(node)
-        places = self._places_on(node)
+        if call.path.startswith(u"#"):
+            places = self._semaphore(self._operation_places, node, OPERATIONS_WAITING)
+            return self._within(places, node, call)
+        user_key = u"%s\n%s" % (node, call.username)
+        waiting = self._waiting_by_user.get(user_key)
+        if waiting is None:
+            fresh = AtomicInteger()
+            waiting = self._waiting_by_user.putIfAbsent(user_key, fresh)
+            if waiting is None:   # (an AtomicInteger at 0 is false in Jython: no "or" here)
+                waiting = fresh
+        try:
+            if waiting.incrementAndGet() > PER_USER_WAITING:
+                raise TooManyRequests("Too many of your requests wait for your session's "
+                                      "cluster node; try again.", dict(RETRY_AFTER))
+            return self._within(self._places_on(node), node, call)
+        finally:
+            if waiting.decrementAndGet() == 0:
+                self._waiting_by_user.remove(user_key, waiting)
+
+    def _within(self, places, node, call):
         if not places.tryAcquire():
             LOG.debug("A request for node %s was refused: too many wait for it" % node)
             raise unavailable("Too many requests wait for your session's cluster node; "
@@ -198,19 +227,24 @@ class Forwarding(object):
             self._pending.remove(call.id)
 
     def _places_on(self, node):
-        places = self._places.get(node)
+        return self._semaphore(self._places, node, WAITING_PER_THREAD *
+                               self._settings.get(config.CLUSTER_FORWARD_THREADS))
+
+    @staticmethod
+    def _semaphore(by_node, node, permits):
+        places = by_node.get(node)
         if places is None:
-            threads = self._settings.get(config.CLUSTER_FORWARD_THREADS)
-            self._places.putIfAbsent(node, Semaphore(WAITING_PER_THREAD * threads))
-            places = self._places.get(node)
+            by_node.putIfAbsent(node, Semaphore(permits))
+            places = by_node.get(node)
         return places
 
     def node_left(self, node):
         """Requests waiting for ``node`` (every one, for None: this node left) end with 503."""
-        if node is None:
-            self._places.clear()
-        else:
-            self._places.remove(node)   # a waiting request releases the one it holds
+        for by_node in (self._places, self._operation_places):
+            if node is None:
+                by_node.clear()
+            else:
+                by_node.remove(node)   # a waiting request releases the one it holds
         self._fail_waiting(node)
         if self.relays is not None:
             self.relays.node_left(node)
