@@ -205,8 +205,8 @@ def start_jfr(pid, output):
                     "filename=" + os.path.abspath(output)], capture_output=True, timeout=60)
 
 
-def stop_jfr(pid, output):
-    subprocess.run(["jcmd", str(pid), "JFR.stop", "name=sidebyside",
+def stop_jfr(pid, output, name="sidebyside"):
+    subprocess.run(["jcmd", str(pid), "JFR.stop", "name=" + name,
                     "filename=" + os.path.abspath(output)], capture_output=True, timeout=120)
 
 
@@ -220,6 +220,12 @@ def main():
     parser.add_argument("--heap", default="1g")
     parser.add_argument("--jfr", help="record a JFR profile of Openfire during parts 2-3")
     parser.add_argument("--json", help="also write the JSON summary to this file")
+    parser.add_argument("--warm-up-only", action="store_true",
+                        help="only part 1 (no ejabberd, latency or throughput): the peak is "
+                             "then the curve's best 3 s, so give it a window long enough")
+    parser.add_argument("--jfr-from-start", metavar="FILE",
+                        help="record a JFR profile of Openfire from its JVM's start (what is "
+                             "cold: compilations, deoptimisations, CPU by thread)")
     parser.add_argument("--optional-plugins", action="store_true",
                         help="keep Openfire's Monitoring, HTTP File Upload and Bookmarks plugins")
     args = parser.parse_args()
@@ -233,7 +239,11 @@ def main():
     result = {"load_average_start": load_average(), "rates": rates,
               "ejabberd": ejabberd_missing or "23.x (Debian)"}
     classes, ceiling_jar = java_parts.build(paths.WORK, os.environ["OPENFIRE_HOME"])
-    openfire = BenchOpenfire(os.environ["OPENFIRE_HOME"], ceiling_jar, "-Xmx" + args.heap,
+    java_options = "-Xmx" + args.heap
+    if args.jfr_from_start:
+        java_options += " -XX:StartFlightRecording=settings=profile,filename=" + \
+            os.path.abspath(args.jfr_from_start)
+    openfire = BenchOpenfire(os.environ["OPENFIRE_HOME"], ceiling_jar, java_options,
                              args.optional_plugins)
     result["openfire_optional_plugins"] = bool(args.optional_plugins)
     ejabberd = None
@@ -253,6 +263,12 @@ def main():
         result["ceiling_same_json"] = fair
         if not fair:
             result["ceiling_differs"] = {"sparkweb": mine, "ceiling": ceiling}
+        if args.warm_up_only:
+            result["warm_up"] = warm_up_summary(curve, steady_peak(curve),
+                                                args.warm_up_window)
+            if args.jfr_from_start:
+                stop_jfr(openfire.process.pid, args.jfr_from_start, "1")
+            return finish(result, args.json)
         if not ejabberd_missing:
             print("Starting ejabberd ...", flush=True)
             ports = {"c2s": free_port(), "http": free_port()}
@@ -274,19 +290,26 @@ def main():
             "SparkWeb GET /user")]
         steady = float(get_user[0].get("per_second") or 0) if get_user else 0
         peak = max(steady_peak(curve), steady)
-        result["warm_up"] = {"offset_s": curve["offset_s"], "buckets": curve["buckets"],
-                             "peak_per_second": round(peak, 1),
-                             "seconds_to_90_percent": time_to_90(curve, peak),
-                             "window_s": args.warm_up_window}
+        result["warm_up"] = warm_up_summary(curve, peak, args.warm_up_window)
     finally:
         if ejabberd is not None:
             ejabberd.stop()
         openfire.stop()
+    finish(result, args.json)
+
+
+def warm_up_summary(curve, peak, window):
+    return {"offset_s": curve["offset_s"], "buckets": curve["buckets"],
+            "peak_per_second": round(peak, 1), "seconds_to_90_percent": time_to_90(curve, peak),
+            "window_s": window}
+
+
+def finish(result, json_file):
     result["load_average_end"] = load_average()
     print(report.table(result))
     text = json.dumps(result)
-    if args.json:
-        with open(args.json, "w") as out:
+    if json_file:
+        with open(json_file, "w") as out:
             out.write(text + "\n")
     print(text)
 
