@@ -247,3 +247,51 @@ def test_the_warm_up_waits_for_a_web_server_that_starts_after_the_plugin():
     alive = [thread for thread in Thread.getAllStackTraces().keySet()
              if thread.getName() == "sparkweb-warm-up" and thread.isAlive()]
     assert not alive, "the warm-up thread outlived stop()"
+
+
+class _Answered(object):
+    def get(self, amount, unit):
+        return self
+
+    def getStatus(self):
+        return 401
+
+
+class _FakeJersey(object):
+    """A servlet holder whose Jersey answers every request 401 at once."""
+
+    def getServlet(self):
+        return self
+
+    def getApplicationHandler(self):
+        return self
+
+    def getConfiguration(self):
+        return None
+
+    def apply(self, request):
+        return _Answered()
+
+
+def test_the_warm_up_gives_way_while_real_requests_are_served():
+    """While requests are being served the warm-up sends none (they warm the same code, and
+    on two cores it only took their CPU); once they are done it goes on."""
+    from java.util.concurrent.atomic import AtomicBoolean
+    from sparkweb.http.warm_up import WarmUp
+    serving = AtomicBoolean(True)
+    warm_up = WarmUp(_FakeJersey(), seconds=30, requests=100, busy=serving.get).start()
+    try:
+        deadline = time.time() + 10
+        while warm_up.paused.get() < 20 and time.time() < deadline:
+            Thread.sleep(20)
+        assert warm_up.paused.get() >= 20, "the warm-up never paused: %d" % warm_up.paused.get()
+        assert warm_up.sent.get() == 0, "it sent %d requests while others were served" % (
+            warm_up.sent.get())
+        serving.set(False)
+        deadline = time.time() + 20
+        while warm_up.sent.get() < 100 and time.time() < deadline:
+            Thread.sleep(20)
+        assert warm_up.sent.get() == 100, "after the requests it sent %d of 100" % (
+            warm_up.sent.get())
+    finally:
+        warm_up.stop()

@@ -12,7 +12,9 @@ a path that does not exist (404). Between requests it runs the other hot paths i
 dropped, its audience is no domain: nothing it signs is accepted anywhere), and a chat event
 made as a session makes it (catalogue, JSON, numbered in an event log, SSE frame). It stops
 after :data:`SECONDS` or :data:`REQUESTS`, yields between requests so that Openfire's own start
-is not held up, and :meth:`WarmUp.stop` ends it before the context goes away (plugin stop).
+is not held up, gives way while real requests are being served (``busy``: they warm the same
+code, and on two cores a warm-up thread beside them only took their CPU: the side-by-side
+benchmark's first seconds got slower once the warm-up ran at all), and :meth:`WarmUp.stop` ends it before the context goes away (plugin stop).
 """
 from __future__ import absolute_import
 
@@ -39,6 +41,7 @@ REQUESTS = 5000
 WAIT_SECONDS = 600    # for Jersey: Openfire with many plugins, under load, starts slowly
 WAITING_ROUNDS = 500  # of the paths without Jersey while Openfire is still starting
 POLL_MILLIS = 100
+PAUSE_MILLIS = 20     # while real requests are being served
 BASE = URI.create("http://warm-up.invalid/sparkweb/api/rest/")
 NOBODY = u"warm-up.invalid"
 PATHS = ("user", "user", "user", "no-such-route")
@@ -77,12 +80,14 @@ class HotPaths(object):
 
 
 class WarmUp(Runnable):
-    def __init__(self, servlet_holder, seconds=SECONDS, requests=REQUESTS):
+    def __init__(self, servlet_holder, seconds=SECONDS, requests=REQUESTS, busy=None):
         self._holder = servlet_holder
+        self._busy = busy or (lambda: False)
         self._seconds = seconds
         self._requests = requests
         self._stopped = AtomicBoolean(False)
         self.sent = AtomicInteger()
+        self.paused = AtomicInteger()   # times it gave way to real requests
         self.statuses = {}
         self.hot_paths = None
         self._thread = None
@@ -139,6 +144,10 @@ class WarmUp(Runnable):
         token = unusable_token()
         while not self._stopped.get() and System.nanoTime() < deadline and \
                 self.sent.get() < self._requests:
+            if self._busy():
+                self.paused.incrementAndGet()
+                Thread.sleep(PAUSE_MILLIS)
+                continue
             path = PATHS[self.sent.get() % len(PATHS)]
             request = ContainerRequest(BASE, BASE.resolve(path), "GET", None,
                                        MapPropertiesDelegate(), handler.getConfiguration())
