@@ -45,6 +45,7 @@ from sidebyside import ejabberd as ejabberd_peer, java_parts, peers, report  # n
 from sidebyside.latency import Run, measure  # noqa: E402
 
 USERS = ("alice", "bob", "carol", "dave")
+JFR_STACK_DEPTH = 512
 
 
 OPTIONAL_PLUGINS = ("monitoring.jar", "httpfileupload.jar", "bookmarks.jar")
@@ -183,12 +184,13 @@ def throughput_rows(openfire, tokens, ejabberd, classes, seconds, connections):
     rows = []
     for name, go in runs:
         load_before = load_average()
+        started_utc = time.strftime("%H:%M:%S", time.gmtime())
         try:
             row = go()
             row.pop("buckets", None)
         except Exception as failure:
             row = {"error": "%s: %s" % (type(failure).__name__, failure)}
-        row.update(name=name, load_average=load_before)
+        row.update(name=name, load_average=load_before, started_utc=started_utc)
         rows.append(row)
         print("  %s: %s" % (name, json.dumps(row)), flush=True)
     return rows
@@ -248,6 +250,8 @@ def main():
               "ejabberd": ejabberd_missing or "23.x (Debian)"}
     classes, ceiling_jar = java_parts.build(paths.WORK, os.environ["OPENFIRE_HOME"])
     java_options = "-Xmx" + args.heap
+    if args.jfr or args.jfr_from_start:   # Jython's stacks are deeper than JFR's default 64
+        java_options += " -XX:FlightRecorderOptions:stackdepth=%d" % JFR_STACK_DEPTH
     if args.jfr_from_start:
         java_options += " -XX:StartFlightRecording=settings=profile,filename=" + \
             os.path.abspath(args.jfr_from_start)
