@@ -167,7 +167,51 @@ def test_a_client_that_stops_reading_is_closed_when_its_queue_overflows():
         sse_stream.offer(event(number))
     assert not closed, "closed before the queue was full"
     sse_stream.offer(event(5))
-    assert closed == [sse_stream] and async_context.completed, "overflowing stream not closed"
+    assert closed == [sse_stream], "overflowing stream not closed"
+    # Completing the response under a pending write makes Jetty fail it with three warnings
+    # and their stack traces, on the closing (publisher's) thread: it waits for the write.
+    assert not async_context.completed, "completed with a write pending"
+    output.ready = True
+    sse_stream.onWritePossible()        # the client read after all
+    assert async_context.completed, "not completed once the pending write was done"
+    assert len(output.written) == 0, "wrote after closing"
+
+
+def test_a_closed_stream_whose_pending_write_fails_is_completed():
+    sse_stream, output, async_context, closed = stream(max_events=1)
+    output.ready = False
+    sse_stream.offer(event(0))
+    sse_stream.offer(event(1))
+    assert closed == [sse_stream] and not async_context.completed
+    sse_stream.onError(RuntimeException("idle timeout"))   # Jetty, when the reader never reads
+    assert async_context.completed, "a stream whose write failed was never completed"
+
+
+def test_a_stream_closed_with_nothing_pending_is_completed_at_once():
+    sse_stream, output, async_context, closed = stream()
+    sse_stream.offer(event(0))
+    sse_stream.close()                  # a logout, say
+    assert closed == [sse_stream] and async_context.completed, "idle stream not completed"
+
+
+def test_a_stream_closed_while_another_thread_writes_is_completed_by_that_writer():
+    output = FakeOutput()
+    async_context = FakeAsync(FakeResponse(output))
+    sse_stream = SseStream(async_context, 50, 1024 * 1024, False, None)
+    output.listener = sse_stream
+    writes, completed_mid_write = [], []
+
+    def write_then_close(chunk):        # the stream closes (from "elsewhere") mid-write
+        writes.append(chunk)
+        if len(writes) == 1:
+            sse_stream.close()
+            completed_mid_write.append(async_context.completed)
+    output.write = write_then_close
+    sse_stream.offer(event(0))
+    sse_stream.offer(event(1))
+    sse_stream.onWritePossible()
+    assert completed_mid_write == [False], "completed while a write was in progress"
+    assert async_context.completed, "the writer did not complete the stream closed meanwhile"
 
 
 def test_writing_resumes_when_the_connection_is_ready_again_and_loses_nothing():
@@ -203,7 +247,7 @@ def test_a_client_that_stops_reading_is_closed_when_its_queued_bytes_pass_the_li
         sse_stream.offer(event(number, size=3000))
     assert not closed, "closed within the byte limit"
     sse_stream.offer(event(3, size=3000))
-    assert closed == [sse_stream] and async_context.completed, "stream past its bytes kept open"
+    assert closed == [sse_stream], "stream past its bytes kept open"
 
 
 def test_one_event_larger_than_the_byte_limit_still_reaches_a_reading_client():

@@ -59,6 +59,7 @@ class SseStream(WriteListener, AsyncListener):
         self._draining = AtomicBoolean(False)
         self._wakeups = AtomicInteger(0)    # onWritePossible() calls so far
         self._closed = AtomicBoolean(False)
+        self._completed = AtomicBoolean(False)   # the response, once closed and no write pending
         self.raw = raw      # wants chatapi.xmpp events: the session logs them only then
         self._listening = False   # no writes until the container calls onWritePossible
         self._on_close = on_close
@@ -104,13 +105,16 @@ class SseStream(WriteListener, AsyncListener):
             except (Exception, Throwable):   # e.g. Jetty's EofException: the client is gone
                 self._draining.set(False)
                 self.close()
+                self._complete()
                 return
             self._draining.set(False)
             if waiting:
                 if self._wakeups.get() == wakeups:
-                    return               # onWritePossible() resumes
+                    break                # onWritePossible() resumes
             elif self._queue.isEmpty():
-                return
+                break
+        if self._closed.get():           # closed while this thread (or Jetty) was writing
+            self._complete_when_idle()
 
     def _write_while_ready(self):
         """True when it stopped because the connection was not ready (isReady() false)."""
@@ -130,12 +134,33 @@ class SseStream(WriteListener, AsyncListener):
             LOG.debug("Event stream closed")
             self._queue.clear()
             self._queued_bytes.set(0)
+            self._complete_when_idle()
+            if self._on_close is not None:
+                self._on_close(self)
+
+    def _complete_when_idle(self):
+        """Completes the response of a closed stream unless a write is still pending. Jetty
+        fails a pending write when the response completes under it, with three warnings and
+        their stack traces, and finishes the request on the closing thread (often an XMPP
+        routing thread). A pending write ends in onWritePossible() once the client reads, or
+        in onError() at Jetty's idle timeout if it never does: both complete then."""
+        if not self._draining.compareAndSet(False, True):
+            return                       # a writer is busy: it completes when it is done
+        try:
+            pending = self._listening and not self._out.isReady()
+        except (Exception, Throwable):   # the connection is gone: nothing is pending
+            pending = False
+        finally:
+            self._draining.set(False)
+        if not pending:
+            self._complete()
+
+    def _complete(self):
+        if self._completed.compareAndSet(False, True):
             try:
                 self._async.complete()
             except (Exception, Throwable):   # already completed by the container
                 pass
-            if self._on_close is not None:
-                self._on_close(self)
 
     # --- WriteListener ------------------------------------------------------------------
     def onWritePossible(self):
@@ -143,11 +168,13 @@ class SseStream(WriteListener, AsyncListener):
         self._wakeups.incrementAndGet()
         self.drain()
 
-    def onError(self, error):
+    def onError(self, error):    # a write failed (WriteListener), or the request (AsyncListener)
         self.close()
+        self._complete()
 
     # --- AsyncListener ------------------------------------------------------------------
     def onComplete(self, event):
+        self._completed.set(True)
         self.close()
 
     def onTimeout(self, event):

@@ -12,6 +12,7 @@ import jarray
 from java.lang import Thread, Throwable, Void
 from java.lang.invoke import MethodHandles, MethodType
 from java.util import Locale, Optional
+from java.util.concurrent import CompletableFuture, TimeUnit, TimeoutException
 from org.dom4j import DocumentHelper, QName
 from org.jivesoftware.openfire import SessionManager, SessionPacketRouter, XMPPServer
 from org.jivesoftware.openfire.auth import AuthToken
@@ -29,6 +30,9 @@ from sparkweb.xmpp import stanza as model
 LOG = logger("xmpp")
 # A listener that fails may fail on every stanza: each kind is logged once, with its traceback.
 _DELIVERY_FAILURES = RepeatedFailures(LOG, "Handling a stanza for a SparkWeb session")
+# How long close() waits for Openfire to finish removing the session (normally milliseconds;
+# longer only when the common pool its close listeners run on is starved).
+CLOSE_WAIT_SECONDS = 5
 
 
 # The classloader of Openfire itself (and of its Jetty).
@@ -77,6 +81,8 @@ class SparkWebConnection(VirtualConnection):
         VirtualConnection.__init__(self)
         self._listener = listener
         self._configuration = None
+        # Completed once Openfire has run every close listener: the session is removed.
+        self.removed = CompletableFuture()
 
     def deliver(self, packet):
         try:
@@ -88,6 +94,8 @@ class SparkWebConnection(VirtualConnection):
         pass   # raw text is only stream-level XML (errors, closing tags): nothing to show
 
     def closeVirtualConnection(self, error):
+        # Openfire calls this after its close listeners, so the route is gone by now.
+        self.removed.complete(None)
         self._listener.on_closed()
 
     def systemShutdown(self):
@@ -142,7 +150,16 @@ class LiveSession(object):
         OpenfireCall.invoke(MethodHandles.insertArguments(_ROUTE, 0, self._router, packet))
 
     def close(self):
+        """Closes the session and returns once Openfire has removed it. Openfire removes a
+        closing session's route asynchronously, by address; up to 5.0 that removal takes the
+        route of whatever session has the address by then, so a next session of the user
+        (same full JID) must not start before it is done."""
         self._connection.close()
+        try:    # CompletableFuture.get lets a common-pool thread compensate while it waits
+            self._connection.removed.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)
+        except TimeoutException:
+            LOG.warn("Openfire took over %d s to remove the closed XMPP session %s." % (
+                CLOSE_WAIT_SECONDS, self.jid))
 
 
 def _roster_request():

@@ -4,6 +4,13 @@ import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInput;
 import java.io.ObjectOutput;
+import java.lang.management.ManagementFactory;
+
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.StandardMBean;
 
 import org.jivesoftware.util.cache.ClusterTask;
 
@@ -16,6 +23,12 @@ import org.jivesoftware.util.cache.ClusterTask;
  * It carries two byte arrays and, when run, hands them to the {@link Receiver} SparkWeb set on
  * start (and cleared on stop). Tasks run on Openfire's cluster executor, which also routes
  * packets between nodes: the receiver must return at once and do its work elsewhere.
+ *
+ * <p>Hazelcast caches the classes it resolves by name, so after SparkWeb is reloaded it may go
+ * on instantiating the unloaded copy of this class, whose receiver was cleared, for as long as
+ * that copy is not garbage-collected. So the receiver is also registered JVM-wide, as a
+ * platform MBean whose interface has only JDK types: any copy of this class can reach the
+ * running SparkWeb's receiver through it.
  */
 public final class ClusterMessage implements ClusterTask<Void> {
 
@@ -28,6 +41,15 @@ public final class ClusterMessage implements ClusterTask<Void> {
     public interface Receiver {
         void receive(byte[] envelope, byte[] body);
     }
+
+    /** The running SparkWeb's receiver, as every copy of this class can find it. */
+    public interface ReceiverMBean {
+        void receive(byte[] envelope, byte[] body);
+    }
+
+    static final String RECEIVER_NAME =
+            "org.igniterealtime.openfire.plugin.sparkweb:type=ClusterMessageReceiver";
+    private static final String[] RECEIVE_SIGNATURE = {byte[].class.getName(), byte[].class.getName()};
 
     private static volatile Receiver receiver;
 
@@ -44,15 +66,38 @@ public final class ClusterMessage implements ClusterTask<Void> {
     }
 
     /** Sets (or, with null, clears) this node's receiver. */
-    public static void setReceiver(Receiver newReceiver) {
+    public static synchronized void setReceiver(Receiver newReceiver) throws JMException {
         receiver = newReceiver;
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName(RECEIVER_NAME);
+        if (server.isRegistered(name)) {
+            server.unregisterMBean(name);
+        }
+        if (newReceiver != null) {
+            server.registerMBean(new StandardMBean(newReceiver::receive, ReceiverMBean.class), name);
+        }
     }
 
     @Override
     public void run() {
         Receiver current = receiver;
-        if (current != null) {   // null: SparkWeb is stopping here; the sender times out
+        if (current != null) {
             current.receive(envelope, body);
+        } else {
+            deliverThroughMBean();
+        }
+    }
+
+    /** This copy of the class has no receiver: it is an unloaded SparkWeb's (see above), or
+     * SparkWeb is not running here, and the sender times out. */
+    private void deliverThroughMBean() {
+        try {
+            ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName(RECEIVER_NAME),
+                    "receive", new Object[] {envelope, body}, RECEIVE_SIGNATURE);
+        } catch (InstanceNotFoundException notRunning) {
+            // dropped: no SparkWeb runs on this node
+        } catch (JMException failed) {
+            throw new IllegalStateException("SparkWeb's cluster receiver failed", failed);
         }
     }
 
