@@ -20,19 +20,20 @@ import collections
 import re
 import subprocess
 
-# (stage, frame prefix or substring), tried in order on each frame from the leaf outwards.
+# (stage, frame prefixes), tried in order on each frame from the leaf outwards. Jython's
+# proxies of SparkWeb's Java subclasses (the filters) are named org.python.proxies.sparkweb...
 STAGES = [
-    ("filter: request gate (app.RequestGate)", ("sparkweb.http.app$py.doFilter",
-                                                "org.python.proxies.sparkweb.http.app$RequestGate")),
+    ("filter: request gate (app.RequestGate)",
+     ("sparkweb.http.app$py.doFilter", "org.python.proxies.sparkweb.http.app$RequestGate")),
     ("filter: security headers", ("sparkweb.http.headers$py",
                                   "org.python.proxies.sparkweb.http.headers$")),
     ("filter: CORS + client address", ("sparkweb.http.cors$py", "sparkweb.http.client_address$py",
                                        "org.python.proxies.sparkweb.http.cors$")),
     ("filter: body reader", ("sparkweb.http.body_reader$py",
                              "org.python.proxies.sparkweb.http.body_reader$")),
-    ("Jersey -> Python glue (inflector, _Handler)", ("org.igniterealtime.openfire.plugin.sparkweb"
-                                                     ".PythonInflector",
-                                                     "org.python.proxies.sparkweb.http.app$_Handler")),
+    ("Jersey -> Python glue (inflector, _Handler)",
+     ("org.igniterealtime.openfire.plugin.sparkweb.PythonInflector",
+      "org.python.proxies.sparkweb.http.app$_Handler")),
     ("token check (auth)", ("sparkweb.auth.",)),
     ("JSON encoding", ("json.encoder$py", "sparkweb.jsontext$py", "org.python.modules._json")),
     ("handler (api)", ("sparkweb.api.",)),
@@ -56,7 +57,6 @@ def stage_of(frames):
     for frame in frames:
         for stage, markers in STAGES:
             if any(frame.startswith(marker) for marker in markers):
-                # Jython's proxies for our classes live under org.python.proxies.sparkweb
                 return stage
         if not frame.startswith(RUNTIME):
             return "other: " + frame.rsplit(".", 1)[0]

@@ -5,16 +5,17 @@ Jersey's routing and the pipeline run interpreted until the JIT has seen them of
 side-by-side benchmark showed GET /user still getting faster a minute after start). So once the
 web context is up (on Openfire's start only after every plugin has loaded: the thread waits for
 Jersey, :meth:`WarmUp._jersey_when_ready`), one background thread sends requests straight into
-Jersey's application handler (no socket, no servlet filters, nothing logged): GET /user with a token signed by a key
-nobody has (the whole token check runs, ending in 401: nothing is ever authorised) and a GET of
-a path that does not exist (404). Between requests it runs the other hot paths in-process
-(issue 16): a token issued and verified by a throwaway token service (its random key is
-dropped, its audience is no domain: nothing it signs is accepted anywhere), and a chat event
-made as a session makes it (catalogue, JSON, numbered in an event log, SSE frame). It stops
-after :data:`SECONDS` or :data:`REQUESTS`, yields between requests so that Openfire's own start
-is not held up, gives way while real requests are being served (``busy``: they warm the same
-code, and on two cores a warm-up thread beside them only took their CPU: the side-by-side
-benchmark's first seconds got slower once the warm-up ran at all), and :meth:`WarmUp.stop` ends it before the context goes away (plugin stop).
+Jersey's application handler (no socket, no servlet filters, nothing logged): GET /user with a
+token signed by a key nobody has (the whole token check runs, ending in 401: nothing is ever
+authorised) and a GET of a path that does not exist (404). Between requests it runs the other
+hot paths in-process (issue 16): a token issued and verified by a throwaway token service (its
+random key is dropped, its audience is no domain: nothing it signs is accepted anywhere), and a
+chat event made as a session makes it (catalogue, JSON, numbered in an event log, SSE frame).
+It stops after :data:`SECONDS` or :data:`REQUESTS`, yields between requests so that Openfire's
+own start is not held up, gives way while real requests are being served (``busy``: they warm
+the same code, and on two cores a warm-up thread beside them only took their CPU: the
+side-by-side benchmark's first seconds got slower once the warm-up ran at all), and
+:meth:`WarmUp.stop` ends it before the context goes away (plugin stop).
 """
 from __future__ import absolute_import
 
