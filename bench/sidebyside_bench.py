@@ -3,13 +3,17 @@
     OPENFIRE_HOME=/work/openfire/5.1.1 python3 bench/sidebyside_bench.py
         [--rates 500] [--seconds 10] [--throughput-seconds 10] [--connections 16]
         [--warm-up-window 40] [--heap 1g] [--jfr FILE] [--json FILE]
+        [--warm-up-delay S] [--warm-up-only] [--jfr-from-start FILE]
 
 Starts, on loopback only, a scratch Openfire (tests/harness) with the built sparkweb.jar and a
 benchmark-only ceiling plugin (bench/sidebyside/java/ceiling, compiled here, never shipped),
 and ejabberd (Debian's package) with a generated configuration and spool directory. Then:
 
-1. Warm-up: from the moment SparkWeb's API answers, GET /user at ``--connections`` for
-   ``--warm-up-window`` s in 1 s buckets: the time to 90 % of peak throughput.
+1. Warm-up: from the moment SparkWeb's API answers (or ``--warm-up-delay`` s later: clients
+   that come back a little after a restart), GET /user at ``--connections`` for
+   ``--warm-up-window`` s in 1 s buckets: the time to 90 % of peak throughput, counted from
+   the API's first answer. ``--warm-up-only`` stops after this part (the peak is then the
+   curve's best 3 s).
 2. Latency at each of ``--rates`` (messages/s, ``--seconds`` each, after 3 s unmeasured):
    SparkWeb REST->SSE, SparkWeb REST->XMPP client, Openfire's native client->client,
    ejabberd's mod_http_api send_message->client, ejabberd's native client->client.
@@ -41,6 +45,7 @@ from sidebyside import ejabberd as ejabberd_peer, java_parts, peers, report  # n
 from sidebyside.latency import Run, measure  # noqa: E402
 
 USERS = ("alice", "bob", "carol", "dave")
+JFR_STACK_DEPTH = 512
 
 
 OPTIONAL_PLUGINS = ("monitoring.jar", "httpfileupload.jar", "bookmarks.jar")
@@ -179,12 +184,13 @@ def throughput_rows(openfire, tokens, ejabberd, classes, seconds, connections):
     rows = []
     for name, go in runs:
         load_before = load_average()
+        started_utc = time.strftime("%H:%M:%S", time.gmtime())
         try:
             row = go()
             row.pop("buckets", None)
         except Exception as failure:
             row = {"error": "%s: %s" % (type(failure).__name__, failure)}
-        row.update(name=name, load_average=load_before)
+        row.update(name=name, load_average=load_before, started_utc=started_utc)
         rows.append(row)
         print("  %s: %s" % (name, json.dumps(row)), flush=True)
     return rows
@@ -205,8 +211,8 @@ def start_jfr(pid, output):
                     "filename=" + os.path.abspath(output)], capture_output=True, timeout=60)
 
 
-def stop_jfr(pid, output):
-    subprocess.run(["jcmd", str(pid), "JFR.stop", "name=sidebyside",
+def stop_jfr(pid, output, name="sidebyside"):
+    subprocess.run(["jcmd", str(pid), "JFR.stop", "name=" + name,
                     "filename=" + os.path.abspath(output)], capture_output=True, timeout=120)
 
 
@@ -220,6 +226,16 @@ def main():
     parser.add_argument("--heap", default="1g")
     parser.add_argument("--jfr", help="record a JFR profile of Openfire during parts 2-3")
     parser.add_argument("--json", help="also write the JSON summary to this file")
+    parser.add_argument("--warm-up-delay", type=float, default=0,
+                        help="start the warm-up curve this many seconds after the API's first "
+                             "answer (clients that come back a little after a restart); the "
+                             "time to 90%% is still counted from that first answer")
+    parser.add_argument("--warm-up-only", action="store_true",
+                        help="only part 1 (no ejabberd, latency or throughput): the peak is "
+                             "then the curve's best 3 s, so give it a window long enough")
+    parser.add_argument("--jfr-from-start", metavar="FILE",
+                        help="record a JFR profile of Openfire from its JVM's start (what is "
+                             "cold: compilations, deoptimisations, CPU by thread)")
     parser.add_argument("--optional-plugins", action="store_true",
                         help="keep Openfire's Monitoring, HTTP File Upload and Bookmarks plugins")
     args = parser.parse_args()
@@ -233,7 +249,13 @@ def main():
     result = {"load_average_start": load_average(), "rates": rates,
               "ejabberd": ejabberd_missing or "23.x (Debian)"}
     classes, ceiling_jar = java_parts.build(paths.WORK, os.environ["OPENFIRE_HOME"])
-    openfire = BenchOpenfire(os.environ["OPENFIRE_HOME"], ceiling_jar, "-Xmx" + args.heap,
+    java_options = "-Xmx" + args.heap
+    if args.jfr or args.jfr_from_start:   # Jython's stacks are deeper than JFR's default 64
+        java_options += " -XX:FlightRecorderOptions:stackdepth=%d" % JFR_STACK_DEPTH
+    if args.jfr_from_start:
+        java_options += " -XX:StartFlightRecording=settings=profile,filename=" + \
+            os.path.abspath(args.jfr_from_start)
+    openfire = BenchOpenfire(os.environ["OPENFIRE_HOME"], ceiling_jar, java_options,
                              args.optional_plugins)
     result["openfire_optional_plugins"] = bool(args.optional_plugins)
     ejabberd = None
@@ -245,6 +267,10 @@ def main():
         tokens = dict((name, target.login(name)) for name in ("alice", "bob"))
         print("Warm-up curve (GET /user, %d connections, %g s) ..." % (
             args.connections, args.warm_up_window), flush=True)
+        idle = args.warm_up_delay - (time.monotonic() - api_up_at)
+        if idle > 0:
+            time.sleep(idle)
+        result["warm_up_delay_s"] = args.warm_up_delay
         result["load_average_warm_up"] = load_average()
         curve = warm_up_curve(openfire, classes, tokens["alice"], api_up_at,
                               args.warm_up_window, args.connections)
@@ -253,6 +279,12 @@ def main():
         result["ceiling_same_json"] = fair
         if not fair:
             result["ceiling_differs"] = {"sparkweb": mine, "ceiling": ceiling}
+        if args.warm_up_only:
+            result["warm_up"] = warm_up_summary(curve, steady_peak(curve),
+                                                args.warm_up_window)
+            if args.jfr_from_start:
+                stop_jfr(openfire.process.pid, args.jfr_from_start, "1")
+            return finish(result, args.json)
         if not ejabberd_missing:
             print("Starting ejabberd ...", flush=True)
             ports = {"c2s": free_port(), "http": free_port()}
@@ -274,19 +306,26 @@ def main():
             "SparkWeb GET /user")]
         steady = float(get_user[0].get("per_second") or 0) if get_user else 0
         peak = max(steady_peak(curve), steady)
-        result["warm_up"] = {"offset_s": curve["offset_s"], "buckets": curve["buckets"],
-                             "peak_per_second": round(peak, 1),
-                             "seconds_to_90_percent": time_to_90(curve, peak),
-                             "window_s": args.warm_up_window}
+        result["warm_up"] = warm_up_summary(curve, peak, args.warm_up_window)
     finally:
         if ejabberd is not None:
             ejabberd.stop()
         openfire.stop()
+    finish(result, args.json)
+
+
+def warm_up_summary(curve, peak, window):
+    return {"offset_s": curve["offset_s"], "buckets": curve["buckets"],
+            "peak_per_second": round(peak, 1), "seconds_to_90_percent": time_to_90(curve, peak),
+            "window_s": window}
+
+
+def finish(result, json_file):
     result["load_average_end"] = load_average()
     print(report.table(result))
     text = json.dumps(result)
-    if args.json:
-        with open(args.json, "w") as out:
+    if json_file:
+        with open(json_file, "w") as out:
             out.write(text + "\n")
     print(text)
 

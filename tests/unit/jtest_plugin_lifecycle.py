@@ -111,7 +111,7 @@ class BlockingLogin(MemoryOpenfire):
         return MemoryOpenfire.authenticate(self, username, password)
 
 
-def _serve():
+def _serve(started=True):
     server = Server()
     connector = ServerConnector(server)
     connector.setHost("127.0.0.1")
@@ -119,6 +119,8 @@ def _serve():
     server.addConnector(connector)
     handlers = ContextHandlerCollection()
     server.setHandler(handlers)
+    if not started:   # the caller starts it; the port is chosen then
+        return server, handlers, "http://127.0.0.1:0"
     server.start()
     return server, handlers, "http://127.0.0.1:%d" % connector.getLocalPort()
 
@@ -217,3 +219,79 @@ def test_the_warm_up_runs_the_rest_path_unauthorised_and_ends_with_stop():
         assert not alive, "the warm-up thread outlived stop()"
     finally:
         server.stop()
+
+
+def test_the_warm_up_waits_for_a_web_server_that_starts_after_the_plugin():
+    """Openfire starts its web server only once every plugin has loaded, so at plugin start
+    the REST servlet is not initialised yet: the warm-up waits for it instead of giving up
+    (it used to end at once there, having sent nothing), and stop() still ends it."""
+    server, handlers, base = _serve(started=False)
+    openfire = MemoryOpenfire(u"example.test", JettyWebServer(handlers), [base])
+    openfire.add_user(u"alice", u"alice-pw")
+    plugin = None
+    try:
+        plugin = SparkWeb(openfire, LOADER).start()
+        Thread.sleep(300)       # later plugins load; the warm-up thread must still be there
+        server.start()          # as Openfire does after the last plugin
+        warm_up = plugin.warm_up
+        deadline = time.time() + 30
+        while warm_up.sent.get() < 50 and time.time() < deadline:
+            Thread.sleep(20)
+        assert warm_up.sent.get() >= 50, "the warm-up sent %d requests in 30 s" % (
+            warm_up.sent.get())
+        assert 401 in warm_up.statuses, "warm-up answers: %r" % warm_up.statuses
+    finally:
+        if plugin is not None:
+            plugin.stop()
+        server.stop()
+    alive = [thread for thread in Thread.getAllStackTraces().keySet()
+             if thread.getName() == "sparkweb-warm-up" and thread.isAlive()]
+    assert not alive, "the warm-up thread outlived stop()"
+
+
+class _Answered(object):
+    def get(self, amount, unit):
+        return self
+
+    def getStatus(self):
+        return 401
+
+
+class _FakeJersey(object):
+    """A servlet holder whose Jersey answers every request 401 at once."""
+
+    def getServlet(self):
+        return self
+
+    def getApplicationHandler(self):
+        return self
+
+    def getConfiguration(self):
+        return None
+
+    def apply(self, request):
+        return _Answered()
+
+
+def test_the_warm_up_gives_way_while_real_requests_are_served():
+    """While requests are being served the warm-up sends none (they warm the same code, and
+    on two cores it only took their CPU); once they are done it goes on."""
+    from java.util.concurrent.atomic import AtomicBoolean
+    from sparkweb.http.warm_up import WarmUp
+    serving = AtomicBoolean(True)
+    warm_up = WarmUp(_FakeJersey(), seconds=30, requests=100, busy=serving.get).start()
+    try:
+        deadline = time.time() + 10
+        while warm_up.paused.get() < 20 and time.time() < deadline:
+            Thread.sleep(20)
+        assert warm_up.paused.get() >= 20, "the warm-up never paused: %d" % warm_up.paused.get()
+        assert warm_up.sent.get() == 0, "it sent %d requests while others were served" % (
+            warm_up.sent.get())
+        serving.set(False)
+        deadline = time.time() + 20
+        while warm_up.sent.get() < 100 and time.time() < deadline:
+            Thread.sleep(20)
+        assert warm_up.sent.get() == 100, "after the requests it sent %d of 100" % (
+            warm_up.sent.get())
+    finally:
+        warm_up.stop()

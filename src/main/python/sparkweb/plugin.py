@@ -88,7 +88,8 @@ class SparkWeb(object):
         self._undo.append(forwarding.close)
         self._undo.append(self.services.streams.close_all)
         # Last in, so first out: its in-process requests end before the gate closes.
-        self.warm_up = WarmUp(context.getServletHandler().getServlet(web.REST_SERVLET)).start()
+        self.warm_up = WarmUp(context.getServletHandler().getServlet(web.REST_SERVLET),
+                              busy=gate.busy).start()
         self._undo.append(self.warm_up.stop)
         self._serve_admin_page()
 

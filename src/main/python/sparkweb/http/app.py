@@ -98,6 +98,10 @@ class RequestGate(Filter):
         finally:
             self._inside.decrementAndGet()
 
+    def busy(self):
+        """Whether requests are being served right now."""
+        return self._inside.get() > 0
+
     def close(self, timeout_millis=10000):
         """Turns new requests away and waits (bounded) for the running ones; True when none is left."""
         self._closed.set(True)
