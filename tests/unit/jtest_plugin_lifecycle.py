@@ -51,6 +51,16 @@ class FailingWebServer(object):
         self.removed.append(context)
 
 
+
+def _warm_up_under_way(plugin):
+    """The plugin's warm-up, once it has sent 50 requests (at most 30 s)."""
+    warm_up = plugin.warm_up
+    deadline = time.time() + 30
+    while warm_up.sent.get() < 50 and time.time() < deadline:
+        Thread.sleep(20)
+    assert warm_up.sent.get() >= 50, "the warm-up sent %d requests in 30 s" % warm_up.sent.get()
+    return warm_up
+
 def test_a_start_that_fails_halfway_is_undone():
     web_server = FailingWebServer()
     openfire = MemoryOpenfire(u"example.test", web_server)
@@ -202,12 +212,7 @@ def test_the_warm_up_runs_the_rest_path_unauthorised_and_ends_with_stop():
     openfire.add_user(u"alice", u"alice-pw")
     try:
         plugin = SparkWeb(openfire, LOADER).start()
-        warm_up = plugin.warm_up
-        deadline = time.time() + 30
-        while warm_up.sent.get() < 50 and time.time() < deadline:
-            Thread.sleep(20)
-        assert warm_up.sent.get() >= 50, "the warm-up sent %d requests in 30 s" % (
-            warm_up.sent.get())
+        warm_up = _warm_up_under_way(plugin)
         assert set(warm_up.statuses) <= set([401, 404]) and 401 in warm_up.statuses, \
             "warm-up answers: %r" % warm_up.statuses
         counts = warm_up.hot_paths.counts if warm_up.hot_paths is not None else {}
@@ -233,12 +238,7 @@ def test_the_warm_up_waits_for_a_web_server_that_starts_after_the_plugin():
         plugin = SparkWeb(openfire, LOADER).start()
         Thread.sleep(300)       # later plugins load; the warm-up thread must still be there
         server.start()          # as Openfire does after the last plugin
-        warm_up = plugin.warm_up
-        deadline = time.time() + 30
-        while warm_up.sent.get() < 50 and time.time() < deadline:
-            Thread.sleep(20)
-        assert warm_up.sent.get() >= 50, "the warm-up sent %d requests in 30 s" % (
-            warm_up.sent.get())
+        warm_up = _warm_up_under_way(plugin)
         assert 401 in warm_up.statuses, "warm-up answers: %r" % warm_up.statuses
     finally:
         if plugin is not None:

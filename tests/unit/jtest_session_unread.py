@@ -31,6 +31,19 @@ def bodies(stream):
     return [e.text for e in stream.named("chatapi.chat")]
 
 
+class Phone(object):
+    """Another XMPP client of the user (a phone), as the facade's session listener."""
+
+    def __init__(self):
+        self.got = []
+
+    def on_stanza(self, received):
+        self.got.append(received)
+
+    def on_closed(self):
+        pass
+
+
 def page_closes_and_grace_ends(app, clock, session, stream):
     session.detach(stream)
     clock.advance(app.settings.get(config.SESSION_GRACE) + 1)
@@ -84,15 +97,6 @@ def test_nothing_is_kept_that_a_page_replayed_or_that_is_not_a_message_to_read()
 def test_nothing_is_kept_while_another_session_of_the_user_may_have_had_them():
     openfire, clock, app, _ = setup()
 
-    class Phone(object):
-        def __init__(self):
-            self.got = []
-
-        def on_stanza(self, received):
-            self.got.append(received)
-
-        def on_closed(self):
-            pass
     phone = openfire.open_session(u"bob", u"phone", Phone())
     phone.send(stanza.presence())
     bob = app.sessions.get_or_start(u"bob")
@@ -109,12 +113,6 @@ def test_what_came_while_a_phone_was_online_is_not_kept_when_the_phone_leaves_fi
     the messages (carbons) and went away first got them twice, stored offline."""
     openfire, clock, app, _ = setup()
 
-    class Phone(object):
-        def on_stanza(self, received):
-            pass
-
-        def on_closed(self):
-            pass
     phone = openfire.open_session(u"bob", u"phone", Phone())
     phone.send(stanza.presence())
     bob = app.sessions.get_or_start(u"bob")
