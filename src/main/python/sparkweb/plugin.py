@@ -18,6 +18,7 @@ from sparkweb.admin.page import SettingsPage
 from sparkweb.admin.servlet import AdminHandler
 from sparkweb.admin.texts import Texts
 from sparkweb.api import MODELS, ROUTES
+from sparkweb.cluster import serving
 from sparkweb.cluster.overview import cluster_overview
 from sparkweb.http import app as web, openapi, routing
 from sparkweb.http.upload_headers import UploadHeadersGuard
@@ -140,8 +141,9 @@ class SparkWeb(object):
                                          heartbeat, heartbeat, TimeUnit.SECONDS)
         scheduler.scheduleWithFixedDelay(_Task(self.services.passkeys.housekeeping,
                                                "passkey housekeeping"), 60, 60, TimeUnit.SECONDS)
-        scheduler.scheduleWithFixedDelay(_Task(self.services.serving.refresh,
-                                               "serving record"), 60, 60, TimeUnit.SECONDS)
+        scheduler.scheduleWithFixedDelay(_Task(self.services.serving.refresh, "serving record"),
+                                         serving.REFRESH_SECONDS, serving.REFRESH_SECONDS,
+                                         TimeUnit.SECONDS)
         # A key rotated on another cluster node arrives here as a property event, on the
         # thread that routes between the nodes: the switch runs on the housekeeping thread.
         follow = _Task(self.services.follow_key_rotation, "key rotation")

@@ -13,8 +13,10 @@ Keeping the record right:
   event a serving node writes itself again.
 - A node that leaves (dies, or is cut off) cannot remove itself: the nodes that see it leave
   remove its entry.
-- Openfire caches expire their entries (6 hours unless configured) and may evict them: a
-  serving node writes itself again every minute (the plugin's housekeeping).
+- Openfire caches expire their entries (6 hours unless configured) and may evict them, and
+  an administrator may clear the cache on the admin console's cache page: a serving node
+  writes itself again every ``REFRESH_SECONDS`` (the plugin's housekeeping), so a lost entry
+  refuses its node's calls for at most that long (review S8-V-1).
 
 Serving means that forwarding receives and runs calls here: :meth:`ServingNodes.start` when it
 starts, :meth:`ServingNodes.stop` when unloading first refuses calls (cluster.forwarding).
@@ -28,6 +30,7 @@ from sparkweb.log import log_failure, logger
 
 LOG = logger("cluster")
 CACHE = "SparkWeb Serving Nodes"
+REFRESH_SECONDS = 10
 
 
 class ServingNodes(object):
@@ -71,8 +74,8 @@ class ServingNodes(object):
         self.refresh()
 
     def refresh(self):
-        """Writes this node's entry again while it serves (each minute, the plugin's
-        housekeeping; and on every cluster event)."""
+        """Writes this node's entry again while it serves (every ``REFRESH_SECONDS``, the
+        plugin's housekeeping; and on every cluster event)."""
         try:
             self._lock.lock()
             try:
