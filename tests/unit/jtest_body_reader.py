@@ -5,13 +5,14 @@ from __future__ import absolute_import
 
 import jarray
 
-from java.io import ByteArrayOutputStream, IOException
+from java.io import ByteArrayInputStream, ByteArrayOutputStream, IOException
 from java.lang import String
 from java.nio.charset import StandardCharsets
-from javax.servlet.http import HttpServletRequest
+from javax.servlet import DispatcherType
 
 from sparkweb.http.body_budget import BodyBudget
-from sparkweb.http.body_reader import BODY_ATTRIBUTE, BodyReader, BufferedBodyRequest
+from sparkweb import config
+from sparkweb.http.body_reader import BODY_ATTRIBUTE, BodyReader, BodyReadFilter
 
 
 class FakeInput(object):
@@ -158,17 +159,101 @@ def test_a_client_that_goes_away_gets_no_answer_and_the_request_ends():
         (async_context.dispatched, async_context.completed)
 
 
-class FakeServletRequest(HttpServletRequest):
-    """Something for HttpServletRequestWrapper to wrap; no method of it is called."""
+class ArrivedInput(object):
+    """A blocking servlet input stream holding ``arrived`` bytes of the body (all of it, or the
+    first part of it)."""
+
+    def __init__(self, arrived):
+        self._bytes = ByteArrayInputStream(arrived)
+
+    def available(self):
+        return self._bytes.available()
+
+    def read(self, buffer, offset, length):
+        return self._bytes.read(buffer, offset, min(length, 3))   # in slices, as a socket may
+
+    def setReadListener(self, listener):
+        self.listener = listener
 
 
-def test_the_buffered_request_reads_its_body_from_memory_in_any_slice():
-    data = String(u"h\u00e9llo").getBytes(StandardCharsets.UTF_8)
-    request = BufferedBodyRequest(FakeServletRequest(), data)
-    first = request.getInputStream()
-    buffer = jarray.zeros(16, "b")
-    count = first.read(buffer, 0, 2)
-    rest = first.readAllBytes()
-    assert count == 2 and len(rest) == len(data) - 2, (count, len(rest))
-    assert first.read() == -1 and first.isFinished(), "the stream did not end"
-    assert request.getContentLengthLong() == len(data), request.getContentLengthLong()
+class FilteredRequest(FakeRequest):
+    """A REST request as the filter sees it on its REQUEST dispatch."""
+
+    def __init__(self, declared, arrived):
+        FakeRequest.__init__(self)
+        self._declared = declared
+        self.input = ArrivedInput(arrived)
+        self.async_context = None
+
+    def getDispatcherType(self):
+        return DispatcherType.REQUEST
+
+    def getContentLengthLong(self):
+        return self._declared
+
+    def getHeader(self, name):
+        return None
+
+    def getPathInfo(self):
+        return "/chat/bob@example.test"
+
+    def getInputStream(self):
+        return self.input
+
+    def startAsync(self):
+        self.async_context = FakeAsyncContext()
+        return self.async_context
+
+
+class FakeAsyncContext(object):
+    def setTimeout(self, milliseconds):
+        pass
+
+    def addListener(self, listener):
+        self.listener = listener
+
+
+class Chain(object):
+    def __init__(self):
+        self.passed = []
+
+    def doFilter(self, request, response):
+        self.passed.append(request)
+
+
+class Settings(object):
+    def get(self, setting):
+        return setting.default
+
+
+def filtered(declared, arrived):
+    request, response, chain = FilteredRequest(declared, arrived), FakeResponse(), Chain()
+    BodyReadFilter(Settings()).doFilter(request, response, chain)
+    return request, response, chain
+
+
+def test_a_body_that_arrived_whole_goes_on_at_once_without_an_async_read():
+    data = String(u'{"body": "h\u00e9llo"}').getBytes(StandardCharsets.UTF_8)
+    request, response, chain = filtered(len(data), data)
+    assert chain.passed == [request], "the request did not go on in the same dispatch"
+    assert request.async_context is None, "a whole body was read asynchronously"
+    read = request.attributes[BODY_ATTRIBUTE]
+    assert list(read) == list(data), (list(read), list(data))
+    assert response.status is None, response.status
+
+
+def test_a_body_still_arriving_is_left_to_the_async_reader():
+    data = String(u'{"body": "hello"}').getBytes(StandardCharsets.UTF_8)
+    request, response, chain = filtered(len(data), data[:5])
+    assert chain.passed == [], "a body still arriving went on before it was read"
+    assert request.async_context is not None, "no async read was started"
+    assert isinstance(request.input.listener, BodyReader), request.input.listener
+    assert request.input.available() == 5, "bytes were taken from a body still arriving"
+    assert BODY_ATTRIBUTE not in request.attributes, request.attributes
+
+
+def test_a_body_declared_over_the_limit_is_413_before_any_read():
+    limit = config.MAX_BODY_BYTES.default
+    request, response, chain = filtered(limit + 1, jarray.zeros(16, "b"))
+    assert response.status == 413 and chain.passed == [], (response.status, chain.passed)
+    assert request.input.available() == 16, "a refused body was read"

@@ -11,6 +11,7 @@ from javax.ws.rs.core import MediaType
 from sparkweb.auth.tokens import Claims
 
 from sparkweb.errors import BadRequest, PayloadTooLarge
+from sparkweb.http.body_reader import BODY_ATTRIBUTE
 from sparkweb.http.client_address import ATTRIBUTE
 from sparkweb.json_input import JsonInputError, parse
 
@@ -23,7 +24,7 @@ class Request(object):
         self.app = app
         self.claims = None   # set by the pipeline once the token is verified
         uri = context.getUriInfo()
-        self.params = dict((k, v[0]) for k, v in uri.getPathParameters(True).items())
+        self.params = dict([(k, v[0]) for k, v in uri.getPathParameters(True).items()])
         self._query = uri.getQueryParameters(True)
 
     @property
@@ -45,7 +46,7 @@ class Request(object):
 
     def query_lists(self):
         """Every query parameter, name -> list of values (what a forwarded call carries)."""
-        return dict((name, list(values)) for name, values in self._query.items())
+        return dict([(name, list(values)) for name, values in self._query.items()])
 
     def text(self):
         """The body as text (UTF-8); 413 past the limit, 400 when not UTF-8."""
@@ -78,8 +79,11 @@ class Request(object):
 
     def _read_text(self):
         # The body filter (http.body_reader) has read the body into memory already, refusing a
-        # declared or actual size over the limit, so this read does not wait on the client.
-        data = self._context.getEntityStream().readNBytes(self._max_body + 1)
+        # declared or actual size over the limit. Without that filter (requests made inside
+        # the plugin), the entity stream is in memory too.
+        data = self._context.getProperty(BODY_ATTRIBUTE)
+        if data is None:
+            data = self._context.getEntityStream().readNBytes(self._max_body + 1)
         if len(data) > self._max_body:
             raise PayloadTooLarge("The body is larger than %d bytes." % self._max_body)
         try:
@@ -98,7 +102,7 @@ class ForwardedRequest(Request):
         self._context = None
         self._max_body = None
         self._text = call.body if call.body is not None else u""
-        self._headers = dict((name.lower(), value) for name, value in call.headers.items())
+        self._headers = dict([(name.lower(), value) for name, value in call.headers.items()])
         self._client = call.client
         self.app = app
         self.claims = Claims(call.username, None, None)
