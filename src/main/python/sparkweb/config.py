@@ -14,9 +14,20 @@ class Setting(object):
         self.doc = doc
         self.minimum = minimum
         self.maximum = maximum
+        self._last = (None, default)     # (text, its value): one tuple, replaced whole
 
     def parse(self, text):
-        """The typed value of ``text``; the default when it is missing or malformed."""
+        """The typed value of ``text``; the default when it is missing or malformed. Settings
+        are read on every request and rarely change, so the last text's value is kept (parsing
+        a list builds generators, which Jython makes finalizable: see http.body_reader)."""
+        last_text, last_value = self._last
+        if text == last_text:
+            return last_value
+        value = self._parse(text)
+        self._last = (text, value)
+        return value
+
+    def _parse(self, text):
         if text is None or text.strip() == "":
             return self.default
         try:

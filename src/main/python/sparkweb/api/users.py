@@ -24,8 +24,8 @@ def user_entity(app, username):
 
 
 def _vcard(fields):
-    vcard = dict((name, fields[name]) for name in ("fullName", "nickname", "email")
-                 if name in fields)
+    vcard = dict([(name, fields[name]) for name in ("fullName", "nickname", "email")
+                  if name in fields])
     if fields.get("photo"):
         vcard["photo"] = {"type": fields.get("photoType") or u"image/png",
                           "data": fields["photo"]}

@@ -59,8 +59,8 @@ class RevocationList(object):
             now = self._clock_seconds()
             entries = _parse(self._read(claims.username))
             entries[claims.token_id] = claims.expires_at
-            kept = u",".join(sorted(u"%s:%d" % item for item in entries.items()
-                                    if item[1] >= now))
+            kept = u",".join(sorted([u"%s:%d" % item for item in entries.items()
+                                     if item[1] >= now]))
             self._openfire.set_user_property(
                 claims.username, config.REVOKED_TOKENS_PROPERTY, kept)
             self._write_through(claims.username, kept)

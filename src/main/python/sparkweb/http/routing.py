@@ -143,8 +143,8 @@ class Route(object):
         self.summary = summary
         self.tag = tag
         self.access = access
-        self.params = dict((name, value if isinstance(value, Param) else Param(value))
-                           for name, value in (params or {}).items())
+        self.params = dict([(name, value if isinstance(value, Param) else Param(value))
+                            for name, value in (params or {}).items()])
         self.body = body
         self.answers = answers or {}
         self.description = description
@@ -179,8 +179,8 @@ def declaration_problems(route):
     undescribed = [name for name in route.path_names if name not in route.params]
     if undescribed:
         problems.append("path parameters without a description: %s" % ", ".join(undescribed))
-    problems.extend("parameter %s has no description" % name
-                    for name, param in route.params.items() if not param.description)
+    problems.extend(["parameter %s has no description" % name
+                     for name, param in route.params.items() if not param.description])
     if route.method in BODY_METHODS and route.body is None:
         problems.append("no body declared (Body(...) or NO_BODY)")
     if route.takes_body() and route.body.json is None and not route.body.text:
@@ -267,7 +267,7 @@ def serve(route, request, app):
 def call_server(routes, app):
     """``serve(call) -> Answer`` for calls forwarded from other nodes: the call names a route
     by method and template; only routes that are forwarded at all are run."""
-    by_key = dict(((route.method, route.path), route) for route in routes if route.forwarded)
+    by_key = dict([((route.method, route.path), route) for route in routes if route.forwarded])
 
     def serve_call(call):
         route = by_key.get((call.method, call.path))
@@ -289,7 +289,7 @@ def call_server(routes, app):
 
 def _call(route, request, app):
     """What travels to the home node: the username and the operation, never the token."""
-    headers = dict((name, request.header(name)) for name in FORWARDED_HEADERS)
+    headers = dict([(name, request.header(name)) for name in FORWARDED_HEADERS])
     body = request.text() if route.takes_body() else None
     return app.forwarding.new_call(request.user, route.method, route.path, request.params,
                                    request.query_lists(), headers, request.client_address, body)
@@ -317,4 +317,4 @@ def _error_answer(error, app):
 
 
 def _header_texts(headers):
-    return dict((name, unicode(value)) for name, value in (headers or {}).items())
+    return dict([(name, unicode(value)) for name, value in (headers or {}).items()])
