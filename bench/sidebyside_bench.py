@@ -43,19 +43,18 @@ from harness import paths  # noqa: E402
 from harness.openfire import LocalOpenfire, free_port  # noqa: E402
 from sidebyside import ejabberd as ejabberd_peer, java_parts, peers, report  # noqa: E402
 from sidebyside.latency import Run, measure  # noqa: E402
+from sidebyside.plugins import remove_optional_plugins  # noqa: E402
+from sidebyside.recording import start_jfr, stop_jfr  # noqa: E402
 
 USERS = ("alice", "bob", "carol", "dave")
 JFR_STACK_DEPTH = 512
 
 
-OPTIONAL_PLUGINS = ("monitoring.jar", "httpfileupload.jar", "bookmarks.jar")
 
 
 class BenchOpenfire(LocalOpenfire):
     """The harness's scratch Openfire, plus the ceiling plugin in its plugins directory, and
-    without Openfire's optional plugins unless asked: Monitoring's conversation tracking takes
-    a lock per conversation on every message (JFR: 18 s of waits in 30 s with 16 senders), and
-    ejabberd here archives nothing either."""
+    without Openfire's optional plugins unless asked (sidebyside.plugins)."""
 
     def __init__(self, source_home, ceiling_jar, java_options, optional_plugins=False):
         LocalOpenfire.__init__(self, source_home, users=USERS, java_options=java_options,
@@ -70,9 +69,7 @@ class BenchOpenfire(LocalOpenfire):
         plugins = os.path.join(self.home, "plugins")
         shutil.copyfile(self.ceiling_jar, os.path.join(plugins, "benchceiling.jar"))
         if not self.optional_plugins:
-            for name in OPTIONAL_PLUGINS:
-                if os.path.exists(os.path.join(plugins, name)):
-                    os.remove(os.path.join(plugins, name))
+            remove_optional_plugins(self.home)
 
 
 def load_average():
@@ -204,16 +201,6 @@ def same_json(openfire, token):
     ceiling = httpx.get(openfire.base_url + "/bench-ceiling/user?username=alice",
                         timeout=30).json()
     return mine == ceiling, mine, ceiling
-
-
-def start_jfr(pid, output):
-    subprocess.run(["jcmd", str(pid), "JFR.start", "name=sidebyside", "settings=profile",
-                    "filename=" + os.path.abspath(output)], capture_output=True, timeout=60)
-
-
-def stop_jfr(pid, output, name="sidebyside"):
-    subprocess.run(["jcmd", str(pid), "JFR.stop", "name=" + name,
-                    "filename=" + os.path.abspath(output)], capture_output=True, timeout=120)
 
 
 def main():

@@ -14,6 +14,11 @@
 3. On a real Openfire (OPENFIRE_HOME) the same load between two slixmpp clients through the
    same server, and the ratio of the two latencies.
 
+On Openfire, the scratch copy leaves out Openfire's optional plugins (Monitoring, HTTP File
+Upload, Bookmarks) unless ``--optional-plugins``: Monitoring archives every message under a lock
+per conversation, which holds both paths back at this rate. ``--jfr FILE`` records the server
+during the REST->SSE part.
+
 The client reports its own limits apart from the server's: the idle streams are held by a
 separate process, so that their heartbeats do not share the measuring event loop; for the
 measured phase it gives the CPU share (of one core) of the server's JVM, of the measuring
@@ -40,8 +45,25 @@ import urllib.parse
 import aiohttp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness.devhost import DevHost  # noqa: E402
 from harness.openfire import LocalOpenfire  # noqa: E402
+from sidebyside.plugins import remove_optional_plugins  # noqa: E402
+from sidebyside.recording import start_jfr, stop_jfr  # noqa: E402
+
+
+class BenchOpenfire(LocalOpenfire):
+    """The harness's scratch Openfire, without Openfire's optional plugins unless asked
+    (sidebyside.plugins: Monitoring serialises each conversation's messages)."""
+
+    def __init__(self, source_home, optional_plugins, **options):
+        LocalOpenfire.__init__(self, source_home, **options)
+        self.optional_plugins = optional_plugins
+
+    def prepare(self):
+        LocalOpenfire.prepare(self)
+        if not self.optional_plugins:
+            remove_optional_plugins(self.home)
 
 
 def percentile(values, fraction):
@@ -305,8 +327,12 @@ def run(args, target, process):
                       heap_used_mb_after_gc=heap_used_mb(java_pid(process)))
         cpu = CpuShares({"server": java_pid(process), "client": os.getpid(),
                          "stream_holder": child.pid})
+        if args.jfr:
+            start_jfr(java_pid(process), args.jfr)
         result["rest_to_sse"] = asyncio.run(rest_to_sse_latency(
             target.base_url, target.users, args.rate, args.seconds, cpu))
+        if args.jfr:
+            stop_jfr(java_pid(process), args.jfr)
         commands.put("count")
         result["streams_still_open_after_load"] = reports.get(timeout=60)[1]
     finally:
@@ -326,6 +352,10 @@ def main():
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--heap", default="1g")
+    parser.add_argument("--jfr", help="record a JFR profile of the server during the REST->SSE "
+                                      "part (profile settings)")
+    parser.add_argument("--optional-plugins", action="store_true",
+                        help="keep Openfire's Monitoring, HTTP File Upload and Bookmarks plugins")
     args = parser.parse_args()
     if streams_per_user(args) > 1000:
         parser.error("at most 1,000 streams per user: raise --stream-users")
@@ -336,7 +366,7 @@ def main():
     if args.target == "openfire":
         if not os.environ.get("OPENFIRE_HOME"):
             sys.exit("--target openfire needs OPENFIRE_HOME")
-        server = LocalOpenfire(os.environ["OPENFIRE_HOME"], users=users,
+        server = BenchOpenfire(os.environ["OPENFIRE_HOME"], args.optional_plugins, users=users,
                                java_options="-Xmx" + args.heap, properties=properties)
     else:
         server = DevHost(jvm_options=["-Xmx" + args.heap], properties=properties, users=users)
