@@ -3,16 +3,26 @@ a client that went away), whichever of the container's callbacks comes first; ev
 gives the body's bytes back to the global budget exactly once (review finding 4)."""
 from __future__ import absolute_import
 
+import time
+
 import jarray
 
-from java.io import ByteArrayInputStream, ByteArrayOutputStream, IOException
-from java.lang import String
+from java.io import (BufferedReader, ByteArrayInputStream, ByteArrayOutputStream, IOException,
+                     InputStreamReader)
+from java.lang import String, System
+from java.net import Socket
 from java.nio.charset import StandardCharsets
+from java.util import EnumSet
 from javax.servlet import DispatcherType
+from javax.servlet.http import HttpServlet
+from org.eclipse.jetty.server import Server, ServerConnector
 
-from sparkweb.http.body_budget import BodyBudget
 from sparkweb import config
+from sparkweb.http.body_budget import BodyBudget
 from sparkweb.http.body_reader import BODY_ATTRIBUTE, BodyReader, BodyReadFilter
+from sparkweb.errors import BadRequest, PayloadTooLarge
+from sparkweb.http.jetty import FilterHolder, ServletContextHandler, ServletHolder
+from sparkweb.http.request import Request
 
 
 class FakeInput(object):
@@ -257,3 +267,105 @@ def test_a_body_declared_over_the_limit_is_413_before_any_read():
     request, response, chain = filtered(limit + 1, jarray.zeros(16, "b"))
     assert response.status == 413 and chain.passed == [], (response.status, chain.passed)
     assert request.input.available() == 16, "a refused body was read"
+
+
+# --- On a real Jetty: which path a body takes (S9-R-2) -------------------------------------
+class Recorder(HttpServlet):
+    """Records, per request, the dispatch that reached it and the body the filter left."""
+
+    def __init__(self):
+        self.seen = []
+
+    def doPost(self, request, response):
+        body = request.getAttribute(BODY_ATTRIBUTE)
+        self.seen.append((request.getDispatcherType(),
+                          None if body is None else
+                          unicode(String(body, StandardCharsets.UTF_8))))
+        response.setStatus(204)
+
+
+def _jetty_with_the_filter():
+    server = Server()
+    connector = ServerConnector(server)
+    connector.setHost("127.0.0.1")
+    connector.setPort(0)
+    server.addConnector(connector)
+    context = ServletContextHandler()
+    context.setContextPath("/")
+    recorder = Recorder()
+    servlet = ServletHolder(recorder)
+    servlet.setAsyncSupported(True)
+    context.addServlet(servlet, "/*")
+    holder = FilterHolder(BodyReadFilter(Settings()))
+    holder.setAsyncSupported(True)
+    context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC))
+    server.setHandler(context.get())
+    server.start()
+    return server, connector.getLocalPort(), recorder
+
+
+def _post(port, body, pause=0, expect_continue=False):
+    """One POST on a raw socket: the headers, then (after ``pause`` s, or after the server's
+    100 Continue) the body. Returns the status line of the final answer."""
+    data = String(body).getBytes(StandardCharsets.UTF_8)
+    head = ("POST /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\n%sConnection: close\r\n\r\n"
+            % (len(data), "Expect: 100-continue\r\n" if expect_continue else ""))
+    sock = Socket("127.0.0.1", port)
+    sock.setSoTimeout(10000)
+    try:
+        output, reader = sock.getOutputStream(), BufferedReader(
+            InputStreamReader(sock.getInputStream(), StandardCharsets.ISO_8859_1))
+        head_bytes = String(head).getBytes(StandardCharsets.ISO_8859_1)
+        if pause or expect_continue:
+            output.write(head_bytes)
+            output.flush()
+            if expect_continue:
+                interim = reader.readLine()
+                assert interim.startswith("HTTP/1.1 100"), interim
+                reader.readLine()               # the blank line after the interim answer
+            else:
+                time.sleep(pause)
+            output.write(data)
+        else:
+            whole = jarray.zeros(len(head_bytes) + len(data), "b")
+            System.arraycopy(head_bytes, 0, whole, 0, len(head_bytes))
+            System.arraycopy(data, 0, whole, len(head_bytes), len(data))
+            output.write(whole)                 # one write: headers and body together
+        output.flush()
+        return reader.readLine()
+    finally:
+        sock.close()
+
+
+def test_on_jetty_a_body_sent_with_its_headers_is_read_in_the_same_dispatch():
+    server, port, recorder = _jetty_with_the_filter()
+    try:
+        status = _post(port, u'{"body": "h\u00e9llo"}')
+        assert status.startswith("HTTP/1.1 204"), status
+        assert recorder.seen == [(DispatcherType.REQUEST, u'{"body": "h\u00e9llo"}')], \
+            recorder.seen
+    finally:
+        server.stop()
+
+
+def test_on_jetty_a_body_sent_after_a_pause_is_read_asynchronously():
+    server, port, recorder = _jetty_with_the_filter()
+    try:
+        status = _post(port, u'{"body": "later"}', pause=1.0)
+        assert status.startswith("HTTP/1.1 204"), status
+        assert recorder.seen == [(DispatcherType.ASYNC, u'{"body": "later"}')], recorder.seen
+    finally:
+        server.stop()
+
+
+def test_on_jetty_a_body_sent_after_100_continue_arrives():
+    """Asking for the input stream sends the 100; the body may be there by the time the filter
+    looks (read at once) or not yet (read asynchronously): either way it arrives whole."""
+    server, port, recorder = _jetty_with_the_filter()
+    try:
+        status = _post(port, u'{"body": "continued"}', expect_continue=True)
+        assert status.startswith("HTTP/1.1 204"), status
+        assert [body for _, body in recorder.seen] == [u'{"body": "continued"}'], recorder.seen
+    finally:
+        server.stop()

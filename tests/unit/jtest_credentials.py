@@ -4,6 +4,8 @@ from __future__ import absolute_import
 
 import json
 
+import jarray
+
 from java.io import ByteArrayInputStream
 from java.lang import String as JavaString
 from java.nio.charset import StandardCharsets
@@ -14,6 +16,7 @@ from sparkweb.api import ROUTES
 from sparkweb.auth.accounts import ACCOUNT_CHECK_MILLIS
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import Unauthorized
+from sparkweb.http.body_reader import BODY_ATTRIBUTE
 from sparkweb.http.client_address import ATTRIBUTE
 from sparkweb.http.routing import pipeline
 from support import Clock, openfire_with_users, services
@@ -28,13 +31,17 @@ def unauthorized(call, *args):
 
 
 class FakeContext(object):
-    """The parts of Jersey's ContainerRequestContext (and its UriInfo) the pipeline reads."""
+    """The parts of Jersey's ContainerRequestContext (and its UriInfo) the pipeline reads. A
+    body comes as on the servlet: in the request attribute the body filter fills
+    (http.body_reader), with the entity stream already read to its end."""
 
     def __init__(self, params, body=u"", headers=None, address=u"10.9.9.9"):
         self._params = params
         self._data = JavaString(body).getBytes(StandardCharsets.UTF_8)
         self._headers = headers or {}
         self._properties = {ATTRIBUTE: address}
+        if body:
+            self._properties[BODY_ATTRIBUTE] = self._data
 
     def getUriInfo(self):
         return self
@@ -56,7 +63,8 @@ class FakeContext(object):
         return len(self._data)
 
     def getEntityStream(self):
-        return ByteArrayInputStream(self._data)
+        return ByteArrayInputStream(self._data if BODY_ATTRIBUTE not in self._properties
+                                    else jarray.zeros(0, "b"))
 
     def setProperty(self, name, value):
         self._properties[name] = value

@@ -92,7 +92,8 @@ SIGN_IN_BODY_BYTES = Setting(
 BODY_BUDGET_BYTES = Setting(
     "sparkweb.http.bodyBudgetBytes", int, 64 * 1024 * 1024,
     "Request-body bytes all clients together may have sent and not yet had handled; a body "
-    "that does not fit is answered 503 with Retry-After. Keep it well above maxBodyBytes.",
+    "that does not fit is answered 503 with Retry-After. A small body that arrives whole with "
+    "its headers is handled at once and not counted. Keep it well above maxBodyBytes.",
     minimum=64 * 1024, maximum=4 * 1024 * 1024 * 1024)
 BODY_READ_SECONDS = Setting(
     "sparkweb.http.bodyReadSeconds", int, 10,
