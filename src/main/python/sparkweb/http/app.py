@@ -156,15 +156,18 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None, descrip
     sse.setAsyncSupported(True)
     context.addServlet(sse, SSE_PATH)
     if description is not None:
-        context.addServlet(jetty.ServletHolder("sparkweb-openapi", OpenApiServlet(description)),
-                           OPENAPI_PATH)
+        document = jetty.ServletHolder("sparkweb-openapi", OpenApiServlet(description))
+        document.setAsyncSupported(True)    # large answers are written without blocking
+        context.addServlet(document, OPENAPI_PATH)
         pages = jetty.ServletHolder("sparkweb-docs", DocsServlet(class_loader))
+        pages.setAsyncSupported(True)
         context.addServlet(pages, DOCS_PATH)
         context.addServlet(pages, DOCS_PATH + "/*")
     if static_dir is not None:
         files = jetty.ServletHolder("sparkweb-web", jetty.DefaultServlet())
         files.setInitParameter("resourceBase", static_dir)
         files.setInitParameter("dirAllowed", "false")
+        files.setAsyncSupported(True)   # Jetty then writes files larger than its buffer async
         context.addServlet(files, "/")
         # web/WEB-INF/web.xml is for Openfire's admin console, not for the public web server.
         context.setProtectedTargets(["/WEB-INF", "/META-INF"])

@@ -4,7 +4,9 @@ at start) and Swagger UI at ``/sparkweb/api/docs``.
 Swagger UI comes from the ``org.webjars:swagger-ui`` jar that the build puts on the plugin's
 class path (pinned in build.gradle; nothing from a CDN). Only the few files the page needs are
 served from it. The page itself is ``web/api-docs.html`` with its script in
-``web/js/api-docs.js`` (the pages' Content-Security-Policy allows no inline script).
+``web/js/api-docs.js`` (the pages' Content-Security-Policy allows no inline script). Both
+servlets write without blocking (``http.unhurried``): these public answers are large, and a
+client that does not read them must not hold a server thread.
 """
 from __future__ import absolute_import
 
@@ -16,6 +18,7 @@ from javax.servlet.http import HttpServlet
 
 from sparkweb.errors import NotFound
 from sparkweb.http.response import JSON_TYPE, send_error
+from sparkweb.http.unhurried import send_bytes
 
 WEBJAR = "META-INF/resources/webjars/swagger-ui/"
 WEBJAR_POM = "META-INF/maven/org.webjars/swagger-ui/pom.properties"
@@ -35,8 +38,7 @@ class OpenApiServlet(HttpServlet):
 
     def doGet(self, request, response):
         response.setContentType(JSON_TYPE)
-        response.setContentLength(len(self._bytes))
-        response.getOutputStream().write(self._bytes)
+        send_bytes(request, response, self._bytes)
 
 
 class DocsServlet(HttpServlet):
@@ -57,8 +59,7 @@ class DocsServlet(HttpServlet):
             return send_error(response, NotFound("Not found."))
         response.setContentType(ASSETS[name])
         response.setHeader("Cache-Control", "public, max-age=86400")
-        response.setContentLength(len(data))
-        response.getOutputStream().write(data)
+        send_bytes(request, response, data)
 
     def _asset(self, name):
         data = self._cache.get(name)
