@@ -5,6 +5,7 @@ log line, not an ERROR with a traceback (issue 8.6).
 These tests read the server's log, so they run on a dev host of their own, with a short
 deadline and SparkWeb's HTTP loggers at DEBUG.
 """
+import socket
 import threading
 import time
 
@@ -100,3 +101,28 @@ def test_a_complete_body_after_a_slow_start_is_served(host):
         sock.close()
     assert answer.status == 401, answer
     assert answer.json()["error"] == "unauthorized", answer
+
+
+def chunked_body(target, path, chunks):
+    """A connection that sent ``chunks`` (raw bytes) as a chunked body."""
+    sock = raw_http.connect(target.base_url, timeout=DEADLINE_SECONDS + 15)
+    sock.sendall(raw_http.request_head("POST", "/sparkweb/api/rest" + path, "localhost", [
+        ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")]) + chunks)
+    return sock
+
+
+def test_a_body_that_ends_early_or_breaks_its_framing_is_400_not_an_empty_200(host):
+    """S9-A-2: each of these was answered an empty 200, though nothing was handled."""
+    server, target = host
+    cut_short = partial_body(target, "/login/alice")            # 10 of 100 bytes, then
+    cut_short.shutdown(socket.SHUT_WR)                          # the client's side ends
+    broken = [chunked_body(target, "/login/alice", b'5\r\n{"bod\r\nzz\r\n'),   # bad size
+              chunked_body(target, "/login/alice", b'5\r\n{"bodyX')]          # no CRLF
+    for sock in [cut_short] + broken:
+        try:
+            answer = raw_http.read_answer(sock)
+            assert answer.status == 400, answer
+            assert answer.json()["error"] == "bad_request", answer
+            assert raw_http.is_closed_by_server(sock), "the connection stayed open"
+        finally:
+            sock.close()

@@ -159,12 +159,16 @@ def test_the_deadline_answers_408_once_and_later_data_is_ignored():
         (async_context.dispatched, async_context.completed)
 
 
-def test_a_client_that_goes_away_gets_no_answer_and_the_request_ends():
+def test_a_body_that_ends_early_is_400_once_and_the_request_ends():
+    """S9-A-2: a broken chunk or an early end (a half-closed client) was an empty 200."""
     body, async_context = reader([b"12"], ended=False)
     body.onDataAvailable()
     body.onError(IOException("Early EOF"))
     body.onTimeout(None)
-    assert async_context.response.status is None, async_context.response.status
+    response = async_context.response
+    assert response.status == 400, response.status
+    assert response.headers.get("Connection") == "close", response.headers
+    assert u'"bad_request"' in response.text(), response.text()
     assert (async_context.dispatched, async_context.completed) == (0, 1), \
         (async_context.dispatched, async_context.completed)
 

@@ -11,9 +11,10 @@ This filter, in front of Jersey, puts a request's body into the request attribut
 body) is copied at once and the request goes on. Any other body is read with non-blocking
 servlet I/O (``ReadListener``), and the request is then dispatched again (an ASYNC dispatch).
 A declared or actual body over the limit is answered 413 at once; a body not complete within
-``sparkweb.http.bodyReadSeconds`` is answered 408; bytes beyond the global budget of bodies
-being read (``http.body_budget``) are answered 503 with Retry-After; all three close the
-connection. A client that goes away mid-body is one DEBUG line, not an error.
+``sparkweb.http.bodyReadSeconds`` is answered 408; one that ends early or breaks its chunked
+framing, 400; bytes beyond the global budget of bodies being read (``http.body_budget``) are
+answered 503 with Retry-After; all four close the connection. A client that goes away mid-body
+is one DEBUG line, not an error.
 """
 from __future__ import absolute_import
 
@@ -178,11 +179,14 @@ class BodyReader(ReadListener, AsyncListener):
 
     def onError(self, failure):
         """ReadListener's onError(Throwable) and AsyncListener's onError(AsyncEvent) (one name
-        in Python): the connection failed, almost always because the client went away."""
+        in Python): the body's framing was broken (a bad chunk), or it ended early (the client
+        went away, or half-closed its side). Answered 400 (S9-A-2: the default was an empty
+        200); for a client that is gone, sending fails quietly."""
         error = failure.getThrowable() if isinstance(failure, AsyncEvent) else failure
         if self._settle():
             LOG.debug("Request body not read: %s (%s)" % (self._describe(), _reason(error)))
-            self._finish()
+            self._answer(BadRequest("The body could not be read: it ended early or its "
+                                    "chunked framing is broken."))
 
     # AsyncListener: the deadline. It may run while onDataAvailable does; _settled decides.
     def onTimeout(self, event):
