@@ -11,7 +11,7 @@ from java.util.concurrent import Executors, TimeUnit
 
 from sparkweb import config
 from sparkweb.api import ROUTES
-from sparkweb.cluster.threads import Run
+from sparkweb.cluster.threads import run_with
 from sparkweb.http.response import NODE_HEADER
 from sparkweb.http.routing import call_server
 from sparkweb.openfire.memory_cluster import MemoryCluster
@@ -35,7 +35,7 @@ class Cluster(object):
 
         def later(task, seconds=0):
             if checks:
-                self._timer.schedule(Run(lambda _: task(), None), long(seconds * 1000),
+                self._timer.schedule(run_with(lambda _: task(), None), long(seconds * 1000),
                                      TimeUnit.MILLISECONDS)
             else:
                 self.later.append((task, seconds))

@@ -243,14 +243,14 @@ class _Pool(object):
         self.later = Executors.newSingleThreadScheduledExecutor()
 
     def submit(self, function):
-        from sparkweb.push.sender import _Task
+        from sparkweb.push.sender import _task
         from sparkweb.log import RepeatedFailures, logger
-        self.threads.execute(_Task(function, RepeatedFailures(logger("test"), "test")))
+        self.threads.execute(_task(function, RepeatedFailures(logger("test"), "test")))
 
     def schedule(self, millis, function):
-        from sparkweb.push.sender import _Task
+        from sparkweb.push.sender import _task
         from sparkweb.log import RepeatedFailures, logger
-        self.later.schedule(_Task(function, RepeatedFailures(logger("test"), "test")), millis,
+        self.later.schedule(_task(function, RepeatedFailures(logger("test"), "test")), millis,
                             TimeUnit.MILLISECONDS)
 
     def stop(self):

@@ -46,7 +46,7 @@ from sparkweb.cluster.messages import Answer, Call, MessageError, decode, encode
     encode_call
 from sparkweb.cluster.relay_messages import is_relay
 from sparkweb.errors import HomeElsewhere, ServiceUnavailable, TooManyRequests
-from sparkweb.cluster.threads import DaemonThreads, Run
+from sparkweb.cluster.threads import DaemonThreads, run_with
 from sparkweb.log import RepeatedFailures, log_failure, logger
 
 LOG = logger("cluster")
@@ -270,7 +270,7 @@ class Forwarding(object):
             self._complete(message)
             return
         try:
-            self._pool.execute(Run(self._answer, _Arrived(message)))
+            self._pool.execute(run_with(self._answer, _Arrived(message)))
         except RejectedExecutionException:   # busy or stopping: the caller retries
             self._send_answer(message, self._refusal(unavailable(
                 "Too many requests are forwarded to this cluster node; try again.")))

@@ -19,7 +19,7 @@ from java.lang import Runnable, Thread, Throwable
 from java.util.concurrent import CopyOnWriteArrayList, CountDownLatch, Executors, \
     RejectedExecutionException, TimeUnit
 
-from sparkweb.cluster.threads import DaemonThreads, Run
+from sparkweb.cluster.threads import DaemonThreads, run_with
 
 from sparkweb.log import log_failure, logger
 
@@ -71,7 +71,7 @@ class Membership(object):
             return
         followed = CountDownLatch(1)
         try:
-            self._events.execute(Run(lambda _: followed.countDown(), None))
+            self._events.execute(run_with(lambda _: followed.countDown(), None))
         except RejectedExecutionException:
             return
         getattr(followed, "await")(int(seconds * 1000), TimeUnit.MILLISECONDS)

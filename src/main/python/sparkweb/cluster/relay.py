@@ -35,7 +35,7 @@ from sparkweb import config
 from sparkweb.cluster import relay_messages as messages
 from sparkweb.cluster.relay_sink import RelaySink
 from sparkweb.errors import ApiError
-from sparkweb.cluster.threads import DaemonThreads, Run
+from sparkweb.cluster.threads import DaemonThreads, run_with
 from sparkweb.log import log_failure, logger
 
 LOG = logger("cluster")
@@ -85,7 +85,7 @@ class Relays(object):
         if scheduler is None:
             scheduler = own_timer = Executors.newSingleThreadScheduledExecutor(
                 DaemonThreads("sparkweb-relay-timer", loader))
-        timer = scheduler.scheduleWithFixedDelay(Run(self._check_quietly, None), 1, 1,
+        timer = scheduler.scheduleWithFixedDelay(run_with(self._check_quietly, None), 1, 1,
                                                  TimeUnit.SECONDS)
 
         def undo():
@@ -235,7 +235,7 @@ class Relays(object):
                       % (username, QUEUED_OPENS_PER_USER))
             return self._send(message.node, messages.CLOSE, message.relay, 0)
         try:
-            self._pool.execute(Run(self._open_queued, (message, opening)))
+            self._pool.execute(run_with(self._open_queued, (message, opening)))
         except (RejectedExecutionException, AttributeError):   # busy, or not started
             self._open_done(username)
             self._send(message.node, messages.CLOSE, message.relay, 0)

@@ -3,19 +3,15 @@ cluster executor, whose threads do not have the plugin's class loader: pool thre
 themselves, as the web server's threads have it in SparkWeb's context."""
 from __future__ import absolute_import
 
-from java.lang import Runnable, Thread
+from java.lang import Thread
 from java.util.concurrent import ThreadFactory
 
 
-class Run(Runnable):
-    """``function(argument)`` as a Runnable."""
-
-    def __init__(self, function, argument):
-        self._function = function
-        self._argument = argument
-
-    def run(self):
-        self._function(self._argument)
+def run_with(function, argument):
+    """``function(argument)`` as a task for a Java pool. A Python function, which Jython hands
+    to Java as a plain proxy: an object of a Python class with Java bases would get a
+    finalizer, at a cost per forwarded call (see http.body_reader.arrived_whole)."""
+    return lambda: function(argument)
 
 
 class DaemonThreads(ThreadFactory):

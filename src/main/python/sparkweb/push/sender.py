@@ -30,7 +30,7 @@ Requests go out through the guarded outbound client (``transport``); an endpoint
 """
 from __future__ import absolute_import
 
-from java.lang import Runnable, Thread, Throwable
+from java.lang import Thread, Throwable
 from java.util.concurrent import (ArrayBlockingQueue, ConcurrentHashMap, Executors,
                                   LinkedBlockingQueue, RejectedExecutionException,
                                   ThreadFactory, ThreadPoolExecutor, TimeUnit)
@@ -68,18 +68,19 @@ class PushAnswer(object):
         self.retry_after = retry_after   # the Retry-After header's text, if any
 
 
-class _Task(Runnable):
-    def __init__(self, function, failures):
-        self._function = function
-        self._failures = failures
-
-    def run(self):
+def _task(function, failures):
+    """``function`` as a task for the pools, its outcome counted. A Python function, which
+    Jython hands to Java as a plain proxy: an object of a Python class with Java bases (a
+    Runnable subclass) would get a finalizer, at a cost per notification (see
+    http.body_reader.arrived_whole)."""
+    def run():
         try:
-            self._function()
+            function()
         except (Exception, Throwable):   # one bad notification must not end the worker
-            self._failures.failed()
+            failures.failed()
             return
-        self._failures.succeeded()
+        failures.succeeded()
+    return run
 
 
 class _DaemonThreads(ThreadFactory):
@@ -139,9 +140,9 @@ class PushSender(object):
         self._refusals = ConcurrentHashMap()   # endpoint -> refusals in a row
         self._snapshots = ConcurrentHashMap()  # username -> (read at, their subscriptions)
         self._lanes = DeliveryLanes(lambda function: self._delivering.execute(
-            _Task(function, self._failures)), threads, settings.get(config.WEBPUSH_QUEUE),
+            _task(function, self._failures)), threads, settings.get(config.WEBPUSH_QUEUE),
             clock, self._count, lambda millis, function: self._later.schedule(
-                _Task(function, self._failures), millis, TimeUnit.MILLISECONDS))
+                _task(function, self._failures), millis, TimeUnit.MILLISECONDS))
 
     def counts(self):
         return dict((name, counter.get()) for name, counter in self._counts.items())
@@ -156,7 +157,7 @@ class PushSender(object):
     def submit(self, function):
         """Runs ``function`` on the pool; False (counted as dropped) when the queue is full."""
         try:
-            self._pool.execute(_Task(function, self._failures))
+            self._pool.execute(_task(function, self._failures))
         except RejectedExecutionException:
             self._count("dropped")
             return False
@@ -296,7 +297,7 @@ class PushSender(object):
             self._pending_retries.decrementAndGet()
             self._offer(subscription, notification, payload, attempt, self._clock())
         try:
-            self._later.schedule(_Task(again, self._failures), delay_seconds, TimeUnit.SECONDS)
+            self._later.schedule(_task(again, self._failures), delay_seconds, TimeUnit.SECONDS)
         except RejectedExecutionException:   # stopping
             self._pending_retries.decrementAndGet()
 
