@@ -12,6 +12,8 @@ Loopback only; the attack ends after ATTACK_SECONDS and closes every socket.
 import socket
 import time
 
+import httpx
+
 from harness import raw_http
 from test_slow_bodies import probes, timed
 
@@ -64,3 +66,16 @@ def test_clients_that_do_not_read_leave_rest_static_pages_and_bosh_responsive(ta
         target.name, ", ".join("%s %.3f s" % item for item in sorted(worst.items()))))
     assert not failures, "while %d clients did not read: %s" % (READERS, "; ".join(failures[:10]))
     assert rounds >= 5, "only %d probe rounds ran during the attack" % rounds
+
+
+def test_head_of_the_large_answers_gets_their_headers_at_once(target):
+    """S9-V-1: HEAD's response ignores a WriteListener, so the non-blocking write never
+    ended and the connection was held for good."""
+    with httpx.Client(timeout=10) as client:
+        for path in (ASSET, "/sparkweb/api/openapi.json"):
+            whole = client.get(target.base_url + path)
+            head = client.head(target.base_url + path)
+            assert head.status_code == 200, (path, head)
+            assert head.headers.get("content-length") == str(len(whole.content)), \
+                (path, head.headers)
+            assert head.content == b"", (path, head.content[:100])

@@ -13,6 +13,7 @@ from java.lang import String, System
 from java.net import Socket
 from java.nio.charset import StandardCharsets
 from java.util import EnumSet
+from java.util.concurrent import TimeoutException
 from javax.servlet import DispatcherType
 from javax.servlet.http import HttpServlet
 from org.eclipse.jetty.server import Server, ServerConnector
@@ -157,6 +158,15 @@ def test_the_deadline_answers_408_once_and_later_data_is_ignored():
     assert u'"request_timeout"' in response.text(), response.text()
     assert (async_context.dispatched, async_context.completed) == (0, 1), \
         (async_context.dispatched, async_context.completed)
+
+
+def test_a_body_the_idle_timeout_ends_is_408():
+    """S9-V-2: bodyReadSeconds may be longer than the connection's idle timeout."""
+    body, async_context = reader([b"12"], ended=False)
+    body.onDataAvailable()
+    body.onError(IOException(TimeoutException("Idle timeout expired: 30000/30000 ms")))
+    assert async_context.response.status == 408, async_context.response.status
+    assert u'"request_timeout"' in async_context.response.text(), async_context.response.text()
 
 
 def test_a_body_that_ends_early_is_400_once_and_the_request_ends():

@@ -167,7 +167,6 @@ def build_context(routes, app, class_loader, static_dir=None, gate=None, descrip
         files = jetty.ServletHolder("sparkweb-web", jetty.DefaultServlet())
         files.setInitParameter("resourceBase", static_dir)
         files.setInitParameter("dirAllowed", "false")
-        files.setAsyncSupported(True)   # Jetty then writes files larger than its buffer async
         context.addServlet(files, "/")
         # web/WEB-INF/web.xml is for Openfire's admin console, not for the public web server.
         context.setProtectedTargets(["/WEB-INF", "/META-INF"])

@@ -22,6 +22,7 @@ import jarray
 
 from java.io import ByteArrayOutputStream
 from java.lang import IllegalStateException, Throwable
+from java.util.concurrent import TimeoutException
 from java.util.concurrent.atomic import AtomicBoolean
 from javax.servlet import AsyncEvent, AsyncListener, DispatcherType, Filter, ReadListener
 
@@ -185,8 +186,7 @@ class BodyReader(ReadListener, AsyncListener):
         error = failure.getThrowable() if isinstance(failure, AsyncEvent) else failure
         if self._settle():
             LOG.debug("Request body not read: %s (%s)" % (self._describe(), _reason(error)))
-            self._answer(BadRequest("The body could not be read: it ended early or its "
-                                    "chunked framing is broken."))
+            self._answer(_read_failure(error))
 
     # AsyncListener: the deadline. It may run while onDataAvailable does; _settled decides.
     def onTimeout(self, event):
@@ -219,6 +219,18 @@ class BodyReader(ReadListener, AsyncListener):
         request = self._async.getRequest()
         return "%s %s from %s" % (request.getMethod(), request.getRequestURI(),
                                   request.getRemoteAddr())
+
+
+def _read_failure(error):
+    """The answer to a body whose read failed: 408 when the connection's idle timeout ended
+    it (bodyReadSeconds may be longer: S9-V-2), else 400."""
+    cause = error
+    while cause is not None:
+        if isinstance(cause, TimeoutException):
+            return RequestTimeout("The body stopped arriving (the connection timed out).")
+        cause = cause.getCause() if isinstance(cause, Throwable) else None
+    return BadRequest("The body could not be read: it ended early or its chunked framing is "
+                      "broken.")
 
 
 def _reason(error):

@@ -36,6 +36,9 @@ class OpenApiServlet(HttpServlet):
         HttpServlet.__init__(self)
         self._bytes = JavaString(document_json).getBytes(StandardCharsets.UTF_8)
 
+    def doHead(self, request, response):
+        self.doGet(request, response)     # send_bytes answers HEAD with the headers only
+
     def doGet(self, request, response):
         response.setContentType(JSON_TYPE)
         send_bytes(request, response, self._bytes)
@@ -49,6 +52,9 @@ class DocsServlet(HttpServlet):
         HttpServlet.__init__(self)
         self._class_loader = class_loader
         self._cache = ConcurrentHashMap()
+
+    def doHead(self, request, response):
+        self.doGet(request, response)     # send_bytes answers HEAD with the headers only
 
     def doGet(self, request, response):
         name = (request.getPathInfo() or "/").lstrip("/")

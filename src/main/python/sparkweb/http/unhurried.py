@@ -23,12 +23,20 @@ LOG = logger("http.write")
 CHUNK_BYTES = 64 * 1024
 
 
+# A stalled write ends at the connector's idle timeout (onError). This deadline is the net
+# for an answer that never ends otherwise; it must not cut a slow but reading client short.
+DEADLINE_MILLIS = 10 * 60 * 1000
+
+
 def send_bytes(request, response, data):
     """Sends ``data`` (a Java byte[]) as the body of ``response``, whose status and headers
-    are set already; returns at once."""
+    are set already; returns at once. A HEAD request gets the headers only, at once (its
+    response's output ignores a WriteListener, so the answer would never end: S9-V-1)."""
     response.setContentLength(len(data))
+    if request.getMethod() == "HEAD":
+        return
     async_context = request.startAsync()
-    async_context.setTimeout(0)     # no deadline of its own: the idle timeout ends a stall
+    async_context.setTimeout(DEADLINE_MILLIS)
     writer = _Writer(async_context, response.getOutputStream(), data)
     async_context.addListener(writer)
     writer.output.setWriteListener(writer)
