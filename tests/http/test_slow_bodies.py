@@ -119,6 +119,23 @@ def probes(target):
     return client, checks
 
 
+def probe_while(checks, going_on):
+    """Runs every probe about twice a second while ``going_on(rounds so far)``; the worst time
+    of each, the failures, and how many rounds ran."""
+    worst = dict((name, 0.0) for name in checks)
+    failures = []
+    rounds = 0
+    while going_on(rounds):
+        rounds += 1
+        for name, (probe, expected) in checks.items():
+            seconds, outcome = timed(probe)
+            worst[name] = max(worst[name], seconds)
+            if outcome != expected:
+                failures.append("%s: %s after %.1f s" % (name, outcome, seconds))
+        time.sleep(0.5)   # pacing of the probes, not synchronisation
+    return worst, failures, rounds
+
+
 def test_slow_bodies_leave_rest_static_pages_and_bosh_responsive(target):
     client, checks = probes(target)
     for name, (probe, expected) in checks.items():   # warm up: each answers before the attack
@@ -128,17 +145,8 @@ def test_slow_bodies_leave_rest_static_pages_and_bosh_responsive(target):
     try:
         assert attack.ready.wait(60), "the attack could not open its connections"
         assert attack.error is None, "the attack failed: %r" % attack.error
-        worst = dict((name, 0.0) for name in checks)
-        failures = []
-        rounds = 0
-        while attack.is_alive() and rounds < ATTACK_SECONDS:
-            rounds += 1
-            for name, (probe, expected) in checks.items():
-                seconds, outcome = timed(probe)
-                worst[name] = max(worst[name], seconds)
-                if outcome != expected:
-                    failures.append("%s: %s after %.1f s" % (name, outcome, seconds))
-            time.sleep(0.5)   # pacing of the probes, not synchronisation
+        worst, failures, rounds = probe_while(
+            checks, lambda rounds: attack.is_alive() and rounds < ATTACK_SECONDS)
     finally:
         attack.join(ATTACK_SECONDS + 30)
         client.close()

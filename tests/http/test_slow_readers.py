@@ -15,7 +15,7 @@ import time
 import httpx
 
 from harness import raw_http
-from test_slow_bodies import probes, timed
+from test_slow_bodies import probe_while, probes, timed
 
 READERS = 230                   # more than the web server's 200 threads
 REQUESTS_EACH = 3               # pipelined: more than loopback's send buffer takes
@@ -46,18 +46,8 @@ def test_clients_that_do_not_read_leave_rest_static_pages_and_bosh_responsive(ta
         "the asset is not served (or too small for this test): %r" % first
     readers = open_readers(target)
     try:
-        worst = dict((name, 0.0) for name in checks)
-        failures = []
         deadline = time.monotonic() + ATTACK_SECONDS
-        rounds = 0
-        while time.monotonic() < deadline:
-            rounds += 1
-            for name, (probe, expected) in checks.items():
-                seconds, outcome = timed(probe)
-                worst[name] = max(worst[name], seconds)
-                if outcome != expected:
-                    failures.append("%s: %s after %.1f s" % (name, outcome, seconds))
-            time.sleep(0.5)   # pacing of the probes, not synchronisation
+        worst, failures, rounds = probe_while(checks, lambda _: time.monotonic() < deadline)
     finally:
         for sock in readers:
             sock.close()
