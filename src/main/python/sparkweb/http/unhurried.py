@@ -23,11 +23,6 @@ LOG = logger("http.write")
 CHUNK_BYTES = 64 * 1024
 
 
-# A stalled write ends at the connector's idle timeout (onError). This deadline is the net
-# for an answer that never ends otherwise; it must not cut a slow but reading client short.
-DEADLINE_MILLIS = 10 * 60 * 1000
-
-
 def send_bytes(request, response, data):
     """Sends ``data`` (a Java byte[]) as the body of ``response``, whose status and headers
     are set already; returns at once. A HEAD request gets the headers only, at once (its
@@ -36,7 +31,11 @@ def send_bytes(request, response, data):
     if request.getMethod() == "HEAD":
         return
     async_context = request.startAsync()
-    async_context.setTimeout(DEADLINE_MILLIS)
+    # No deadline of its own: a stalled write ends at the connector's idle timeout (onError),
+    # and every other way ends in complete(). A timer per answer would also hold the writer,
+    # and with it an unloaded plugin's classes, until it fired (the full 5.1.1 run at a
+    # 10-minute deadline kept one more plugin class loader after reloads, twice).
+    async_context.setTimeout(0)
     writer = _Writer(async_context, response.getOutputStream(), data)
     async_context.addListener(writer)
     writer.output.setWriteListener(writer)
