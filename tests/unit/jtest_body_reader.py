@@ -16,7 +16,6 @@ from java.util import EnumSet
 from java.util.concurrent import TimeoutException
 from javax.servlet import DispatcherType
 from javax.servlet.http import HttpServlet
-from org.eclipse.jetty.server import Server, ServerConnector
 
 from sparkweb import config
 from sparkweb.http.body_budget import BodyBudget
@@ -24,6 +23,7 @@ from sparkweb.http.body_reader import BODY_ATTRIBUTE, BodyReader, BodyReadFilter
 from sparkweb.errors import BadRequest, PayloadTooLarge
 from sparkweb.http.jetty import FilterHolder, ServletContextHandler, ServletHolder
 from sparkweb.http.request import Request
+from support import loopback_jetty
 
 
 class FakeInput(object):
@@ -299,11 +299,7 @@ class Recorder(HttpServlet):
 
 
 def _jetty_with_the_filter():
-    server = Server()
-    connector = ServerConnector(server)
-    connector.setHost("127.0.0.1")
-    connector.setPort(0)
-    server.addConnector(connector)
+    server, connector = loopback_jetty()
     context = ServletContextHandler()
     context.setContextPath("/")
     recorder = Recorder()

@@ -7,7 +7,6 @@ from java.net import URI
 from java.net.http import HttpClient, HttpRequest, HttpResponse
 from java.time import Duration
 from java.util.concurrent import CountDownLatch, TimeUnit
-from org.eclipse.jetty.server import Server, ServerConnector
 from org.eclipse.jetty.server.handler import ContextHandlerCollection
 from org.igniterealtime.openfire.plugin.sparkweb import AdminPageServlet
 
@@ -18,6 +17,8 @@ import time
 from sparkweb.devhost import JettyWebServer
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.plugin import SparkWeb
+
+from support import loopback_jetty
 
 TIMER_THREAD = "sparkweb-timer"
 LOADER = Thread.currentThread().getContextClassLoader()
@@ -122,11 +123,7 @@ class BlockingLogin(MemoryOpenfire):
 
 
 def _serve(started=True):
-    server = Server()
-    connector = ServerConnector(server)
-    connector.setHost("127.0.0.1")
-    connector.setPort(0)
-    server.addConnector(connector)
+    server, connector = loopback_jetty()
     handlers = ContextHandlerCollection()
     server.setHandler(handlers)
     if not started:   # the caller starts it; the port is chosen then

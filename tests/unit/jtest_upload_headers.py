@@ -12,7 +12,6 @@ from java.net import URI
 from java.net.http import HttpClient, HttpRequest, HttpResponse
 from java.time import Duration
 from javax.servlet.http import HttpServlet
-from org.eclipse.jetty.server import Server, ServerConnector
 from org.eclipse.jetty.server.Handler import Sequence
 
 from sparkweb.devhost import JettyWebServer
@@ -20,6 +19,8 @@ from sparkweb.http import jetty
 from sparkweb.http.upload_headers import FILTER_NAME, UploadHeadersGuard, shown_inline
 from sparkweb.openfire.memory import MemoryOpenfire
 from sparkweb.plugin import SparkWeb
+
+from support import loopback_jetty
 
 LOADER = Thread.currentThread().getContextClassLoader()
 EVIL = u"<html><script>fetch('/steal?' + localStorage.getItem('token'))</script></html>"
@@ -44,11 +45,7 @@ def upload_context():
 
 
 def serve():
-    server = Server()
-    connector = ServerConnector(server)
-    connector.setHost("127.0.0.1")
-    connector.setPort(0)
-    server.addConnector(connector)
+    server, connector = loopback_jetty()
     handlers = Sequence()          # Openfire's HttpBindManager: a Sequence of extension handlers
     server.setHandler(handlers)
     server.start()

@@ -148,3 +148,15 @@ def in_thread(work, timeout=20):
     if kind == "error":
         raise value
     return value
+
+
+def loopback_jetty():
+    """A Jetty server (not started) with one connector on 127.0.0.1 and a free port; the
+    connector's getLocalPort() names it once the server has started."""
+    from org.eclipse.jetty.server import Server, ServerConnector
+    server = Server()
+    connector = ServerConnector(server)
+    connector.setHost("127.0.0.1")
+    connector.setPort(0)
+    server.addConnector(connector)
+    return server, connector
