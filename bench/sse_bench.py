@@ -2,6 +2,8 @@
 
     python3 bench/sse_bench.py [--target devhost|openfire] [--streams 10000]
                                [--stream-users 10] [--rate 1000] [--seconds 10] [--heap 1g]
+                               [--warm-up-seconds 30] [--gc-log FILE] [--jfr FILE]
+                               [--async-profiler LAUNCHER_JAR OUTPUT]
 
 1. Opens ``--streams`` concurrent idle event streams (heartbeats only), spread evenly over
    ``--stream-users`` users with ``sparkweb.sse.maxStreamsPerUser`` raised to match (a user may
@@ -9,15 +11,21 @@
    whose JVM heap is capped at ``--heap``; reports how many opened, how many are still open
    after the load, and the heap in use after a full GC.
 2. While they stay open, user alice posts chat messages over REST at ``--rate`` per second for
-   ``--seconds`` (after 5 s of warm-up at a quarter of the rate); bob's stream receives them;
-   reports delivery latency p50/p99/max.
-3. On a real Openfire (OPENFIRE_HOME) the same load between two slixmpp clients through the
-   same server, and the ratio of the two latencies.
+   ``--seconds`` (after ``--warm-up-seconds``, 30, at the same rate, not counted: a fresh
+   JVM compiles this path for tens of seconds, and the target is a rate sustained); bob's
+   stream receives them; reports delivery latency p50/p99/max.
+3. On a real Openfire (OPENFIRE_HOME), with the streams still open, the same load from dave's
+   XMPP client to carol's through the same server, and the ratio of the two latencies. Both
+   paths use the side-by-side benchmark's generator and readers (sidebyside.latency,
+   sidebyside.peers), which find a marker in the raw bytes: no client parses more on one path
+   than on the other.
 
 On Openfire, the scratch copy leaves out Openfire's optional plugins (Monitoring, HTTP File
 Upload, Bookmarks) unless ``--optional-plugins``: Monitoring archives every message under a lock
 per conversation, which holds both paths back at this rate. ``--jfr FILE`` records the server
-during the REST->SSE part.
+during the measured parts; ``--gc-log FILE`` has its JVM log GC pauses and safepoints instead
+(much lighter) and sums, per measured window, how long the server stood still;
+``--async-profiler`` samples its CPU without safepoint bias.
 
 The client reports its own limits apart from the server's: the idle streams are held by a
 separate process, so that their heartbeats do not share the measuring event loop; for the
@@ -36,20 +44,21 @@ import multiprocessing
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import time
 import urllib.parse
-
-import aiohttp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness.devhost import DevHost  # noqa: E402
 from harness.openfire import LocalOpenfire  # noqa: E402
 from sidebyside.plugins import remove_optional_plugins  # noqa: E402
-from sidebyside.recording import start_jfr, stop_jfr  # noqa: E402
+from sidebyside import peers  # noqa: E402
+from sidebyside.gclog import java_option, pauses_between  # noqa: E402
+from sidebyside.latency import Run, measure  # noqa: E402
+from sidebyside.recording import (start_async_profiler, start_jfr,  # noqa: E402
+                                  stop_async_profiler, stop_jfr)
 
 
 class BenchOpenfire(LocalOpenfire):
@@ -66,49 +75,25 @@ class BenchOpenfire(LocalOpenfire):
             remove_optional_plugins(self.home)
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
-
-
-def summary(latencies_ms, sent):
-    return {"sent": sent, "received": len(latencies_ms),
-            "p50_ms": round(percentile(latencies_ms, 0.50), 2) if latencies_ms else None,
-            "p99_ms": round(percentile(latencies_ms, 0.99), 2) if latencies_ms else None,
-            "max_ms": round(max(latencies_ms), 2) if latencies_ms else None}
-
-
-async def open_stream(base, token, on_event=None, opened=None):
-    """A raw SSE connection; calls on_event(name, data) per event until cancelled."""
+async def open_stream(base, token, opened):
+    """A raw idle SSE connection; calls opened() on its onConnect, then reads until cancelled."""
     url = urllib.parse.urlsplit(base)
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
     writer.write(("GET /sparkweb/sse?token=%s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream"
                   "\r\n\r\n" % (token, url.netloc)).encode())
     await writer.drain()
-    name, data = None, None
     try:
-        while True:
-            line = await reader.readline()
-            if not line:
+        seen = b""
+        while b"event: onConnect" not in seen:
+            chunk = await reader.read(65536)
+            if not chunk:
                 return
-            text = line.decode("utf-8", "replace").rstrip("\r\n")
-            if text.startswith("event: "):
-                name = text[7:]
-            elif text.startswith("data: "):
-                data = text[6:]
-            elif text == "" and name:
-                if name == "onConnect" and opened is not None:
-                    opened()
-                if on_event is not None:
-                    on_event(name, data)
-                name, data = None, None
+            seen += chunk
+        opened()
+        while await reader.read(65536):
+            pass
     finally:
         writer.close()
-
-
-async def login(session, rest, username, password):
-    async with session.post(rest + "/login/" + username, data=password) as response:
-        return (await response.json())["token"]
 
 
 async def hold_streams(base, tokens, count):
@@ -155,116 +140,44 @@ class CpuShares(object):
                     for name, pid in self.pids.items())
 
 
-async def ticker(lags, stop):
-    """How late a 5 ms sleep on this event loop wakes up: the loop's own lag."""
-    while not stop.is_set():
-        due = time.monotonic() + 0.005
-        await asyncio.sleep(0.005)
-        lags.append((time.monotonic() - due) * 1000)
+class Peer(object):
+    """What sidebyside.peers needs of a server: addresses, domain and users' passwords."""
+
+    def __init__(self, target):
+        self.base_url, self.domain, self.users = target.base_url, target.domain, target.users
+        self.ports = {"http": urllib.parse.urlsplit(target.base_url).port}
+        if target.xmpp_address:
+            self.ports["c2s"] = target.xmpp_address[1]
 
 
-async def rest_to_sse_latency(base, users, rate, seconds, cpu=None):
-    rest = base + "/sparkweb/api/rest"
-    latencies, send_lags, loop_lags, stop = [], [], [], asyncio.Event()
-    connector = aiohttp.TCPConnector(limit=64)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        alice = await login(session, rest, "alice", users["alice"])
-        bob = await login(session, rest, "bob", users["bob"])
-
-        def received(name, data):
-            if name == "chatapi.chat":
-                body = json.loads(data).get("body") or ""
-                if body.startswith("bench "):
-                    latencies.append((time.time() - float(body.split()[1])) * 1000)
-        reader = asyncio.ensure_future(open_stream(base, bob, on_event=received))
-        await asyncio.sleep(1)
-        await send_at_rate(max(rate // 4, 1), 5, lambda: session.post(   # JIT warm-up
-            rest + "/chat/message/bob", data="warm-up", headers={"Authorization": alice}))
-        await asyncio.sleep(1)
-        del latencies[:]
-        watching = asyncio.ensure_future(ticker(loop_lags, stop))
-        if cpu is not None:
+async def measure_paths(target, rate, seconds, warm_up_seconds, cpu, gc_log):
+    """REST->SSE and, on a real Openfire, native client->client, one after the other while the
+    idle streams stay open, with the same generator and readers as the side-by-side benchmark
+    (sidebyside.latency, sidebyside.peers): a marker scanned in raw bytes on every path."""
+    peer = Peer(target)
+    tokens = dict((name, target.login(name)) for name in ("alice", "bob"))
+    paths = [("rest_to_sse", lambda run: peers.sparkweb_to_sse(peer, tokens, run))]
+    if target.xmpp_address:
+        paths.append(("native_xmpp", lambda run: peers.openfire_native(peer, tokens, run)))
+    rows = {}
+    for name, path in paths:
+        run = Run()
+        async with path(run) as send:
             cpu.start()
-        sent = await send_at_rate(rate, seconds, lambda: session.post(
-            rest + "/chat/message/bob", data="bench %.6f" % time.time(),
-            headers={"Authorization": alice}), send_lags)
-        await asyncio.sleep(3)
-        shares = cpu.stop() if cpu is not None else {}
-        stop.set()
-        await watching
-        reader.cancel()
-    result = summary(latencies, sent)
-    result["cpu_percent_of_one_core"] = shares     # server, client, stream_holder
-    client = {"send_lag_p99_ms": _ms(percentile(send_lags, 0.99)),
-              "send_lag_max_ms": _ms(max(send_lags) if send_lags else None),
-              "loop_lag_p99_ms": _ms(percentile(loop_lags, 0.99)),
-              "loop_lag_max_ms": _ms(max(loop_lags) if loop_lags else None)}
-    client["limited_by_client"] = bool((client["loop_lag_p99_ms"] or 0) > 10 or
-                                       (client["send_lag_p99_ms"] or 0) > 10 or
-                                       shares.get("client", 0) > 85)
-    result["client_limits"] = client
-    return result
-
-
-def _ms(value):
-    return None if value is None else round(value, 2)
-
-
-async def send_at_rate(rate, seconds, make_request, lags=None):
-    """Starts make_request() ``rate`` times a second for ``seconds``; returns how many.
-    ``lags``: gets how late each send left against its schedule (ms)."""
-    pending, sent = set(), 0
-    started = time.time()
-    total = int(rate * seconds)
-    while sent < total and time.time() - started < seconds * 3:
-        due = started + sent / float(rate)
-        delay = due - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if lags is not None:
-            lags.append((time.time() - due) * 1000)
-        pending.add(asyncio.ensure_future(_drain(make_request())))
-        sent += 1
-        pending = set(task for task in pending if not task.done())
-    await asyncio.gather(*pending, return_exceptions=True)
-    return sent
-
-
-async def _drain(request):
-    async with request as response:
-        await response.read()
-
-
-def native_latency(target, rate, seconds):
-    """The same load between two slixmpp clients through the same Openfire."""
-    from harness.xmpp import XmppPeer
-    sender = XmppPeer("alice@" + target.domain, target.users["alice"], target.xmpp_address,
-                      resource="bench-sender")
-    receiver = XmppPeer("carol@" + target.domain, target.users["carol"], target.xmpp_address,
-                        resource="bench-receiver")
-    latencies = []
-    try:
-        started, sent = time.time(), 0
-        total = int(rate * seconds)
-        while sent < total:
-            due = started + sent / float(rate)
-            if due > time.time():
-                time.sleep(due - time.time())
-            sender.send_message("carol@%s/bench-receiver" % target.domain,
-                                "bench %.6f" % time.time())
-            sent += 1
-        deadline = time.time() + 5
-        while len(latencies) < sent and time.time() < deadline:
-            try:
-                message = receiver.next_message(timeout=max(deadline - time.time(), 0.01))
-            except AssertionError:
-                break
-            if message["body"].startswith("bench "):
-                latencies.append((message["time"] - float(message["body"].split()[1])) * 1000)
-    finally:
-        sender.close()
-        receiver.close()
-    return summary(latencies, sent)
+            row = await asyncio.wait_for(measure(send, run, rate, seconds, warm_up_seconds),
+                                         (seconds + warm_up_seconds) * 4 + 60)
+            row["cpu_percent_of_one_core"] = cpu.stop()    # server, client, stream_holder
+            statuses = getattr(send, "statuses", None)
+            if statuses is not None:
+                row["answers"] = dict(statuses)
+        row["limited_by_client"] = bool((row["loop_lag_p99_ms"] or 0) > 10 or
+                                        (row["send_lag_p99_ms"] or 0) > 10 or
+                                        row["cpu_percent_of_one_core"].get("client", 0) > 85)
+        if gc_log:
+            row["server_pauses"] = pauses_between(gc_log, row.pop("measured_from"),
+                                                  row.pop("measured_to"))
+        rows[name] = row
+    return rows
 
 
 def heap_used_mb(pid):
@@ -329,10 +242,14 @@ def run(args, target, process):
                          "stream_holder": child.pid})
         if args.jfr:
             start_jfr(java_pid(process), args.jfr)
-        result["rest_to_sse"] = asyncio.run(rest_to_sse_latency(
-            target.base_url, target.users, args.rate, args.seconds, cpu))
+        if args.async_profiler:
+            start_async_profiler(java_pid(process), args.async_profiler[0])
+        result.update(asyncio.run(measure_paths(target, args.rate, args.seconds,
+                                                args.warm_up_seconds, cpu, args.gc_log)))
         if args.jfr:
             stop_jfr(java_pid(process), args.jfr)
+        if args.async_profiler:
+            stop_async_profiler(java_pid(process), *args.async_profiler)
         commands.put("count")
         result["streams_still_open_after_load"] = reports.get(timeout=60)[1]
     finally:
@@ -351,34 +268,43 @@ def main():
                         help="users the idle streams are spread over (at most 1,000 each)")
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warm-up-seconds", type=float, default=30,
+                        help="load at --rate before each measured part, not counted: the "
+                             "target is a rate sustained, and a fresh JVM still compiles the "
+                             "path for tens of seconds (5 shows that cold side)")
     parser.add_argument("--heap", default="1g")
     parser.add_argument("--jfr", help="record a JFR profile of the server during the REST->SSE "
                                       "part (profile settings)")
+    parser.add_argument("--async-profiler", nargs=2, metavar=("LAUNCHER_JAR", "OUTPUT"),
+                        help="sample the server's CPU with async-profiler during the measured "
+                             "parts; OUTPUT .html is a flame graph, else collapsed stacks")
+    parser.add_argument("--gc-log", help="have the server's JVM log its GC pauses and "
+                                         "safepoints to this file, and sum those in each "
+                                         "measured window (sidebyside.gclog)")
     parser.add_argument("--optional-plugins", action="store_true",
                         help="keep Openfire's Monitoring, HTTP File Upload and Bookmarks plugins")
     args = parser.parse_args()
     if streams_per_user(args) > 1000:
         parser.error("at most 1,000 streams per user: raise --stream-users")
-    users = ("alice", "bob", "carol") + tuple(stream_users(args))
+    users = ("alice", "bob", "carol", "dave") + tuple(stream_users(args))
     properties = {"sparkweb.sse.maxStreamsPerUser": str(max(streams_per_user(args), 1))}
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    jvm_options = ["-Xmx" + args.heap] + ([java_option(args.gc_log)] if args.gc_log else [])
     if args.target == "openfire":
         if not os.environ.get("OPENFIRE_HOME"):
             sys.exit("--target openfire needs OPENFIRE_HOME")
         server = BenchOpenfire(os.environ["OPENFIRE_HOME"], args.optional_plugins, users=users,
-                               java_options="-Xmx" + args.heap, properties=properties)
+                               java_options=" ".join(jvm_options), properties=properties)
     else:
-        server = DevHost(jvm_options=["-Xmx" + args.heap], properties=properties, users=users)
+        server = DevHost(jvm_options=jvm_options, properties=properties, users=users)
     target = server.start()
     try:
         result = run(args, target, server.process)
-        if args.target == "openfire":
-            native = native_latency(target, args.rate, args.seconds)
-            result["native_xmpp"] = native
-            if native["p50_ms"] and result["rest_to_sse"]["p50_ms"]:
-                result["ratio_p50"] = round(result["rest_to_sse"]["p50_ms"] / native["p50_ms"], 2)
-                result["ratio_p99"] = round(result["rest_to_sse"]["p99_ms"] / native["p99_ms"], 2)
+        native = result.get("native_xmpp")
+        if native and native["p50_ms"] and result["rest_to_sse"]["p50_ms"]:
+            result["ratio_p50"] = round(result["rest_to_sse"]["p50_ms"] / native["p50_ms"], 2)
+            result["ratio_p99"] = round(result["rest_to_sse"]["p99_ms"] / native["p99_ms"], 2)
     finally:
         server.stop()
     result["machine"] = "%s, %d cores, %s" % (platform.platform(), os.cpu_count(),

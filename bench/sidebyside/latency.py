@@ -110,16 +110,19 @@ async def measure(send, run, rate, seconds, warm_up_seconds=3, settle_seconds=5)
     run.first = MEASURED_IDS
     send_lags, loop_lags, stop = [], [], asyncio.Event()
     ticker = asyncio.ensure_future(_ticker(loop_lags, stop))
+    measured_from = time.time()         # wall clock: to match the server's logs
     sent = await _at_rate(send, run, MEASURED_IDS, rate, seconds, send_lags)
     deadline = time.monotonic() + settle_seconds
     while len(run.latencies) < sent and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     stop.set()
     await ticker
+    measured_to = time.time()
     values = list(run.latencies.values())
     return {"rate": rate, "seconds": seconds, "sent": sent, "received": len(values),
             "p50_ms": _ms(percentile(values, 0.50)), "p99_ms": _ms(percentile(values, 0.99)),
             "max_ms": _ms(max(values) if values else None),
             "send_lag_p99_ms": _ms(percentile(send_lags, 0.99)),
             "send_lag_max_ms": _ms(max(send_lags) if send_lags else None),
-            "loop_lag_p99_ms": _ms(percentile(loop_lags, 0.99))}
+            "loop_lag_p99_ms": _ms(percentile(loop_lags, 0.99)),
+            "measured_from": round(measured_from, 3), "measured_to": round(measured_to, 3)}
