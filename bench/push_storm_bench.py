@@ -1,4 +1,4 @@
-"""REST-in -> SSE-out latency (bench/sse_bench.py's measurement) with and without a Web Push
+"""REST-in -> SSE-out latency (bench/sse_client.py's measurement) with and without a Web Push
 storm on the same dev host, as a ratio of the p99s.
 
     python3 bench/push_storm_bench.py [--rate 300] [--seconds 10] [--storm 50] [--devices 20]
@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 from harness.devhost import DevHost  # noqa: E402
 from harness.target import TEST_PROPERTIES  # noqa: E402
 from push_bench import CountingPushService  # noqa: E402
-from sse_bench import login, rest_to_sse_latency, send_at_rate  # noqa: E402
+from sse_client import login, rest_to_sse_latency, send_at_rate  # noqa: E402
 
 
 async def storm(target, devices, rate, seconds):

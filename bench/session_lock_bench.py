@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 sys.path.insert(0, HERE)
 from harness import paths  # noqa: E402
 from harness.devhost import DevHost  # noqa: E402
-from sse_bench import login, open_stream, percentile  # noqa: E402
+from sse_client import login, open_stream, percentile  # noqa: E402
 
 SENDERS = ("alice", "carol")
 SESSION_FRAME = re.compile(r"sparkweb\.session\.user_session\$py\.(\w+?)\$\d+")
