@@ -23,13 +23,14 @@
 On Openfire, the scratch copy leaves out Openfire's optional plugins (Monitoring, HTTP File
 Upload, Bookmarks) unless ``--optional-plugins``: Monitoring archives every message under a lock
 per conversation, which holds both paths back at this rate. ``--jfr FILE`` records the server
-during the measured parts; ``--gc-log FILE`` has its JVM log GC pauses and safepoints instead
-(much lighter) and sums, per measured window, how long the server stood still;
-``--async-profiler`` samples its CPU without safepoint bias.
+during both latency paths (warm-ups included); ``--async-profiler`` samples its CPU over the
+same span without safepoint bias; ``--gc-log FILE`` has its JVM log GC pauses and safepoints
+(much lighter than either) and sums, per measured part, how long the server stood still.
 
 The client reports its own limits apart from the server's: the idle streams are held by a
 separate process, so that their heartbeats do not share the measuring event loop; for the
-measured phase it gives the CPU share (of one core) of the server's JVM, of the measuring
+measured part of each path (after its warm-up, until its last message arrived or 5 s
+passed) it gives the CPU share (of one core) of the server's JVM, of the measuring
 process and of the stream holder, how late sends left against their schedule (``send_lag``)
 and how late a 5 ms ticker on the measuring loop woke up (``loop_lag``). A large lag or a
 client near 100 % of a core means the client, not the server, set the figures.
@@ -38,6 +39,7 @@ loopback; every loop is bounded in count and time.
 """
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import multiprocessing
@@ -55,6 +57,7 @@ from harness.devhost import DevHost  # noqa: E402
 from harness.openfire import LocalOpenfire  # noqa: E402
 from sidebyside.plugins import remove_optional_plugins  # noqa: E402
 from sidebyside import peers  # noqa: E402
+from sse_client import open_stream  # noqa: E402
 from sidebyside.gclog import java_option, pauses_between  # noqa: E402
 from sidebyside.latency import Run, measure  # noqa: E402
 from sidebyside.recording import (start_async_profiler, start_jfr,  # noqa: E402
@@ -73,27 +76,6 @@ class BenchOpenfire(LocalOpenfire):
         LocalOpenfire.prepare(self)
         if not self.optional_plugins:
             remove_optional_plugins(self.home)
-
-
-async def open_stream(base, token, opened):
-    """A raw idle SSE connection; calls opened() on its onConnect, then reads until cancelled."""
-    url = urllib.parse.urlsplit(base)
-    reader, writer = await asyncio.open_connection(url.hostname, url.port)
-    writer.write(("GET /sparkweb/sse?token=%s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream"
-                  "\r\n\r\n" % (token, url.netloc)).encode())
-    await writer.drain()
-    try:
-        seen = b""
-        while b"event: onConnect" not in seen:
-            chunk = await reader.read(65536)
-            if not chunk:
-                return
-            seen += chunk
-        opened()
-        while await reader.read(65536):
-            pass
-    finally:
-        writer.close()
 
 
 async def hold_streams(base, tokens, count):
@@ -140,6 +122,22 @@ class CpuShares(object):
                     for name, pid in self.pids.items())
 
 
+async def measure_path(path, rate, seconds, warm_up_seconds, cpu, gc_log):
+    run = Run()
+    async with path(run) as send:
+        row = await asyncio.wait_for(measure(send, run, rate, seconds, warm_up_seconds, cpu=cpu),
+                                     (seconds + warm_up_seconds) * 4 + 60)
+        statuses = getattr(send, "statuses", None)
+        if statuses is not None:
+            row["answers"] = dict(statuses)
+    row["limited_by_client"] = bool((row["loop_lag_p99_ms"] or 0) > 10 or
+                                    (row["send_lag_p99_ms"] or 0) > 10 or
+                                    row["cpu_percent_of_one_core"].get("client", 0) > 85)
+    if gc_log:
+        row["server_pauses"] = pauses_between(gc_log, row["measured_from"], row["measured_to"])
+    return row
+
+
 class Peer(object):
     """What sidebyside.peers needs of a server: addresses, domain and users' passwords."""
 
@@ -161,22 +159,10 @@ async def measure_paths(target, rate, seconds, warm_up_seconds, cpu, gc_log):
         paths.append(("native_xmpp", lambda run: peers.openfire_native(peer, tokens, run)))
     rows = {}
     for name, path in paths:
-        run = Run()
-        async with path(run) as send:
-            cpu.start()
-            row = await asyncio.wait_for(measure(send, run, rate, seconds, warm_up_seconds),
-                                         (seconds + warm_up_seconds) * 4 + 60)
-            row["cpu_percent_of_one_core"] = cpu.stop()    # server, client, stream_holder
-            statuses = getattr(send, "statuses", None)
-            if statuses is not None:
-                row["answers"] = dict(statuses)
-        row["limited_by_client"] = bool((row["loop_lag_p99_ms"] or 0) > 10 or
-                                        (row["send_lag_p99_ms"] or 0) > 10 or
-                                        row["cpu_percent_of_one_core"].get("client", 0) > 85)
-        if gc_log:
-            row["server_pauses"] = pauses_between(gc_log, row.pop("measured_from"),
-                                                  row.pop("measured_to"))
-        rows[name] = row
+        try:
+            rows[name] = await measure_path(path, rate, seconds, warm_up_seconds, cpu, gc_log)
+        except Exception as failure:          # one broken path must not hide the other
+            rows[name] = {"error": "%s: %s" % (type(failure).__name__, failure)}
     return rows
 
 
@@ -225,6 +211,23 @@ def holder(base, tokens, count, reports, commands):
     asyncio.run(hold())
 
 
+@contextlib.contextmanager
+def recordings(args, pid):
+    """The JFR recording and the async-profiler sampling asked for, over both paths with their
+    warm-ups; saved also when the measurement fails."""
+    if args.jfr:
+        start_jfr(pid, args.jfr)
+    if args.async_profiler:
+        start_async_profiler(pid, args.async_profiler[0])
+    try:
+        yield
+    finally:
+        if args.jfr:
+            stop_jfr(pid, args.jfr)
+        if args.async_profiler:
+            stop_async_profiler(pid, *args.async_profiler)
+
+
 def run(args, target, process):
     result = {"target": target.name, "streams_requested": args.streams, "heap": args.heap,
               "stream_users": args.stream_users, "max_streams_per_user": streams_per_user(args)}
@@ -240,16 +243,9 @@ def run(args, target, process):
                       heap_used_mb_after_gc=heap_used_mb(java_pid(process)))
         cpu = CpuShares({"server": java_pid(process), "client": os.getpid(),
                          "stream_holder": child.pid})
-        if args.jfr:
-            start_jfr(java_pid(process), args.jfr)
-        if args.async_profiler:
-            start_async_profiler(java_pid(process), args.async_profiler[0])
-        result.update(asyncio.run(measure_paths(target, args.rate, args.seconds,
-                                                args.warm_up_seconds, cpu, args.gc_log)))
-        if args.jfr:
-            stop_jfr(java_pid(process), args.jfr)
-        if args.async_profiler:
-            stop_async_profiler(java_pid(process), *args.async_profiler)
+        with recordings(args, java_pid(process)):
+            result.update(asyncio.run(measure_paths(target, args.rate, args.seconds,
+                                                    args.warm_up_seconds, cpu, args.gc_log)))
         commands.put("count")
         result["streams_still_open_after_load"] = reports.get(timeout=60)[1]
     finally:
@@ -273,11 +269,12 @@ def main():
                              "target is a rate sustained, and a fresh JVM still compiles the "
                              "path for tens of seconds (5 shows that cold side)")
     parser.add_argument("--heap", default="1g")
-    parser.add_argument("--jfr", help="record a JFR profile of the server during the REST->SSE "
-                                      "part (profile settings)")
+    parser.add_argument("--jfr", help="record a JFR profile of the server during both latency "
+                                      "paths, warm-ups included (profile settings)")
     parser.add_argument("--async-profiler", nargs=2, metavar=("LAUNCHER_JAR", "OUTPUT"),
-                        help="sample the server's CPU with async-profiler during the measured "
-                             "parts; OUTPUT .html is a flame graph, else collapsed stacks")
+                        help="sample the server's CPU with async-profiler during both latency "
+                             "paths, warm-ups included; OUTPUT .html is a flame graph, else "
+                             "collapsed stacks")
     parser.add_argument("--gc-log", help="have the server's JVM log its GC pauses and "
                                          "safepoints to this file, and sum those in each "
                                          "measured window (sidebyside.gclog)")
@@ -301,10 +298,10 @@ def main():
     target = server.start()
     try:
         result = run(args, target, server.process)
-        native = result.get("native_xmpp")
-        if native and native["p50_ms"] and result["rest_to_sse"]["p50_ms"]:
-            result["ratio_p50"] = round(result["rest_to_sse"]["p50_ms"] / native["p50_ms"], 2)
-            result["ratio_p99"] = round(result["rest_to_sse"]["p99_ms"] / native["p99_ms"], 2)
+        native, mine = result.get("native_xmpp") or {}, result.get("rest_to_sse") or {}
+        if native.get("p50_ms") and mine.get("p50_ms"):
+            result["ratio_p50"] = round(mine["p50_ms"] / native["p50_ms"], 2)
+            result["ratio_p99"] = round(mine["p99_ms"] / native["p99_ms"], 2)
     finally:
         server.stop()
     result["machine"] = "%s, %d cores, %s" % (platform.platform(), os.cpu_count(),

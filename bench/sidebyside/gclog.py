@@ -1,9 +1,11 @@
 """The server JVM's own record of its stops, for telling a server stall from a client one.
 
-``java_option(path)`` asks the JVM (JDK 11+ unified logging) to write its GC pauses and
-safepoints to ``path`` with wall-clock stamps; ``pauses_between(path, start, end)`` sums what it
-recorded between two ``time.time()`` values of the benchmark. Logging costs one line per event,
-unlike a JFR recording, which at 10,000 open streams made the run itself fall behind.
+``java_option(path)`` asks the JVM (unified logging; the safepoint lines parsed are JDK 13's
+and later) to write its GC pauses and safepoints to ``path``, with wall-clock stamps, in one
+file that is never rotated; ``pauses_between(path, start, end)`` sums what it recorded between
+two ``time.time()`` values of the benchmark. A GC pause is also a safepoint: the safepoint
+totals include the GC pauses, and are not to be added to them. Logging costs one line per
+event, unlike a JFR recording, which at 10,000 open streams made the run itself fall behind.
 """
 import datetime
 import os
@@ -15,7 +17,7 @@ SAFEPOINT = re.compile(r'Safepoint "([^"]+)".*Reaching safepoint: (\d+) ns.*Tota
 
 
 def java_option(path):
-    return "-Xlog:gc,safepoint:file=%s:utctime,level,tags" % os.path.abspath(path)
+    return "-Xlog:gc,safepoint:file=%s:utctime,level,tags:filecount=0" % os.path.abspath(path)
 
 
 def _seconds(stamp):
@@ -45,7 +47,7 @@ def pauses_between(path, start, end):
             total_ms = int(safepoint.group(3)) / 1e6
             safepoints.append((total_ms, int(safepoint.group(2)) / 1e6))
             operation = safepoint.group(1)
-            by_operation[operation] = round(by_operation.get(operation, 0) + total_ms, 1)
+            by_operation[operation] = by_operation.get(operation, 0) + total_ms
     longest = max(safepoints) if safepoints else (0, 0)
     return {"window_s": round(end - start, 1),
             "gc_pauses": len(gc), "gc_pause_total_ms": round(sum(gc), 1),
@@ -55,4 +57,5 @@ def pauses_between(path, start, end):
             "safepoint_max_ms": round(longest[0], 1),
             "safepoint_max_reaching_ms": round(max((reach for _, reach in safepoints),
                                                    default=0), 1),
-            "safepoint_ms_by_operation": by_operation}
+            "safepoint_ms_by_operation": dict((operation, round(total, 1))
+                                              for operation, total in by_operation.items())}

@@ -103,14 +103,18 @@ async def _at_rate(send, run, first, rate, seconds, lags):
     return total
 
 
-async def measure(send, run, rate, seconds, warm_up_seconds=3, settle_seconds=5):
-    """Warm-up at ``rate`` (not counted), then ``seconds`` measured; a summary dict."""
+async def measure(send, run, rate, seconds, warm_up_seconds=3, settle_seconds=5, cpu=None):
+    """Warm-up at ``rate`` (not counted), then ``seconds`` measured; a summary dict. ``cpu``:
+    an object whose start() and stop() bracket the measured part and its settling, stop()'s
+    answer going into the summary as ``cpu_percent_of_one_core``."""
     await _at_rate(send, run, WARM_UP_IDS, rate, warm_up_seconds, None)
     await asyncio.sleep(0.5)
     run.first = MEASURED_IDS
     send_lags, loop_lags, stop = [], [], asyncio.Event()
     ticker = asyncio.ensure_future(_ticker(loop_lags, stop))
     measured_from = time.time()         # wall clock: to match the server's logs
+    if cpu is not None:
+        cpu.start()
     sent = await _at_rate(send, run, MEASURED_IDS, rate, seconds, send_lags)
     deadline = time.monotonic() + settle_seconds
     while len(run.latencies) < sent and time.monotonic() < deadline:
@@ -118,11 +122,15 @@ async def measure(send, run, rate, seconds, warm_up_seconds=3, settle_seconds=5)
     stop.set()
     await ticker
     measured_to = time.time()
+    shares = cpu.stop() if cpu is not None else None
     values = list(run.latencies.values())
-    return {"rate": rate, "seconds": seconds, "sent": sent, "received": len(values),
+    summary = {"rate": rate, "seconds": seconds, "sent": sent, "received": len(values),
             "p50_ms": _ms(percentile(values, 0.50)), "p99_ms": _ms(percentile(values, 0.99)),
             "max_ms": _ms(max(values) if values else None),
             "send_lag_p99_ms": _ms(percentile(send_lags, 0.99)),
             "send_lag_max_ms": _ms(max(send_lags) if send_lags else None),
             "loop_lag_p99_ms": _ms(percentile(loop_lags, 0.99)),
             "measured_from": round(measured_from, 3), "measured_to": round(measured_to, 3)}
+    if shares is not None:
+        summary["cpu_percent_of_one_core"] = shares
+    return summary
