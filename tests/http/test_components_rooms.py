@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from harness.client_page import TIMEOUT, ClientPage
-from test_components import _serious_violations, contexts, unique  # noqa: F401 (fixture)
+from test_components import (_serious_violations, contexts, unique,  # noqa: F401 (fixture)
+                             wait_until)
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -213,3 +214,77 @@ def test_german_texts_in_the_rooms_example(contexts, target):
     heading = page.page.text_content("sparkweb-rooms h2")
     assert heading == "Räume (conference)", heading
     assert page.page.text_content("sparkweb-rooms button[part~=join]") == "Betreten"
+
+
+def watch_redraws(page):
+    """Counts, in window.redrawn, the drawings of the room that follow this call."""
+    page.page.evaluate("""() => { window.redrawn = 0;
+        const root = document.querySelector('sparkweb-groupchat').shadowRoot;
+        new MutationObserver((changes) => changes.forEach((change) => {
+            window.redrawn += [...change.addedNodes].filter(
+                (node) => node.matches?.('section[part~=groupchat]')).length;
+        })).observe(root, { childList: true }); }""")
+
+
+def wait_redrawn(page):
+    page.page.wait_for_function("() => window.redrawn > 0", timeout=TIMEOUT)
+
+
+def test_a_join_answered_after_the_room_drew_keeps_what_was_typed(contexts, target):
+    """The room's presence for the join can draw the room before the join's own answer does;
+    the answer then draws it again. What the user typed meanwhile stays (it was lost: the
+    flaky password-room test typed into the first drawing)."""
+    name = room_name()
+    with target.client(target.login("bob")) as bob:
+        assert bob.put("/groupchat/room/" + name).status_code == 200
+        context = contexts()
+        held = []
+        context.route("**/api/rest/groupchat/room/*", lambda route: held.append(route)
+                      if route.request.method == "PUT" else route.continue_())
+        alice = ClientPage(context, target, "/sparkweb/examples/groupchat.html")
+        alice.page.evaluate("n => document.querySelector('sparkweb-groupchat').room = n", name)
+        alice.sign_in("alice")
+        alice.page.click(GROUPCHAT + " button[part~=join]")
+        wait_until(lambda: held, "the join is on its way", page=alice.page)
+        answer = held[0].fetch()                 # joined at the server; the page waits on
+        assert answer.status == 200, answer.text()
+        field = GROUPCHAT + " input[name=text]"
+        alice.page.wait_for_selector(field, timeout=TIMEOUT)    # drawn by the presence event
+        text = unique("typed while the join was answered")
+        alice.page.click(field)
+        alice.page.keyboard.type(text)
+        watch_redraws(alice)
+        held[0].fulfill(response=answer)
+        wait_redrawn(alice)
+        assert alice.page.input_value(field) == text, "the text typed was lost"
+        alice.page.press(field, "Enter")
+        wait_for_room_message(alice, text, mine=True)
+        assert alice.page.input_value(field) == "", "the message sent stayed in the field"
+        bob.delete("/groupchat/room/" + name)
+
+
+def test_a_room_drawn_again_keeps_the_text_and_the_focus(contexts, target):
+    """Drawing the room again (here: its language changed) keeps what the user typed and the
+    focus in the field."""
+    name = room_name()
+    with target.client(target.login("bob")) as bob:
+        assert bob.put("/groupchat/room/" + name).status_code == 200
+        alice = ClientPage(contexts(), target, "/sparkweb/examples/groupchat.html")
+        alice.page.evaluate("n => document.querySelector('sparkweb-groupchat').room = n", name)
+        alice.sign_in("alice")
+        alice.page.click(GROUPCHAT + " button[part~=join]")
+        field = GROUPCHAT + " input[name=text]"
+        # The join's answer drew the room last and gave the field the focus.
+        alice.page.wait_for_function("() => document.querySelector('sparkweb-groupchat')"
+                                     ".shadowRoot.activeElement?.name === 'text'", timeout=TIMEOUT)
+        text = unique("half a sentence")
+        alice.page.keyboard.type(text)
+        watch_redraws(alice)
+        alice.page.evaluate("() => document.querySelector('sparkweb-groupchat').lang = 'de'")
+        wait_redrawn(alice)
+        assert alice.page.input_value(field) == text, "the text typed was lost"
+        assert alice.page.evaluate("() => document.querySelector('sparkweb-groupchat')"
+                                   ".shadowRoot.activeElement?.name") == "text", "focus lost"
+        with target.client(target.login("alice")) as alice_rest:
+            alice_rest.delete("/groupchat/room/" + name)
+        bob.delete("/groupchat/room/" + name)

@@ -115,15 +115,26 @@ export class SparkWebGroupchat extends SparkWebElement {
     form.elements.password.focus();
   }
 
+  /** What the user typed into the room's message field now shown, and whether it has the
+   *  focus: drawing the room again (the join's answer after the room's own presence drew it)
+   *  must not lose either. */
+  _draftShown() {
+    const shown = this.shadowRoot.querySelector("form[part~=form]");
+    if (!shown || shown.dataset.room !== this._jid) return null;
+    const field = shown.elements.text;
+    return { text: field.value, focused: this.shadowRoot.activeElement === field };
+  }
+
   _drawRoom(entity) {
     const heading = uniqueId("room"), input = uniqueId("text"), people = uniqueId("occupants");
+    const draft = this._draftShown();
     this._messages = el("ol", { part: "messages", class: "messages" });
     this._log = el("div", { part: "log", class: "log", role: "log", tabindex: "0",
                             "aria-labelledby": heading }, this._messages);
     this._subject = el("p", { part: "subject", class: "muted" }, entity.subject || "");
     this._occupants = el("ul", { part: "occupants", class: "occupants", "aria-labelledby": people });
-    this._form = el("form", { part: "form", class: "row",
-                              onsubmit: (event) => { event.preventDefault(); this._send(); } },
+    this._form = el("form", { part: "form", class: "row", "data-room": this._jid,
+                              onsubmit: (event) => { event.preventDefault(); this._send(event.target); } },
       el("label", { for: input, class: "visually-hidden" }, this.t("groupchat.message", this._title)),
       el("input", { id: input, name: "text", part: "input", autocomplete: "off",
                     placeholder: this.t("groupchat.message", this._title) }),
@@ -139,10 +150,15 @@ export class SparkWebGroupchat extends SparkWebElement {
         el("section", { part: "people", class: "people", "aria-labelledby": people },
           el("h3", { id: people, part: "heading" }, this.t("groupchat.occupants")), this._occupants)),
       this._form, this._error));
+    if (draft) this._form.elements.text.value = draft.text;
     this.store.messages(this._jid).forEach((message) => this._append(message));
     this._loadOccupants();
     if (!this.store.messages(this._jid).length) this._loadHistory();
-    if (this._focusWhenDrawn) this.focus();
+    // The focus asked for (by the join) is not taken back from elsewhere in the page: the
+    // join's answer can come after the room's presence drew it, and the user may have moved on.
+    const elsewhere = ![null, document.body, this].includes(document.activeElement);
+    if ((draft && draft.focused) || (this._focusWhenDrawn && !elsewhere)) this.focus();
+    this._focusWhenDrawn = false;
   }
 
   /** Focuses the message field (once the room is drawn). */
@@ -202,17 +218,27 @@ export class SparkWebGroupchat extends SparkWebElement {
     if (!later) item.scrollIntoView({ block: "nearest" });
   }
 
-  async _send() {
-    const input = this._form.elements.text, body = input.value;
+  /** Sends what `form` (the one shown when Enter was pressed: a redraw may be under way)
+   *  holds to its room. */
+  async _send(form) {
+    const input = form.elements.text, body = input.value, room = form.dataset.room;
     if (!body.trim()) return;
-    this._error.textContent = "";
+    const error = form.parentNode.querySelector("[part~=error]");
+    error.textContent = "";
     try {
-      await this.client.request("POST", this._path(), { body });
-      input.value = "";
-    } catch (error) {
-      this._error.textContent = this.errorText(error);
+      await this.client.request("POST", this._path("", room), { body });
+      // Cleared unless typed on meanwhile; the room may have been drawn again, carrying the
+      // text over (_draftShown).
+      const shown = this._form && this._form.dataset.room === room ? this._form.elements.text : null;
+      for (const field of new Set([input, shown])) if (field && field.value === body) field.value = "";
+    } catch (failure) {
+      error.textContent = this.errorText(failure);
+      const now = this.shadowRoot.querySelector("[part~=error]");
+      if (now && now !== error) now.textContent = error.textContent;
     }
-    input.focus();
+    if (this._form && this._form.dataset.room === room && this._form.isConnected) {
+      this._form.elements.text.focus();
+    }
   }
 
   /** Joins (PUT) or leaves (DELETE) the room; the occupant event then redraws every tab. */
