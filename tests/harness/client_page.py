@@ -28,6 +28,16 @@ class ClientPage(object):
         self.page.click("sparkweb-login button[type=submit]")
         self.wait_signed_in(username)
 
+    def sign_out(self):
+        """Clicks sign-out and waits for the server's answer to it: the page forgets its token
+        at once, but the session ends only when POST /logout is handled, and a message sent
+        before that still goes to the old session."""
+        with self.page.expect_response(lambda response: response.url.endswith("/logout"),
+                                       timeout=TIMEOUT) as answer:
+            self.page.click("sparkweb-login button[part~=sign-out]")
+        assert answer.value.status == 200, "POST /logout answered %d" % answer.value.status
+        self.page.wait_for_selector("sparkweb-login input[name=username]", timeout=TIMEOUT)
+
     def wait_signed_in(self, username):
         self.page.wait_for_selector("sparkweb-login [part~=signed-in]", timeout=TIMEOUT)
         shown = self.page.text_content("sparkweb-login [part~=status]")

@@ -69,8 +69,7 @@ def test_a_message_sent_while_signed_out_arrives_after_signing_in_again(contexts
     with target.client(target.login("bob")) as bob:
         assert bob.post("/chat/message/alice", json={"body": unique("warm")}).status_code == 200
     alice.page.wait_for_function(CLIENT + ".then(c => c.stream.lastId !== null)", timeout=TIMEOUT)
-    alice.page.click("sparkweb-login button[part~=sign-out]")
-    alice.page.wait_for_selector("sparkweb-login input[name=username]", timeout=TIMEOUT)
+    alice.sign_out()
     kept = alice.page.evaluate("() => Object.keys(sessionStorage).filter("
                                "k => k.startsWith('sparkweb.lastEventId'))")
     assert kept == [], "the old session's position outlived the sign-out: %r" % kept
@@ -90,8 +89,7 @@ def test_a_foreign_last_event_id_still_gets_the_new_sessions_events(contexts, ta
     alice.wait_connected()
     alice.page.wait_for_function(CLIENT + ".then(c => c.stream._resumeFrom !== null)", timeout=TIMEOUT)
     old = alice.page.evaluate(CLIENT + ".then(c => c.stream.position())")
-    alice.page.click("sparkweb-login button[part~=sign-out]")
-    alice.page.wait_for_selector("sparkweb-login input[name=username]", timeout=TIMEOUT)
+    alice.sign_out()
     text = unique("for the new session")
     with target.client(target.login("bob")) as bob:
         assert bob.post("/chat/message/alice", json={"body": text}).status_code == 200
