@@ -2,7 +2,7 @@
 
     python3 bench/sse_bench.py [--target devhost|openfire] [--streams 10000]
                                [--stream-users 10] [--rate 1000] [--seconds 10] [--heap 1g]
-                               [--warm-up-seconds 30] [--gc-log FILE] [--jfr FILE]
+                               [--warm-up-seconds 90] [--gc-log FILE] [--jfr FILE]
                                [--async-profiler LAUNCHER_JAR OUTPUT]
 
 1. Opens ``--streams`` concurrent idle event streams (heartbeats only), spread evenly over
@@ -11,9 +11,10 @@
    whose JVM heap is capped at ``--heap``; reports how many opened, how many are still open
    after the load, and the heap in use after a full GC.
 2. While they stay open, user alice posts chat messages over REST at ``--rate`` per second for
-   ``--seconds`` (after ``--warm-up-seconds``, 30, at the same rate, not counted: a fresh
-   JVM compiles this path for tens of seconds, and the target is a rate sustained); bob's
-   stream receives them; reports delivery latency p50/p99/max.
+   ``--seconds`` (after ``--warm-up-seconds``, 90, at the same rate, not counted: the target
+   is a rate sustained, and a fresh JVM compiles this path for about a minute of full load,
+   taking most of a core meanwhile); bob's stream receives them; reports delivery latency
+   p50/p99/max.
 3. On a real Openfire (OPENFIRE_HOME), with the streams still open, the same load from dave's
    XMPP client to carol's through the same server, and the ratio of the two latencies. Both
    paths use the side-by-side benchmark's generator and readers (sidebyside.latency,
@@ -264,10 +265,10 @@ def main():
                         help="users the idle streams are spread over (at most 1,000 each)")
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--warm-up-seconds", type=float, default=30,
+    parser.add_argument("--warm-up-seconds", type=float, default=90,
                         help="load at --rate before each measured part, not counted: the "
-                             "target is a rate sustained, and a fresh JVM still compiles the "
-                             "path for tens of seconds (5 shows that cold side)")
+                             "target is a rate sustained, and a fresh JVM compiles this path "
+                             "for about a minute of full load (5 or 30 show that cold side)")
     parser.add_argument("--heap", default="1g")
     parser.add_argument("--jfr", help="record a JFR profile of the server during both latency "
                                       "paths, warm-ups included (profile settings)")
