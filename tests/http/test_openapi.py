@@ -88,3 +88,17 @@ def test_models_carry_the_specs_field_names(described):
     for model, fields in expectations.items():
         assert fields <= set(schemas[model]["properties"]), "%s lacks %s" % (
             model, fields - set(schemas[model]["properties"]))
+
+
+@pytest.mark.parametrize("path", ["/sparkweb/api/openapi.json",
+                                  "/sparkweb/api/docs/swagger-ui.css"])
+def test_trace_on_the_docs_is_refused_and_echoes_nothing(target, path):
+    """The docs servlets took HttpServlet's TRACE, which answers 200 with the request echoed,
+    credentials included (attack S10-A-1); the rest of SparkWeb answers 405."""
+    answer = httpx.request("TRACE", target.base_url + path, timeout=30,
+                           headers={"Authorization": "Bearer not-to-be-echoed",
+                                    "Cookie": "session=not-to-be-echoed"})
+    assert answer.status_code == 405, (answer.status_code, answer.text[:300])
+    assert "not-to-be-echoed" not in answer.text, answer.text[:300]
+    assert answer.json()["error"] == "method_not_allowed", answer.text[:300]
+    assert set(answer.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
