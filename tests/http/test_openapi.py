@@ -90,15 +90,28 @@ def test_models_carry_the_specs_field_names(described):
             model, fields - set(schemas[model]["properties"]))
 
 
-@pytest.mark.parametrize("path", ["/sparkweb/api/openapi.json",
-                                  "/sparkweb/api/docs/swagger-ui.css"])
-def test_trace_on_the_docs_is_refused_and_echoes_nothing(target, path):
-    """The docs servlets took HttpServlet's TRACE, which answers 200 with the request echoed,
-    credentials included (attack S10-A-1); the rest of SparkWeb answers 405."""
+SERVLETS_OUTSIDE_JERSEY = ["/sparkweb/api/openapi.json", "/sparkweb/api/docs/swagger-ui.css",
+                           "/sparkweb/sse"]
+
+
+@pytest.mark.parametrize("path", SERVLETS_OUTSIDE_JERSEY + [REST + "/user"])
+def test_trace_is_refused_and_echoes_nothing(target, path):
+    """HttpServlet's TRACE answers 200 with the request echoed, credentials included; the
+    servlets outside Jersey took it (attack S10-A-1, review of 5bb64a0)."""
     answer = httpx.request("TRACE", target.base_url + path, timeout=30,
                            headers={"Authorization": "Bearer not-to-be-echoed",
                                     "Cookie": "session=not-to-be-echoed"})
     assert answer.status_code == 405, (answer.status_code, answer.text[:300])
     assert "not-to-be-echoed" not in answer.text, answer.text[:300]
+    assert "message/http" not in answer.headers.get("content-type", ""), answer.headers
     assert answer.json()["error"] == "method_not_allowed", answer.text[:300]
-    assert set(answer.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
+    assert "TRACE" not in answer.headers["Allow"] and "GET" in answer.headers["Allow"], \
+        answer.headers["Allow"]
+
+
+@pytest.mark.parametrize("path", SERVLETS_OUTSIDE_JERSEY)
+def test_options_lists_only_what_is_served(target, path):
+    answer = httpx.request("OPTIONS", target.base_url + path, timeout=30)
+    assert answer.status_code in (200, 204), (answer.status_code, answer.text[:300])
+    allowed = set(answer.headers["Allow"].replace(" ", "").split(","))
+    assert "GET" in allowed and not allowed & {"TRACE", "POST", "PUT", "DELETE"}, allowed

@@ -32,7 +32,7 @@ from sparkweb import config
 from sparkweb.auth.credentials import token_from_header
 from sparkweb.errors import ApiError, BadRequest, HomeElsewhere, Unauthorized
 from sparkweb.events import catalogue
-from sparkweb.http.response import NODE_HEADER, send_error
+from sparkweb.http.response import NODE_HEADER, answer_options, refuse_method, send_error
 from sparkweb.log import log_failure, logger, traceback_text
 from sparkweb.secure_random import random_id
 
@@ -253,6 +253,9 @@ class SseServlet(HttpServlet):
     Everything that can be refused (token, account, starting the session) is decided before
     the response is committed, so it is answered with the JSON error shape. Once streaming,
     a failure closes the stream: the page reconnects after the retry interval."""
+
+    doTrace = refuse_method("GET, OPTIONS")
+    doOptions = answer_options("GET, OPTIONS")
 
     def __init__(self, app):
         HttpServlet.__init__(self)

@@ -16,8 +16,8 @@ from java.util import Properties
 from java.util.concurrent import ConcurrentHashMap
 from javax.servlet.http import HttpServlet
 
-from sparkweb.errors import MethodNotAllowed, NotFound
-from sparkweb.http.response import JSON_TYPE, send_error
+from sparkweb.errors import NotFound
+from sparkweb.http.response import JSON_TYPE, answer_options, refuse_method, send_error
 from sparkweb.http.unhurried import send_bytes
 
 WEBJAR = "META-INF/resources/webjars/swagger-ui/"
@@ -29,27 +29,21 @@ ASSETS = {"swagger-ui-bundle.js": "text/javascript; charset=UTF-8",
           "favicon-32x32.png": "image/png"}
 
 
-# Both servlets answer GET and HEAD only. Shared as functions, not through a common Python
-# base class: Jython's proxy of a Python subclass of HttpServlet overrides only the methods of
-# its own class body, so a second Python level would leave doGet to HttpServlet (405).
+# Both servlets answer GET and HEAD only (the handlers are assigned in each class body: see
+# refuse_method).
+READ_ONLY = "GET, HEAD, OPTIONS"
 
 
 def _head_as_get(servlet, request, response):
     servlet.doGet(request, response)      # send_bytes answers HEAD with the headers only
 
 
-def _refuse_trace(servlet, request, response):
-    """HttpServlet's TRACE answers 200 with the request echoed, credentials included (attack
-    S10-A-1): refused like every other method instead."""
-    response.setHeader("Allow", "GET, HEAD, OPTIONS")
-    send_error(response, MethodNotAllowed("Only GET and HEAD are served here."))
-
-
 class OpenApiServlet(HttpServlet):
     """Answers the OpenAPI document, serialised once."""
 
     doHead = _head_as_get
-    doTrace = _refuse_trace
+    doTrace = refuse_method(READ_ONLY)
+    doOptions = answer_options(READ_ONLY)
 
     def __init__(self, document_json):
         HttpServlet.__init__(self)
@@ -65,7 +59,8 @@ class DocsServlet(HttpServlet):
     one of :data:`ASSETS` from the Swagger UI jar, read once and kept."""
 
     doHead = _head_as_get
-    doTrace = _refuse_trace
+    doTrace = refuse_method(READ_ONLY)
+    doOptions = answer_options(READ_ONLY)
 
     def __init__(self, class_loader):
         HttpServlet.__init__(self)

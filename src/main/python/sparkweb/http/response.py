@@ -7,6 +7,7 @@ from java.lang import IllegalStateException, String
 from java.nio.charset import StandardCharsets
 from javax.ws.rs.core import Response
 
+from sparkweb.errors import MethodNotAllowed
 from sparkweb.jsontext import to_json
 
 JSON_TYPE = "application/json; charset=UTF-8"
@@ -66,3 +67,22 @@ class Reply(object):
         self.status = status
         self.body = {} if body is None else body
         self.headers = headers or {}
+
+
+def refuse_method(allow):
+    """A servlet method (``doTrace = refuse_method("GET, HEAD, OPTIONS")``) answering 405 JSON
+    with ``Allow``. Assigned in each servlet's class body: Jython's proxy overrides only the
+    methods of the class body it is made from. HttpServlet's own TRACE answers 200 with the
+    request echoed, Authorization and cookies included (attack S10-A-1)."""
+    def refuse(servlet, request, response):
+        send_error(response, MethodNotAllowed("Allowed here: %s." % allow, {"Allow": allow}))
+    return refuse
+
+
+def answer_options(allow):
+    """A servlet's doOptions: 204 with ``Allow`` (HttpServlet's own lists TRACE always, and
+    every method Jython's proxy passes through)."""
+    def options(servlet, request, response):
+        response.setHeader("Allow", allow)
+        response.setStatus(204)
+    return options
