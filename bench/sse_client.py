@@ -12,10 +12,7 @@ import urllib.parse
 
 import aiohttp
 
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
+from sidebyside.latency import _ms, _ticker as ticker, percentile  # noqa: F401 (re-exported)
 
 
 def summary(latencies_ms, sent):
@@ -56,14 +53,6 @@ async def open_stream(base, token, on_event=None, opened=None):
 async def login(session, rest, username, password):
     async with session.post(rest + "/login/" + username, data=password) as response:
         return (await response.json())["token"]
-
-
-async def ticker(lags, stop):
-    """How late a 5 ms sleep on this event loop wakes up: the loop's own lag."""
-    while not stop.is_set():
-        due = time.monotonic() + 0.005
-        await asyncio.sleep(0.005)
-        lags.append((time.monotonic() - due) * 1000)
 
 
 async def rest_to_sse_latency(base, users, rate, seconds, cpu=None):
@@ -107,10 +96,6 @@ async def rest_to_sse_latency(base, users, rate, seconds, cpu=None):
                                        shares.get("client", 0) > 85)
     result["client_limits"] = client
     return result
-
-
-def _ms(value):
-    return None if value is None else round(value, 2)
 
 
 async def send_at_rate(rate, seconds, make_request, lags=None):
