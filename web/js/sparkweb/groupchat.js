@@ -223,22 +223,26 @@ export class SparkWebGroupchat extends SparkWebElement {
   async _send(form) {
     const input = form.elements.text, body = input.value, room = form.dataset.room;
     if (!body.trim()) return;
-    const error = form.parentNode.querySelector("[part~=error]");
-    error.textContent = "";
+    const shownError = () => this.shadowRoot.querySelector("[part~=error]");
+    shownError().textContent = "";
     try {
       await this.client.request("POST", this._path("", room), { body });
       // Cleared unless typed on meanwhile; the room may have been drawn again, carrying the
       // text over (_draftShown).
-      const shown = this._form && this._form.dataset.room === room ? this._form.elements.text : null;
-      for (const field of new Set([input, shown])) if (field && field.value === body) field.value = "";
+      for (const field of new Set([input, this._fieldOf(room)])) {
+        if (field && field.value === body) field.value = "";
+      }
     } catch (failure) {
-      error.textContent = this.errorText(failure);
-      const now = this.shadowRoot.querySelector("[part~=error]");
-      if (now && now !== error) now.textContent = error.textContent;
+      shownError().textContent = this.errorText(failure);
     }
-    if (this._form && this._form.dataset.room === room && this._form.isConnected) {
-      this._form.elements.text.focus();
-    }
+    const field = this._fieldOf(room);
+    if (field) field.focus();
+  }
+
+  /** The message field of `room` as now shown, if that room is the one shown. */
+  _fieldOf(room) {
+    const form = this._form;
+    return form && form.isConnected && form.dataset.room === room ? form.elements.text : null;
   }
 
   /** Joins (PUT) or leaves (DELETE) the room; the occupant event then redraws every tab. */
